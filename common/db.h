@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * db.h - the worker's one PostgreSQL connection and the request transaction.
+ *
+ * Every statement a request runs on behalf of a caller runs inside
+ * db_begin()/db_commit(): the transaction first sets request.jwt.claims and
+ * the role (anon, authenticated or service_role, never anything else), both
+ * transaction-local, so RLS policies see the caller and the connection is
+ * safe behind a transaction-mode pooler. Statements are parameterised only.
+ *
+ * The connection is opened per worker and repaired transparently: if
+ * PostgreSQL went away, the next db_begin() reconnects; a request that
+ * cannot reach the database gets 503 "Service unavailable".
+ */
+#ifndef FFX_DB_H
+#define FFX_DB_H
+
+#include "err.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+struct req;
+
+enum db_role { DB_ROLE_ANON, DB_ROLE_AUTHENTICATED, DB_ROLE_SERVICE };
+
+struct db_options {
+    const char *conninfo; /* URL or key=value string */
+    const char *app_name; /* application_name, e.g. the function's name */
+    int connect_timeout_s;
+    int statement_timeout_ms;
+};
+
+/* db_open - remember the options and try to connect now. Failing here is not
+ * fatal: the first request retries. Call once per worker after fork. */
+void db_open(const struct db_options *opt);
+
+/* db_close - close the connection and forget the options. */
+void db_close(void);
+
+/* db_connected - whether the connection is currently usable (no I/O). */
+bool db_connected(void);
+
+/* db_role_name - "anon", "authenticated" or "service_role". */
+const char *db_role_name(enum db_role role);
+
+/* db_begin - BEGIN, then set the claims (JSON text; NULL means {"role":<role>})
+ * and the role for this transaction. Retries once on a fresh connection if
+ * the old one turned out dead. 503 when the database cannot be reached. */
+enum err_code db_begin(struct req *r, enum db_role role, const char *claims_json);
+
+/* A parameter: value (NULL for SQL NULL) and, for binary values, a length. */
+struct db_param {
+    const char *value;
+    int length; /* used only when binary */
+    bool binary;
+};
+
+/* db_exec - one parameterised statement; text results. On success *out is
+ * valid until the request ends (PQclear is deferred on the arena). Errors
+ * map SQLSTATE to a code (db_sqlstate_code) and set r->err. */
+enum err_code db_exec(struct req *r, PGresult **out, const char *sql, int nparams,
+                      const struct db_param *params);
+
+/* db_exec_text - db_exec with text parameters given as strings. */
+enum err_code db_exec_text(struct req *r, PGresult **out, const char *sql, int nparams,
+                           const char *const *values);
+
+/* db_commit - COMMIT; an error here is reported like a statement error. */
+enum err_code db_commit(struct req *r);
+
+/* db_end - roll back whatever the request left open. Called after every
+ * request by the server loop, so a handler's early return cannot leak a
+ * transaction, its role or its claims into the next request. */
+void db_end(void);
+
+/* db_sqlstate_code - the error code for a SQLSTATE (table in db.c). */
+enum err_code db_sqlstate_code(const char *sqlstate);
+
+#endif

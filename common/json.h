@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * json.h - cJSON with request-scoped ownership and validators that set the
+ * request's error themselves (400 with a message naming the field), so a
+ * handler reads as a list of steps.
+ */
+#ifndef FFX_JSON_H
+#define FFX_JSON_H
+
+#include "err.h"
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct arena;
+struct req;
+
+/* json_object - an empty object freed at the arena's next reset. */
+cJSON *json_object(struct arena *a);
+
+/* json_adopt - hand an existing tree to the arena; returns it. */
+cJSON *json_adopt(struct arena *a, cJSON *tree);
+
+/* json_parse - parse text[0..n) (which must be exactly one JSON value) into
+ * an arena-owned tree; NULL when malformed. */
+cJSON *json_parse(struct arena *a, const char *text, size_t n);
+
+/* json_parse_body - the request body as a JSON object. 400 "Invalid JSON"
+ * when it is empty, malformed, or not an object. */
+enum err_code json_parse_body(struct req *r, cJSON **out);
+
+/* json_print - compact serialisation owned by the arena. */
+char *json_print(struct arena *a, const cJSON *tree);
+
+/* json_string_field - obj[key] when it is a string, else NULL. */
+const char *json_string_field(const cJSON *obj, const char *key);
+
+#endif

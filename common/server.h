@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * server.h - the FastCGI process: configuration, listening socket, prefork
+ * workers, the accept loop and the per-request frame around a handler.
+ *
+ * A function's main() fills a struct server_app and calls server_main().
+ * The master process loads and validates configuration (exit 2 on a bad
+ * value), opens the socket (FFX_LISTEN=<path>, else the socket passed on fd
+ * 0 by systemd or spawn-fcgi), forks FFX_WORKERS workers and replaces any
+ * that die. On SIGTERM or SIGINT each worker finishes the request in flight,
+ * frees everything and exits 0; the master waits for them and exits 0.
+ *
+ * Around every request the frame parses it (413 and 400 before the handler
+ * runs), answers OPTIONS preflights with 204, answers methods the function
+ * does not serve with 405, sends the error response if the handler returned
+ * an error without answering, rolls back any open transaction and logs one
+ * "request done" line.
+ */
+#ifndef FFX_SERVER_H
+#define FFX_SERVER_H
+
+#include "cfg.h"
+#include "err.h"
+#include "request.h"
+
+#include <stdbool.h>
+
+struct server_app {
+    const char *name;                 /* the function's name, for logs and application_name */
+    const char *methods;              /* served methods, e.g. "POST" or "GET"; OPTIONS is implicit */
+    const struct cfg_key *cfg_keys;   /* the function's own keys, or NULL */
+    bool uses_db;                     /* open a PostgreSQL connection per worker */
+    int (*check_config)(void);        /* extra validation after loading; 0 OK */
+    bool (*enabled)(void);            /* NULL or true: serve; false: 404 for everything */
+    int (*worker_init)(void);         /* per worker after fork; 0 OK */
+    void (*worker_fini)(void);        /* per worker before exit */
+    enum err_code (*handle)(struct req *r); /* answer r, or return an error for the frame to send */
+};
+
+/* server_main - run the function; returns the process exit status. */
+int server_main(const struct server_app *app);
+
+/* server_handle_one - the per-request frame, exposed for tests and fuzzing:
+ * parse src, dispatch to app->handle, answer through sink. */
+void server_handle_one(const struct server_app *app, struct arena *a,
+                       const struct req_source *src, struct resp_sink sink);
+
+#endif

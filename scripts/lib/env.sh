@@ -1,0 +1,42 @@
+# shellcheck shell=bash
+# The dev-stack contract (ARCHITECTURE.md §3): ports, dev secrets, state
+# folder. Sourced by every script; each value can be overridden from the
+# environment, which is how scripts/test runs a second stack beside the
+# dev one.
+
+FFX_ROOT=${FFX_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+FFX_STATE_DIR=${FFX_STATE_DIR:-$FFX_ROOT/.local}
+FFX_BUILD_DIR=${FFX_BUILD_DIR:-$FFX_ROOT/build}
+FFX_API_PORT=${FFX_API_PORT:-54321}
+FFX_DB_PORT=${FFX_DB_PORT:-54322}
+FFX_SIM_PORT=${FFX_SIM_PORT:-54330}
+FFX_MAIL_PORT=${FFX_MAIL_PORT:-54325}
+FFX_MAIL_WEB_PORT=${FFX_MAIL_WEB_PORT:-54324}
+FFX_SANITIZE=${FFX_SANITIZE:-0}
+FFX_PG_BIN=${FFX_PG_BIN:-/usr/lib/postgresql/15/bin}
+
+# Public development secrets: production refuses to start with them.
+SUPABASE_JWT_SECRET=${SUPABASE_JWT_SECRET:-super-secret-jwt-token-with-at-least-32-characters-long}
+NOWPAYMENTS_API_KEY=${NOWPAYMENTS_API_KEY:-sim-api-key}
+NOWPAYMENTS_IPN_SECRET=${NOWPAYMENTS_IPN_SECRET:-sim-ipn-secret}
+
+DATABASE_URL=${DATABASE_URL:-postgresql://postgres:postgres@127.0.0.1:$FFX_DB_PORT/postgres}
+FFX_API_URL=${FFX_API_URL:-http://127.0.0.1:$FFX_API_PORT}
+
+export FFX_ROOT FFX_STATE_DIR FFX_BUILD_DIR FFX_API_PORT FFX_DB_PORT FFX_SIM_PORT \
+    FFX_MAIL_PORT FFX_MAIL_WEB_PORT FFX_SANITIZE FFX_PG_BIN SUPABASE_JWT_SECRET \
+    NOWPAYMENTS_API_KEY NOWPAYMENTS_IPN_SECRET DATABASE_URL FFX_API_URL
+
+ffx_log() { printf '==> %s\n' "$*" >&2; }
+ffx_die() {
+    printf 'error: %s\n' "$*" >&2
+    exit 1
+}
+
+# The functions are the directories of functions/ that hold a main.c.
+ffx_functions() {
+    local d
+    for d in "$FFX_ROOT"/functions/*/main.c; do
+        basename "$(dirname "$d")"
+    done
+}
