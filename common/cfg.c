@@ -59,6 +59,8 @@ parse_int(const struct cfg_key *k, const char *s, long long *out)
 {
     char *end = NULL;
 
+    if (!((*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' && s[1] <= '9')))
+        return -1; /* strtoll would skip spaces and accept a '+' */
     errno = 0;
     *out = strtoll(s, &end, 10);
     if (errno != 0 || end == s || *end != '\0')
