@@ -1,0 +1,57 @@
+// Helpers shared by the integration tests: the stack's addresses (from the
+// environment scripts/test sets), HTTP through nginx, SQL through psql, and
+// the stack's own control script.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export const ROOT = process.env.FFX_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const API = process.env.FFX_API_URL ?? 'http://127.0.0.1:54321';
+export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres:postgres@127.0.0.1:54322/postgres';
+export const STATE_DIR = process.env.FFX_STATE_DIR ?? path.join(ROOT, '.local');
+export const BUILD_DIR = process.env.FFX_BUILD_DIR ?? path.join(ROOT, 'build');
+
+// fetch a function through nginx; returns { status, headers, text, json }.
+export async function call(name, { method = 'POST', body, headers = {}, query = '' } = {}) {
+  const res = await fetch(`${API}/functions/v1/${name}${query}`, { method, body, headers });
+  const text = await res.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON: the test decides */ }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+// Run SQL as the superuser and return the rows as arrays of strings.
+export function sql(query, ...params) {
+  const args = ['-X', '-q', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', DATABASE_URL];
+  params.forEach((p, i) => args.push('-v', `p${i + 1}=${p}`));
+  const out = execFileSync('psql', args, { input: query, encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
+}
+
+export function stack(...args) {
+  const r = spawnSync(path.join(ROOT, 'scripts/stack'), args, { encoding: 'utf8', env: process.env });
+  if (r.status !== 0) throw new Error(`scripts/stack ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+export function masterPid(name) {
+  return Number(execFileSync('cat', [path.join(STATE_DIR, 'run', `${name}.pid`)], { encoding: 'utf8' }).trim());
+}
+
+export function childPids(pid) {
+  const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
+  return r.stdout.split('\n').filter(Boolean).map(Number).sort((a, b) => a - b);
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Poll fn until it returns a truthy value or the deadline passes.
+export async function waitFor(fn, { timeoutMs = 10000, stepMs = 50 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) return v;
+    await sleep(stepMs);
+  }
+}

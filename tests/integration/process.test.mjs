@@ -1,0 +1,93 @@
+// The process model: workers replaced when they die, a clean SIGTERM that
+// finishes the request in flight, and exit status 2 on bad configuration.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BUILD_DIR, DATABASE_URL, call, childPids, masterPid, waitFor, sleep } from './lib/stack.mjs';
+import { openRequest } from './lib/fcgi.mjs';
+
+const BIN = path.join(BUILD_DIR, 'bin', 'webhook-debug');
+
+test('a killed worker is replaced and the next request is served', async () => {
+  const master = masterPid('webhook-debug');
+  const before = childPids(master);
+  assert.ok(before.length >= 1, 'workers running');
+  process.kill(before[0], 'SIGKILL');
+  const after = await waitFor(() => {
+    const now = childPids(master);
+    return now.length === before.length && !now.includes(before[0]) ? now : null;
+  });
+  assert.ok(after, 'replacement worker started');
+  for (let i = 0; i < 2 * before.length; i++) {
+    const r = await call('webhook-debug', { body: '{}' });
+    assert.equal(r.status, 200);
+  }
+  assert.equal(masterPid('webhook-debug'), master);
+});
+
+function startStandalone(env) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ffx-proc-'));
+  const sock = path.join(dir, 'fn.sock');
+  const child = spawn(BIN, [], {
+    env: { PATH: process.env.PATH, DATABASE_URL, FFX_ENABLE_WEBHOOK_DEBUG: '1', FFX_LISTEN: sock, FFX_WORKERS: '1', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, sock, exited, log: () => log };
+}
+
+test('SIGTERM finishes the request in flight, then exits 0', async () => {
+  const p = startStandalone({});
+  assert.ok(await waitFor(() => fs.existsSync(p.sock) && p.log().includes('worker ready')), 'started');
+  const body = '{"in":"flight"}';
+  const req = openRequest(p.sock, {
+    REQUEST_METHOD: 'POST', DOCUMENT_URI: '/functions/v1/webhook-debug', CONTENT_LENGTH: body.length,
+    CONTENT_TYPE: 'application/json', REMOTE_ADDR: '127.0.0.1', REQUEST_ID: 'inflight0000000000000000000000001',
+  });
+  req.send(body.slice(0, 5));
+  await sleep(300); // the worker is now blocked reading the rest of the body
+  p.child.kill('SIGTERM');
+  await sleep(300);
+  req.send(body.slice(5));
+  req.end();
+  const res = await req.response;
+  assert.equal(res.status, 200);
+  assert.equal(JSON.parse(res.body).message, 'Webhook debug received');
+  const { code, signal } = await p.exited;
+  assert.equal(signal, null);
+  assert.equal(code, 0);
+  assert.match(p.log(), /"msg":"stopped"/);
+  assert.ok(!fs.existsSync(p.sock), 'socket removed');
+});
+
+test('SIGTERM on an idle process exits 0 promptly', async () => {
+  const p = startStandalone({ FFX_WORKERS: '3' });
+  assert.ok(await waitFor(() => (p.log().match(/worker ready/g) ?? []).length === 3));
+  const t0 = Date.now();
+  p.child.kill('SIGTERM');
+  const { code } = await p.exited;
+  assert.equal(code, 0);
+  assert.ok(Date.now() - t0 < 5000, 'stopped within 5 s');
+  assert.equal((p.log().match(/worker exiting/g) ?? []).length, 3);
+});
+
+test('a bad configuration value exits 2 with a clear message', () => {
+  for (const [key, value] of [['FFX_WORKERS', 'many'], ['FFX_BODY_MAX', '1'], ['FFX_LOG_LEVEL', 'loud'], ['FFX_ENABLE_WEBHOOK_DEBUG', 'perhaps']]) {
+    const r = spawnSync(BIN, [], { env: { PATH: process.env.PATH, [key]: value }, encoding: 'utf8', timeout: 5000 });
+    assert.equal(r.status, 2, `${key}=${value}`);
+    const line = JSON.parse(r.stderr.trim().split('\n')[0]);
+    assert.equal(line.msg, 'invalid configuration');
+    assert.equal(line.key, key);
+  }
+});
+
+test('the database password never appears in the log', () => {
+  const r = spawnSync(BIN, [], { env: { PATH: process.env.PATH, FFX_WORKERS: 'bad', DATABASE_URL: 'postgresql://u:hunter2@127.0.0.1:1/x' }, encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.ok(!r.stderr.includes('hunter2'));
+});
