@@ -15,7 +15,7 @@
  * two credentials or two signatures would make "which one did we check?"
  * ambiguous between nginx, this code and a later reader of the log. */
 static const char *const single_headers[] = {
-    "authorization", "apikey", "x-nowpayments-sig", "content-type", "content-length", NULL,
+    "authorization", "apikey", "x-nowpayments-sig", NULL,
 };
 
 void
@@ -110,6 +110,12 @@ header_name(struct arena *a, const char *var, size_t n)
 {
     char *name;
 
+    /* nginx sends the body headers twice, as CONTENT_* and HTTP_CONTENT_*;
+     * the CONTENT_* ones are what it acted on. */
+    if (n >= 13 && strncmp(var, "HTTP_CONTENT_", 13) == 0 &&
+        ((n == 17 && strncmp(var + 13, "TYPE", 4) == 0) ||
+         (n == 19 && strncmp(var + 13, "LENGTH", 6) == 0)))
+        return NULL;
     if (n > 5 && strncmp(var, "HTTP_", 5) == 0) {
         var += 5;
         n -= 5;

@@ -49,7 +49,8 @@ test_basic_fields(struct arena *a)
                    "QUERY_STRING=a=1&b=two+words&c=%7Bx%7D&flag&=empty&a=2",
                    "REMOTE_ADDR=127.0.0.1", "REQUEST_ID=abc123", "CONTENT_LENGTH=11",
                    "CONTENT_TYPE=application/json", "HTTP_X_NOWPAYMENTS_SIG=deadbeef",
-                   "HTTP_USER_AGENT=curl/8", "SERVER_PROTOCOL=HTTP/1.1", NULL};
+                   "HTTP_USER_AGENT=curl/8", "SERVER_PROTOCOL=HTTP/1.1",
+                   "HTTP_CONTENT_TYPE=text/evil", "HTTP_CONTENT_LENGTH=999", NULL};
     struct mem_reader m;
     struct req r;
 
