@@ -37,7 +37,10 @@ struct cfg_key {
     const char *help;
 };
 
-#define CFG_END {NULL, CFG_STR, NULL, 0, 0, NULL, 0, NULL}
+#define CFG_END                                                                                    \
+    {                                                                                              \
+        NULL, CFG_STR, NULL, 0, 0, NULL, 0, NULL                                                   \
+    }
 
 /* Keys read by common/ itself: FFX_ENV, FFX_LISTEN, FFX_WORKERS, FFX_BODY_MAX,
  * FFX_LOG_LEVEL, DATABASE_URL, FFX_DB_STATEMENT_TIMEOUT_MS, ... */

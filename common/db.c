@@ -124,7 +124,8 @@ elapsed_ms(const struct timespec *since)
     struct timespec now;
 
     clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - since->tv_sec) * 1e3 + (double)(now.tv_nsec - since->tv_nsec) / 1e6;
+    return (double)(now.tv_sec - since->tv_sec) * 1e3 +
+           (double)(now.tv_nsec - since->tv_nsec) / 1e6;
 }
 
 /* Turn a failed result into r->err; the server text goes to the log only. */
@@ -175,8 +176,7 @@ db_exec(struct req *r, PGresult **out, const char *sql, int nparams, const struc
 }
 
 enum err_code
-db_exec_text(struct req *r, PGresult **out, const char *sql, int nparams,
-             const char *const *values)
+db_exec_text(struct req *r, PGresult **out, const char *sql, int nparams, const char *const *values)
 {
     struct db_param params[16];
 

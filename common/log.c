@@ -144,8 +144,8 @@ log_strn(struct log_line *l, const char *key, const char *value, size_t n)
     } else {
         append(l, "\"", 1);
         if (!l->truncated)
-            l->len = json_escape_into(l->buf, l->len, LOG_LINE_MAX - LOG_TAIL - 1, value, n,
-                                      &complete);
+            l->len =
+                json_escape_into(l->buf, l->len, LOG_LINE_MAX - LOG_TAIL - 1, value, n, &complete);
         append(l, "\"", 1);
     }
     if (l->truncated || !complete) {

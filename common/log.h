@@ -54,7 +54,6 @@ void log_event(enum log_level level, const char *req_id, const char *mod, const 
  * buf at offset len, never past cap-1; returns the new length and sets
  * *complete to whether all of s fitted. Invalid UTF-8 bytes become U+FFFD
  * and control characters are escaped, so the output is always valid JSON. */
-size_t json_escape_into(char *buf, size_t len, size_t cap, const char *s, size_t n,
-                        bool *complete);
+size_t json_escape_into(char *buf, size_t len, size_t cap, const char *s, size_t n, bool *complete);
 
 #endif

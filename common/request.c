@@ -15,7 +15,10 @@
  * two credentials or two signatures would make "which one did we check?"
  * ambiguous between nginx, this code and a later reader of the log. */
 static const char *const single_headers[] = {
-    "authorization", "apikey", "x-nowpayments-sig", NULL,
+    "authorization",
+    "apikey",
+    "x-nowpayments-sig",
+    NULL,
 };
 
 void

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #define SERVER_MAX_WORKERS 256
-#define ARENA_BLOCK_SIZE (64 * 1024)
+#define ARENA_BLOCK_SIZE   (64 * 1024)
 
 static volatile sig_atomic_t stop_requested;
 

@@ -22,11 +22,20 @@ static const struct {
     const char *value; /* NULL: unset */
     int ok;
 } cases[] = {
-    {"T_PORT", "443", 1},   {"T_PORT", "0", 0},      {"T_PORT", "65536", 0},
-    {"T_PORT", "80x", 0},   {"T_PORT", " 80", 0},    {"T_PORT", "-1", 0},
-    {"T_PORT", "99999999999999999999", 0},           {"T_MODE", "safe", 1},
-    {"T_MODE", "sa", 0},    {"T_MODE", "safe|", 0},  {"T_FLAG", "yes", 1},
-    {"T_FLAG", "maybe", 0}, {"T_TOKEN", NULL, 0},    {"T_NAME", "anything at all", 1},
+    {"T_PORT", "443", 1},
+    {"T_PORT", "0", 0},
+    {"T_PORT", "65536", 0},
+    {"T_PORT", "80x", 0},
+    {"T_PORT", " 80", 0},
+    {"T_PORT", "-1", 0},
+    {"T_PORT", "99999999999999999999", 0},
+    {"T_MODE", "safe", 1},
+    {"T_MODE", "sa", 0},
+    {"T_MODE", "safe|", 0},
+    {"T_FLAG", "yes", 1},
+    {"T_FLAG", "maybe", 0},
+    {"T_TOKEN", NULL, 0},
+    {"T_NAME", "anything at all", 1},
 };
 
 static void

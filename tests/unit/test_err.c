@@ -18,7 +18,8 @@ static const struct {
     {ERR_CONFLICT, 409, "Conflict", "Conflict"},
     {ERR_TOO_LARGE, 413, "Payload too large", "Payload too large"},
     {ERR_INTERNAL, 500, "could not parse row 3 of users", "Internal server error"},
-    {ERR_UPSTREAM, 500, "NowPayments error: Invalid currency", "NowPayments error: Invalid currency"},
+    {ERR_UPSTREAM, 500, "NowPayments error: Invalid currency",
+     "NowPayments error: Invalid currency"},
     {ERR_UNAVAILABLE, 503, "connection refused at 10.0.0.5", "Service unavailable"},
 };
 

@@ -79,8 +79,12 @@ static const struct {
 } clean_cases[] = {
     {"plain", 5, "plain"},
     {"caf\xc3\xa9", 5, "caf\xc3\xa9"},
-    {"a\xff" "b", 3, "a\xef\xbf\xbd" "b"},
-    {"\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd"},         /* overlong '/' */
+    {"a\xff"
+     "b",
+     3,
+     "a\xef\xbf\xbd"
+     "b"},
+    {"\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd"},                 /* overlong '/' */
     {"\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* surrogate */
     {"a\0b", 3, "ab"},
     {"\xe2\x82", 2, "\xef\xbf\xbd\xef\xbf\xbd"}, /* truncated */

@@ -45,12 +45,19 @@ parse(struct arena *a, struct req *r, char **envp, const char *body, size_t body
 static void
 test_basic_fields(struct arena *a)
 {
-    char *env[] = {"REQUEST_METHOD=POST", "DOCUMENT_URI=/functions/v1/webhook-debug",
+    char *env[] = {"REQUEST_METHOD=POST",
+                   "DOCUMENT_URI=/functions/v1/webhook-debug",
                    "QUERY_STRING=a=1&b=two+words&c=%7Bx%7D&flag&=empty&a=2",
-                   "REMOTE_ADDR=127.0.0.1", "REQUEST_ID=abc123", "CONTENT_LENGTH=11",
-                   "CONTENT_TYPE=application/json", "HTTP_X_NOWPAYMENTS_SIG=deadbeef",
-                   "HTTP_USER_AGENT=curl/8", "SERVER_PROTOCOL=HTTP/1.1",
-                   "HTTP_CONTENT_TYPE=text/evil", "HTTP_CONTENT_LENGTH=999", NULL};
+                   "REMOTE_ADDR=127.0.0.1",
+                   "REQUEST_ID=abc123",
+                   "CONTENT_LENGTH=11",
+                   "CONTENT_TYPE=application/json",
+                   "HTTP_X_NOWPAYMENTS_SIG=deadbeef",
+                   "HTTP_USER_AGENT=curl/8",
+                   "SERVER_PROTOCOL=HTTP/1.1",
+                   "HTTP_CONTENT_TYPE=text/evil",
+                   "HTTP_CONTENT_LENGTH=999",
+                   NULL};
     struct mem_reader m;
     struct req r;
 
