@@ -1,0 +1,131 @@
+-- Supabase compatibility shim for PLAIN PostgreSQL (dev, CI, self-hosted).
+--
+-- NEVER apply this to a real Supabase project: Supabase owns the auth schema, and
+-- since supabase/postgres PR #994 the postgres role may not create objects in it.
+-- The guard below refuses to run where Supabase's own roles exist.
+--
+-- Idempotent: every statement either checks first or is a create-or-replace / grant,
+-- so `scripts/migrate --shim` can run it on every start.  Roles are cluster-wide;
+-- everything else is per database.
+--
+-- Source of every definition: shared/reference/supabase.md section 3
+-- (auth functions verbatim from supabase/auth migrations 20220224000811 and
+-- 20220531120530; roles from supabase/postgres initial-schema; auth.users columns
+-- from section 3.6).  Deliberately no encrypted_password column: this project
+-- stores no passwords (ARCHITECTURE.md section 6).
+
+do $$
+begin
+  if exists (select 1 from pg_catalog.pg_roles where rolname in ('supabase_admin', 'supabase_auth_admin')) then
+    raise exception 'this looks like a Supabase database (role supabase_admin exists): the auth shim must not run here';
+  end if;
+end
+$$;
+
+-- API roles, exactly as Supabase creates them.
+do $$
+begin
+  if not exists (select 1 from pg_catalog.pg_roles where rolname = 'anon') then
+    create role anon nologin noinherit;
+  end if;
+  if not exists (select 1 from pg_catalog.pg_roles where rolname = 'authenticated') then
+    create role authenticated nologin noinherit;
+  end if;
+  if not exists (select 1 from pg_catalog.pg_roles where rolname = 'service_role') then
+    create role service_role nologin noinherit bypassrls;
+  end if;
+end
+$$;
+
+-- The login role that applies migrations is also the one the C functions connect as
+-- in dev; it must be able to SET LOCAL ROLE to each API role (Supabase does the same:
+-- migration 20230201083204 grant_auth_roles_to_postgres).  Checked first so that a
+-- re-run prints no "already a member" notices.
+do $$
+declare
+  r text;
+begin
+  foreach r in array array['anon', 'authenticated', 'service_role'] loop
+    if not pg_catalog.pg_has_role(current_user, r, 'member') then
+      execute pg_catalog.format('grant %I to %I', r, current_user);
+    end if;
+  end loop;
+end
+$$;
+
+create schema if not exists auth;
+
+grant usage on schema auth to anon, authenticated, service_role;
+grant usage on schema public to anon, authenticated, service_role;
+
+-- Columns per supabase.md section 3.6 (a subset of the real table that app SQL uses).
+create table if not exists auth.users (
+  instance_id uuid,
+  id uuid primary key,
+  aud varchar(255),
+  role varchar(255),
+  email varchar(255),
+  phone text unique,
+  raw_app_meta_data jsonb,
+  raw_user_meta_data jsonb,
+  email_confirmed_at timestamptz,
+  phone_confirmed_at timestamptz,
+  last_sign_in_at timestamptz,
+  created_at timestamptz,
+  updated_at timestamptz,
+  banned_until timestamptz,
+  deleted_at timestamptz,
+  is_anonymous boolean not null default false,
+  is_sso_user boolean not null default false
+);
+create unique index if not exists users_email_partial_key on auth.users (email) where (is_sso_user = false);
+
+-- auth.uid() / auth.role() / auth.email(): supabase/auth 20220224000811, verbatim.
+create or replace function auth.uid()
+returns uuid
+language sql stable
+as $$
+  select
+  coalesce(
+    nullif(current_setting('request.jwt.claim.sub', true), ''),
+    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub')
+  )::uuid
+$$;
+
+create or replace function auth.role()
+returns text
+language sql stable
+as $$
+  select
+  coalesce(
+    nullif(current_setting('request.jwt.claim.role', true), ''),
+    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'role')
+  )::text
+$$;
+
+create or replace function auth.email()
+returns text
+language sql stable
+as $$
+  select
+  coalesce(
+    nullif(current_setting('request.jwt.claim.email', true), ''),
+    (nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'email')
+  )::text
+$$;
+
+-- auth.jwt(): supabase/auth 20220531120530, verbatim.
+create or replace function auth.jwt()
+returns jsonb
+language sql stable
+as $$
+  select
+    coalesce(
+        nullif(current_setting('request.jwt.claim', true), ''),
+        nullif(current_setting('request.jwt.claims', true), '')
+    )::jsonb
+$$;
+
+comment on function auth.uid() is 'Deprecated. Use auth.jwt() -> ''sub'' instead.';
+comment on function auth.role() is 'Deprecated. Use auth.jwt() -> ''role'' instead.';
+comment on function auth.email() is 'Deprecated. Use auth.jwt() -> ''email'' instead.';
