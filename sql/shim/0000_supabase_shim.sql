@@ -37,8 +37,9 @@ begin
 end
 $$;
 
--- The login role that applies migrations is also the one the C functions connect as
--- in dev; it must be able to SET LOCAL ROLE to each API role (Supabase does the same:
+-- The login role that applies migrations (in dev also a possible connection role of the
+-- C functions; their dedicated one is ffx_functions at the end of this file) must be able
+-- to SET LOCAL ROLE to each API role (Supabase does the same:
 -- migration 20230201083204 grant_auth_roles_to_postgres).  Checked first so that a
 -- re-run prints no "already a member" notices.
 do $$
@@ -129,3 +130,42 @@ $$;
 comment on function auth.uid() is 'Deprecated. Use auth.jwt() -> ''sub'' instead.';
 comment on function auth.role() is 'Deprecated. Use auth.jwt() -> ''role'' instead.';
 comment on function auth.email() is 'Deprecated. Use auth.jwt() -> ''email'' instead.';
+
+-- The dedicated login role of the C functions (plain PostgreSQL only; on Supabase the functions
+-- connect as postgres/authenticator instead).  NOINHERIT is the point: it holds no privilege of
+-- its own and inherits none from the API roles, so a connection that has not done
+-- SET LOCAL ROLE anon | authenticated | service_role inside its transaction can touch no
+-- application table or function (only what PUBLIC may).  Membership (below) is what allows
+-- that SET LOCAL ROLE.
+--
+-- DEV ONLY: the password 'ffx_functions' is public knowledge (it is in this file).  Any
+-- non-development cluster must change it (alter role ffx_functions password '...') or use a
+-- different login role.  Created with the password only on first run; a re-run never resets a
+-- changed password, but it does restore the security attributes if someone altered them.
+do $$
+declare
+  r record;
+begin
+  select rolcanlogin, rolinherit, rolsuper, rolbypassrls into r
+    from pg_catalog.pg_roles where rolname = 'ffx_functions';
+  if not found then
+    create role ffx_functions login noinherit nosuperuser nobypassrls password 'ffx_functions';
+  elsif not r.rolcanlogin or r.rolinherit or r.rolsuper or r.rolbypassrls then
+    alter role ffx_functions login noinherit nosuperuser nobypassrls;
+  end if;
+end
+$$;
+
+-- grant anon, authenticated, service_role to ffx_functions; checked first so that a re-run
+-- prints no "already a member" notices.
+do $$
+declare
+  r text;
+begin
+  foreach r in array array['anon', 'authenticated', 'service_role'] loop
+    if not pg_catalog.pg_has_role('ffx_functions', r, 'member') then
+      execute pg_catalog.format('grant %I to ffx_functions', r);
+    end if;
+  end loop;
+end
+$$;

@@ -6,7 +6,7 @@ select plan(46);
 select tables_are('public', array[
   'user_profiles', 'orders', 'trading_rules', 'account_container', 'delivered_accounts',
   'payment_transactions', 'admin_audit_log', 'crypto_addresses', 'email_templates',
-  'webhook_debug_log', 'schema_migrations'
+  'webhook_debug_log', 'payments', 'schema_migrations'
 ], 'public has exactly the application tables plus schema_migrations');
 
 select is(

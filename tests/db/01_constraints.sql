@@ -1,7 +1,7 @@
 -- CHECK constraints (one rejected value per constraint), uniqueness and foreign keys.
 -- Runs as the superuser: constraints hold for every role, RLS is not the subject here.
 begin;
-select plan(46);
+select plan(47);
 
 -- rejects(sql, constraint): true when running sql fails with a check violation (23514) of exactly
 -- that constraint. Each constraint that rejected is remembered, so the last test can prove that
@@ -45,6 +45,8 @@ select o.order_id, o.user_id, 'c0000000-0000-4000-8000-000000000001', 'one_step'
   from public.orders o;
 insert into public.payment_transactions (order_id, user_id, provider_transaction_id, amount, currency, event_type)
 select o.order_id, o.user_id, '5514469786', 649, 'USD', 'waiting' from public.orders o;
+insert into public.payments (payment_id, order_id, user_id, payment_status)
+select '5514469786', o.order_id, o.user_id, 'waiting' from public.orders o;
 
 -- user_profiles --------------------------------------------------------------------------------
 select ok(pg_temp.rejects($$update public.user_profiles set account_status = 'deleted'$$, 'user_profiles_account_status_check'), 'user_profiles.account_status rejects deleted');
@@ -99,6 +101,9 @@ select ok(pg_temp.rejects($$update public.payment_transactions set transaction_t
 select ok(pg_temp.rejects($$update public.payment_transactions set provider = 'paypal'$$, 'payment_transactions_provider_check'), 'payment_transactions.provider rejects paypal');
 select ok(pg_temp.rejects($$update public.payment_transactions set status = 'finished'$$, 'payment_transactions_status_check'), 'payment_transactions.status rejects finished');
 select ok(pg_temp.rejects($$update public.payment_transactions set amount = -1$$, 'payment_transactions_amount_check'), 'payment_transactions.amount rejects negatives');
+
+-- payments -------------------------------------------------------------------------------------
+select ok(pg_temp.rejects($$update public.payments set payment_status = 'paid'$$, 'payments_payment_status_check'), 'payments.payment_status rejects paid (not a provider status)');
 
 -- every CHECK constraint in public was exercised above
 select set_eq(
