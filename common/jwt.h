@@ -26,7 +26,7 @@
 
 struct arena;
 
-#define JWT_MAX_LEN 8192
+#define JWT_MAX_LEN  8192
 #define JWT_LEEWAY_S 30
 
 enum jwt_role { JWT_ROLE_ANON, JWT_ROLE_AUTHENTICATED, JWT_ROLE_SERVICE };

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * auth.h - who is calling. Reads the credentials a Supabase client sends,
+ * verifies them (jwt.h) and turns them into the identity a request's
+ * database transaction runs under.
+ *
+ * Accepted, in order: "Authorization: Bearer <jwt>"; without an
+ * Authorization header, an "apikey" header holding either a JWT (the legacy
+ * anon/service_role keys) or an opaque sb_secret_... key listed in
+ * FFX_SECRET_KEYS (service_role). No or invalid credentials: 401
+ * {"success":false,"error":"Unauthorized"} with "WWW-Authenticate: Bearer";
+ * a valid credential of a role the endpoint does not serve: 403, same body.
+ * Why a credential failed is logged (never the credential), never answered.
+ */
+#ifndef FFX_AUTH_H
+#define FFX_AUTH_H
+
+#include "cfg.h"
+#include "db.h"
+#include "err.h"
+
+#include <stdbool.h>
+
+struct req;
+
+/* Keys read by auth_init: SUPABASE_JWT_SECRET, SUPABASE_JWKS,
+ * SUPABASE_JWKS_FILE, FFX_SECRET_KEYS, FFX_JWT_AUD. Add to a function's
+ * configuration tables when it authenticates callers. */
+extern const struct cfg_key auth_cfg_keys[];
+
+/* Roles an endpoint serves, combined with |. */
+enum auth_roles {
+    AUTH_ANON = 1 << 0,
+    AUTH_USER = 1 << 1, /* role "authenticated" */
+    AUTH_SERVICE = 1 << 2,
+};
+
+struct auth_identity {
+    enum db_role role;
+    const char *sub;         /* the verified user id; NULL for keys */
+    bool is_admin;           /* app_metadata.role == "admin" */
+    const char *claims_json; /* for request.jwt.claims */
+};
+
+/* auth_check_config - validate the auth keys (JWKS parses, production does
+ * not run on the public dev secret); 0 when usable. Call from
+ * server_app.check_config. */
+int auth_check_config(void);
+
+/* auth_init / auth_fini - load the key set for this process; free it. */
+int auth_init(void);
+void auth_fini(void);
+
+/* auth_require - verify the caller and check its role against `roles`.
+ * Sets r->err (401 or 403, with WWW-Authenticate on 401) on failure. */
+enum err_code auth_require(struct req *r, unsigned roles, struct auth_identity *out);
+
+/* auth_may_act_for - whether the identity may read or act on data of user
+ * `user_id`: itself, an admin, or the service role. */
+bool auth_may_act_for(const struct auth_identity *id, const char *user_id);
+
+#endif
