@@ -23,12 +23,19 @@ static const char *const role_names[] = {
     [DB_ROLE_SERVICE] = "service_role",
 };
 
-/* First match wins; a two-character entry matches the whole class. */
+/* First match wins; a two-character entry matches the whole class. The
+ * message is what a client may read; the server's text goes to the log. */
 static const struct {
     const char *sqlstate;
     enum err_code code;
     const char *message;
 } sqlstate_map[] = {
+    /* Business rules in SQL raise FFnnn with the client's own message
+     * (NULL here: the server's message is passed on). */
+    {"FF400", ERR_BAD_REQUEST, NULL},
+    {"FF403", ERR_FORBIDDEN, NULL},
+    {"FF404", ERR_NOT_FOUND, NULL},
+    {"FF409", ERR_CONFLICT, NULL},
     {"23505", ERR_CONFLICT, "Conflict with existing data"},
     {"23503", ERR_CONFLICT, "Referenced record does not exist"},
     {"23", ERR_BAD_REQUEST, "Invalid value"},
@@ -136,10 +143,15 @@ result_error(struct req *r, const PGresult *res)
     const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     size_t i = sqlstate_index(sqlstate);
     enum err_code code = i == (size_t)-1 ? ERR_INTERNAL : sqlstate_map[i].code;
+    const char *msg = "database error";
 
     if (!db_connected())
         code = ERR_UNAVAILABLE; /* the server went away mid-statement */
-    ERR_SET(&r->err, code, "%s", code < ERR_INTERNAL ? sqlstate_map[i].message : "database error");
+    else if (code < ERR_INTERNAL)
+        msg = sqlstate_map[i].message ? sqlstate_map[i].message
+              : primary               ? primary
+                                      : "Invalid request";
+    ERR_SET(&r->err, code, "%s", msg);
     err_detail(&r->err, "sqlstate=%s %s", sqlstate ? sqlstate : "none",
                primary ? primary : PQerrorMessage(conn));
     return code;

@@ -74,7 +74,9 @@ enum err_code db_commit(struct req *r);
  * transaction, its role or its claims into the next request. */
 void db_end(void);
 
-/* db_sqlstate_code - the error code for a SQLSTATE (table in db.c). */
+/* db_sqlstate_code - the error code for a SQLSTATE (table in db.c).
+ * SQLSTATEs FF400/FF403/FF404/FF409, raised by the schema's business rules,
+ * become 400/403/404/409 with the exception's message as the client message. */
 enum err_code db_sqlstate_code(const char *sqlstate);
 
 #endif

@@ -36,4 +36,30 @@ char *json_print(struct arena *a, const cJSON *tree);
 /* json_string_field - obj[key] when it is a string, else NULL. */
 const char *json_string_field(const cJSON *obj, const char *key);
 
+/* Validators for request bodies. Each sets r->err to a 400 whose message
+ * names the field, so a handler reads as a list of steps. */
+
+/* json_require_fields - 400 "Missing required fields: a, b" listing, in the
+ * order given, every NULL-terminated key that is absent, null or "". */
+enum err_code json_require_fields(struct req *r, const cJSON *obj, const char *const *keys);
+
+/* json_field_string - obj[key] as a string of 1..max_len bytes, or NULL
+ * when absent/null and optional. "Invalid <key>" otherwise. */
+enum err_code json_field_string(struct req *r, const cJSON *obj, const char *key, size_t max_len,
+                                bool optional, const char **out);
+
+/* json_field_choice - a string that is one of the NULL-terminated choices:
+ * "Invalid <key>: must be one of a, b". */
+enum err_code json_field_choice(struct req *r, const cJSON *obj, const char *key,
+                                const char *const *choices, const char **out);
+
+/* json_field_int - an integral number in [min, max] (a JSON number; a
+ * numeric string is accepted too, as JavaScript clients send both). */
+enum err_code json_field_int(struct req *r, const cJSON *obj, const char *key, long long min,
+                             long long max, long long *out);
+
+/* json_field_amount - a finite number >= 0 with at most 2 decimals, as
+ * decimal text ("649", "649.5"). */
+enum err_code json_field_amount(struct req *r, const cJSON *obj, const char *key, const char **out);
+
 #endif

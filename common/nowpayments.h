@@ -83,8 +83,8 @@ struct np_payment {
     const char *invoice_id;
     const char *parent_payment_id;
     const char *purchase_id;
-    const char *created_at;          /* ISO text as sent */
-    const char *updated_at;          /* ISO text, or epoch ms as decimal text (IPN) */
+    const char *created_at; /* ISO text as sent */
+    const char *updated_at; /* ISO text, or epoch ms as decimal text (IPN) */
     const char *expiration_estimate_date;
     const char *raw_json;
 };

@@ -373,9 +373,14 @@ run_master(const struct server_app *app, int listen_fd, int workers)
 static int
 load_config(const struct server_app *app)
 {
-    const struct cfg_key *tables[] = {cfg_common_keys, app->cfg_keys, NULL};
+    const struct cfg_key *tables[8] = {cfg_common_keys};
     enum log_level level = LOG_INFO;
 
+    for (size_t i = 0; app->cfg_tables != NULL && app->cfg_tables[i] != NULL; i++) {
+        if (i + 2 >= sizeof(tables) / sizeof(tables[0]))
+            abort(); /* programming error: raise the limit */
+        tables[i + 1] = app->cfg_tables[i];
+    }
     log_init(app->name, LOG_INFO);
     if (cfg_load(tables) != 0)
         return -1;

@@ -26,14 +26,14 @@
 #include <stdbool.h>
 
 struct server_app {
-    const char *name;               /* the function's name, for logs and application_name */
-    const char *methods;            /* served methods, e.g. "POST" or "GET"; OPTIONS is implicit */
-    const struct cfg_key *cfg_keys; /* the function's own keys, or NULL */
-    bool uses_db;                   /* open a PostgreSQL connection per worker */
-    int (*check_config)(void);      /* extra validation after loading; 0 OK */
-    bool (*enabled)(void);          /* NULL or true: serve; false: 404 for everything */
-    int (*worker_init)(void);       /* per worker after fork; 0 OK */
-    void (*worker_fini)(void);      /* per worker before exit */
+    const char *name;    /* the function's name, for logs and application_name */
+    const char *methods; /* served methods, e.g. "POST" or "GET"; OPTIONS is implicit */
+    const struct cfg_key *const *cfg_tables; /* NULL-terminated key tables, or NULL */
+    bool uses_db;                            /* open a PostgreSQL connection per worker */
+    int (*check_config)(void);               /* extra validation after loading; 0 OK */
+    bool (*enabled)(void);                   /* NULL or true: serve; false: 404 for everything */
+    int (*worker_init)(void);                /* per worker after fork; 0 OK */
+    void (*worker_fini)(void);               /* per worker before exit */
     enum err_code (*handle)(struct req *r); /* answer r, or return an error for the frame to send */
 };
 

@@ -116,13 +116,15 @@ handle_check_payment_status(struct req *r)
     return resp_json(r, 200, success_body(r, status));
 }
 
+static const struct cfg_key *const config_tables[] = {auth_cfg_keys, NULL};
+
 int
 main(void)
 {
     static const struct server_app app = {
         .name = "check-payment-status",
         .methods = "GET",
-        .cfg_keys = auth_cfg_keys,
+        .cfg_tables = config_tables,
         .uses_db = true,
         .check_config = auth_check_config,
         .worker_init = auth_init,

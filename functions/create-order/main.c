@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * create-order - POST {accountType, accountSize, platformType, discountCode?}
+ * with a user's token: 201 {"success":true,"order":{...}}.
+ *
+ * For deployments without a REST data API. The order is inserted as the
+ * user under RLS; the database sets its id (FFX + 9 digits) and its price
+ * from the pricing table and the discount code, whatever a client sends,
+ * and rejects an unavailable product or an invalid code (FF400).
+ */
+#include "arena.h"
+#include "auth.h"
+#include "db.h"
+#include "json.h"
+#include "response.h"
+#include "server.h"
+
+static const char *const required_fields[] = {"accountType", "accountSize", "platformType", NULL};
+static const char *const account_types[] = {"instant", "hft", "one_step", "two_step", NULL};
+static const char *const platforms[] = {"mt4", "mt5", NULL};
+
+struct order_request {
+    const char *account_type;
+    long long account_size;
+    const char *platform_type;
+    const char *discount_code; /* NULL: none */
+};
+
+static enum err_code
+read_order_request(struct req *r, struct order_request *o)
+{
+    cJSON *body = NULL;
+    enum err_code rc;
+
+    rc = json_parse_body(r, &body);
+    if (rc)
+        return rc;
+    rc = json_require_fields(r, body, required_fields);
+    if (rc)
+        return rc;
+    rc = json_field_choice(r, body, "accountType", account_types, &o->account_type);
+    if (rc)
+        return rc;
+    rc = json_field_int(r, body, "accountSize", 1, 100000000, &o->account_size);
+    if (rc)
+        return rc;
+    rc = json_field_choice(r, body, "platformType", platforms, &o->platform_type);
+    if (rc)
+        return rc;
+    return json_field_string(r, body, "discountCode", 64, true, &o->discount_code);
+}
+
+static enum err_code
+insert_order(struct req *r, const struct auth_identity *id, const struct order_request *o,
+             cJSON **order)
+{
+    enum err_code rc;
+    PGresult *res = NULL;
+    const char *size = arena_sprintf(r->arena, "%lld", o->account_size);
+
+    rc = db_begin(r, id->role, id->claims_json);
+    if (rc)
+        return rc;
+    rc = db_exec_text(
+        r, &res,
+        "INSERT INTO public.orders (user_id, account_type, account_size, platform_type,"
+        " discount_code) VALUES (auth.uid(), $1, $2, $3, $4)"
+        " RETURNING jsonb_build_object('order_id', order_id, 'account_type', account_type,"
+        " 'account_size', account_size, 'platform_type', platform_type, 'amount', amount,"
+        " 'discount_code', discount_code, 'discount_amount', discount_amount,"
+        " 'final_amount', final_amount, 'order_status', order_status,"
+        " 'payment_status', payment_status, 'delivery_status', delivery_status,"
+        " 'created_at', to_char(created_at AT TIME ZONE 'UTC', "
+        "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))",
+        4, (const char *const[]){o->account_type, size, o->platform_type, o->discount_code});
+    if (rc)
+        return rc;
+    rc = db_commit(r);
+    if (rc)
+        return rc;
+    *order = json_parse(r->arena, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+    return *order ? ERR_OK : ERR_SET(&r->err, ERR_INTERNAL, "order row is not JSON");
+}
+
+static enum err_code
+handle_create_order(struct req *r)
+{
+    struct auth_identity id;
+    struct order_request o = {0};
+    cJSON *order = NULL;
+    cJSON *body;
+    enum err_code rc;
+
+    rc = auth_require(r, AUTH_USER, &id);
+    if (rc)
+        return rc;
+    rc = read_order_request(r, &o);
+    if (rc)
+        return rc;
+    rc = insert_order(r, &id, &o, &order);
+    if (rc)
+        return rc;
+    body = json_object(r->arena);
+    cJSON_AddBoolToObject(body, "success", 1);
+    cJSON_AddItemReferenceToObject(body, "order", order);
+    return resp_json(r, 201, body);
+}
+
+static const struct cfg_key *const config_tables[] = {auth_cfg_keys, NULL};
+
+int
+main(void)
+{
+    static const struct server_app app = {
+        .name = "create-order",
+        .methods = "POST",
+        .cfg_tables = config_tables,
+        .uses_db = true,
+        .check_config = auth_check_config,
+        .worker_init = auth_init,
+        .worker_fini = auth_fini,
+        .handle = handle_create_order,
+    };
+
+    return server_main(&app);
+}
