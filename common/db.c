@@ -39,6 +39,7 @@ static const struct {
     {"23505", ERR_CONFLICT, "Conflict with existing data"},
     {"23503", ERR_CONFLICT, "Referenced record does not exist"},
     {"23", ERR_BAD_REQUEST, "Invalid value"},
+    {"22023", ERR_INTERNAL, NULL}, /* our functions' "provider data is wrong" */
     {"22", ERR_BAD_REQUEST, "Invalid value"},
     {"42501", ERR_FORBIDDEN, "Unauthorized"},
     {"40001", ERR_UNAVAILABLE, ""},

@@ -1,12 +1,13 @@
 -- Structure, privileges and seed data: what the migrations must have created.
 begin;
-select plan(46);
+select plan(50);
 
 -- tables -------------------------------------------------------------------------------------
 select tables_are('public', array[
   'user_profiles', 'orders', 'trading_rules', 'account_container', 'delivered_accounts',
   'payment_transactions', 'admin_audit_log', 'crypto_addresses', 'email_templates',
-  'webhook_debug_log', 'payments', 'schema_migrations'
+  'webhook_debug_log', 'payments', 'pricing', 'discount_codes', 'crypto_currency_map',
+  'email_outbox', 'schema_migrations'
 ], 'public has exactly the application tables plus schema_migrations');
 
 select is(
@@ -57,25 +58,30 @@ select is(
 select is(
   array(select p.proname::text from pg_proc p
          where p.pronamespace = 'public'::regnamespace and p.prosecdef order by 1),
-  array['admin_set_account_status', 'generate_order_id', 'get_available_accounts_count',
-        'handle_new_user', 'webhook_debug_record'],
+  array['admin_set_account_status', 'crypto_payment_begin', 'crypto_payment_record', 'generate_order_id',
+        'get_available_accounts_count', 'handle_new_user', 'orders_apply_pricing', 'outbox_claim',
+        'outbox_mark_failed', 'outbox_mark_sent', 'outbox_requeue', 'webhook_debug_record'],
   'the SECURITY DEFINER functions are exactly the expected ones');
 select trigger_is('auth', 'users', 'on_auth_user_created', 'public', 'handle_new_user',
   'auth.users insert trigger creates the profile');
 select trigger_is('public', 'orders', 'orders_set_order_id', 'public', 'orders_set_order_id',
   'orders insert trigger sets the order id');
+select trigger_is('public', 'orders', 'orders_apply_pricing', 'public', 'orders_apply_pricing',
+  'orders insert trigger sets the price');
 
 -- privileges -----------------------------------------------------------------------------------
 -- anon reads only the public catalogue
 select is(
   array(select t from unnest(array['user_profiles', 'orders', 'account_container', 'delivered_accounts',
                                    'payment_transactions', 'admin_audit_log', 'email_templates',
-                                   'webhook_debug_log', 'schema_migrations']) t
+                                   'webhook_debug_log', 'discount_codes', 'schema_migrations']) t
          where has_table_privilege('anon', 'public.' || t, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')),
   '{}'::text[],
   'anon has no privilege on any private table');
 select table_privs_are('public', 'trading_rules', 'anon', array['SELECT'], 'anon may only read trading_rules');
 select table_privs_are('public', 'crypto_addresses', 'anon', array['SELECT'], 'anon may only read crypto_addresses');
+select table_privs_are('public', 'pricing', 'anon', array['SELECT'], 'anon may only read pricing');
+select table_privs_are('public', 'crypto_currency_map', 'anon', array['SELECT'], 'anon may only read crypto_currency_map');
 
 -- audit log: nobody may change it
 select is(
@@ -124,6 +130,8 @@ select function_privs_are('public', 'get_available_accounts_count', '{}'::text[]
   'anon', '{}'::text[], 'anon cannot read inventory counts');
 select function_privs_are('public', 'handle_new_user', '{}'::text[],
   'authenticated', '{}'::text[], 'handle_new_user is not callable by API roles');
+select function_privs_are('public', 'orders_apply_pricing', '{}'::text[],
+  'authenticated', '{}'::text[], 'orders_apply_pricing is not callable by API roles');
 
 -- seed data ------------------------------------------------------------------------------------
 select is((select count(*) from public.trading_rules), 24::bigint, '24 trading_rules rows');

@@ -1,7 +1,7 @@
 -- CHECK constraints (one rejected value per constraint), uniqueness and foreign keys.
 -- Runs as the superuser: constraints hold for every role, RLS is not the subject here.
 begin;
-select plan(47);
+select plan(63);
 
 -- rejects(sql, constraint): true when running sql fails with a check violation (23514) of exactly
 -- that constraint. Each constraint that rejected is remembered, so the last test can prove that
@@ -105,6 +105,29 @@ select ok(pg_temp.rejects($$update public.payment_transactions set amount = -1$$
 -- payments -------------------------------------------------------------------------------------
 select ok(pg_temp.rejects($$update public.payments set payment_status = 'paid'$$, 'payments_payment_status_check'), 'payments.payment_status rejects paid (not a provider status)');
 
+-- pricing (0006) -------------------------------------------------------------------------------
+select ok(pg_temp.rejects($$insert into public.pricing (account_type, account_size, platform_type, price_usd) values ('three_step', 5000, 'mt4', 1)$$, 'pricing_account_type_check'), 'pricing.account_type rejects three_step');
+select ok(pg_temp.rejects($$insert into public.pricing (account_type, account_size, platform_type, price_usd) values ('hft', 0, 'mt4', 1)$$, 'pricing_account_size_check'), 'pricing.account_size must be positive');
+select ok(pg_temp.rejects($$insert into public.pricing (account_type, account_size, platform_type, price_usd) values ('hft', 7000, 'ctrader', 1)$$, 'pricing_platform_type_check'), 'pricing.platform_type rejects ctrader');
+select ok(pg_temp.rejects($$update public.pricing set price_usd = 0 where account_type = 'hft' and account_size = 5000$$, 'pricing_price_usd_check'), 'pricing.price_usd must be positive');
+
+-- discount_codes (0006) ------------------------------------------------------------------------
+insert into public.discount_codes (code, percent_off) values ('CHECKS', 10);
+select ok(pg_temp.rejects($$insert into public.discount_codes (code, percent_off) values ('TWO WORDS', 10)$$, 'discount_codes_code_format'), 'discount_codes.code rejects a space');
+select ok(pg_temp.rejects($$update public.discount_codes set percent_off = 100.01 where code = 'CHECKS'$$, 'discount_codes_percent_off_check'), 'discount_codes.percent_off is at most 100');
+select ok(pg_temp.rejects($$insert into public.discount_codes (code, amount_off) values ('ZERO', 0)$$, 'discount_codes_amount_off_check'), 'discount_codes.amount_off must be positive');
+select ok(pg_temp.rejects($$update public.discount_codes set amount_off = 5 where code = 'CHECKS'$$, 'discount_codes_one_kind_check'), 'a discount code is a percentage or an amount, not both');
+select ok(pg_temp.rejects($$update public.discount_codes set valid_from = now(), valid_until = now() - interval '1 day' where code = 'CHECKS'$$, 'discount_codes_validity_check'), 'discount_codes.valid_until is after valid_from');
+select ok(pg_temp.rejects($$update public.discount_codes set max_uses = -1 where code = 'CHECKS'$$, 'discount_codes_max_uses_check'), 'discount_codes.max_uses rejects negatives');
+select ok(pg_temp.rejects($$update public.discount_codes set uses = -1 where code = 'CHECKS'$$, 'discount_codes_uses_check'), 'discount_codes.uses rejects negatives');
+
+-- crypto_currency_map (0006) -------------------------------------------------------------------
+select ok(pg_temp.rejects($$insert into public.crypto_currency_map (code, provider_code) values ('USDT-ERC20', 'usdterc20')$$, 'crypto_currency_map_code_format'), 'crypto_currency_map.code is lower-case letters, digits and _');
+select ok(pg_temp.rejects($$update public.crypto_currency_map set provider_code = 'usdt bsc' where code = 'usdt_bsc'$$, 'crypto_currency_map_provider_code_format'), 'crypto_currency_map.provider_code is lower-case letters and digits');
+
+-- email_outbox (0008) -------------------------------------------------------------------------
+select ok(pg_temp.rejects($$insert into public.email_outbox (order_id, template_name, to_email, status) select order_id, 'checks', 'x@example.com', 'queued' from public.orders limit 1$$, 'email_outbox_status_check'), 'email_outbox.status rejects queued');
+
 -- every CHECK constraint in public was exercised above
 select set_eq(
   $$select conname::text from pg_constraint where contype = 'c' and connamespace = 'public'::regnamespace$$,
@@ -156,6 +179,14 @@ select throws_ok(
     values ('ffffffff-0000-4000-8000-000000000000', 'hft', 5000, 'mt4', 1, 1)$$,
   '23503', null,
   'an order needs an existing auth user');
+select throws_ok(
+  $$insert into public.pricing (account_type, account_size, platform_type, price_usd) values ('hft', 5000, 'mt4', 1)$$,
+  '23505', 'duplicate key value violates unique constraint "pricing_product_key"',
+  'one price per type, size and platform');
+select throws_ok(
+  $$insert into public.discount_codes (code, amount_off) values ('checks', 5)$$,
+  '23505', 'duplicate key value violates unique constraint "discount_codes_pkey"',
+  'discount codes are unique regardless of case (stored upper-case)');
 select throws_ok(
   $$insert into public.trading_rules (account_type, account_size) values ('hft', 5000)$$,
   '23505', 'duplicate key value violates unique constraint "trading_rules_account_type_size_key"',

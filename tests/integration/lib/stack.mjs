@@ -8,6 +8,7 @@ import path from 'node:path';
 export const ROOT = process.env.FFX_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const API = process.env.FFX_API_URL ?? 'http://127.0.0.1:54321';
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres:postgres@127.0.0.1:54322/postgres';
+export const SIM = `http://127.0.0.1:${process.env.FFX_SIM_PORT ?? 54330}`;
 export const STATE_DIR = process.env.FFX_STATE_DIR ?? path.join(ROOT, '.local');
 export const BUILD_DIR = process.env.FFX_BUILD_DIR ?? path.join(ROOT, 'build');
 
@@ -54,4 +55,11 @@ export async function waitFor(fn, { timeoutMs = 10000, stepMs = 50 } = {}) {
     if (Date.now() > deadline) return v;
     await sleep(stepMs);
   }
+}
+
+// The NOWPayments simulator's control API (tools/nowpayments-sim/README.md).
+export async function sim(method, path, body) {
+  const res = await fetch(`${SIM}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  try { return JSON.parse(text); } catch { return text; }
 }

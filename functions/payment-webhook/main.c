@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * payment-webhook - NOWPayments' IPN receiver (no user auth: NOWPayments
+ * calls it; the HMAC-SHA512 signature is the credential).
+ *
+ *   verify x-nowpayments-sig    raw body, then the canonical form, with the
+ *                               current and the previous secret → else 401
+ *   parse                       JSON with payment_id and payment_status → else 400
+ *   public.ipn_receive          store in the inbox (dedupe key), then apply
+ *                               the transition and deliver, in one transaction
+ *   answer 200                  once the event is durably stored, duplicate,
+ *                               unmatched or not; 5xx only if it could not be
+ *                               stored, so NOWPayments retries
+ */
+#include "arena.h"
+#include "cfg.h"
+#include "db.h"
+#include "ipn.h"
+#include "json.h"
+#include "log.h"
+#include "response.h"
+#include "server.h"
+
+#include <string.h>
+
+static const struct cfg_key webhook_keys[] = {
+    {"NOWPAYMENTS_IPN_SECRET", CFG_STR, NULL, 0, 0, NULL, CFG_REQUIRED | CFG_SECRET,
+     "the IPN secret from the NOWPayments dashboard"},
+    {"NOWPAYMENTS_IPN_SECRET_PREVIOUS", CFG_STR, NULL, 0, 0, NULL, CFG_SECRET,
+     "the secret being rotated out, still accepted while set"},
+    CFG_END,
+};
+
+/* Per worker: how many deliveries failed verification (logged with each). */
+static unsigned long rejected_signatures;
+
+static enum err_code
+verify_signature(struct req *r, enum ipn_match *how)
+{
+    const char *secrets[] = {cfg_str("NOWPAYMENTS_IPN_SECRET"),
+                             cfg_str("NOWPAYMENTS_IPN_SECRET_PREVIOUS"), NULL};
+    bool previous = false;
+    struct log_line l;
+
+    *how = ipn_verify(r->arena, secrets, req_header(r, "x-nowpayments-sig"), r->body, r->body_len,
+                      &previous);
+    if (*how != IPN_NO_MATCH) {
+        if (previous)
+            log_event(LOG_WARN, r->request_id, "webhook", "IPN signed with the previous secret");
+        return ERR_OK;
+    }
+    rejected_signatures++;
+    log_begin(&l, LOG_WARN, r->request_id, "webhook", "IPN signature rejected");
+    log_str(&l, "client_addr", r->remote_addr);
+    log_int(&l, "has_signature", req_header(r, "x-nowpayments-sig") != NULL);
+    log_int(&l, "body_bytes", (long long)r->body_len);
+    log_int(&l, "rejected_total", (long long)rejected_signatures);
+    log_end(&l);
+    return ERR_SET(&r->err, ERR_UNAUTHORIZED, "Invalid signature");
+}
+
+/* payment_id may be a number or a string; payment_status a known string. */
+static enum err_code
+check_payload(struct req *r, const cJSON *ipn)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(ipn, "payment_id");
+    const char *status = json_string_field(ipn, "payment_status");
+
+    if (!(cJSON_IsNumber(id) || (cJSON_IsString(id) && id->valuestring[0] != '\0')) ||
+        status == NULL || status[0] == '\0')
+        return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid payload");
+    return ERR_OK;
+}
+
+static enum err_code
+store_and_apply(struct req *r, enum ipn_match how, const char **outcome)
+{
+    enum err_code rc;
+    PGresult *res = NULL;
+
+    rc = db_begin(r, DB_ROLE_SERVICE, NULL);
+    if (rc)
+        return rc;
+    /* The raw body, not a re-serialisation: jsonb keeps every number's
+     * exact decimal value. */
+    rc = db_exec_text(r, &res, "SELECT public.ipn_receive($1::jsonb, $2)->>'outcome'", 2,
+                      (const char *const[]){r->body, how == IPN_MATCH_RAW ? "raw" : "canonical"});
+    if (rc)
+        return rc;
+    *outcome = arena_strdup(r->arena, PQgetvalue(res, 0, 0));
+    return db_commit(r);
+}
+
+static enum err_code
+handle_payment_webhook(struct req *r)
+{
+    enum ipn_match how = IPN_NO_MATCH;
+    const char *outcome = NULL;
+    cJSON *ipn = NULL;
+    enum err_code rc;
+    struct log_line l;
+    cJSON *body;
+
+    rc = verify_signature(r, &how);
+    if (rc)
+        return rc;
+    if (json_parse_body(r, &ipn) != ERR_OK)
+        return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid payload");
+    rc = check_payload(r, ipn);
+    if (rc)
+        return rc;
+    rc = store_and_apply(r, how, &outcome);
+    if (rc)
+        return rc;
+    log_begin(&l, LOG_INFO, r->request_id, "webhook", "IPN stored");
+    log_str(&l, "outcome", outcome);
+    log_str(&l, "payment_status", json_string_field(ipn, "payment_status"));
+    log_str(&l, "order_id", json_string_field(ipn, "order_id"));
+    log_str(&l, "signature", how == IPN_MATCH_RAW ? "raw" : "canonical");
+    log_end(&l);
+    body = json_object(r->arena);
+    cJSON_AddBoolToObject(body, "success", 1);
+    cJSON_AddStringToObject(body, "message", "Webhook processed successfully");
+    return resp_json(r, 200, body);
+}
+
+static const struct cfg_key *const config_tables[] = {webhook_keys, NULL};
+
+int
+main(void)
+{
+    static const struct server_app app = {
+        .name = "payment-webhook",
+        .methods = "POST",
+        .cfg_tables = config_tables,
+        .uses_db = true,
+        .handle = handle_payment_webhook,
+    };
+
+    return server_main(&app);
+}

@@ -1,0 +1,1068 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ffx-mailer - sends the e-mails of public.email_outbox over SMTP (libcurl).
+ *
+ *   ffx-mailer           run until SIGTERM/SIGINT (finishes the message in hand, exits 0)
+ *   ffx-mailer --once    send what is due now, then exit 0 (tests, cron); 1 if the database
+ *                        cannot be reached
+ *
+ * Loop: LISTEN ffx_outbox (outside any transaction: the login role may LISTEN itself); claim a
+ * batch with public.outbox_claim in a short transaction that first sets the claims and the role
+ * to service_role; for each message render the template ({{name}} -> the variable's value,
+ * HTML-escaped in the HTML body, unknown names empty), build a multipart/alternative UTF-8
+ * message whose Message-ID <outbox-ID@flashfundx.local> is stable per row, send it, then
+ * outbox_mark_sent or outbox_mark_failed (backoff and the final failure are the database's).
+ * Between rounds wait for a notification or FFX_MAIL_POLL_MS. A lost database connection is
+ * reopened every second; a sent message whose acknowledgement failed is acknowledged after the
+ * reconnect, so a PostgreSQL restart does not make it go out twice. Delivery is at least once:
+ * a crash between the send and the acknowledgement resends after the lease, same Message-ID.
+ *
+ * Never logged: the rendered subject or bodies (they hold the trading account's password), the
+ * variables, the SMTP password. Exit status: 0 done, 1 failure, 2 bad configuration or usage.
+ *
+ * TEST ONLY: FFX_FAILPOINT=mailer-after-send makes the process _exit(99) right after the SMTP
+ * server accepted a message and before it is marked sent (the crash-resend test).
+ */
+#include "arena.h"
+#include "cfg.h"
+#include "log.h"
+#include "text.h"
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/select.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAILER_NAME     "ffx-mailer"
+#define OUTBOX_CHANNEL  "ffx_outbox"
+#define MSG_ID_DOMAIN   "flashfundx.local"
+#define MESSAGE_MAX     (4u << 20) /* a rendered message larger than this is a permanent failure */
+#define ADDRESS_MAX     254
+#define WORD_BYTES      39 /* bytes per RFC 2047 encoded-word: 52 base64 chars, lines < 76 */
+#define SERVICE_CLAIMS  "{\"role\":\"service_role\"}"
+#define FAILPOINT_AFTER "mailer-after-send"
+
+static const struct cfg_key mailer_keys[] = {
+    {"FFX_SMTP_URL", CFG_STR, "smtp://127.0.0.1:54325", 0, 0, NULL, 0,
+     "smtp://host:port or smtps://host:port; credentials go in FFX_SMTP_USER/PASSWORD"},
+    {"FFX_SMTP_CA_FILE", CFG_STR, NULL, 0, 0, NULL, 0,
+     "CA bundle for smtps:// and STARTTLS; unset: the system's"},
+    {"FFX_SMTP_USER", CFG_STR, NULL, 0, 0, NULL, CFG_SECRET, "SMTP AUTH user"},
+    {"FFX_SMTP_PASSWORD", CFG_STR, NULL, 0, 0, NULL, CFG_SECRET, "SMTP AUTH password"},
+    {"FFX_SMTP_TIMEOUT_S", CFG_INT, "30", 1, 600, NULL, 0, "whole SMTP transaction, seconds"},
+    {"FFX_MAIL_FROM", CFG_STR, "FlashFundX <no-reply@flashfundx.local>", 0, 0, NULL, 0,
+     "From header; the address in <> is the envelope sender"},
+    {"FFX_MAIL_MAX_ATTEMPTS", CFG_INT, "8", 1, 100, NULL, 0, "attempts before a message fails"},
+    {"FFX_MAIL_POLL_MS", CFG_INT, "5000", 10, 3600000, NULL, 0,
+     "longest wait between rounds without a notification"},
+    {"FFX_MAIL_BATCH", CFG_INT, "20", 1, 1000, NULL, 0, "messages claimed per round"},
+    {"FFX_MAIL_LEASE_S", CFG_INT, "120", 10, 86400, NULL, 0,
+     "how long a claim holds a message before another mailer may take it"},
+    CFG_END,
+};
+
+/* Process-lifetime state; the strings live in `life`, per-message data in `msg`. */
+struct mailer {
+    PGconn *conn;
+    CURL *curl;
+    struct arena *life;
+    struct arena *round; /* the claimed batch */
+    struct arena *msg;   /* one message */
+    const char *smtp_url;
+    bool smtp_plain; /* smtp:// rather than smtps:// */
+    const char *from_addr;
+    const char *from_header;
+    char max_attempts[24];
+    char batch[24];
+    char lease[24];
+    char statement_timeout[24];
+    long long lease_s, poll_ms, timeout_s;
+    bool once;
+    bool failpoint_after_send;
+    bool db_down; /* the outage has been logged */
+};
+
+/* One claimed row; NULL for SQL NULL. */
+struct outbox_msg {
+    const char *id, *to, *template_name, *subject, *html, *text, *variables, *attempts;
+};
+
+/* ---- signals: a flag plus a self-pipe, so a wait in select() wakes at once ---- */
+
+static volatile sig_atomic_t stopping;
+static int stop_pipe[2] = {-1, -1};
+
+static void
+on_stop_signal(int sig)
+{
+    int saved = errno;
+
+    (void)sig;
+    stopping = 1;
+    if (write(stop_pipe[1], "x", 1) < 0) {
+        /* the pipe is full: a wake-up is already pending */
+    }
+    errno = saved;
+}
+
+static int
+install_signals(void)
+{
+    struct sigaction sa;
+
+    if (pipe(stop_pipe) != 0)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        fcntl(stop_pipe[i], F_SETFL, fcntl(stop_pipe[i], F_GETFL) | O_NONBLOCK);
+        fcntl(stop_pipe[i], F_SETFD, FD_CLOEXEC);
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+/* While a message is in hand the stop signals wait: it is finished first. */
+static void
+block_stop_signals(bool block)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+/* A stop signal arrived while blocked (the handler runs once unblocked). */
+static bool
+stop_pending(void)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    return stopping || (sigpending(&set) == 0 &&
+                        (sigismember(&set, SIGTERM) == 1 || sigismember(&set, SIGINT) == 1));
+}
+
+/* Wait up to ms for fd (ignored when < 0) to become readable or for a stop
+ * signal. Returns 1 when fd is readable, 0 otherwise. */
+static int
+wait_readable(int fd, long long ms)
+{
+    fd_set rd;
+    struct timeval tv = {.tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+    int maxfd = fd > stop_pipe[0] ? fd : stop_pipe[0];
+
+    if (stopping)
+        return 0;
+    FD_ZERO(&rd);
+    FD_SET(stop_pipe[0], &rd);
+    if (fd >= 0)
+        FD_SET(fd, &rd);
+    if (select(maxfd + 1, &rd, NULL, NULL, &tv) <= 0)
+        return 0; /* timeout, or EINTR from a signal: the caller looks at `stopping` */
+    return fd >= 0 && FD_ISSET(fd, &rd) ? 1 : 0;
+}
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- growable buffer in an arena, capped at MESSAGE_MAX ---- */
+
+struct buf {
+    struct arena *a;
+    char *p;
+    size_t len, cap;
+    bool too_big;
+};
+
+static void
+buf_add(struct buf *b, const char *s, size_t n)
+{
+    if (b->too_big || n == 0)
+        return;
+    if (b->len + n + 1 > MESSAGE_MAX) {
+        b->too_big = true;
+        return;
+    }
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 1024;
+        char *p;
+
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        p = arena_alloc(b->a, cap);
+        if (b->len)
+            memcpy(p, b->p, b->len);
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void
+buf_str(struct buf *b, const char *s)
+{
+    buf_add(b, s, strlen(s));
+}
+
+static const char *
+buf_text(const struct buf *b)
+{
+    return b->p ? b->p : "";
+}
+
+/* ---- templates ---- */
+
+enum escape { ESC_NONE, ESC_HTML };
+
+static bool
+valid_name(const char *s, size_t n)
+{
+    if (n == 0 || n > 63)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            return false;
+    return true;
+}
+
+/* The text of variable name[0..n): strings as they are, numbers without a
+ * needless fraction, booleans as true/false; anything else is empty. */
+static const char *
+var_value(struct arena *a, const cJSON *vars, const char *name, size_t n)
+{
+    char key[64];
+    const cJSON *v;
+
+    memcpy(key, name, n);
+    key[n] = '\0';
+    v = cJSON_GetObjectItemCaseSensitive(vars, key);
+    if (cJSON_IsString(v))
+        return v->valuestring;
+    if (cJSON_IsBool(v))
+        return cJSON_IsTrue(v) ? "true" : "false";
+    if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+
+        if (d >= -1e15 && d <= 1e15 && d == (double)(long long)d)
+            return arena_sprintf(a, "%lld", (long long)d);
+        return arena_sprintf(a, "%.15g", d);
+    }
+    return "";
+}
+
+static void
+add_escaped(struct buf *out, const char *s, enum escape esc)
+{
+    static const struct {
+        char c;
+        const char *entity;
+    } html[] = {{'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'"', "&quot;"}, {'\'', "&#39;"}};
+
+    if (esc == ESC_NONE) {
+        buf_str(out, s);
+        return;
+    }
+    for (; *s != '\0'; s++) {
+        size_t i = 0;
+
+        while (i < sizeof(html) / sizeof(html[0]) && html[i].c != *s)
+            i++;
+        if (i < sizeof(html) / sizeof(html[0]))
+            buf_str(out, html[i].entity);
+        else
+            buf_add(out, s, 1);
+    }
+}
+
+/* Replace every {{name}} (spaces inside the braces allowed) by its value.
+ * Values are inserted once and never scanned again. Text that is not a
+ * placeholder, such as "${{x}}"'s "$" or a lone "{{", is copied as it is. */
+static void
+render(struct buf *out, const char *tmpl, const cJSON *vars, enum escape esc)
+{
+    const char *p = tmpl;
+
+    while (*p != '\0') {
+        const char *open = strstr(p, "{{");
+        const char *close, *s, *e;
+
+        if (open == NULL) {
+            buf_str(out, p);
+            return;
+        }
+        buf_add(out, p, (size_t)(open - p));
+        close = strstr(open + 2, "}}");
+        if (close == NULL) {
+            buf_str(out, open);
+            return;
+        }
+        s = open + 2;
+        while (s < close && *s == ' ')
+            s++;
+        e = close;
+        while (e > s && e[-1] == ' ')
+            e--;
+        if (!valid_name(s, (size_t)(e - s))) {
+            buf_add(out, open, 2);
+            p = open + 2;
+            continue;
+        }
+        add_escaped(out, var_value(out->a, vars, s, (size_t)(e - s)), esc);
+        p = close + 2;
+    }
+}
+
+/* ---- MIME ---- */
+
+/* Plain ASCII addr-spec without anything a header or SMTP command could
+ * misread: one '@', non-empty local part and domain, no spaces or specials. */
+static bool
+valid_address(const char *s)
+{
+    size_t n = strlen(s);
+    const char *at = strchr(s, '@');
+
+    if (n == 0 || n > ADDRESS_MAX || at == NULL || at == s || at[1] == '\0' ||
+        strchr(at + 1, '@') != NULL)
+        return false;
+    for (const char *p = s; *p != '\0'; p++)
+        if (*p <= ' ' || *p >= 127 || strchr("<>()[],;:\"\\", *p) != NULL)
+            return false;
+    return true;
+}
+
+/* Header text: control characters (CR, LF, TAB, ...) become spaces, so a
+ * value can never start a new header line. */
+static char *
+header_clean(struct arena *a, const char *s)
+{
+    char *out = arena_strdup(a, s);
+
+    for (char *p = out; *p != '\0'; p++)
+        if ((unsigned char)*p < ' ' || *p == 127)
+            *p = ' ';
+    return out;
+}
+
+static bool
+is_ascii(const char *s)
+{
+    for (; *s != '\0'; s++)
+        if ((unsigned char)*s >= 128)
+            return false;
+    return true;
+}
+
+/* An unstructured header value: as it is when short ASCII, else RFC 2047
+ * B-encoded words of whole UTF-8 characters, folded onto continuation lines. */
+static void
+header_encode(struct buf *b, const char *s)
+{
+    size_t n = strlen(s);
+    bool first = true;
+
+    if (is_ascii(s) && n <= 66) {
+        buf_str(b, s);
+        return;
+    }
+    while (*s != '\0') {
+        unsigned char enc[4 * ((WORD_BYTES + 2) / 3) + 1];
+        size_t take = 0;
+
+        while (s[take] != '\0') {
+            size_t step = utf8_seq_len((const unsigned char *)s + take, strlen(s + take));
+
+            step = step ? step : 1;
+            if (take + step > WORD_BYTES)
+                break;
+            take += step;
+        }
+        EVP_EncodeBlock(enc, (const unsigned char *)s, (int)take);
+        buf_str(b, first ? "=?UTF-8?B?" : "\r\n =?UTF-8?B?");
+        buf_str(b, (const char *)enc);
+        buf_str(b, "?=");
+        first = false;
+        s += take;
+    }
+}
+
+/* Quoted-printable (RFC 2045 6.7) with CRLF hard line breaks, soft breaks
+ * before column 76, and a leading '.' encoded so no line can end the DATA. */
+static void
+qp_encode(struct buf *b, const char *s)
+{
+    size_t col = 0;
+
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        char enc[4];
+        size_t n;
+        bool eol = p[1] == '\0' || p[1] == '\n' || (p[1] == '\r' && p[2] == '\n');
+
+        if (*p == '\r' && p[1] == '\n')
+            continue;
+        if (*p == '\n') {
+            buf_str(b, "\r\n");
+            col = 0;
+            continue;
+        }
+        for (int pass = 0; pass < 2; pass++) {
+            bool literal = (*p > ' ' && *p < 127 && *p != '=' && !(*p == '.' && col == 0)) ||
+                           ((*p == ' ' || *p == '\t') && !eol);
+
+            n = literal ? 1 : 3;
+            if (literal) {
+                enc[0] = (char)*p;
+                enc[1] = '\0';
+            } else {
+                snprintf(enc, sizeof(enc), "=%02X", *p);
+            }
+            if (col + n <= 75)
+                break;
+            buf_str(b, "=\r\n");
+            col = 0;
+        }
+        buf_add(b, enc, n);
+        col += n;
+    }
+}
+
+static void
+add_part(struct buf *b, const char *boundary, const char *type, const char *body)
+{
+    buf_str(b, "--");
+    buf_str(b, boundary);
+    buf_str(b, "\r\nContent-Type: ");
+    buf_str(b, type);
+    buf_str(b, "; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n");
+    qp_encode(b, body);
+    buf_str(b, "\r\n");
+}
+
+static void
+add_header(struct buf *b, const char *name, const char *value)
+{
+    buf_str(b, name);
+    buf_str(b, ": ");
+    buf_str(b, value);
+    buf_str(b, "\r\n");
+}
+
+/* The whole message. The boundary starts with "=_", which quoted-printable
+ * output can never contain, so it needs no uniqueness check. */
+static void
+build_message(const struct mailer *m, struct buf *b, const struct outbox_msg *msg,
+              const char *const parts[3])
+{
+    char date[64];
+    struct tm tm;
+    time_t t = time(NULL);
+    const char *boundary = arena_sprintf(b->a, "=_ffx_outbox_%s", msg->id);
+
+    gmtime_r(&t, &tm);
+    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    add_header(b, "Date", date);
+    add_header(b, "From", m->from_header);
+    add_header(b, "To", msg->to);
+    buf_str(b, "Subject: ");
+    header_encode(b, parts[0]);
+    buf_str(b, "\r\n");
+    add_header(b, "Message-ID", arena_sprintf(b->a, "<outbox-%s@" MSG_ID_DOMAIN ">", msg->id));
+    add_header(b, "MIME-Version", "1.0");
+    add_header(b, "Auto-Submitted", "auto-generated");
+    add_header(b, "Content-Type",
+               arena_sprintf(b->a, "multipart/alternative; boundary=\"%s\"", boundary));
+    buf_str(b, "\r\nThis is a multi-part message in MIME format.\r\n\r\n");
+    if (parts[1] != NULL)
+        add_part(b, boundary, "text/plain", parts[1]);
+    add_part(b, boundary, "text/html", parts[2]);
+    buf_str(b, "--");
+    buf_str(b, boundary);
+    buf_str(b, "--\r\n");
+}
+
+static void
+free_json(void *json)
+{
+    cJSON_Delete(json);
+}
+
+/* Render subject, text and HTML and build the message. A failure here is
+ * permanent (the same row would fail the same way again): *why is set. */
+static int
+compose(const struct mailer *m, const struct outbox_msg *msg, struct buf *out, const char **why)
+{
+    struct arena *a = m->msg;
+    struct buf sub = {.a = a}, txt = {.a = a}, html = {.a = a};
+    cJSON *vars;
+
+    if (msg->subject == NULL || msg->html == NULL) {
+        *why = arena_sprintf(a, "template %s is missing or inactive", msg->template_name);
+        return -1;
+    }
+    if (!valid_address(msg->to)) {
+        *why = "invalid recipient address";
+        return -1;
+    }
+    vars = cJSON_Parse(msg->variables);
+    if (!cJSON_IsObject(vars)) {
+        cJSON_Delete(vars);
+        *why = "variables are not a JSON object";
+        return -1;
+    }
+    arena_defer(a, free_json, vars);
+    render(&sub, msg->subject, vars, ESC_NONE);
+    if (msg->text != NULL)
+        render(&txt, msg->text, vars, ESC_NONE);
+    render(&html, msg->html, vars, ESC_HTML);
+    build_message(m, out, msg,
+                  (const char *const[3]){header_clean(a, buf_text(&sub)),
+                                         msg->text ? buf_text(&txt) : NULL, buf_text(&html)});
+    if (sub.too_big || txt.too_big || html.too_big || out->too_big) {
+        *why = "rendered message too large";
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- SMTP ---- */
+
+struct upload {
+    const char *data;
+    size_t len, pos;
+};
+
+static size_t
+read_upload(char *dst, size_t size, size_t nmemb, void *userdata)
+{
+    struct upload *u = userdata;
+    size_t n = size * nmemb;
+
+    if (n > u->len - u->pos)
+        n = u->len - u->pos;
+    memcpy(dst, u->data + u->pos, n);
+    u->pos += n;
+    return n;
+}
+
+static void
+smtp_options(struct mailer *m, struct curl_slist *rcpt, struct upload *up, char *errbuf)
+{
+    CURL *c = m->curl;
+
+    curl_easy_reset(c); /* keeps the open connection for the next message */
+    curl_easy_setopt(c, CURLOPT_URL, m->smtp_url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    curl_easy_setopt(c, CURLOPT_MAIL_FROM, arena_sprintf(m->msg, "<%s>", m->from_addr));
+    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_upload);
+    curl_easy_setopt(c, CURLOPT_READDATA, up);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)up->len);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(m->timeout_s * 1000));
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long)(m->timeout_s < 10 ? m->timeout_s : 10) * 1000L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (cfg_is_set("FFX_SMTP_CA_FILE"))
+        curl_easy_setopt(c, CURLOPT_CAINFO, cfg_str("FFX_SMTP_CA_FILE"));
+    if (cfg_is_set("FFX_SMTP_USER")) {
+        curl_easy_setopt(c, CURLOPT_USERNAME, cfg_str("FFX_SMTP_USER"));
+        curl_easy_setopt(c, CURLOPT_PASSWORD,
+                         cfg_is_set("FFX_SMTP_PASSWORD") ? cfg_str("FFX_SMTP_PASSWORD") : "");
+        /* never send credentials in the clear: smtp:// must upgrade with STARTTLS */
+        if (m->smtp_plain)
+            curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+    }
+}
+
+/* Send data[0..len) to `to`. On failure *why says what the server or the
+ * transport said (never the message itself). */
+static int
+smtp_send(struct mailer *m, const char *to, const struct buf *data, const char **why)
+{
+    char errbuf[CURL_ERROR_SIZE] = "";
+    struct upload up = {.data = data->p, .len = data->len};
+    struct curl_slist *rcpt = curl_slist_append(NULL, arena_sprintf(m->msg, "<%s>", to));
+    CURLcode rc;
+    long code = 0;
+
+    if (rcpt == NULL)
+        abort();
+    smtp_options(m, rcpt, &up, errbuf);
+    rc = curl_easy_perform(m->curl);
+    curl_slist_free_all(rcpt);
+    if (rc == CURLE_OK)
+        return 0;
+    curl_easy_getinfo(m->curl, CURLINFO_RESPONSE_CODE, &code);
+    *why = arena_sprintf(m->msg, "%s (smtp %ld)%s%s", curl_easy_strerror(rc), code,
+                         errbuf[0] ? ": " : "", errbuf);
+    return -1;
+}
+
+/* ---- database ---- */
+
+static bool
+db_ok(const struct mailer *m)
+{
+    return m->conn != NULL && PQstatus(m->conn) == CONNECTION_OK;
+}
+
+static void
+log_pg_error(const char *msg, const PGconn *conn, const PGresult *res)
+{
+    struct log_line l;
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+    log_begin(&l, LOG_ERROR, NULL, "db", msg);
+    log_str(&l, "sqlstate", state ? state : "none");
+    log_str(&l, "detail", primary ? primary : PQerrorMessage(conn));
+    log_end(&l);
+}
+
+/* Connect and LISTEN. The first failure of an outage is logged as a warning,
+ * the retries only at debug level. */
+static int
+db_connect(struct mailer *m)
+{
+    char timeout[24];
+    const char *keys[] = {"dbname", "application_name", "connect_timeout", NULL};
+    const char *vals[] = {cfg_str("DATABASE_URL"), MAILER_NAME, timeout, NULL};
+    PGresult *res;
+
+    snprintf(timeout, sizeof(timeout), "%lld", cfg_int("FFX_DB_CONNECT_TIMEOUT_S"));
+    if (m->conn != NULL)
+        PQfinish(m->conn);
+    m->conn = PQconnectdbParams(keys, vals, 1);
+    res = db_ok(m) ? PQexec(m->conn, "LISTEN " OUTBOX_CHANNEL) : NULL;
+    if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK) {
+        PQclear(res);
+        log_event(LOG_INFO, NULL, "db",
+                  m->db_down ? "database connection restored"
+                             : "connected; listening on " OUTBOX_CHANNEL);
+        m->db_down = false;
+        return 0;
+    }
+    if (!m->db_down || log_enabled(LOG_DEBUG)) {
+        struct log_line l;
+
+        log_begin(&l, m->db_down ? LOG_DEBUG : LOG_WARN, NULL, "db",
+                  "could not connect to the database; retrying every second");
+        log_str(&l, "detail", PQerrorMessage(m->conn));
+        log_end(&l);
+    }
+    PQclear(res);
+    m->db_down = true;
+    return -1;
+}
+
+static void
+clear_result(void *res)
+{
+    PQclear(res);
+}
+
+static bool
+exec_ok(struct mailer *m, PGresult *res, const char *what)
+{
+    ExecStatusType st = PQresultStatus(res);
+    bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+
+    if (!ok)
+        log_pg_error(what, m->conn, res);
+    return ok;
+}
+
+/* One statement in its own transaction as service_role: BEGIN, claims and
+ * role (transaction-local), the statement, COMMIT. The result is PQclear-ed
+ * at the next reset of arena a. NULL on failure (logged, rolled back). */
+static PGresult *
+tx_exec(struct mailer *m, struct arena *a, const char *sql, int n, const char *const *vals)
+{
+    PGresult *res = PQexec(m->conn, "BEGIN");
+    PGresult *out = NULL;
+
+    if (!exec_ok(m, res, "could not begin a transaction"))
+        goto out;
+    PQclear(res);
+    res = PQexecParams(m->conn,
+                       "SELECT set_config('request.jwt.claims', $1, true),"
+                       " set_config('role', 'service_role', true),"
+                       " set_config('statement_timeout', $2, true)",
+                       2, NULL, (const char *const[]){SERVICE_CLAIMS, m->statement_timeout}, NULL,
+                       NULL, 0);
+    if (!exec_ok(m, res, "could not set the role"))
+        goto out;
+    PQclear(res);
+    out = PQexecParams(m->conn, sql, n, NULL, vals, NULL, NULL, 0);
+    if (!exec_ok(m, out, "statement failed")) {
+        PQclear(out);
+        out = NULL;
+        res = NULL;
+        goto out;
+    }
+    res = PQexec(m->conn, "COMMIT");
+    if (!exec_ok(m, res, "could not commit")) {
+        PQclear(out);
+        out = NULL;
+    }
+out:
+    PQclear(res);
+    if (db_ok(m) && PQtransactionStatus(m->conn) != PQTRANS_IDLE)
+        PQclear(PQexec(m->conn, "ROLLBACK"));
+    if (out != NULL)
+        arena_defer(a, clear_result, out);
+    return out;
+}
+
+/* ---- one message ---- */
+
+static const char *
+field(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+static void
+log_msg(enum log_level level, const char *text, const struct outbox_msg *msg, const char *error)
+{
+    struct log_line l;
+
+    log_begin(&l, level, NULL, "mail", text);
+    log_str(&l, "outbox_id", msg->id);
+    log_str(&l, "template", msg->template_name);
+    log_int(&l, "attempt", strtol(msg->attempts, NULL, 10));
+    if (error != NULL)
+        log_str(&l, "error", error);
+    log_end(&l);
+}
+
+static void
+mark_failed(struct mailer *m, const struct outbox_msg *msg, const char *why, bool permanent)
+{
+    /* a permanent failure is recorded as the last allowed attempt */
+    const char *max = permanent ? "1" : m->max_attempts;
+    PGresult *res = tx_exec(m, m->msg, "SELECT public.outbox_mark_failed($1::bigint, $2, $3::int)",
+                            3, (const char *const[]){msg->id, why, max});
+    const char *status = res && PQntuples(res) == 1 ? field(res, 0, 0) : NULL;
+
+    if (status != NULL && strcmp(status, "failed") == 0)
+        log_msg(LOG_ERROR, "message failed for good; an admin can requeue it", msg, why);
+    else if (status != NULL)
+        log_msg(LOG_WARN, "send failed; will retry", msg, why);
+    else
+        log_msg(LOG_ERROR, "send failed and could not be recorded; retried after the lease", msg,
+                why);
+}
+
+/* Record the send. If the connection is gone, reconnect (every second) and
+ * record it then, for as long as the lease holds: otherwise the message
+ * would go out again once the lease expires. */
+static void
+mark_sent(struct mailer *m, const struct outbox_msg *msg, double lease_end)
+{
+    for (;;) {
+        if (db_ok(m) && tx_exec(m, m->msg, "SELECT public.outbox_mark_sent($1::bigint)", 1,
+                                (const char *const[]){msg->id}) != NULL) {
+            log_msg(LOG_INFO, "sent", msg, NULL);
+            return;
+        }
+        if (db_ok(m) || stop_pending() || now_s() + 1 >= lease_end) {
+            log_msg(LOG_ERROR, "sent but could not be marked sent; it will be sent again", msg,
+                    NULL);
+            return;
+        }
+        wait_readable(-1, 1000);
+        db_connect(m);
+    }
+}
+
+static void
+process_one(struct mailer *m, const struct outbox_msg *msg, double lease_end)
+{
+    struct buf data = {.a = m->msg};
+    const char *why = NULL;
+
+    if (compose(m, msg, &data, &why) != 0) {
+        mark_failed(m, msg, why, true);
+        return;
+    }
+    if (smtp_send(m, msg->to, &data, &why) != 0) {
+        mark_failed(m, msg, why, false);
+        return;
+    }
+    if (m->failpoint_after_send)
+        _exit(99); /* TEST ONLY: die between the send and its acknowledgement */
+    mark_sent(m, msg, lease_end);
+}
+
+/* ---- rounds ---- */
+
+/* Claim one batch and work it. Returns the number claimed, -1 on error. */
+static int
+claim_round(struct mailer *m)
+{
+    double claimed_at = now_s();
+    PGresult *res = tx_exec(m, m->round,
+                            "SELECT id, to_email, template_name, subject, html_body, text_body,"
+                            " variables, attempts FROM public.outbox_claim($1::int, $2::int)",
+                            2, (const char *const[]){m->batch, m->lease});
+    int n = res ? PQntuples(res) : -1;
+
+    for (int i = 0; i < n; i++) {
+        struct outbox_msg msg = {field(res, i, 0), field(res, i, 1), field(res, i, 2),
+                                 field(res, i, 3), field(res, i, 4), field(res, i, 5),
+                                 field(res, i, 6), field(res, i, 7)};
+
+        /* stopping, or too little lease left for a whole SMTP transaction: the rest go
+         * back to the pool when their lease expires */
+        if (stopping || now_s() - claimed_at + (double)m->timeout_s + 5 >= (double)m->lease_s) {
+            log_event(LOG_WARN, NULL, "mail", "left %d claimed messages for a later round", n - i);
+            break;
+        }
+        block_stop_signals(true);
+        process_one(m, &msg, claimed_at + (double)m->lease_s);
+        arena_reset(m->msg);
+        block_stop_signals(false);
+    }
+    arena_reset(m->round);
+    return n;
+}
+
+/* Claim and send until less than a full batch was due. */
+static int
+drain(struct mailer *m)
+{
+    int n;
+
+    do {
+        n = claim_round(m);
+    } while (!stopping && n == (int)cfg_int("FFX_MAIL_BATCH"));
+    return n < 0 ? -1 : 0;
+}
+
+static int
+take_notifications(struct mailer *m)
+{
+    PGnotify *note;
+    int n = 0;
+
+    while ((note = PQnotifies(m->conn)) != NULL) {
+        PQfreemem(note);
+        n++;
+    }
+    return n;
+}
+
+/* Until a notification, a lost connection, a stop signal or poll_ms. */
+static void
+wait_for_work(struct mailer *m)
+{
+    double until = now_s() + (double)m->poll_ms / 1000;
+
+    if (take_notifications(m) > 0)
+        return;
+    while (!stopping && now_s() < until) {
+        if (wait_readable(PQsocket(m->conn), (long long)((until - now_s()) * 1000) + 1) == 0)
+            continue;
+        if (!PQconsumeInput(m->conn)) {
+            log_event(LOG_WARN, NULL, "db", "database connection lost");
+            return;
+        }
+        if (take_notifications(m) > 0 || !db_ok(m))
+            return;
+    }
+}
+
+static int
+run(struct mailer *m)
+{
+    while (!stopping) {
+        if (!db_ok(m) && db_connect(m) != 0) {
+            if (m->once)
+                return 1;
+            wait_readable(-1, 1000);
+            continue;
+        }
+        arena_reset(m->msg);
+        if (drain(m) != 0 && m->once)
+            return 1;
+        if (m->once)
+            return 0;
+        if (db_ok(m))
+            wait_for_work(m);
+    }
+    return 0;
+}
+
+/* ---- start-up ---- */
+
+/* One log line naming the key (never its value, which may be a secret); 1. */
+static int
+config_error(const char *key, const char *problem)
+{
+    struct log_line l;
+
+    log_begin(&l, LOG_ERROR, NULL, "cfg", "invalid configuration");
+    log_str(&l, "key", key);
+    log_str(&l, "problem", problem);
+    log_end(&l);
+    return 1;
+}
+
+/* FFX_MAIL_FROM: "Name <addr>" or "addr". A non-ASCII name is RFC 2047
+ * encoded; the header keeps an ASCII name exactly as configured. */
+static int
+parse_from(struct mailer *m, const char *from)
+{
+    const char *lt = strchr(from, '<');
+    size_t n = strlen(from);
+    struct buf hdr = {.a = m->life};
+
+    if (lt == NULL) {
+        m->from_addr = arena_strdup(m->life, from);
+        m->from_header = m->from_addr;
+    } else {
+        const char *name_end = lt;
+
+        if (n < 2 || from[n - 1] != '>' || strchr(lt + 1, '<') != NULL)
+            return -1;
+        m->from_addr = arena_strndup(m->life, lt + 1, (size_t)(from + n - 1 - (lt + 1)));
+        while (name_end > from && name_end[-1] == ' ')
+            name_end--;
+        if (is_ascii(from)) {
+            m->from_header = header_clean(m->life, from);
+        } else {
+            header_encode(&hdr, header_clean(m->life, arena_strndup(m->life, from,
+                                                                    (size_t)(name_end - from))));
+            buf_str(&hdr, " <");
+            buf_str(&hdr, m->from_addr);
+            buf_str(&hdr, ">");
+            m->from_header = hdr.p;
+        }
+    }
+    return valid_address(m->from_addr) ? 0 : -1;
+}
+
+static int
+check_config(struct mailer *m)
+{
+    const char *url = cfg_str("FFX_SMTP_URL");
+    const char *rest = strstr(url, "://");
+    int bad = 0;
+
+    if (strncasecmp(url, "smtp://", 7) != 0 && strncasecmp(url, "smtps://", 8) != 0)
+        bad |= config_error("FFX_SMTP_URL", "must start with smtp:// or smtps://");
+    else if (strcspn(rest + 3, "/") > strcspn(rest + 3, "@"))
+        bad |= config_error("FFX_SMTP_URL", "no credentials in the URL: use FFX_SMTP_USER");
+    if (parse_from(m, cfg_str("FFX_MAIL_FROM")) != 0)
+        bad |= config_error("FFX_MAIL_FROM", "expected \"Name <user@domain>\" or user@domain");
+    if (cfg_int("FFX_MAIL_LEASE_S") < cfg_int("FFX_SMTP_TIMEOUT_S") + 10)
+        bad |= config_error("FFX_MAIL_LEASE_S", "must be at least FFX_SMTP_TIMEOUT_S + 10");
+    if (cfg_is_set("FFX_SMTP_PASSWORD") && !cfg_is_set("FFX_SMTP_USER"))
+        bad |= config_error("FFX_SMTP_USER", "required when FFX_SMTP_PASSWORD is set");
+    m->smtp_url = url;
+    m->smtp_plain = strncasecmp(url, "smtp://", 7) == 0;
+    return bad ? -1 : 0;
+}
+
+static int
+load_config(struct mailer *m)
+{
+    const struct cfg_key *tables[] = {cfg_common_keys, mailer_keys, NULL};
+    enum log_level level = LOG_INFO;
+
+    log_init(MAILER_NAME, LOG_INFO);
+    if (cfg_load(tables) != 0)
+        return -1;
+    log_level_parse(cfg_str("FFX_LOG_LEVEL"), &level);
+    log_init(MAILER_NAME, level);
+    if (check_config(m) != 0)
+        return -1;
+    snprintf(m->max_attempts, sizeof(m->max_attempts), "%lld", cfg_int("FFX_MAIL_MAX_ATTEMPTS"));
+    snprintf(m->batch, sizeof(m->batch), "%lld", cfg_int("FFX_MAIL_BATCH"));
+    snprintf(m->lease, sizeof(m->lease), "%lld", cfg_int("FFX_MAIL_LEASE_S"));
+    snprintf(m->statement_timeout, sizeof(m->statement_timeout), "%lld",
+             cfg_int("FFX_DB_STATEMENT_TIMEOUT_MS"));
+    m->lease_s = cfg_int("FFX_MAIL_LEASE_S");
+    m->poll_ms = cfg_int("FFX_MAIL_POLL_MS");
+    m->timeout_s = cfg_int("FFX_SMTP_TIMEOUT_S");
+    m->failpoint_after_send =
+        getenv("FFX_FAILPOINT") != NULL && strcmp(getenv("FFX_FAILPOINT"), FAILPOINT_AFTER) == 0;
+    cfg_log_summary();
+    return 0;
+}
+
+static void
+shutdown_mailer(struct mailer *m)
+{
+    if (m->conn != NULL)
+        PQfinish(m->conn);
+    if (m->curl != NULL)
+        curl_easy_cleanup(m->curl);
+    curl_global_cleanup();
+    arena_destroy(m->msg);
+    arena_destroy(m->round);
+    arena_destroy(m->life);
+    for (int i = 0; i < 2; i++)
+        if (stop_pipe[i] >= 0)
+            close(stop_pipe[i]);
+    cfg_free();
+}
+
+int
+main(int argc, char **argv)
+{
+    struct mailer m = {.once = argc == 2 && strcmp(argv[1], "--once") == 0};
+    int status = 2;
+
+    if (argc > 2 || (argc == 2 && !m.once)) {
+        fprintf(stderr, "usage: %s [--once]\n", argv[0]);
+        return 2;
+    }
+    m.life = arena_create(4096);
+    m.round = arena_create(16384);
+    m.msg = arena_create(65536);
+    if (load_config(&m) != 0)
+        goto out;
+    status = 1;
+    if (install_signals() != 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        goto out;
+    m.curl = curl_easy_init();
+    if (m.curl == NULL)
+        goto out;
+    log_event(LOG_INFO, NULL, "mail", "started%s", m.once ? " (--once)" : "");
+    status = run(&m);
+    log_event(status == 0 ? LOG_INFO : LOG_ERROR, NULL, "mail", "stopped");
+out:
+    shutdown_mailer(&m);
+    return status;
+}
