@@ -6,17 +6,35 @@
  * The caller is the verified token's subject; userId must match it unless
  * the caller is an admin or the service role. The read runs under the
  * caller's role and claims, so RLS alone already hides other users' orders.
+ *
+ * A missed webhook is repaired here: when the newest payment is not final
+ * and our copy is older than FFX_STATUS_REFRESH_SECONDS, the payment is
+ * fetched from NOWPayments and applied through the same transition as an
+ * IPN (public.payment_refresh). If NOWPayments fails, the answer comes from
+ * the database as it is.
  */
 #include "arena.h"
 #include "auth.h"
 #include "cfg.h"
 #include "db.h"
 #include "json.h"
+#include "log.h"
+#include "nowpayments.h"
 #include "response.h"
 #include "server.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+static const struct cfg_key status_keys[] = {
+    {"FFX_STATUS_REFRESH_SECONDS", CFG_INT, "30", 0, 86400, NULL, 0,
+     "refresh a non-final payment from NOWPayments when our copy is older than this"},
+    CFG_END,
+};
+
+/* Statuses after which NOWPayments sends nothing more worth polling for. */
+static const char *const final_statuses[] = {"finished", "failed", "refunded", "expired", NULL};
 
 struct status_query {
     const char *order_id;
@@ -37,7 +55,8 @@ read_params(struct req *r, struct status_query *q)
 /* One statement: the SQL function returns {"order":…,"payment":…} or NULL
  * when RLS hides the order or it does not exist. */
 static enum err_code
-load_status(struct req *r, const struct auth_identity *id, const char *order_id, cJSON **out)
+load_status(struct req *r, const struct auth_identity *id, const char *order_id, cJSON **out,
+            long long *age_s)
 {
     enum err_code rc;
     PGresult *res = NULL;
@@ -46,8 +65,12 @@ load_status(struct req *r, const struct auth_identity *id, const char *order_id,
     rc = db_begin(r, id->role, id->claims_json);
     if (rc)
         return rc;
-    rc = db_exec_text(r, &res, "SELECT public.order_payment_status($1)", 1,
-                      (const char *const[]){order_id});
+    rc = db_exec_text(r, &res,
+                      "WITH s AS (SELECT public.order_payment_status($1) AS j)"
+                      " SELECT j, (SELECT extract(epoch FROM now() - p.updated_at)::bigint"
+                      "  FROM public.payments p WHERE p.provider = 'nowpayments'"
+                      "  AND p.payment_id = j->'payment'->>'payment_id') FROM s",
+                      1, (const char *const[]){order_id});
     if (rc)
         return rc;
     rc = db_commit(r);
@@ -55,10 +78,52 @@ load_status(struct req *r, const struct auth_identity *id, const char *order_id,
         return rc;
     if (PQgetisnull(res, 0, 0))
         return ERR_OK;
+    *age_s = PQgetisnull(res, 0, 1) ? 0 : atoll(PQgetvalue(res, 0, 1));
     *out = json_parse(r->arena, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
     if (*out == NULL)
         return ERR_SET(&r->err, ERR_INTERNAL, "order_payment_status returned invalid JSON");
     return ERR_OK;
+}
+
+static bool
+needs_refresh(const cJSON *status, long long age_s)
+{
+    const char *st = json_string_field(cJSON_GetObjectItem(status, "payment"), "payment_status");
+
+    if (st == NULL || age_s < cfg_int("FFX_STATUS_REFRESH_SECONDS"))
+        return false;
+    for (size_t i = 0; final_statuses[i] != NULL; i++)
+        if (strcmp(st, final_statuses[i]) == 0)
+            return false;
+    return true;
+}
+
+/* Fetch the payment from NOWPayments and apply it like an IPN; on success
+ * *status is replaced by the fresh state. Failures are logged and ignored:
+ * the caller still gets what the database has. */
+static void
+refresh_status(struct req *r, const struct auth_identity *id, const char *order_id,
+               cJSON **status)
+{
+    const char *payment_id =
+        json_string_field(cJSON_GetObjectItem(*status, "payment"), "payment_id");
+    struct np_payment p = {0};
+    PGresult *res = NULL;
+    cJSON *fresh = NULL;
+    long long age_s = 0;
+
+    if (np_get_payment(r, payment_id, &p) != ERR_OK ||
+        db_begin(r, id->role, id->claims_json) != ERR_OK ||
+        db_exec_text(r, &res, "SELECT public.payment_refresh($1, $2::jsonb)", 2,
+                     (const char *const[]){order_id, p.raw_json}) != ERR_OK ||
+        db_commit(r) != ERR_OK || load_status(r, id, order_id, &fresh, &age_s) != ERR_OK) {
+        log_event(LOG_WARN, r->request_id, "status", "refresh failed, answering from the database");
+        err_clear(&r->err);
+        db_end();
+        return;
+    }
+    if (fresh != NULL)
+        *status = fresh;
 }
 
 /* The order must be userId's: an admin asking for the wrong user's order
@@ -93,6 +158,7 @@ handle_check_payment_status(struct req *r)
     struct auth_identity id;
     struct status_query q;
     cJSON *status = NULL;
+    long long age_s = 0;
     enum err_code rc;
 
     rc = auth_require(r, AUTH_USER | AUTH_SERVICE, &id);
@@ -103,7 +169,7 @@ handle_check_payment_status(struct req *r)
         return rc;
     if (!auth_may_act_for(&id, q.user_id))
         return ERR_SET(&r->err, ERR_FORBIDDEN, "Unauthorized");
-    rc = load_status(r, &id, q.order_id, &status);
+    rc = load_status(r, &id, q.order_id, &status, &age_s);
     if (rc)
         return rc;
     if (status == NULL)
@@ -111,12 +177,36 @@ handle_check_payment_status(struct req *r)
     rc = check_owner(r, status, q.user_id);
     if (rc)
         return rc;
+    if (needs_refresh(status, age_s)) {
+        refresh_status(r, &id, q.order_id, &status);
+        cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItem(status, "order"), "user_id");
+    }
     if (cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(status, "payment")))
         return ERR_SET(&r->err, ERR_BAD_REQUEST, "No payment found for this order");
     return resp_json(r, 200, success_body(r, status));
 }
 
-static const struct cfg_key *const config_tables[] = {auth_cfg_keys, NULL};
+static const struct cfg_key *const config_tables[] = {auth_cfg_keys, np_cfg_keys, status_keys,
+                                                      NULL};
+
+static int
+check_config(void)
+{
+    return auth_check_config() || np_check_config() ? -1 : 0;
+}
+
+static int
+worker_init(void)
+{
+    return auth_init() || np_init() ? -1 : 0;
+}
+
+static void
+worker_fini(void)
+{
+    np_fini();
+    auth_fini();
+}
 
 int
 main(void)
@@ -126,9 +216,9 @@ main(void)
         .methods = "GET",
         .cfg_tables = config_tables,
         .uses_db = true,
-        .check_config = auth_check_config,
-        .worker_init = auth_init,
-        .worker_fini = auth_fini,
+        .check_config = check_config,
+        .worker_init = worker_init,
+        .worker_fini = worker_fini,
         .handle = handle_check_payment_status,
     };
 
