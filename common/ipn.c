@@ -313,9 +313,8 @@ lexically_valid(const unsigned char *s, size_t n)
 
 /* parse - the tree of body[0..n) (caller deletes it), or NULL when
  * JSON.parse would throw or the body holds what we cannot represent (see
- * string_end; cJSON also refuses lone surrogates, nesting deeper than
- * CJSON_NESTING_LIMIT and number lexemes longer than 63 bytes, which no
- * JSON.stringify writes). */
+ * string_end; cJSON also refuses lone surrogates and nesting deeper than
+ * CJSON_NESTING_LIMIT). */
 static cJSON *
 parse(const char *body, size_t n)
 {
@@ -590,6 +589,8 @@ emit(struct arena *a, const cJSON *tree, enum emit_mode mode, size_t size_hint)
     return o.p;
 }
 
+/* A top-level scalar comes out as itself, as sortObjectDeep returns it
+ * (the docs' sortObject would make {} of a number); IPNs are objects. */
 char *
 ipn_canonicalize(struct arena *a, const char *body, size_t n, enum ipn_array_style style)
 {
@@ -617,8 +618,10 @@ trim(const char *s, size_t *len)
 {
     size_t n = s != NULL ? strlen(s) : 0;
 
-    while (n > 0 && is_space(*s))
-        s++, n--;
+    while (n > 0 && is_space(*s)) {
+        s++;
+        n--;
+    }
     while (n > 0 && is_space(s[n - 1]))
         n--;
     *len = n;
