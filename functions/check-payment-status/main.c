@@ -102,8 +102,7 @@ needs_refresh(const cJSON *status, long long age_s)
  * *status is replaced by the fresh state. Failures are logged and ignored:
  * the caller still gets what the database has. */
 static void
-refresh_status(struct req *r, const struct auth_identity *id, const char *order_id,
-               cJSON **status)
+refresh_status(struct req *r, const struct auth_identity *id, const char *order_id, cJSON **status)
 {
     const char *payment_id =
         json_string_field(cJSON_GetObjectItem(*status, "payment"), "payment_id");

@@ -108,11 +108,10 @@ environment_check(struct req *r)
     cJSON_AddBoolToObject(env, "supabase_url", getenv("FFX_PUBLIC_URL") != NULL);
     cJSON_AddBoolToObject(env, "service_key", getenv("FFX_SECRET_KEYS") != NULL);
     cJSON_AddBoolToObject(env, "jwt_secret", cfg_is_set("SUPABASE_JWT_SECRET"));
-    cJSON_AddBoolToObject(env, "jwks", cfg_is_set("SUPABASE_JWKS") ||
-                                           cfg_is_set("SUPABASE_JWKS_FILE"));
+    cJSON_AddBoolToObject(env, "jwks",
+                          cfg_is_set("SUPABASE_JWKS") || cfg_is_set("SUPABASE_JWKS_FILE"));
     cJSON_AddBoolToObject(env, "nowpayments_api_key", getenv("NOWPAYMENTS_API_KEY") != NULL);
-    cJSON_AddBoolToObject(env, "nowpayments_ipn_secret",
-                          getenv("NOWPAYMENTS_IPN_SECRET") != NULL);
+    cJSON_AddBoolToObject(env, "nowpayments_ipn_secret", getenv("NOWPAYMENTS_IPN_SECRET") != NULL);
     cJSON_AddBoolToObject(env, "database", db_connected());
     return env;
 }
@@ -169,9 +168,10 @@ handle_test_delivery(struct req *r)
     if (!rc)
         rc = db_begin(r, id.role, id.claims_json);
     if (!rc)
-        rc = db_exec(r, &res,
-                     "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
-                     0, NULL);
+        rc =
+            db_exec(r, &res,
+                    "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+                    0, NULL);
     if (rc)
         return rc;
     out = json_object(r->arena);

@@ -618,6 +618,10 @@ smtp_send(struct mailer *m, const char *to, const struct buf *data, const char *
         abort();
     smtp_options(m, rcpt, &up, errbuf);
     rc = curl_easy_perform(m->curl);
+    /* the handle outlives this frame (a cached connection is closed at cleanup) */
+    curl_easy_setopt(m->curl, CURLOPT_ERRORBUFFER, NULL);
+    curl_easy_setopt(m->curl, CURLOPT_READDATA, NULL);
+    curl_easy_setopt(m->curl, CURLOPT_MAIL_RCPT, NULL);
     curl_slist_free_all(rcpt);
     if (rc == CURLE_OK)
         return 0;
@@ -648,6 +652,22 @@ log_pg_error(const char *msg, const PGconn *conn, const PGresult *res)
     log_end(&l);
 }
 
+/* Server notices and errors that libpq would print on stderr (such as
+ * "terminating connection due to administrator command") become log lines. */
+static void
+on_notice(void *arg, const PGresult *res)
+{
+    struct log_line l;
+    const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+    (void)arg;
+    log_begin(&l, LOG_WARN, NULL, "db", "server message");
+    log_str(&l, "severity", severity ? severity : "unknown");
+    log_str(&l, "detail", primary ? primary : "");
+    log_end(&l);
+}
+
 /* Connect and LISTEN. The first failure of an outage is logged as a warning,
  * the retries only at debug level. */
 static int
@@ -662,12 +682,13 @@ db_connect(struct mailer *m)
     if (m->conn != NULL)
         PQfinish(m->conn);
     m->conn = PQconnectdbParams(keys, vals, 1);
+    if (m->conn != NULL)
+        PQsetNoticeReceiver(m->conn, on_notice, NULL);
     res = db_ok(m) ? PQexec(m->conn, "LISTEN " OUTBOX_CHANNEL) : NULL;
     if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK) {
         PQclear(res);
-        log_event(LOG_INFO, NULL, "db",
-                  m->db_down ? "database connection restored"
-                             : "connected; listening on " OUTBOX_CHANNEL);
+        log_event(LOG_INFO, NULL, "db", "%s; listening on " OUTBOX_CHANNEL,
+                  m->db_down ? "database connection restored" : "connected");
         m->db_down = false;
         return 0;
     }
@@ -675,8 +696,10 @@ db_connect(struct mailer *m)
         struct log_line l;
 
         log_begin(&l, m->db_down ? LOG_DEBUG : LOG_WARN, NULL, "db",
-                  "could not connect to the database; retrying every second");
+                  "could not connect to the database");
         log_str(&l, "detail", PQerrorMessage(m->conn));
+        if (!m->once)
+            log_int(&l, "retry_ms", 1000);
         log_end(&l);
     }
     PQclear(res);
@@ -842,9 +865,11 @@ claim_round(struct mailer *m)
                                  field(res, i, 3), field(res, i, 4), field(res, i, 5),
                                  field(res, i, 6), field(res, i, 7)};
 
-        /* stopping, or too little lease left for a whole SMTP transaction: the rest go
-         * back to the pool when their lease expires */
-        if (stopping || now_s() - claimed_at + (double)m->timeout_s + 5 >= (double)m->lease_s) {
+        /* stopping, the database gone (nothing sent now could be recorded), or too little
+         * lease left for a whole SMTP transaction: the rest go back to the pool when their
+         * lease expires */
+        if (stopping || !db_ok(m) ||
+            now_s() - claimed_at + (double)m->timeout_s + 5 >= (double)m->lease_s) {
             log_event(LOG_WARN, NULL, "mail", "left %d claimed messages for a later round", n - i);
             break;
         }

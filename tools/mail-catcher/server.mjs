@@ -345,7 +345,12 @@ function web(req, res) {
 // ---- main ---------------------------------------------------------------------------------------
 
 loadStore();
-const smtp = net.createServer(smtpSession);
+const sessions = new Set();
+const smtp = net.createServer((socket) => {
+  sessions.add(socket);
+  socket.on('close', () => sessions.delete(socket));
+  smtpSession(socket);
+});
 const api = http.createServer(web);
 let listening = 0;
 const ready = () => {
@@ -359,13 +364,13 @@ for (const [server, port] of [[smtp, SMTP_PORT], [api, WEB_PORT]]) {
   server.listen(port, HOST, ready);
 }
 
+// Stop listening and drop open connections at once, so the ports are free when the process is gone.
 function stop() {
   smtp.close();
   api.close();
-  for (const s of [smtp, api]) s.unref?.();
-  // open SMTP/HTTP connections must not keep the process alive
-  setTimeout(() => process.exit(0), 200).unref();
-  process.exitCode = 0;
+  for (const socket of sessions) socket.destroy();
+  api.closeAllConnections();
+  log('stopped');
 }
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

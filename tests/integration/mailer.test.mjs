@@ -1,0 +1,356 @@
+// E-mail delivery: the real ffx-mailer against a mail catcher of its own (tools/mail-catcher) and a
+// database of its own on the stack's PostgreSQL (created from the migrations, dropped at the end),
+// so nothing else on the stack can claim its messages or be claimed by it.
+//
+// Environment (set by scripts/test): DATABASE_URL (a superuser), FFX_FUNCTIONS_DATABASE_URL (the
+// functions' login role, used by the mailer; falls back to DATABASE_URL), FFX_BUILD_DIR.
+import test, { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { ROOT, BUILD_DIR, DATABASE_URL, sleep, waitFor } from './lib/stack.mjs';
+
+const MAILER = path.join(BUILD_DIR, 'bin', 'ffx-mailer');
+const CATCHER = path.join(ROOT, 'tools', 'mail-catcher', 'server.mjs');
+const SMTP_PORT = 55900 + (process.pid % 40);
+const WEB_PORT = 55950 + (process.pid % 40);
+const DB = `ffx_mailer_it_${process.pid}`;
+
+const withDb = (url, db) => {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
+};
+const ADMIN_URL = withDb(DATABASE_URL, DB);
+const MAILER_URL = withDb(process.env.FFX_FUNCTIONS_DATABASE_URL || DATABASE_URL, DB);
+
+const lit = (s) => `'${String(s).replaceAll("'", "''")}'`;
+const messageId = (outboxId) => `<outbox-${outboxId}@flashfundx.local>`;
+
+// Run SQL as the superuser on the test database; rows as arrays of strings.
+function sql(query, url = ADMIN_URL) {
+  const out = execFileSync('psql', ['-X', '-q', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', url],
+    { input: query, encoding: 'utf8', env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' } });
+  return out.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
+}
+
+// ---- the mail catcher -----------------------------------------------------------------------------
+
+let catcher = null;
+
+async function startCatcher() {
+  const child = spawn(process.execPath, [CATCHER], {
+    env: { PATH: process.env.PATH, FFX_MAIL_PORT: String(SMTP_PORT), FFX_MAIL_WEB_PORT: String(WEB_PORT) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  let out = '';
+  const ready = await new Promise((resolve) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('"msg":"listening"')) resolve(true);
+    });
+    exited.then(() => resolve(false));
+  });
+  assert.ok(ready, `mail catcher did not start: ${out}`);
+  catcher = { child, exited };
+}
+
+async function stopCatcher() {
+  if (!catcher) return;
+  catcher.child.kill('SIGTERM');
+  await catcher.exited;
+  catcher = null;
+}
+
+async function messages() {
+  const res = await fetch(`http://127.0.0.1:${WEB_PORT}/messages`);
+  assert.equal(res.status, 200);
+  return res.json();
+}
+
+const messagesFor = async (outboxId) => (await messages()).filter((m) => m.message_id === messageId(outboxId));
+
+// ---- the mailer -----------------------------------------------------------------------------------
+
+const logs = []; // every line any mailer run wrote, for the secrecy checks at the end
+
+function mailerEnv(extra = {}) {
+  const env = {
+    PATH: process.env.PATH,
+    DATABASE_URL: MAILER_URL,
+    FFX_SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,
+    FFX_MAIL_POLL_MS: '200',
+    FFX_LOG_LEVEL: 'debug',
+    ...extra,
+  };
+  for (const k of ['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS']) if (process.env[k]) env[k] = process.env[k];
+  return env;
+}
+
+function startMailer(args, extra) {
+  const child = spawn(MAILER, args, { env: mailerEnv(extra), stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = { child, out: '' };
+  child.stdout.on('data', (d) => { run.out += d; });
+  child.stderr.on('data', (d) => { run.out += d; });
+  run.done = new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      logs.push(...run.out.split('\n').filter(Boolean));
+      resolve({ code, signal, out: run.out });
+    });
+  });
+  return run;
+}
+
+const runOnce = (extra) => startMailer(['--once'], extra).done;
+
+// ---- fixtures -------------------------------------------------------------------------------------
+
+const secrets = [];
+let seq = 0;
+
+// A delivered order: user, order, inventory row, delivered account and (unless outbox is false)
+// its account_delivery e-mail in the outbox, the way the delivery transaction writes it.
+function delivery({ outbox = true } = {}) {
+  seq += 1;
+  const tag = `${process.pid}-${seq}`;
+  const d = {
+    email: `mailer-${tag}@example.com`,
+    login: `7${process.pid}${seq}`,
+    server: `FlashFundX-Live${String(seq).padStart(2, '0')}`,
+    password: `Pw-${tag}-S3cret!`,
+    investor: `Inv-${tag}-S3cret!`,
+  };
+  secrets.push(d.password, d.investor);
+  const [[orderId]] = sql(`
+    insert into auth.users (id, email, raw_user_meta_data)
+    values (gen_random_uuid(), ${lit(d.email)}, '{"first_name": "Zoë"}');
+    with o as (
+      insert into public.orders (user_id, account_type, account_size, platform_type, amount, final_amount)
+      select id, 'one_step', 10000, 'mt4', 649, 649 from auth.users where email = ${lit(d.email)}
+      returning order_id, user_id),
+    c as (
+      insert into public.account_container (account_size, platform_type, server_name, login_id, password,
+                                            investor_password, status)
+      values (10000, 'mt4', ${lit(d.server)}, ${lit(d.login)}, ${lit(d.password)}, ${lit(d.investor)}, 'delivered')
+      returning id)
+    insert into public.delivered_accounts (order_id, user_id, container_account_id, account_type, account_size,
+                                           platform_type, server_name, login_id, password, investor_password,
+                                           current_phase)
+    select o.order_id, o.user_id, c.id, 'one_step', 10000, 'mt4', ${lit(d.server)}, ${lit(d.login)},
+           ${lit(d.password)}, ${lit(d.investor)}, 'challenge'
+      from o, c
+    returning order_id;`);
+  d.orderId = orderId;
+  if (outbox) d.outboxId = enqueue(d, 'account_delivery');
+  return d;
+}
+
+function enqueue(d, template, variables) {
+  const vars = variables ?? {
+    first_name: 'Zoë', order_id: d.orderId, account_type: 'one_step', account_size: 10000, platform_type: 'mt4',
+    server_name: d.server, login_id: d.login, password: d.password, investor_password: d.investor,
+  };
+  const [[id]] = sql(`
+    insert into public.email_outbox (order_id, template_name, to_email, variables)
+    values (${lit(d.orderId)}, ${lit(template)}, ${lit(d.email)}, ${lit(JSON.stringify(vars))}::jsonb)
+    returning id;`);
+  return id;
+}
+
+const outboxRow = (id) => sql(`
+  select status, attempts, sent_at is not null, locked_until is null, next_attempt_at > now(), last_error
+    from public.email_outbox where id = ${id};`)[0];
+const emailSent = (orderId) => sql(`
+  select d.email_sent, d.email_sent_at is not null and d.email_sent_at = o.sent_at
+    from public.delivered_accounts d
+    left join public.email_outbox o on o.order_id = d.order_id and o.template_name = 'account_delivery'
+   where d.order_id = ${lit(orderId)};`)[0];
+const forceDue = (id) => sql(`update public.email_outbox set next_attempt_at = now() where id = ${id};`);
+
+async function closedPort() {
+  const srv = net.createServer();
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+// ---- setup ----------------------------------------------------------------------------------------
+
+before(async () => {
+  assert.ok(fs.existsSync(MAILER), `${MAILER} is not built`);
+  sql(`drop database if exists ${DB} with (force); create database ${DB};`, DATABASE_URL);
+  execFileSync(path.join(ROOT, 'scripts', 'migrate'), ['--shim', ADMIN_URL], { stdio: 'ignore' });
+  await startCatcher();
+});
+
+after(async () => {
+  await stopCatcher();
+  sql(`drop database if exists ${DB} with (force);`, DATABASE_URL);
+});
+
+// ---- tests ----------------------------------------------------------------------------------------
+
+test('a due account e-mail is rendered, sent once, and recorded on the delivered account', async () => {
+  const d = delivery();
+  const r = await runOnce();
+  assert.equal(r.code, 0, r.out);
+
+  const got = await messagesFor(d.outboxId);
+  assert.equal(got.length, 1, 'exactly one message with the row\'s Message-ID');
+  const m = got[0];
+  assert.equal(m.from, 'no-reply@flashfundx.local');
+  assert.deepEqual(m.to, [d.email]);
+  assert.equal(m.header_from, 'FlashFundX <no-reply@flashfundx.local>');
+  assert.equal(m.header_to, d.email);
+  assert.equal(m.subject, `Your FlashFundX one_step account (${d.orderId}) is ready`);
+  assert.ok(!Number.isNaN(Date.parse(m.date)), `Date header ${m.date}`);
+  for (const part of [m.text, m.html]) {
+    assert.ok(part.includes(d.login), 'the login is in both parts');
+    assert.ok(part.includes(d.server), 'the server is in both parts');
+    assert.ok(part.includes(d.password), 'the customer gets the password');
+    assert.ok(part.includes('Zoë'), 'UTF-8 survives');
+    assert.ok(!part.includes('{{'), 'no placeholder is left');
+  }
+  assert.match(m.text, new RegExp(`Login: +${d.login}\\r?\\n`));
+  assert.ok(m.html.includes(`<strong>${d.server}</strong>`));
+
+  const raw = await (await fetch(`http://127.0.0.1:${WEB_PORT}/messages/${m.id}/raw`)).text();
+  assert.match(raw, /^MIME-Version: 1\.0\r$/m);
+  assert.match(raw, /^Content-Type: multipart\/alternative; boundary="[^"]+"\r$/m);
+  assert.match(raw, /^Content-Type: text\/plain; charset=UTF-8\r$/m);
+  assert.match(raw, /^Content-Type: text\/html; charset=UTF-8\r$/m);
+  assert.ok(raw.split('\r\n').every((l) => l.length <= 78), 'no line longer than 78 characters');
+
+  assert.deepEqual(outboxRow(d.outboxId), ['sent', '1', 't', 't', 'f', '']);
+  assert.deepEqual(emailSent(d.orderId), ['t', 't'], 'email_sent set, email_sent_at = the outbox sent_at');
+
+  const again = await runOnce();
+  assert.equal(again.code, 0, again.out);
+  assert.equal((await messagesFor(d.outboxId)).length, 1, 'a sent e-mail is not sent again');
+});
+
+test('rendering: values HTML-escaped in the HTML part only, unknown placeholders empty, RFC 2047 subject', async () => {
+  sql(`insert into public.email_templates (template_name, subject, html_body, text_body) values
+       ('mailer_it', 'Grüße {{first_name}}{{nope}}! {{ order_id }} {{bad name}}',
+        '<p>{{first_name}}|{{nope}}|{{order_id}}|{{count}}|{{flag}}</p>', '{{first_name}}|{{nope}}|{{count}}')
+       on conflict (template_name) do nothing;`);
+  const d = delivery({ outbox: false });
+  const id = enqueue(d, 'mailer_it', { first_name: '<Zoë & "Co">', order_id: d.orderId, count: 10000, flag: true });
+  const r = await runOnce();
+  assert.equal(r.code, 0, r.out);
+
+  const [m] = await messagesFor(id);
+  assert.ok(m, 'the message arrived');
+  assert.equal(m.subject, `Grüße <Zoë & "Co">! ${d.orderId} {{bad name}}`);
+  assert.equal(m.html.trim(), `<p>&lt;Zoë &amp; &quot;Co&quot;&gt;||${d.orderId}|10000|true</p>`);
+  assert.equal(m.text.trim(), '<Zoë & "Co">||10000');
+  const raw = await (await fetch(`http://127.0.0.1:${WEB_PORT}/messages/${m.id}/raw`)).text();
+  assert.match(raw, /^Subject: =\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=/m, 'the non-ASCII subject is an encoded word');
+  assert.deepEqual(outboxRow(id).slice(0, 2), ['sent', '1']);
+  assert.deepEqual(emailSent(d.orderId), ['f', 'f'], 'only account_delivery marks the delivered account');
+});
+
+test('SMTP down: back to pending with backoff; after recovery it is sent exactly once', async () => {
+  const d = delivery();
+  await stopCatcher();
+  const r = await runOnce();
+  assert.equal(r.code, 0, r.out);
+  const [status, attempts, sent, unlocked, inFuture, error] = outboxRow(d.outboxId);
+  assert.deepEqual([status, attempts, sent, unlocked, inFuture], ['pending', '1', 'f', 't', 't'],
+    'pending, one attempt, lease released, next attempt in the future');
+  assert.match(error, /connect/i);
+  assert.match(r.out, /"msg":"send failed; will retry"/);
+
+  await startCatcher();
+  assert.equal((await runOnce()).code, 0);
+  assert.equal((await messagesFor(d.outboxId)).length, 0, 'nothing is sent before next_attempt_at');
+
+  forceDue(d.outboxId);
+  const r2 = await runOnce();
+  assert.equal(r2.code, 0, r2.out);
+  assert.equal((await messagesFor(d.outboxId)).length, 1, 'sent once after recovery');
+  assert.deepEqual(outboxRow(d.outboxId).slice(0, 2), ['sent', '2']);
+  assert.deepEqual(emailSent(d.orderId), ['t', 't']);
+
+  forceDue(d.outboxId);
+  assert.equal((await runOnce()).code, 0);
+  assert.equal((await messagesFor(d.outboxId)).length, 1, 'and never again');
+});
+
+test('attempts exhausted: the message fails for good and stays failed', async () => {
+  const d = delivery();
+  const env = { FFX_SMTP_URL: `smtp://127.0.0.1:${await closedPort()}`, FFX_MAIL_MAX_ATTEMPTS: '2' };
+  assert.equal((await runOnce(env)).code, 0);
+  assert.deepEqual(outboxRow(d.outboxId).slice(0, 2), ['pending', '1']);
+
+  forceDue(d.outboxId);
+  const r = await runOnce(env);
+  assert.equal(r.code, 0, r.out);
+  const [status, attempts, sent, , , error] = outboxRow(d.outboxId);
+  assert.deepEqual([status, attempts, sent], ['failed', '2', 'f']);
+  assert.match(error, /connect/i);
+  assert.match(r.out, /"level":"error".*"msg":"message failed for good/);
+
+  forceDue(d.outboxId);
+  assert.equal((await runOnce()).code, 0, 'even with SMTP back');
+  assert.deepEqual(outboxRow(d.outboxId).slice(0, 2), ['failed', '2'], 'a failed message is not retried');
+  assert.equal((await messagesFor(d.outboxId)).length, 0);
+  assert.deepEqual(emailSent(d.orderId), ['f', 'f']);
+});
+
+test('a crash between the send and its acknowledgement: resent after the lease, same Message-ID', async () => {
+  const d = delivery();
+  const crash = await runOnce({ FFX_FAILPOINT: 'mailer-after-send' });
+  assert.equal(crash.code, 99, crash.out);
+  assert.equal((await messagesFor(d.outboxId)).length, 1, 'the message went out before the crash');
+  assert.deepEqual(outboxRow(d.outboxId).slice(0, 2), ['sending', '1'], 'still leased to the dead mailer');
+
+  assert.equal((await runOnce()).code, 0);
+  assert.equal((await messagesFor(d.outboxId)).length, 1, 'not resent while the lease holds');
+
+  sql(`update public.email_outbox set locked_until = now() - interval '1 second' where id = ${d.outboxId};`);
+  const r = await runOnce();
+  assert.equal(r.code, 0, r.out);
+  const got = await messagesFor(d.outboxId);
+  assert.equal(got.length, 2, 'resent once the lease expired');
+  assert.equal(got[0].message_id, got[1].message_id, 'with the same Message-ID');
+  assert.deepEqual(outboxRow(d.outboxId).slice(0, 2), ['sent', '2']);
+  assert.deepEqual(emailSent(d.orderId), ['t', 't']);
+});
+
+test('long-running: a new outbox row is sent within 3 s (NOTIFY), SIGTERM exits 0', async (t) => {
+  const run = startMailer([], { FFX_MAIL_POLL_MS: '60000' });
+  const listening = await waitFor(() => run.out.includes('listening on ffx_outbox'), { timeoutMs: 10000 });
+  assert.ok(listening, `the mailer did not connect: ${run.out}`);
+  await sleep(300); // past its first (empty) round
+
+  const d = delivery();
+  const t0 = Date.now();
+  const arrived = await waitFor(async () => (await messagesFor(d.outboxId)).length === 1,
+    { timeoutMs: 3000, stepMs: 25 });
+  const ms = Date.now() - t0;
+  assert.ok(arrived, `not delivered within 3 s: ${run.out}`);
+  assert.ok(await waitFor(() => outboxRow(d.outboxId)[0] === 'sent', { timeoutMs: 3000 }), 'marked sent');
+
+  run.child.kill('SIGTERM');
+  const { code, signal, out } = await run.done;
+  assert.equal(signal, null, out);
+  assert.equal(code, 0, out);
+  assert.match(out, /"msg":"stopped"/);
+  t.diagnostic(`delivered ${ms} ms after the insert`);
+});
+
+test('the mailer logs JSON lines only, and never a password', () => {
+  assert.ok(logs.length > 0);
+  for (const line of logs) {
+    assert.doesNotThrow(() => JSON.parse(line), `not a JSON log line: ${line}`);
+    for (const s of secrets) assert.ok(!line.includes(s), `a password reached the log: ${line}`);
+    assert.ok(!/Sanitizer|runtime error:/.test(line), line);
+  }
+});
