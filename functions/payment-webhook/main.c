@@ -126,6 +126,19 @@ handle_payment_webhook(struct req *r)
 
 static const struct cfg_key *const config_tables[] = {webhook_keys, NULL};
 
+/* The simulator's secret is public: a production webhook must not trust it. */
+static int
+check_config(void)
+{
+    if (strcmp(cfg_str("FFX_ENV"), "production") == 0 &&
+        strcmp(cfg_str("NOWPAYMENTS_IPN_SECRET"), "sim-ipn-secret") == 0) {
+        log_event(LOG_ERROR, NULL, "cfg",
+                  "NOWPAYMENTS_IPN_SECRET is the public development secret; refusing to start");
+        return -1;
+    }
+    return 0;
+}
+
 int
 main(void)
 {
@@ -134,6 +147,7 @@ main(void)
         .methods = "POST",
         .cfg_tables = config_tables,
         .uses_db = true,
+        .check_config = check_config,
         .handle = handle_payment_webhook,
     };
 

@@ -91,3 +91,16 @@ test('the database password never appears in the log', () => {
   assert.equal(r.status, 2);
   assert.ok(!r.stderr.includes('hunter2'));
 });
+
+test('production refuses the public development secrets and a missing IPN secret (exit 2)', () => {
+  const run = (name, env) => spawnSync(path.join(BUILD_DIR, 'bin', name), [], { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: 5000 });
+  const dev = { NOWPAYMENTS_API_KEY: 'sim-api-key', NOWPAYMENTS_IPN_SECRET: 'sim-ipn-secret', FFX_LISTEN: '/nonexistent/x.sock' };
+  for (const name of ['check-payment-status', 'payment-webhook', 'create-crypto-payment']) {
+    const r = run(name, { ...dev, FFX_ENV: 'production' });
+    assert.equal(r.status, 2, `${name}: ${r.stderr}`);
+    assert.match(r.stderr, /refus/);
+  }
+  const noSecret = run('payment-webhook', { FFX_LISTEN: '/nonexistent/x.sock' });
+  assert.equal(noSecret.status, 2);
+  assert.match(noSecret.stderr, /NOWPAYMENTS_IPN_SECRET/);
+});
