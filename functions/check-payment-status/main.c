@@ -10,7 +10,7 @@
  * A missed webhook is repaired here: when the newest payment is not final
  * and our copy is older than FFX_STATUS_REFRESH_SECONDS, the payment is
  * fetched from NOWPayments and applied through the same transition as an
- * IPN (public.payment_refresh). If NOWPayments fails, the answer comes from
+ * IPN (public.payment_apply). If NOWPayments fails, the answer comes from
  * the database as it is.
  */
 #include "arena.h"
@@ -111,10 +111,13 @@ refresh_status(struct req *r, const struct auth_identity *id, const char *order_
     cJSON *fresh = NULL;
     long long age_s = 0;
 
+    /* The caller's read already proved the order is theirs; what is applied
+     * comes from NOWPayments, not from the caller, so it runs as the
+     * service, exactly as an IPN would. */
     if (np_get_payment(r, payment_id, &p) != ERR_OK ||
-        db_begin(r, id->role, id->claims_json) != ERR_OK ||
-        db_exec_text(r, &res, "SELECT public.payment_refresh($1, $2::jsonb)", 2,
-                     (const char *const[]){order_id, p.raw_json}) != ERR_OK ||
+        db_begin(r, DB_ROLE_SERVICE, NULL) != ERR_OK ||
+        db_exec_text(r, &res, "SELECT public.payment_apply($1::jsonb, 'status_check')", 1,
+                     (const char *const[]){p.raw_json}) != ERR_OK ||
         db_commit(r) != ERR_OK || load_status(r, id, order_id, &fresh, &age_s) != ERR_OK) {
         log_event(LOG_WARN, r->request_id, "status", "refresh failed, answering from the database");
         err_clear(&r->err);

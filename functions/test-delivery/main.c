@@ -66,10 +66,11 @@ static const char rules_sql[] =
 
 /* Counts by size and platform; the order's own pair decides success. */
 static const char stock_sql[] =
-    "SELECT jsonb_build_object('matching', coalesce(sum(n) FILTER (WHERE account_size ="
-    " o.account_size AND platform_type = o.platform_type), 0), 'accounts',"
-    " coalesce(jsonb_agg(jsonb_build_object('account_size', account_size, 'platform_type',"
-    " platform_type, 'available', n) ORDER BY account_size, platform_type), '[]'))"
+    "SELECT jsonb_build_object('matching', coalesce(sum(c.n) FILTER (WHERE c.account_size ="
+    " o.account_size AND c.platform_type = o.platform_type), 0), 'accounts',"
+    " coalesce(jsonb_agg(jsonb_build_object('account_size', c.account_size, 'platform_type',"
+    " c.platform_type, 'available', c.n) ORDER BY c.account_size, c.platform_type)"
+    " FILTER (WHERE c.n IS NOT NULL), '[]'))"
     " FROM public.orders o LEFT JOIN (SELECT account_size, platform_type, count(*) AS n"
     " FROM public.account_container WHERE status = 'available' GROUP BY 1, 2) c ON true"
     " WHERE o.order_id = $1 GROUP BY o.account_size, o.platform_type";
@@ -87,6 +88,9 @@ dry_run_delivery(struct req *r, const char *order_id, cJSON **result)
     if (rc)
         return rc;
     rc = query_json(r, dry_run_sql, order_id, result);
+    /* Counts and outcomes only: never which account would have gone out. */
+    cJSON_DeleteItemFromObject(*result, "login_id");
+    cJSON_DeleteItemFromObject(*result, "server_name");
     if (rc == ERR_OK || r->err.code < ERR_INTERNAL) {
         /* A business refusal is a result to show, not a failure of ours. */
         if (rc) {

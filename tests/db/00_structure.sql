@@ -7,7 +7,7 @@ select tables_are('public', array[
   'user_profiles', 'orders', 'trading_rules', 'account_container', 'delivered_accounts',
   'payment_transactions', 'admin_audit_log', 'crypto_addresses', 'email_templates',
   'webhook_debug_log', 'payments', 'pricing', 'discount_codes', 'crypto_currency_map',
-  'email_outbox', 'schema_migrations'
+  'email_outbox', 'ipn_events', 'schema_migrations'
 ], 'public has exactly the application tables plus schema_migrations');
 
 select is(
@@ -58,9 +58,11 @@ select is(
 select is(
   array(select p.proname::text from pg_proc p
          where p.pronamespace = 'public'::regnamespace and p.prosecdef order by 1),
-  array['admin_set_account_status', 'crypto_payment_begin', 'crypto_payment_record', 'generate_order_id',
-        'get_available_accounts_count', 'handle_new_user', 'orders_apply_pricing', 'outbox_claim',
-        'outbox_mark_failed', 'outbox_mark_sent', 'outbox_requeue', 'webhook_debug_record'],
+  array['account_container_stock_arrived', 'admin_set_account_status', 'crypto_payment_begin',
+        'crypto_payment_record', 'deliver_account_to_user', 'deliver_waiting_orders', 'generate_order_id',
+        'get_available_accounts_count', 'handle_new_user', 'ipn_receive', 'ipn_reprocess',
+        'orders_apply_pricing', 'outbox_claim', 'outbox_mark_failed', 'outbox_mark_sent', 'outbox_requeue',
+        'payment_apply', 'webhook_debug_record'],
   'the SECURITY DEFINER functions are exactly the expected ones');
 select trigger_is('auth', 'users', 'on_auth_user_created', 'public', 'handle_new_user',
   'auth.users insert trigger creates the profile');
@@ -74,7 +76,8 @@ select trigger_is('public', 'orders', 'orders_apply_pricing', 'public', 'orders_
 select is(
   array(select t from unnest(array['user_profiles', 'orders', 'account_container', 'delivered_accounts',
                                    'payment_transactions', 'admin_audit_log', 'email_templates',
-                                   'webhook_debug_log', 'discount_codes', 'schema_migrations']) t
+                                   'webhook_debug_log', 'discount_codes', 'ipn_events',
+                                   'schema_migrations']) t
          where has_table_privilege('anon', 'public.' || t, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')),
   '{}'::text[],
   'anon has no privilege on any private table');

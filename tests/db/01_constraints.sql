@@ -1,7 +1,7 @@
 -- CHECK constraints (one rejected value per constraint), uniqueness and foreign keys.
 -- Runs as the superuser: constraints hold for every role, RLS is not the subject here.
 begin;
-select plan(63);
+select plan(66);
 
 -- rejects(sql, constraint): true when running sql fails with a check violation (23514) of exactly
 -- that constraint. Each constraint that rejected is remembered, so the last test can prove that
@@ -127,6 +127,13 @@ select ok(pg_temp.rejects($$update public.crypto_currency_map set provider_code 
 
 -- email_outbox (0008) -------------------------------------------------------------------------
 select ok(pg_temp.rejects($$insert into public.email_outbox (order_id, template_name, to_email, status) select order_id, 'checks', 'x@example.com', 'queued' from public.orders limit 1$$, 'email_outbox_status_check'), 'email_outbox.status rejects queued');
+
+-- lifecycle (0009) -----------------------------------------------------------------------------
+select ok(pg_temp.rejects($$update public.orders set needs_attention = 'bored'$$, 'orders_needs_attention_check'), 'orders.needs_attention rejects an unknown reason');
+insert into public.ipn_events (dedupe_key, payment_id, payment_status, payload, signature)
+values ('5514469786:waiting:::', '5514469786', 'waiting', '{"payment_id": 5514469786, "payment_status": "waiting"}', 'raw');
+select ok(pg_temp.rejects($$update public.ipn_events set signature = 'none'$$, 'ipn_events_signature_check'), 'ipn_events.signature is raw or canonical');
+select ok(pg_temp.rejects($$update public.ipn_events set state = 'done'$$, 'ipn_events_state_check'), 'ipn_events.state rejects done');
 
 -- every CHECK constraint in public was exercised above
 select set_eq(
