@@ -39,10 +39,11 @@ query_json(struct req *r, const char *sql, const char *param, cJSON **out)
     return *out ? ERR_OK : ERR_SET(&r->err, ERR_INTERNAL, "diagnostic query returned no JSON");
 }
 
+/* A new node for the caller to add to the answer, which then owns it. */
 static cJSON *
-check_result(struct req *r, bool ok, const char *key, cJSON *value, const char *error)
+check_result(bool ok, const char *key, cJSON *value, const char *error)
 {
-    cJSON *c = json_object(r->arena);
+    cJSON *c = cJSON_CreateObject();
 
     cJSON_AddBoolToObject(c, "success", ok);
     if (value != NULL)
@@ -105,9 +106,9 @@ dry_run_delivery(struct req *r, const char *order_id, cJSON **result)
 }
 
 static cJSON *
-environment_check(struct req *r)
+environment_check(void)
 {
-    cJSON *env = json_object(r->arena);
+    cJSON *env = cJSON_CreateObject();
 
     cJSON_AddBoolToObject(env, "supabase_url", getenv("FFX_PUBLIC_URL") != NULL);
     cJSON_AddBoolToObject(env, "service_key", getenv("FFX_SECRET_KEYS") != NULL);
@@ -136,19 +137,19 @@ run_checks(struct req *r, const char *order_id, cJSON *tests)
     if (rc)
         return rc;
     cJSON_AddItemToObject(tests, "order_check",
-                          check_result(r, order != NULL, "order", order, "Order not found"));
+                          check_result(order != NULL, "order", order, "Order not found"));
     cJSON_AddItemToObject(tests, "trading_rules_check",
-                          check_result(r, cJSON_GetArraySize(rules) > 0, "rules", rules,
+                          check_result(cJSON_GetArraySize(rules) > 0, "rules", rules,
                                        "No trading rules for this account type and size"));
     cJSON_AddItemToObject(
         tests, "available_accounts_check",
-        check_result(r, cJSON_GetNumberValue(cJSON_GetObjectItem(stock, "matching")) > 0,
-                     "accounts", cJSON_GetObjectItem(stock, "accounts"),
+        check_result(cJSON_GetNumberValue(cJSON_GetObjectItem(stock, "matching")) > 0, "accounts",
+                     cJSON_GetObjectItem(stock, "accounts"),
                      "No accounts available for this size and platform"));
     cJSON_AddItemToObject(tests, "delivery_function_test",
-                          check_result(r, cJSON_IsTrue(cJSON_GetObjectItem(delivery, "success")),
+                          check_result(cJSON_IsTrue(cJSON_GetObjectItem(delivery, "success")),
                                        "result", delivery, NULL));
-    cJSON_AddItemToObject(tests, "environment_check", environment_check(r));
+    cJSON_AddItemToObject(tests, "environment_check", environment_check());
     return ERR_OK;
 }
 
