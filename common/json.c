@@ -172,8 +172,9 @@ json_field_int(struct req *r, const cJSON *obj, const char *key, long long min, 
     double v = 0;
 
     *out = 0;
+    /* The ±9.2e18 fence keeps the conversion below defined whatever the bounds. */
     if (!number_value(cJSON_GetObjectItemCaseSensitive(obj, key), &v) || v != floor(v) ||
-        v < (double)min || v > (double)max)
+        v < (double)min || v > (double)max || v < -9.2e18 || v > 9.2e18)
         return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid %s: must be an integer from %lld to %lld",
                        key, min, max);
     *out = (long long)v;
@@ -189,6 +190,8 @@ json_field_amount(struct req *r, const cJSON *obj, const char *key, const char *
     *out = NULL;
     if (!number_value(cJSON_GetObjectItemCaseSensitive(obj, key), &v) || v < 0 || v > 1e9)
         return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid %s: must be a non-negative amount", key);
+    if (v == 0)
+        v = 0; /* -0 would print as "-0.00" */
     cents = v * 100;
     if (fabs(cents - round(cents)) > 1e-6)
         return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid %s: at most 2 decimals", key);
