@@ -11,10 +11,16 @@
  *   answer 200                  once the event is durably stored, duplicate,
  *                               unmatched or not; 5xx only if it could not be
  *                               stored, so NOWPayments retries
+ *
+ * Test builds have three failpoints (common/failpoint.h) on this path:
+ * webhook-after-inbox (ipn_receive returned, nothing committed),
+ * delivery-before-commit (the same, when it delivered an account) and
+ * webhook-after-commit (committed, not yet answered).
  */
 #include "arena.h"
 #include "cfg.h"
 #include "db.h"
+#include "failpoint.h"
 #include "ipn.h"
 #include "json.h"
 #include "log.h"
@@ -72,9 +78,15 @@ check_payload(struct req *r, const cJSON *ipn)
     return ERR_OK;
 }
 
+/* One transaction: store the event and apply it. *outcome is ipn_receive's
+ * (processed, duplicate, unmatched, failed); *delivered says whether this
+ * call delivered an account. */
 static enum err_code
-store_and_apply(struct req *r, enum ipn_match how, const char **outcome)
+store_and_apply(struct req *r, enum ipn_match how, const char **outcome, bool *delivered)
 {
+    static const char sql[] = "SELECT x->>'outcome', coalesce((x->>'delivered')::boolean, false)"
+                              " FROM public.ipn_receive($1::jsonb, $2) AS x";
+    const char *form = how == IPN_MATCH_RAW ? "raw" : "canonical";
     enum err_code rc;
     PGresult *res = NULL;
 
@@ -83,12 +95,19 @@ store_and_apply(struct req *r, enum ipn_match how, const char **outcome)
         return rc;
     /* The raw body, not a re-serialisation: jsonb keeps every number's
      * exact decimal value. */
-    rc = db_exec_text(r, &res, "SELECT public.ipn_receive($1::jsonb, $2)->>'outcome'", 2,
-                      (const char *const[]){r->body, how == IPN_MATCH_RAW ? "raw" : "canonical"});
+    rc = db_exec_text(r, &res, sql, 2, (const char *const[]){r->body, form});
     if (rc)
         return rc;
     *outcome = arena_strdup(r->arena, PQgetvalue(res, 0, 0));
-    return db_commit(r);
+    *delivered = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+    failpoint("webhook-after-inbox");
+    if (*delivered)
+        failpoint("delivery-before-commit");
+    rc = db_commit(r);
+    if (rc)
+        return rc;
+    failpoint("webhook-after-commit");
+    return ERR_OK;
 }
 
 static enum err_code
@@ -96,6 +115,7 @@ handle_payment_webhook(struct req *r)
 {
     enum ipn_match how = IPN_NO_MATCH;
     const char *outcome = NULL;
+    bool delivered = false;
     cJSON *ipn = NULL;
     enum err_code rc;
     struct log_line l;
@@ -109,11 +129,12 @@ handle_payment_webhook(struct req *r)
     rc = check_payload(r, ipn);
     if (rc)
         return rc;
-    rc = store_and_apply(r, how, &outcome);
+    rc = store_and_apply(r, how, &outcome, &delivered);
     if (rc)
         return rc;
     log_begin(&l, LOG_INFO, r->request_id, "webhook", "IPN stored");
     log_str(&l, "outcome", outcome);
+    log_int(&l, "delivered", delivered);
     log_str(&l, "payment_status", json_string_field(ipn, "payment_status"));
     log_str(&l, "order_id", json_string_field(ipn, "order_id"));
     log_str(&l, "signature", how == IPN_MATCH_RAW ? "raw" : "canonical");

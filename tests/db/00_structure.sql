@@ -59,10 +59,10 @@ select is(
   array(select p.proname::text from pg_proc p
          where p.pronamespace = 'public'::regnamespace and p.prosecdef order by 1),
   array['account_container_stock_arrived', 'admin_set_account_status', 'crypto_payment_begin',
-        'crypto_payment_record', 'deliver_account_to_user', 'deliver_waiting_orders', 'generate_order_id',
-        'get_available_accounts_count', 'handle_new_user', 'ipn_receive', 'ipn_reprocess',
+        'crypto_payment_record', 'deliver_account_to_user', 'deliver_waiting_orders', 'expire_stale_orders',
+        'generate_order_id', 'get_available_accounts_count', 'handle_new_user', 'ipn_receive', 'ipn_reprocess',
         'orders_apply_pricing', 'outbox_claim', 'outbox_mark_failed', 'outbox_mark_sent', 'outbox_requeue',
-        'payment_apply', 'webhook_debug_record'],
+        'payment_apply', 'reconcile_due_payments', 'reconcile_failed_events', 'webhook_debug_record'],
   'the SECURITY DEFINER functions are exactly the expected ones');
 select trigger_is('auth', 'users', 'on_auth_user_created', 'public', 'handle_new_user',
   'auth.users insert trigger creates the profile');

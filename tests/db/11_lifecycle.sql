@@ -108,7 +108,9 @@ select results_eq(
            ('matched_order_id', 'text', false, '', null),
            ('attempts', 'integer', true, '', '0'),
            ('last_error', 'text', false, '', null),
-           ('processed_at', 'timestamp with time zone', false, '', null)$$,
+           ('processed_at', 'timestamp with time zone', false, '', null),
+           -- 0010: the reconciler's retry time
+           ('next_retry_at', 'timestamp with time zone', false, '', null)$$,
   'ipn_events has exactly the documented columns, types, nullability and defaults');
 select col_is_unique('public', 'ipn_events', 'dedupe_key', 'ipn_events.dedupe_key is unique');
 select has_index('public', 'ipn_events', 'ipn_events_state_received_at_idx', array['state', 'received_at'],

@@ -20,11 +20,13 @@
  * Never logged: the rendered subject or bodies (they hold the trading account's password), the
  * variables, the SMTP password. Exit status: 0 done, 1 failure, 2 bad configuration or usage.
  *
- * TEST ONLY: FFX_FAILPOINT=mailer-after-send makes the process _exit(99) right after the SMTP
- * server accepted a message and before it is marked sent (the crash-resend test).
+ * Test builds: FFX_FAILPOINT=mailer-after-send makes the process _exit(99) right after the SMTP
+ * server accepted a message and before it is marked sent (common/failpoint.h; the crash-resend
+ * test).
  */
 #include "arena.h"
 #include "cfg.h"
+#include "failpoint.h"
 #include "log.h"
 #include "text.h"
 
@@ -44,14 +46,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAILER_NAME     "ffx-mailer"
-#define OUTBOX_CHANNEL  "ffx_outbox"
-#define MSG_ID_DOMAIN   "flashfundx.local"
-#define MESSAGE_MAX     (4u << 20) /* a rendered message larger than this is a permanent failure */
-#define ADDRESS_MAX     254
-#define WORD_BYTES      39 /* bytes per RFC 2047 encoded-word: 52 base64 chars, lines < 76 */
-#define SERVICE_CLAIMS  "{\"role\":\"service_role\"}"
-#define FAILPOINT_AFTER "mailer-after-send"
+#define MAILER_NAME    "ffx-mailer"
+#define OUTBOX_CHANNEL "ffx_outbox"
+#define MSG_ID_DOMAIN  "flashfundx.local"
+#define MESSAGE_MAX    (4u << 20) /* a rendered message larger than this is a permanent failure */
+#define ADDRESS_MAX    254
+#define WORD_BYTES     39 /* bytes per RFC 2047 encoded-word: 52 base64 chars, lines < 76 */
+#define SERVICE_CLAIMS "{\"role\":\"service_role\"}"
 
 static const struct cfg_key mailer_keys[] = {
     {"FFX_SMTP_URL", CFG_STR, "smtp://127.0.0.1:54325", 0, 0, NULL, 0,
@@ -89,7 +90,6 @@ struct mailer {
     char statement_timeout[24];
     long long lease_s, poll_ms, timeout_s;
     bool once;
-    bool failpoint_after_send;
     bool db_down; /* the outage has been logged */
 };
 
@@ -842,8 +842,7 @@ process_one(struct mailer *m, const struct outbox_msg *msg, double lease_end)
         mark_failed(m, msg, why, false);
         return;
     }
-    if (m->failpoint_after_send)
-        _exit(99); /* TEST ONLY: die between the send and its acknowledgement */
+    failpoint("mailer-after-send"); /* test builds: die between the send and its acknowledgement */
     mark_sent(m, msg, lease_end);
 }
 
@@ -1040,8 +1039,6 @@ load_config(struct mailer *m)
     m->lease_s = cfg_int("FFX_MAIL_LEASE_S");
     m->poll_ms = cfg_int("FFX_MAIL_POLL_MS");
     m->timeout_s = cfg_int("FFX_SMTP_TIMEOUT_S");
-    m->failpoint_after_send =
-        getenv("FFX_FAILPOINT") != NULL && strcmp(getenv("FFX_FAILPOINT"), FAILPOINT_AFTER) == 0;
     cfg_log_summary();
     return 0;
 }

@@ -1,0 +1,536 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ffx-reconcile - the sweeper that makes the payment lifecycle converge when an IPN is lost, a
+ * process dies between two steps, NOWPayments or PostgreSQL was away, or an order is abandoned
+ * (sql/migrations/0010_reconcile.sql; payments-practice.md section 5).
+ *
+ *   ffx-reconcile           a pass every FFX_RECONCILE_INTERVAL seconds until SIGTERM/SIGINT
+ *                           (finishes the step in hand, exits 0)
+ *   ffx-reconcile --once    one pass, then exit 0 (tests, cron); 1 if the database cannot be
+ *                           reached or one of the steps' statements failed in it
+ *
+ * One pass, every step in its own short transaction as service_role (BEGIN, then the claims and
+ * the role, transaction-local: the login role is NOINHERIT and can do nothing on its own):
+ *   (a) public.reconcile_due_payments(FFX_RECONCILE_BATCH, FFX_RECONCILE_MIN_AGE_S) claims the
+ *       non-final payments due for a poll (the backoff is the database's); for each,
+ *       GET /v1/payment/{id}, then public.payment_apply(raw, 'reconcile') in a transaction of its
+ *       own. A NOWPayments failure is logged and the payment skipped: it is polled again after
+ *       its backoff.
+ *   (b) public.reconcile_failed_events(FFX_RECONCILE_BATCH): failed and unmatched inbox events.
+ *   (c) public.expire_stale_orders(FFX_RECONCILE_EXPIRY_MINUTES): abandoned unpaid orders.
+ *   (d) public.deliver_waiting_orders(): paid orders that stock arrived for while locked.
+ * and one summary line with the counts. Every change goes through payment_apply, so the
+ * reconciler, the webhook and check-payment-status move the same monotonic state machine, and
+ * several reconcilers may run at once (every claim is FOR UPDATE SKIP LOCKED).
+ *
+ * A lost database connection is reopened at the next pass (a pass that meets the outage ends
+ * there); the outage is logged once. Exit status: 0 done, 1 failure, 2 bad configuration or usage.
+ */
+#include "arena.h"
+#include "cfg.h"
+#include "err.h"
+#include "log.h"
+#include "nowpayments.h"
+#include "request.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RECONCILE_NAME "ffx-reconcile"
+#define SERVICE_CLAIMS "{\"role\":\"service_role\"}"
+
+static const struct cfg_key reconcile_keys[] = {
+    {"FFX_RECONCILE_INTERVAL", CFG_INT, "30", 1, 86400, NULL, 0, "seconds between passes"},
+    {"FFX_RECONCILE_MIN_AGE_S", CFG_INT, "60", 0, 604800, NULL, 0,
+     "a non-final payment is polled once our copy is this old (younger: an IPN may be coming)"},
+    {"FFX_RECONCILE_BATCH", CFG_INT, "50", 1, 10000, NULL, 0,
+     "payments polled and inbox events retried per pass"},
+    {"FFX_RECONCILE_EXPIRY_MINUTES", CFG_INT, "60", 0, 525600, NULL, 0,
+     "an unpaid order whose payments have no known expiration fails after this long"},
+    CFG_END,
+};
+
+struct reconciler {
+    PGconn *conn;
+    struct arena *step; /* one step's results; reset after each step */
+    struct arena *item; /* one payment's poll and apply; reset after each payment */
+    char batch[24];
+    char min_age[24];
+    char expiry[24];
+    char statement_timeout[24];
+    long long interval_s;
+    bool once;
+    bool db_down; /* the outage has been logged */
+};
+
+/* What one pass did, for its summary line. */
+struct pass_stats {
+    long long claimed, polled, poll_failed, changed, delivered, apply_failed;
+    long long events, expired, waiting_delivered;
+    int db_failures;
+};
+
+/* ---- signals: a flag plus a self-pipe, so the wait between passes wakes at once ---- */
+
+static volatile sig_atomic_t stopping;
+static int stop_pipe[2] = {-1, -1};
+
+static void
+on_stop_signal(int sig)
+{
+    int saved = errno;
+
+    (void)sig;
+    stopping = 1;
+    if (write(stop_pipe[1], "x", 1) < 0) {
+        /* the pipe is full: a wake-up is already pending */
+    }
+    errno = saved;
+}
+
+static int
+install_signals(void)
+{
+    struct sigaction sa;
+
+    if (pipe(stop_pipe) != 0)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        fcntl(stop_pipe[i], F_SETFL, fcntl(stop_pipe[i], F_GETFL) | O_NONBLOCK);
+        fcntl(stop_pipe[i], F_SETFD, FD_CLOEXEC);
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+/* Sleep up to ms, or until a stop signal. */
+static void
+wait_ms(long long ms)
+{
+    fd_set rd;
+    struct timeval tv = {.tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+
+    if (stopping || ms <= 0)
+        return;
+    FD_ZERO(&rd);
+    FD_SET(stop_pipe[0], &rd);
+    (void)select(stop_pipe[0] + 1, &rd, NULL, NULL, &tv); /* EINTR: the caller looks at stopping */
+}
+
+static double
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ---- database ---- */
+
+static bool
+db_ok(const struct reconciler *m)
+{
+    return m->conn != NULL && PQstatus(m->conn) == CONNECTION_OK;
+}
+
+static void
+log_pg_error(const char *msg, const PGconn *conn, const PGresult *res)
+{
+    struct log_line l;
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+    log_begin(&l, LOG_ERROR, NULL, "db", msg);
+    log_str(&l, "sqlstate", state ? state : "none");
+    log_str(&l, "detail", primary ? primary : PQerrorMessage(conn));
+    log_end(&l);
+}
+
+/* Server notices (the WARNINGs of expire_stale_orders, "terminating connection due to
+ * administrator command") become log lines instead of libpq's stderr text. */
+static void
+on_notice(void *arg, const PGresult *res)
+{
+    struct log_line l;
+    const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+    const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+    (void)arg;
+    log_begin(&l, LOG_WARN, NULL, "db", "server message");
+    log_str(&l, "severity", severity ? severity : "unknown");
+    log_str(&l, "detail", primary ? primary : "");
+    log_end(&l);
+}
+
+/* Connect. The first failure of an outage is a warning, the retries debug. */
+static int
+db_connect(struct reconciler *m)
+{
+    char timeout[24];
+    const char *keys[] = {"dbname", "application_name", "connect_timeout", NULL};
+    const char *vals[] = {cfg_str("DATABASE_URL"), RECONCILE_NAME, timeout, NULL};
+
+    snprintf(timeout, sizeof(timeout), "%lld", cfg_int("FFX_DB_CONNECT_TIMEOUT_S"));
+    if (m->conn != NULL)
+        PQfinish(m->conn);
+    m->conn = PQconnectdbParams(keys, vals, 1);
+    if (m->conn != NULL)
+        PQsetNoticeReceiver(m->conn, on_notice, NULL);
+    if (db_ok(m)) {
+        log_event(LOG_INFO, NULL, "db", "%s",
+                  m->db_down ? "database connection restored" : "connected");
+        m->db_down = false;
+        return 0;
+    }
+    if (!m->db_down || log_enabled(LOG_DEBUG)) {
+        struct log_line l;
+
+        log_begin(&l, m->db_down ? LOG_DEBUG : LOG_WARN, NULL, "db",
+                  "could not connect to the database");
+        log_str(&l, "detail", PQerrorMessage(m->conn));
+        log_end(&l);
+    }
+    m->db_down = true;
+    return -1;
+}
+
+static void
+clear_result(void *res)
+{
+    PQclear(res);
+}
+
+static bool
+exec_ok(struct reconciler *m, PGresult *res, const char *what)
+{
+    ExecStatusType st = PQresultStatus(res);
+    bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+
+    if (!ok)
+        log_pg_error(what, m->conn, res);
+    return ok;
+}
+
+/* BEGIN; a connection found dead here (PostgreSQL restarted while we slept) is reopened once,
+ * since nothing has happened yet. */
+static bool
+begin_tx(struct reconciler *m)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        PGresult *res;
+
+        if (!db_ok(m) && (attempt == 0 || db_connect(m) != 0))
+            continue;
+        res = PQexec(m->conn, "BEGIN");
+        if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+            PQclear(res);
+            return true;
+        }
+        if (db_ok(m) || attempt == 1)
+            log_pg_error("could not begin a transaction", m->conn, res);
+        PQclear(res);
+        if (db_ok(m))
+            return false;
+    }
+    return false;
+}
+
+/* One statement in its own transaction as service_role: BEGIN, claims and role
+ * (transaction-local), the statement, COMMIT. The result is PQclear-ed at the next reset of
+ * arena a. NULL on failure (logged, rolled back). */
+static PGresult *
+tx_exec(struct reconciler *m, struct arena *a, const char *what, const char *sql, int n,
+        const char *const *vals)
+{
+    PGresult *res = NULL;
+    PGresult *out = NULL;
+
+    if (!begin_tx(m))
+        return NULL;
+    res = PQexecParams(m->conn,
+                       "SELECT set_config('request.jwt.claims', $1, true),"
+                       " set_config('role', 'service_role', true),"
+                       " set_config('statement_timeout', $2, true)",
+                       2, NULL, (const char *const[]){SERVICE_CLAIMS, m->statement_timeout}, NULL,
+                       NULL, 0);
+    if (!exec_ok(m, res, "could not set the role"))
+        goto out;
+    PQclear(res);
+    res = NULL;
+    out = PQexecParams(m->conn, sql, n, NULL, vals, NULL, NULL, 0);
+    if (!exec_ok(m, out, what)) {
+        PQclear(out);
+        out = NULL;
+        goto out;
+    }
+    res = PQexec(m->conn, "COMMIT");
+    if (!exec_ok(m, res, "could not commit")) {
+        PQclear(out);
+        out = NULL;
+    }
+out:
+    PQclear(res);
+    if (db_ok(m) && PQtransactionStatus(m->conn) != PQTRANS_IDLE)
+        PQclear(PQexec(m->conn, "ROLLBACK"));
+    if (out != NULL)
+        arena_defer(a, clear_result, out);
+    return out;
+}
+
+/* The single value of a one-row result as a number; 0 for NULL. */
+static long long
+scalar(const PGresult *res)
+{
+    if (PQntuples(res) != 1 || PQnfields(res) < 1 || PQgetisnull(res, 0, 0))
+        return 0;
+    return strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+}
+
+/* ---- (a) poll the payments due ---- */
+
+static int
+discard_output(void *ctx, const char *buf, size_t n)
+{
+    (void)ctx;
+    (void)buf;
+    (void)n;
+    return 0;
+}
+
+/* Poll one payment and apply what NOWPayments says. A NOWPayments failure is only logged (the
+ * payment's backoff is already recorded); so is an apply that the database refuses (apply_failed,
+ * e.g. a status payment_apply does not know). Only a lost connection fails the pass. */
+static void
+reconcile_payment(struct reconciler *m, const char *payment_id, const char *order_id,
+                  struct pass_stats *st)
+{
+    struct req r;
+    struct np_payment p;
+    struct log_line l;
+    PGresult *res;
+
+    req_init(&r, m->item, (struct resp_sink){discard_output, NULL});
+    if (np_get_payment(&r, payment_id, &p) != ERR_OK) {
+        st->poll_failed++;
+        log_begin(&l, LOG_WARN, NULL, "reconcile",
+                  "payment poll failed; retried after its backoff");
+        log_str(&l, "payment_id", payment_id);
+        log_str(&l, "order_id", order_id);
+        log_str(&l, "error", r.err.msg);
+        log_str(&l, "detail", r.err.detail);
+        log_end(&l);
+        return;
+    }
+    st->polled++;
+    res = tx_exec(m, m->item, "payment_apply failed",
+                  "SELECT x->>'outcome', coalesce((x->>'changed')::boolean, false),"
+                  " coalesce((x->>'delivered')::boolean, false), x->>'order_status',"
+                  " x->>'payment_status', x->>'delivery_status'"
+                  " FROM public.payment_apply($1::jsonb, 'reconcile') AS x",
+                  1, (const char *const[]){p.raw_json});
+    if (res == NULL || PQntuples(res) != 1) {
+        st->apply_failed++;
+        if (!db_ok(m))
+            st->db_failures++;
+        log_begin(&l, LOG_ERROR, NULL, "reconcile", "could not apply a polled payment");
+        log_str(&l, "payment_id", payment_id);
+        log_str(&l, "order_id", order_id);
+        log_str(&l, "provider_status", p.payment_status ? p.payment_status : "");
+        log_end(&l);
+        return;
+    }
+    if (strcmp(PQgetvalue(res, 0, 1), "t") == 0) {
+        bool delivered = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+
+        st->changed++;
+        st->delivered += delivered;
+        log_begin(&l, LOG_INFO, NULL, "reconcile", "payment reconciled");
+        log_str(&l, "payment_id", payment_id);
+        log_str(&l, "order_id", order_id);
+        log_str(&l, "provider_status", p.payment_status ? p.payment_status : "");
+        log_str(&l, "order_status", PQgetvalue(res, 0, 3));
+        log_str(&l, "payment_status", PQgetvalue(res, 0, 4));
+        log_str(&l, "delivery_status", PQgetvalue(res, 0, 5));
+        log_int(&l, "delivered", delivered);
+        log_end(&l);
+    }
+}
+
+static void
+poll_due_payments(struct reconciler *m, struct pass_stats *st)
+{
+    PGresult *due = tx_exec(m, m->step, "reconcile_due_payments failed",
+                            "SELECT payment_id, order_id"
+                            " FROM public.reconcile_due_payments($1::int, $2::int)",
+                            2, (const char *const[]){m->batch, m->min_age});
+    int n;
+
+    if (due == NULL) {
+        st->db_failures++;
+        return;
+    }
+    n = PQntuples(due);
+    st->claimed = n;
+    /* a stop signal ends the step after the payment in hand; the rest are polled after their
+     * backoff */
+    for (int i = 0; i < n && !stopping && db_ok(m); i++) {
+        reconcile_payment(m, PQgetvalue(due, i, 0), PQgetvalue(due, i, 1), st);
+        arena_reset(m->item);
+    }
+    arena_reset(m->step);
+}
+
+/* ---- (b), (c), (d): one statement each ---- */
+
+static void
+run_scalar_step(struct reconciler *m, const char *what, const char *sql, int n,
+                const char *const *vals, long long *count, struct pass_stats *st)
+{
+    PGresult *res;
+
+    if (stopping || !db_ok(m))
+        return;
+    res = tx_exec(m, m->step, what, sql, n, vals);
+    if (res == NULL)
+        st->db_failures++;
+    else
+        *count = scalar(res);
+    arena_reset(m->step);
+}
+
+/* One pass; its summary line. Returns 0 when every database step worked. */
+static int
+run_pass(struct reconciler *m)
+{
+    struct pass_stats st = {0};
+    double t0 = now_ms();
+    struct log_line l;
+
+    poll_due_payments(m, &st);
+    run_scalar_step(m, "reconcile_failed_events failed",
+                    "SELECT public.reconcile_failed_events($1::int)", 1,
+                    (const char *const[]){m->batch}, &st.events, &st);
+    run_scalar_step(m, "expire_stale_orders failed",
+                    "SELECT public.expire_stale_orders(make_interval(mins => $1::int))", 1,
+                    (const char *const[]){m->expiry}, &st.expired, &st);
+    run_scalar_step(m, "deliver_waiting_orders failed", "SELECT public.deliver_waiting_orders()", 0,
+                    NULL, &st.waiting_delivered, &st);
+    if (!db_ok(m) && st.db_failures == 0)
+        st.db_failures++; /* the connection went during the pass */
+
+    log_begin(&l, st.db_failures ? LOG_WARN : LOG_INFO, NULL, "reconcile",
+              stopping ? "pass interrupted by a stop signal" : "pass done");
+    log_int(&l, "claimed", st.claimed);
+    log_int(&l, "polled", st.polled);
+    log_int(&l, "poll_failed", st.poll_failed);
+    log_int(&l, "changed", st.changed);
+    log_int(&l, "delivered", st.delivered);
+    log_int(&l, "apply_failed", st.apply_failed);
+    log_int(&l, "events_processed", st.events);
+    log_int(&l, "orders_expired", st.expired);
+    log_int(&l, "waiting_delivered", st.waiting_delivered);
+    log_int(&l, "db_failures", st.db_failures);
+    log_double(&l, "dur_ms", now_ms() - t0);
+    log_end(&l);
+    return st.db_failures ? -1 : 0;
+}
+
+static int
+run(struct reconciler *m)
+{
+    while (!stopping) {
+        double started = now_ms();
+
+        if (!db_ok(m) && db_connect(m) != 0) {
+            if (m->once)
+                return 1;
+            wait_ms(1000); /* every second while PostgreSQL is away */
+            continue;
+        }
+        if (run_pass(m) != 0 && m->once)
+            return 1;
+        if (m->once)
+            return 0;
+        wait_ms((long long)((double)m->interval_s * 1000 - (now_ms() - started)));
+    }
+    return 0;
+}
+
+/* ---- start-up ---- */
+
+static int
+load_config(struct reconciler *m)
+{
+    const struct cfg_key *tables[] = {cfg_common_keys, np_cfg_keys, reconcile_keys, NULL};
+    enum log_level level = LOG_INFO;
+
+    log_init(RECONCILE_NAME, LOG_INFO);
+    if (cfg_load(tables) != 0)
+        return -1;
+    log_level_parse(cfg_str("FFX_LOG_LEVEL"), &level);
+    log_init(RECONCILE_NAME, level);
+    if (np_check_config() != 0)
+        return -1;
+    snprintf(m->batch, sizeof(m->batch), "%lld", cfg_int("FFX_RECONCILE_BATCH"));
+    snprintf(m->min_age, sizeof(m->min_age), "%lld", cfg_int("FFX_RECONCILE_MIN_AGE_S"));
+    snprintf(m->expiry, sizeof(m->expiry), "%lld", cfg_int("FFX_RECONCILE_EXPIRY_MINUTES"));
+    snprintf(m->statement_timeout, sizeof(m->statement_timeout), "%lld",
+             cfg_int("FFX_DB_STATEMENT_TIMEOUT_MS"));
+    m->interval_s = cfg_int("FFX_RECONCILE_INTERVAL");
+    cfg_log_summary();
+    return 0;
+}
+
+static void
+shutdown_reconciler(struct reconciler *m)
+{
+    if (m->conn != NULL)
+        PQfinish(m->conn);
+    np_fini();
+    arena_destroy(m->item);
+    arena_destroy(m->step);
+    for (int i = 0; i < 2; i++)
+        if (stop_pipe[i] >= 0)
+            close(stop_pipe[i]);
+    cfg_free();
+}
+
+int
+main(int argc, char **argv)
+{
+    struct reconciler m = {.once = argc == 2 && strcmp(argv[1], "--once") == 0};
+    int status = 2;
+
+    if (argc > 2 || (argc == 2 && !m.once)) {
+        fprintf(stderr, "usage: %s [--once]\n", argv[0]);
+        return 2;
+    }
+    m.step = arena_create(16384);
+    m.item = arena_create(16384);
+    if (load_config(&m) != 0)
+        goto out;
+    status = 1;
+    if (install_signals() != 0 || np_init() != 0)
+        goto out;
+    log_event(LOG_INFO, NULL, "reconcile", "started%s", m.once ? " (--once)" : "");
+    status = run(&m);
+    log_event(status == 0 ? LOG_INFO : LOG_ERROR, NULL, "reconcile", "stopped");
+out:
+    shutdown_reconciler(&m);
+    return status;
+}
