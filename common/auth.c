@@ -110,6 +110,14 @@ auth_fini(void)
     keys = NULL;
 }
 
+const struct server_module auth_module = {
+    .name = "auth",
+    .cfg_keys = auth_cfg_keys,
+    .check_config = auth_check_config,
+    .init = auth_init,
+    .fini = auth_fini,
+};
+
 static enum err_code
 unauthorized(struct req *r, const char *why)
 {

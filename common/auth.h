@@ -18,6 +18,7 @@
 #include "cfg.h"
 #include "db.h"
 #include "err.h"
+#include "server.h"
 
 #include <stdbool.h>
 
@@ -54,6 +55,10 @@ void auth_fini(void);
 /* auth_require - verify the caller and check its role against `roles`.
  * Sets r->err (401 or 403, with WWW-Authenticate on 401) on failure. */
 enum err_code auth_require(struct req *r, unsigned roles, struct auth_identity *out);
+
+/* The module a function lists in server_app.modules to authenticate
+ * callers: its keys, auth_check_config, auth_init and auth_fini. */
+extern const struct server_module auth_module;
 
 /* auth_may_act_for - whether the identity may read or act on data of user
  * `user_id`: itself, an admin, or the service role. */

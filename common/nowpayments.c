@@ -939,3 +939,11 @@ np_get_payment(struct req *r, const char *payment_id, struct np_payment *out)
     c.path = arena_sprintf(r->arena, "/payment/%s", payment_id);
     return np_call(r, &c);
 }
+
+const struct server_module np_module = {
+    .name = "nowpayments",
+    .cfg_keys = np_cfg_keys,
+    .check_config = np_check_config,
+    .init = np_init,
+    .fini = np_fini,
+};

@@ -23,6 +23,7 @@
 
 #include "cfg.h"
 #include "err.h"
+#include "server.h"
 
 #include <stddef.h>
 
@@ -43,6 +44,9 @@ int np_check_config(void);
  * by np_init on first use). 0 on success. */
 int np_init(void);
 void np_fini(void);
+
+/* The module a function lists in server_app.modules to call NOWPayments. */
+extern const struct server_module np_module;
 
 struct np_invoice_request {
     const char *price_amount; /* decimal text, e.g. "649.00" */

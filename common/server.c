@@ -230,10 +230,46 @@ install_stop_handlers(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+static size_t
+module_count(const struct server_app *app)
+{
+    size_t n = 0;
+
+    while (app->modules != NULL && app->modules[n] != NULL)
+        n++;
+    return n;
+}
+
+/* Initialise the modules in order; on a failure undo the ones done. */
+static int
+init_modules(const struct server_app *app)
+{
+    size_t n = module_count(app);
+
+    for (size_t i = 0; i < n; i++) {
+        if (app->modules[i]->init == NULL || app->modules[i]->init() == 0)
+            continue;
+        log_event(LOG_ERROR, NULL, "server", "initialising %s failed", app->modules[i]->name);
+        while (i-- > 0)
+            if (app->modules[i]->fini != NULL)
+                app->modules[i]->fini();
+        return -1;
+    }
+    return 0;
+}
+
+static void
+fini_modules(const struct server_app *app)
+{
+    for (size_t i = module_count(app); i-- > 0;)
+        if (app->modules[i]->fini != NULL)
+            app->modules[i]->fini();
+}
+
 static int
 run_worker(const struct server_app *app, int listen_fd)
 {
-    int status = 0;
+    int status = 1;
 
     install_stop_handlers();
     set_signal_mask(SIG_BLOCK);
@@ -246,14 +282,10 @@ run_worker(const struct server_app *app, int listen_fd)
         };
         db_open(&opt);
     }
-    if (app->worker_init != NULL && app->worker_init() != 0) {
-        log_event(LOG_ERROR, NULL, "server", "worker initialisation failed");
-        status = 1;
-    } else {
+    if (init_modules(app) == 0) {
         log_event(LOG_INFO, NULL, "server", "worker ready");
         status = worker_loop(app, listen_fd);
-        if (app->worker_fini != NULL)
-            app->worker_fini();
+        fini_modules(app);
     }
     if (app->uses_db)
         db_close();
@@ -373,19 +405,25 @@ run_master(const struct server_app *app, int listen_fd, int workers)
 static int
 load_config(const struct server_app *app)
 {
-    const struct cfg_key *tables[8] = {cfg_common_keys};
+    const struct cfg_key *tables[16] = {cfg_common_keys};
+    size_t n = 1;
     enum log_level level = LOG_INFO;
 
-    for (size_t i = 0; app->cfg_tables != NULL && app->cfg_tables[i] != NULL; i++) {
-        if (i + 2 >= sizeof(tables) / sizeof(tables[0]))
-            abort(); /* programming error: raise the limit */
-        tables[i + 1] = app->cfg_tables[i];
-    }
+    if (module_count(app) > 13)
+        abort(); /* programming error: raise the table size */
+    for (size_t i = 0; i < module_count(app); i++)
+        if (app->modules[i]->cfg_keys != NULL)
+            tables[n++] = app->modules[i]->cfg_keys;
+    if (app->cfg_keys != NULL)
+        tables[n++] = app->cfg_keys;
     log_init(app->name, LOG_INFO);
     if (cfg_load(tables) != 0)
         return -1;
     log_level_parse(cfg_str("FFX_LOG_LEVEL"), &level);
     log_init(app->name, level);
+    for (size_t i = 0; i < module_count(app); i++)
+        if (app->modules[i]->check_config != NULL && app->modules[i]->check_config() != 0)
+            return -1;
     if (app->check_config != NULL && app->check_config() != 0)
         return -1;
     cfg_log_summary();

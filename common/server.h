@@ -25,15 +25,27 @@
 
 #include <stdbool.h>
 
+/* A piece of common/ that a function uses and that needs configuration and
+ * per-worker state (auth's key set, the NOWPayments client's CURL handle).
+ * The server loads its keys, checks them, and initialises the modules in
+ * order after fork (finalising them in reverse), so a function only names
+ * the modules it needs. */
+struct server_module {
+    const char *name;
+    const struct cfg_key *cfg_keys; /* CFG_END-terminated, or NULL */
+    int (*check_config)(void);      /* after loading; 0 OK, else exit 2 */
+    int (*init)(void);              /* per worker after fork; 0 OK */
+    void (*fini)(void);             /* per worker before exit */
+};
+
 struct server_app {
     const char *name;    /* the function's name, for logs and application_name */
     const char *methods; /* served methods, e.g. "POST" or "GET"; OPTIONS is implicit */
-    const struct cfg_key *const *cfg_tables; /* NULL-terminated key tables, or NULL */
-    bool uses_db;                            /* open a PostgreSQL connection per worker */
-    int (*check_config)(void);               /* extra validation after loading; 0 OK */
-    bool (*enabled)(void);                   /* NULL or true: serve; false: 404 for everything */
-    int (*worker_init)(void);                /* per worker after fork; 0 OK */
-    void (*worker_fini)(void);               /* per worker before exit */
+    const struct server_module *const *modules; /* NULL-terminated, or NULL */
+    const struct cfg_key *cfg_keys;             /* the function's own keys, or NULL */
+    bool uses_db;                               /* open a PostgreSQL connection per worker */
+    int (*check_config)(void);                  /* extra validation after loading; 0 OK */
+    bool (*enabled)(void);                      /* NULL or true: serve; false: 404 for everything */
     enum err_code (*handle)(struct req *r); /* answer r, or return an error for the frame to send */
 };
 

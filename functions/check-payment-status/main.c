@@ -188,27 +188,7 @@ handle_check_payment_status(struct req *r)
     return resp_json(r, 200, success_body(r, status));
 }
 
-static const struct cfg_key *const config_tables[] = {auth_cfg_keys, np_cfg_keys, status_keys,
-                                                      NULL};
-
-static int
-check_config(void)
-{
-    return auth_check_config() || np_check_config() ? -1 : 0;
-}
-
-static int
-worker_init(void)
-{
-    return auth_init() || np_init() ? -1 : 0;
-}
-
-static void
-worker_fini(void)
-{
-    np_fini();
-    auth_fini();
-}
+static const struct server_module *const modules[] = {&auth_module, &np_module, NULL};
 
 int
 main(void)
@@ -216,11 +196,9 @@ main(void)
     static const struct server_app app = {
         .name = "check-payment-status",
         .methods = "GET",
-        .cfg_tables = config_tables,
+        .modules = modules,
+        .cfg_keys = status_keys,
         .uses_db = true,
-        .check_config = check_config,
-        .worker_init = worker_init,
-        .worker_fini = worker_fini,
         .handle = handle_check_payment_status,
     };
 

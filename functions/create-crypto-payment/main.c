@@ -262,27 +262,7 @@ handle_create_crypto_payment(struct req *r)
     return rc ? rc : reply(r, saved);
 }
 
-static int
-check_config(void)
-{
-    return auth_check_config() || np_check_config() ? -1 : 0;
-}
-
-static int
-worker_init(void)
-{
-    return auth_init() || np_init() ? -1 : 0;
-}
-
-static void
-worker_fini(void)
-{
-    np_fini();
-    auth_fini();
-}
-
-static const struct cfg_key *const config_tables[] = {auth_cfg_keys, np_cfg_keys, payment_keys,
-                                                      NULL};
+static const struct server_module *const modules[] = {&auth_module, &np_module, NULL};
 
 int
 main(void)
@@ -290,11 +270,9 @@ main(void)
     static const struct server_app app = {
         .name = "create-crypto-payment",
         .methods = "POST",
-        .cfg_tables = config_tables,
+        .modules = modules,
+        .cfg_keys = payment_keys,
         .uses_db = true,
-        .check_config = check_config,
-        .worker_init = worker_init,
-        .worker_fini = worker_fini,
         .handle = handle_create_crypto_payment,
     };
 

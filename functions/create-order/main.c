@@ -106,7 +106,7 @@ handle_create_order(struct req *r)
     return resp_json(r, 201, body);
 }
 
-static const struct cfg_key *const config_tables[] = {auth_cfg_keys, NULL};
+static const struct server_module *const modules[] = {&auth_module, NULL};
 
 int
 main(void)
@@ -114,11 +114,8 @@ main(void)
     static const struct server_app app = {
         .name = "create-order",
         .methods = "POST",
-        .cfg_tables = config_tables,
+        .modules = modules,
         .uses_db = true,
-        .check_config = auth_check_config,
-        .worker_init = auth_init,
-        .worker_fini = auth_fini,
         .handle = handle_create_order,
     };
 

@@ -145,8 +145,6 @@ handle_payment_webhook(struct req *r)
     return resp_json(r, 200, body);
 }
 
-static const struct cfg_key *const config_tables[] = {webhook_keys, NULL};
-
 /* The simulator's secret is public: a production webhook must not trust it. */
 static int
 check_config(void)
@@ -166,7 +164,7 @@ main(void)
     static const struct server_app app = {
         .name = "payment-webhook",
         .methods = "POST",
-        .cfg_tables = config_tables,
+        .cfg_keys = webhook_keys,
         .uses_db = true,
         .check_config = check_config,
         .handle = handle_payment_webhook,

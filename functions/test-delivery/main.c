@@ -189,7 +189,7 @@ handle_test_delivery(struct req *r)
     return resp_json(r, 200, out);
 }
 
-static const struct cfg_key *const config_tables[] = {auth_cfg_keys, NULL};
+static const struct server_module *const modules[] = {&auth_module, NULL};
 
 int
 main(void)
@@ -197,11 +197,8 @@ main(void)
     static const struct server_app app = {
         .name = "test-delivery",
         .methods = "POST",
-        .cfg_tables = config_tables,
+        .modules = modules,
         .uses_db = true,
-        .check_config = auth_check_config,
-        .worker_init = auth_init,
-        .worker_fini = auth_fini,
         .handle = handle_test_delivery,
     };
 

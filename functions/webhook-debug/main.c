@@ -116,15 +116,13 @@ webhook_debug_enabled(void)
     return cfg_bool("FFX_ENABLE_WEBHOOK_DEBUG");
 }
 
-static const struct cfg_key *const config_tables[] = {webhook_debug_keys, NULL};
-
 int
 main(void)
 {
     static const struct server_app app = {
         .name = "webhook-debug",
         .methods = "POST",
-        .cfg_tables = config_tables,
+        .cfg_keys = webhook_debug_keys,
         .uses_db = true,
         .enabled = webhook_debug_enabled,
         .handle = handle_webhook_debug,
