@@ -200,6 +200,28 @@ test('a missed webhook is repaired by check-payment-status', async () => {
   assert.equal(r.json.order.order_status, 'processing');
 });
 
+test('NOWPayments down during a status check: answered from the database, repaired later', async () => {
+  const user = createUser();
+  const p = await buy(user, { size: 100000, platform: 'mt5' });
+  await sim('POST', `/_sim/payments/${p.payment.payment_id}/advance`, { statuses: [{ status: 'confirming', send: false }] });
+  const check = () => call('check-payment-status', { method: 'GET', query: `?orderId=${p.order.order_id}&userId=${user.id}`, headers: { authorization: `Bearer ${user.token}` } });
+  const timeoutMs = Number(process.env.FFX_NP_TIMEOUT_MS ?? 3000);
+  for (const mode of ['error500', 'html429', 'timeout']) {
+    sql(`set session_replication_role = replica; update payments set updated_at = now() - interval '1 hour' where payment_id = :'p1'`, p.payment.payment_id);
+    await sim('POST', '/_sim/faults', { mode, count: 3, latency_ms: timeoutMs + 2000, paths: '/v1/payment/' });
+    const t0 = Date.now();
+    const r = await check();
+    const took = Date.now() - t0;
+    await sim('DELETE', '/_sim/faults');
+    assert.equal(r.status, 200, `${mode}: ${r.text}`);
+    assert.equal(r.json.payment.payment_status, 'waiting', mode);
+    assert.deepEqual(orderState(p.order.order_id).payment, 'pending', mode);
+    assert.ok(took < 3 * timeoutMs + 3000, `${mode} took ${took} ms`);
+  }
+  const repaired = await check();
+  assert.equal(repaired.json.payment.payment_status, 'confirming');
+});
+
 test('test-delivery: service role only, a dry run that changes nothing', async () => {
   const user = createUser();
   addStock(200000, 'mt4', 1, 'DRY');

@@ -4,14 +4,25 @@
  *
  *   ffx-admin user create --email E [--first-name F] [--last-name L] [--admin]
  *   ffx-admin token (--user ID | --email E | --service-role | --anon) [--ttl SECONDS]
+ *   ffx-admin inventory import FILE.csv | report | list [--status S] [--size N] [--platform P]
+ *   ffx-admin inventory (disable | enable) ID --reason R
+ *   ffx-admin orders list [--status S] [--user EMAIL|ID] [--limit N] | show ID
+ *   ffx-admin orders (deliver | resend-email) ID --reason R
+ *   ffx-admin events list [--unmatched] [--state S] | reprocess ID [--reason R]
+ *   ffx-admin report (revenue [--days N] | conversion | products)
+ *   ffx-admin audit [--limit N]
+ *   (global: --json, --as-admin EMAIL or env FFX_ADMIN_EMAIL)
  *
  * `user create` inserts the auth.users row on plain PostgreSQL, as Supabase
  * Auth would on sign-up (the handle_new_user trigger makes the profile), and
  * prints the new id. `token` prints a JWT signed with SUPABASE_JWT_SECRET
  * carrying the claims Supabase Auth puts in an access token, so the dev
  * stack can be called exactly as a logged-in frontend would call it.
+ * The operator commands (session.c) act as an admin user or service_role, never as a superuser:
+ * every change goes through an audited SQL function (0011_admin.sql).
  * Connection: DATABASE_URL. Exit status: 0 done, 1 failed, 2 usage.
  */
+#include "admin.h"
 #include "arena.h"
 #include "crypto.h"
 #include "jwt.h"
@@ -23,54 +34,8 @@
 #include <string.h>
 #include <time.h>
 
-#define DEV_JWT_SECRET       "super-secret-jwt-token-with-at-least-32-characters-long"
-#define DEFAULT_DATABASE_URL "postgresql://postgres:postgres@127.0.0.1:54322/postgres"
-#define DEFAULT_PUBLIC_URL   "http://127.0.0.1:54321"
-
-struct args {
-    int argc;
-    char **argv;
-};
-
-/* The value after `name`, or NULL when the option is absent. */
-static const char *
-opt_value(const struct args *a, const char *name)
-{
-    for (int i = 0; i + 1 < a->argc; i++)
-        if (strcmp(a->argv[i], name) == 0)
-            return a->argv[i + 1];
-    return NULL;
-}
-
-static int
-opt_flag(const struct args *a, const char *name)
-{
-    for (int i = 0; i < a->argc; i++)
-        if (strcmp(a->argv[i], name) == 0)
-            return 1;
-    return 0;
-}
-
-static const char *
-env_or(const char *name, const char *fallback)
-{
-    const char *v = getenv(name);
-
-    return v != NULL && v[0] != '\0' ? v : fallback;
-}
-
-static PGconn *
-connect_db(void)
-{
-    PGconn *conn = PQconnectdb(env_or("DATABASE_URL", DEFAULT_DATABASE_URL));
-
-    if (PQstatus(conn) != CONNECTION_OK) {
-        fprintf(stderr, "ffx-admin: could not connect: %s", PQerrorMessage(conn));
-        PQfinish(conn);
-        return NULL;
-    }
-    return conn;
-}
+#define DEV_JWT_SECRET     "super-secret-jwt-token-with-at-least-32-characters-long"
+#define DEFAULT_PUBLIC_URL "http://127.0.0.1:54321"
 
 /* Run one parameterised query expecting rows; prints the error itself. */
 static PGresult *
@@ -265,6 +230,21 @@ static const struct {
 } commands[] = {
     {"user", "create", cmd_user_create},
     {"token", NULL, cmd_token},
+    {"inventory", "import", cmd_inventory_import},
+    {"inventory", "report", cmd_inventory_report},
+    {"inventory", "list", cmd_inventory_list},
+    {"inventory", "disable", cmd_inventory_disable},
+    {"inventory", "enable", cmd_inventory_enable},
+    {"orders", "list", cmd_orders_list},
+    {"orders", "show", cmd_orders_show},
+    {"orders", "deliver", cmd_orders_deliver},
+    {"orders", "resend-email", cmd_orders_resend_email},
+    {"events", "list", cmd_events_list},
+    {"events", "reprocess", cmd_events_reprocess},
+    {"report", "revenue", cmd_report_revenue},
+    {"report", "conversion", cmd_report_conversion},
+    {"report", "products", cmd_report_products},
+    {"audit", NULL, cmd_audit},
 };
 
 int
@@ -281,6 +261,14 @@ main(int argc, char **argv)
     fprintf(stderr, "usage: ffx-admin user create --email E [--first-name F] [--last-name L] "
                     "[--admin]\n"
                     "       ffx-admin token (--user ID | --email E | --service-role | --anon) "
-                    "[--ttl SECONDS]\n");
+                    "[--ttl SECONDS]\n"
+                    "       ffx-admin inventory (import FILE.csv | report | list | disable ID "
+                    "--reason R | enable ID --reason R)\n"
+                    "       ffx-admin orders (list | show ID | deliver ID --reason R | "
+                    "resend-email ID --reason R)\n"
+                    "       ffx-admin events (list [--unmatched] | reprocess ID)\n"
+                    "       ffx-admin report (revenue [--days N] | conversion | products)\n"
+                    "       ffx-admin audit [--limit N]\n"
+                    "       options: --json, --as-admin EMAIL (default $FFX_ADMIN_EMAIL)\n");
     return 2;
 }
