@@ -48,10 +48,28 @@ json_parse(struct arena *a, const char *text, size_t n)
     return tree;
 }
 
+/* Whether the text holds a \u0000 escape: cJSON would decode it into a NUL
+ * that silently cuts the C string short, so the value checked would differ
+ * from the value sent. */
+static bool
+has_nul_escape(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (s[i] != '\\')
+            continue;
+        if (s[i + 1] == 'u' && i + 5 < n && strncmp(s + i + 2, "0000", 4) == 0)
+            return true;
+        i++; /* skip the escaped character, so "\\\\u0000" is plain text */
+    }
+    return false;
+}
+
 enum err_code
 json_parse_body(struct req *r, cJSON **out)
 {
-    cJSON *tree = r->body_len > 0 ? json_parse(r->arena, r->body, r->body_len) : NULL;
+    cJSON *tree = r->body_len > 0 && !has_nul_escape(r->body, r->body_len)
+                      ? json_parse(r->arena, r->body, r->body_len)
+                      : NULL;
 
     *out = NULL;
     if (tree == NULL || !cJSON_IsObject(tree))

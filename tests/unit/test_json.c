@@ -21,7 +21,9 @@ static const struct {
     {"null", 0},
     {"{\"a\":NaN}", 0},
     {"{'a':1}", 0},
-    {"{\"a\":\"\\ud800\"}", 0}, /* a lone surrogate escape is not text */
+    {"{\"a\":\"\\ud800\"}", 0},     /* a lone surrogate escape is not text */
+    {"{\"a\":\"x\\u0000y\"}", 0},   /* an escaped NUL would cut the value short */
+    {"{\"a\":\"x\\\\u0000y\"}", 1}, /* an escaped backslash, then plain text */
 };
 
 static void
