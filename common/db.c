@@ -17,6 +17,13 @@ static PGconn *conn;
 static struct db_options options;
 static char statement_timeout[24];
 
+/* The transaction db_begin() opened: sent with its first statement. */
+static struct {
+    bool open;
+    const char *role_name;
+    const char *claims;
+} pending;
+
 static const char *const role_names[] = {
     [DB_ROLE_ANON] = "anon",
     [DB_ROLE_AUTHENTICATED] = "authenticated",
@@ -154,35 +161,219 @@ result_error(struct req *r, const PGresult *res)
                                       : "Invalid request";
     ERR_SET(&r->err, code, "%s", msg);
     err_detail(&r->err, "sqlstate=%s %s", sqlstate ? sqlstate : "none",
-               primary ? primary : PQerrorMessage(conn));
+               primary ? primary
+               : conn  ? PQerrorMessage(conn)
+                       : "no connection");
     return code;
+}
+
+static bool
+result_ok(const PGresult *res)
+{
+    ExecStatusType st = PQresultStatus(res);
+
+    return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
+}
+
+/* ---- statements and pipelines ---- */
+
+/* One statement as libpq takes it. */
+struct stmt {
+    const char *sql;
+    int nparams;
+    const char *values[DB_MAX_PARAMS];
+    int lengths[DB_MAX_PARAMS];
+    int formats[DB_MAX_PARAMS];
+};
+
+static void
+stmt_init(struct stmt *s, const char *sql, int nparams, const struct db_param *params)
+{
+    if (nparams > DB_MAX_PARAMS)
+        abort(); /* programming error: raise DB_MAX_PARAMS */
+    s->sql = sql;
+    s->nparams = nparams;
+    for (int i = 0; i < nparams; i++) {
+        s->values[i] = params[i].value;
+        s->lengths[i] = params[i].length;
+        s->formats[i] = params[i].binary ? 1 : 0;
+    }
+}
+
+/* The first statement of every request transaction: the caller's claims,
+ * role and statement timeout, transaction-local. set_config('role', x,
+ * true) is SET LOCAL ROLE x, as PostgREST does it. */
+static void
+stmt_prelude(struct stmt *s, const char *role_name, const char *claims)
+{
+    struct db_param p[] = {{.value = claims}, {.value = role_name}, {.value = statement_timeout}};
+
+    stmt_init(s,
+              "SELECT set_config('request.jwt.claims', $1, true),"
+              " set_config('role', $2, true),"
+              " set_config('statement_timeout', $3, true)",
+              3, p);
+}
+
+/* Forget a connection whose state we no longer trust; the next request
+ * opens a fresh one. */
+static void
+discard_connection(void)
+{
+    PQfinish(conn);
+    conn = NULL;
+}
+
+static enum err_code
+ensure_connection(struct req *r)
+{
+    if (!db_connected())
+        connect_now();
+    if (db_connected())
+        return ERR_OK;
+    ERR_SET(&r->err, ERR_UNAVAILABLE, "database unreachable");
+    err_detail(&r->err, "%s", conn ? PQerrorMessage(conn) : "no connection");
+    return ERR_UNAVAILABLE;
+}
+
+/* Whether a pipeline's first result says the server refused it before
+ * running anything: it had closed the session while it sat idle (a
+ * restart, an administrator, an idle timeout), so resending it on a fresh
+ * connection cannot run anything twice. */
+static bool
+refused_before_running(const PGresult *first)
+{
+    const char *sqlstate = first ? PQresultErrorField(first, PG_DIAG_SQLSTATE) : NULL;
+
+    return sqlstate != NULL &&
+           (strncmp(sqlstate, "57P0", 4) == 0 || strncmp(sqlstate, "08", 2) == 0);
+}
+
+/* Read one statement's result in a pipeline (then the NULL that ends it). */
+static PGresult *
+pipeline_result(struct req *r)
+{
+    PGresult *res = PQgetResult(conn);
+    PGresult *extra;
+
+    if (res == NULL)
+        return NULL;
+    arena_defer(r->arena, clear_result, res);
+    while (PQstatus(conn) == CONNECTION_OK && (extra = PQgetResult(conn)) != NULL)
+        PQclear(extra);
+    return res;
+}
+
+/* Send n statements and a Sync in one write, then read every result: one
+ * round trip. res[i] is each statement's result (NULL if it never came).
+ * The first failure sets r->err; the ones PostgreSQL skipped after it are
+ * not errors of their own. Without a BEGIN among them, the statements up to
+ * the Sync are one implicit transaction, committed by the Sync. */
+static enum err_code
+pipeline_once(struct req *r, const struct stmt *s, int n, PGresult **res)
+{
+    enum err_code rc = ERR_OK;
+    struct timespec t0;
+    PGresult *sync;
+    bool sent = PQenterPipelineMode(conn) == 1;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < n && sent; i++)
+        sent = PQsendQueryParams(conn, s[i].sql, s[i].nparams, NULL, s[i].values, s[i].lengths,
+                                 s[i].formats, 0) == 1;
+    sent = sent && PQpipelineSync(conn) == 1;
+    for (int i = 0; i < n; i++) {
+        res[i] = sent && PQstatus(conn) == CONNECTION_OK ? pipeline_result(r) : NULL;
+        if (rc == ERR_OK && !result_ok(res[i]))
+            rc = result_error(r, res[i]);
+    }
+    sync = sent && PQstatus(conn) == CONNECTION_OK ? PQgetResult(conn) : NULL;
+    if (PQresultStatus(sync) != PGRES_PIPELINE_SYNC || PQexitPipelineMode(conn) != 1) {
+        if (rc == ERR_OK) {
+            ERR_SET(&r->err, ERR_UNAVAILABLE, "database connection lost");
+            err_detail(&r->err, "%s", PQerrorMessage(conn));
+            rc = ERR_UNAVAILABLE;
+        }
+        discard_connection();
+    }
+    PQclear(sync);
+    r->db_ms += elapsed_ms(&t0);
+    return rc;
+}
+
+/* pipeline_once on a working connection, and once more on a fresh one if
+ * the server had hung up on the old one. */
+static enum err_code
+run_pipeline(struct req *r, const struct stmt *s, int n, PGresult **res)
+{
+    enum err_code rc = ensure_connection(r);
+
+    if (rc)
+        return rc;
+    rc = pipeline_once(r, s, n, res);
+    if (rc == ERR_OK || !refused_before_running(res[0]))
+        return rc;
+    log_event(LOG_WARN, r->request_id, "db", "the server had closed the connection; reconnecting");
+    err_clear(&r->err);
+    if (conn != NULL)
+        discard_connection();
+    rc = ensure_connection(r);
+    return rc ? rc : pipeline_once(r, s, n, res);
+}
+
+/* Who the next transaction runs as; claims NULL means {"role":<role>}. */
+static void
+remember_caller(struct req *r, enum db_role role, const char *claims_json)
+{
+    pending.role_name = db_role_name(role);
+    pending.claims = claims_json != NULL
+                         ? claims_json
+                         : arena_sprintf(r->arena, "{\"role\":\"%s\"}", pending.role_name);
+}
+
+enum err_code
+db_begin(struct req *r, enum db_role role, const char *claims_json)
+{
+    remember_caller(r, role, claims_json);
+    pending.open = true;
+    return ERR_OK;
+}
+
+/* The first statement of a transaction travels with BEGIN and the prelude. */
+static enum err_code
+exec_first(struct req *r, PGresult **out, const struct stmt *s)
+{
+    struct stmt batch[3];
+    PGresult *res[3];
+    enum err_code rc;
+
+    pending.open = false;
+    stmt_init(&batch[0], "BEGIN", 0, NULL);
+    stmt_prelude(&batch[1], pending.role_name, pending.claims);
+    batch[2] = *s;
+    rc = run_pipeline(r, batch, 3, res);
+    if (rc == ERR_OK)
+        *out = res[2];
+    return rc;
 }
 
 enum err_code
 db_exec(struct req *r, PGresult **out, const char *sql, int nparams, const struct db_param *params)
 {
-    const char *values[16];
-    int lengths[16];
-    int formats[16];
+    struct stmt s;
     struct timespec t0;
     PGresult *res;
-    ExecStatusType st;
 
     *out = NULL;
-    if (nparams > 16)
-        abort(); /* programming error: raise the limit */
-    for (int i = 0; i < nparams; i++) {
-        values[i] = params[i].value;
-        lengths[i] = params[i].length;
-        formats[i] = params[i].binary ? 1 : 0;
-    }
+    stmt_init(&s, sql, nparams, params);
+    if (pending.open)
+        return exec_first(r, out, &s);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    res = PQexecParams(conn, sql, nparams, NULL, values, lengths, formats, 0);
+    res = PQexecParams(conn, s.sql, s.nparams, NULL, s.values, s.lengths, s.formats, 0);
     r->db_ms += elapsed_ms(&t0);
     if (res != NULL)
         arena_defer(r->arena, clear_result, res);
-    st = PQresultStatus(res);
-    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+    if (!result_ok(res))
         return result_error(r, res);
     *out = res;
     return ERR_OK;
@@ -191,57 +382,36 @@ db_exec(struct req *r, PGresult **out, const char *sql, int nparams, const struc
 enum err_code
 db_exec_text(struct req *r, PGresult **out, const char *sql, int nparams, const char *const *values)
 {
-    struct db_param params[16];
+    struct db_param params[DB_MAX_PARAMS];
 
-    if (nparams > 16)
+    if (nparams > DB_MAX_PARAMS)
         abort();
     for (int i = 0; i < nparams; i++)
         params[i] = (struct db_param){.value = values[i]};
     return db_exec(r, out, sql, nparams, params);
 }
 
-/* BEGIN on the current connection; on a dead connection, reconnect and try
- * once more: nothing of the request has run yet, so the retry is safe. */
-static enum err_code
-begin_with_retry(struct req *r)
-{
-    PGresult *res = NULL;
-
-    for (int attempt = 0; attempt < 2; attempt++) {
-        if (!db_connected())
-            connect_now();
-        if (!db_connected())
-            continue;
-        if (db_exec(r, &res, "BEGIN", 0, NULL) == ERR_OK)
-            return ERR_OK;
-        if (db_connected())
-            return r->err.code; /* a real error, not a lost connection */
-    }
-    ERR_SET(&r->err, ERR_UNAVAILABLE, "database unreachable");
-    err_detail(&r->err, "%s", conn ? PQerrorMessage(conn) : "no connection");
-    return ERR_UNAVAILABLE;
-}
-
 enum err_code
-db_begin(struct req *r, enum db_role role, const char *claims_json)
+db_single(struct req *r, enum db_role role, const char *claims_json, PGresult **out,
+          const char *sql, int nparams, const char *const *values)
 {
+    struct stmt batch[2];
+    PGresult *res[2];
+    struct db_param params[DB_MAX_PARAMS];
     enum err_code rc;
-    PGresult *res = NULL;
-    const char *role_name = db_role_name(role);
-    const char *claims = claims_json;
 
-    if (claims == NULL)
-        claims = arena_sprintf(r->arena, "{\"role\":\"%s\"}", role_name);
-    rc = begin_with_retry(r);
-    if (rc)
-        return rc;
-    /* set_config('role', x, true) is SET LOCAL ROLE x, as PostgREST does it,
-     * but in the same round trip as the claims and the timeout. */
-    return db_exec_text(r, &res,
-                        "SELECT set_config('request.jwt.claims', $1, true),"
-                        " set_config('role', $2, true),"
-                        " set_config('statement_timeout', $3, true)",
-                        3, (const char *const[]){claims, role_name, statement_timeout});
+    *out = NULL;
+    if (nparams > DB_MAX_PARAMS)
+        abort();
+    for (int i = 0; i < nparams; i++)
+        params[i] = (struct db_param){.value = values[i]};
+    remember_caller(r, role, claims_json);
+    stmt_prelude(&batch[0], pending.role_name, pending.claims);
+    stmt_init(&batch[1], sql, nparams, params);
+    rc = run_pipeline(r, batch, 2, res);
+    if (rc == ERR_OK)
+        *out = res[1];
+    return rc;
 }
 
 enum err_code
@@ -249,6 +419,10 @@ db_commit(struct req *r)
 {
     PGresult *res = NULL;
 
+    if (pending.open) { /* nothing was sent: nothing to commit */
+        pending.open = false;
+        return ERR_OK;
+    }
     return db_exec(r, &res, "COMMIT", 0, NULL);
 }
 
@@ -257,6 +431,7 @@ db_end(void)
 {
     PGTransactionStatusType ts;
 
+    pending.open = false;
     if (conn == NULL)
         return;
     ts = PQtransactionStatus(conn);

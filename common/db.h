@@ -2,15 +2,21 @@
 /*
  * db.h - the worker's one PostgreSQL connection and the request transaction.
  *
- * Every statement a request runs on behalf of a caller runs inside
- * db_begin()/db_commit(): the transaction first sets request.jwt.claims and
- * the role (anon, authenticated or service_role, never anything else), both
+ * Every statement a request runs on behalf of a caller runs inside a
+ * transaction that first sets request.jwt.claims and the role (anon,
+ * authenticated or service_role, never anything else), both
  * transaction-local, so RLS policies see the caller and the connection is
  * safe behind a transaction-mode pooler. Statements are parameterised only.
  *
- * The connection is opened per worker and repaired transparently: if
- * PostgreSQL went away, the next db_begin() reconnects; a request that
- * cannot reach the database gets 503 "Service unavailable".
+ * Round trips are the cost that matters, so they are batched with libpq's
+ * pipeline mode: db_single() sends a whole one-statement transaction in one
+ * round trip, and db_begin() sends nothing until the first db_exec(), which
+ * travels together with BEGIN and the claims.
+ *
+ * The connection is opened per worker and repaired transparently: a
+ * connection the server closed while idle (a restart) is noticed before
+ * anything is sent and reopened; a request that cannot reach the database
+ * gets 503 "Service unavailable".
  */
 #ifndef FFX_DB_H
 #define FFX_DB_H
@@ -44,10 +50,13 @@ bool db_connected(void);
 /* db_role_name - "anon", "authenticated" or "service_role". */
 const char *db_role_name(enum db_role role);
 
-/* db_begin - BEGIN, then set the claims (JSON text; NULL means {"role":<role>})
- * and the role for this transaction. Retries once on a fresh connection if
- * the old one turned out dead. 503 when the database cannot be reached. */
+/* db_begin - open a transaction as role with these claims (JSON text; NULL
+ * means {"role":<role>}). Nothing is sent yet: BEGIN and the claims go out
+ * with the first db_exec(), whose errors (503 when the database cannot be
+ * reached) therefore include the transaction's. */
 enum err_code db_begin(struct req *r, enum db_role role, const char *claims_json);
+
+#define DB_MAX_PARAMS 16
 
 /* A parameter: value (NULL for SQL NULL) and, for binary values, a length. */
 struct db_param {
@@ -65,6 +74,13 @@ enum err_code db_exec(struct req *r, PGresult **out, const char *sql, int nparam
 /* db_exec_text - db_exec with text parameters given as strings. */
 enum err_code db_exec_text(struct req *r, PGresult **out, const char *sql, int nparams,
                            const char *const *values);
+
+/* db_single - a transaction of one statement, in one round trip: the
+ * claims, role and sql (text parameters) are pipelined and committed
+ * together. Use it when nothing has to happen between the statement and
+ * the commit; no db_begin() before it. */
+enum err_code db_single(struct req *r, enum db_role role, const char *claims_json, PGresult **out,
+                        const char *sql, int nparams, const char *const *values);
 
 /* db_commit - COMMIT; an error here is reported like a statement error. */
 enum err_code db_commit(struct req *r);

@@ -52,8 +52,9 @@ read_params(struct req *r, struct status_query *q)
     return ERR_OK;
 }
 
-/* One statement: the SQL function returns {"order":…,"payment":…} or NULL
- * when RLS hides the order or it does not exist. */
+/* One round trip: the SQL function returns {"order":…,"payment":…}, or NULL
+ * when RLS hides the order or it does not exist, and the age of our copy of
+ * the payment. */
 static enum err_code
 load_status(struct req *r, const struct auth_identity *id, const char *order_id, cJSON **out,
             long long *age_s)
@@ -62,18 +63,9 @@ load_status(struct req *r, const struct auth_identity *id, const char *order_id,
     PGresult *res = NULL;
 
     *out = NULL;
-    rc = db_begin(r, id->role, id->claims_json);
-    if (rc)
-        return rc;
-    rc = db_exec_text(r, &res,
-                      "WITH s AS (SELECT public.order_payment_status($1) AS j)"
-                      " SELECT j, (SELECT extract(epoch FROM now() - p.updated_at)::bigint"
-                      "  FROM public.payments p WHERE p.provider = 'nowpayments'"
-                      "  AND p.payment_id = j->'payment'->>'payment_id') FROM s",
-                      1, (const char *const[]){order_id});
-    if (rc)
-        return rc;
-    rc = db_commit(r);
+    rc = db_single(r, id->role, id->claims_json, &res,
+                   "SELECT status, payment_age_s FROM public.check_payment_status($1)", 1,
+                   (const char *const[]){order_id});
     if (rc)
         return rc;
     if (PQgetisnull(res, 0, 0))
@@ -81,7 +73,7 @@ load_status(struct req *r, const struct auth_identity *id, const char *order_id,
     *age_s = PQgetisnull(res, 0, 1) ? 0 : atoll(PQgetvalue(res, 0, 1));
     *out = json_parse(r->arena, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
     if (*out == NULL)
-        return ERR_SET(&r->err, ERR_INTERNAL, "order_payment_status returned invalid JSON");
+        return ERR_SET(&r->err, ERR_INTERNAL, "check_payment_status returned invalid JSON");
     return ERR_OK;
 }
 
@@ -115,10 +107,10 @@ refresh_status(struct req *r, const struct auth_identity *id, const char *order_
      * comes from NOWPayments, not from the caller, so it runs as the
      * service, exactly as an IPN would. */
     if (np_get_payment(r, payment_id, &p) != ERR_OK ||
-        db_begin(r, DB_ROLE_SERVICE, NULL) != ERR_OK ||
-        db_exec_text(r, &res, "SELECT public.payment_apply($1::jsonb, 'status_check')", 1,
-                     (const char *const[]){p.raw_json}) != ERR_OK ||
-        db_commit(r) != ERR_OK || load_status(r, id, order_id, &fresh, &age_s) != ERR_OK) {
+        db_single(r, DB_ROLE_SERVICE, NULL, &res,
+                  "SELECT public.payment_apply($1::jsonb, 'status_check')", 1,
+                  (const char *const[]){p.raw_json}) != ERR_OK ||
+        load_status(r, id, order_id, &fresh, &age_s) != ERR_OK) {
         log_event(LOG_WARN, r->request_id, "status", "refresh failed, answering from the database");
         err_clear(&r->err);
         db_end();
