@@ -177,6 +177,15 @@ result_ok(const PGresult *res)
 
 /* ---- statements and pipelines ---- */
 
+static void
+text_params(struct db_param *params, int nparams, const char *const *values)
+{
+    if (nparams > DB_MAX_PARAMS)
+        abort(); /* programming error: raise DB_MAX_PARAMS */
+    for (int i = 0; i < nparams; i++)
+        params[i] = (struct db_param){.value = values[i]};
+}
+
 /* One statement as libpq takes it. */
 struct stmt {
     const char *sql;
@@ -384,27 +393,19 @@ db_exec_text(struct req *r, PGresult **out, const char *sql, int nparams, const 
 {
     struct db_param params[DB_MAX_PARAMS];
 
-    if (nparams > DB_MAX_PARAMS)
-        abort();
-    for (int i = 0; i < nparams; i++)
-        params[i] = (struct db_param){.value = values[i]};
+    text_params(params, nparams, values);
     return db_exec(r, out, sql, nparams, params);
 }
 
 enum err_code
 db_single(struct req *r, enum db_role role, const char *claims_json, PGresult **out,
-          const char *sql, int nparams, const char *const *values)
+          const char *sql, int nparams, const struct db_param *params)
 {
     struct stmt batch[2];
     PGresult *res[2];
-    struct db_param params[DB_MAX_PARAMS];
     enum err_code rc;
 
     *out = NULL;
-    if (nparams > DB_MAX_PARAMS)
-        abort();
-    for (int i = 0; i < nparams; i++)
-        params[i] = (struct db_param){.value = values[i]};
     remember_caller(r, role, claims_json);
     stmt_prelude(&batch[0], pending.role_name, pending.claims);
     stmt_init(&batch[1], sql, nparams, params);
@@ -412,6 +413,16 @@ db_single(struct req *r, enum db_role role, const char *claims_json, PGresult **
     if (rc == ERR_OK)
         *out = res[1];
     return rc;
+}
+
+enum err_code
+db_single_text(struct req *r, enum db_role role, const char *claims_json, PGresult **out,
+               const char *sql, int nparams, const char *const *values)
+{
+    struct db_param params[DB_MAX_PARAMS];
+
+    text_params(params, nparams, values);
+    return db_single(r, role, claims_json, out, sql, nparams, params);
 }
 
 enum err_code

@@ -76,11 +76,16 @@ enum err_code db_exec_text(struct req *r, PGresult **out, const char *sql, int n
                            const char *const *values);
 
 /* db_single - a transaction of one statement, in one round trip: the
- * claims, role and sql (text parameters) are pipelined and committed
- * together. Use it when nothing has to happen between the statement and
- * the commit; no db_begin() before it. */
+ * claims, role and statement are pipelined and committed together. Use it
+ * when nothing has to happen between the statement and the commit; no
+ * db_begin() before it. Results as db_exec(). */
 enum err_code db_single(struct req *r, enum db_role role, const char *claims_json, PGresult **out,
-                        const char *sql, int nparams, const char *const *values);
+                        const char *sql, int nparams, const struct db_param *params);
+
+/* db_single_text - db_single with text parameters given as strings. */
+enum err_code db_single_text(struct req *r, enum db_role role, const char *claims_json,
+                             PGresult **out, const char *sql, int nparams,
+                             const char *const *values);
 
 /* db_commit - COMMIT; an error here is reported like a statement error. */
 enum err_code db_commit(struct req *r);

@@ -63,9 +63,9 @@ load_status(struct req *r, const struct auth_identity *id, const char *order_id,
     PGresult *res = NULL;
 
     *out = NULL;
-    rc = db_single(r, id->role, id->claims_json, &res,
-                   "SELECT status, payment_age_s FROM public.check_payment_status($1)", 1,
-                   (const char *const[]){order_id});
+    rc = db_single_text(r, id->role, id->claims_json, &res,
+                        "SELECT status, payment_age_s FROM public.check_payment_status($1)", 1,
+                        (const char *const[]){order_id});
     if (rc)
         return rc;
     if (PQgetisnull(res, 0, 0))
@@ -107,9 +107,9 @@ refresh_status(struct req *r, const struct auth_identity *id, const char *order_
      * comes from NOWPayments, not from the caller, so it runs as the
      * service, exactly as an IPN would. */
     if (np_get_payment(r, payment_id, &p) != ERR_OK ||
-        db_single(r, DB_ROLE_SERVICE, NULL, &res,
-                  "SELECT public.payment_apply($1::jsonb, 'status_check')", 1,
-                  (const char *const[]){p.raw_json}) != ERR_OK ||
+        db_single_text(r, DB_ROLE_SERVICE, NULL, &res,
+                       "SELECT public.payment_apply($1::jsonb, 'status_check')", 1,
+                       (const char *const[]){p.raw_json}) != ERR_OK ||
         load_status(r, id, order_id, &fresh, &age_s) != ERR_OK) {
         log_event(LOG_WARN, r->request_id, "status", "refresh failed, answering from the database");
         err_clear(&r->err);

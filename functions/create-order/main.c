@@ -58,11 +58,8 @@ insert_order(struct req *r, const struct auth_identity *id, const struct order_r
     PGresult *res = NULL;
     const char *size = arena_sprintf(r->arena, "%lld", o->account_size);
 
-    rc = db_begin(r, id->role, id->claims_json);
-    if (rc)
-        return rc;
-    rc = db_exec_text(
-        r, &res,
+    rc = db_single_text(
+        r, id->role, id->claims_json, &res,
         "INSERT INTO public.orders (user_id, account_type, account_size, platform_type,"
         " discount_code) VALUES (auth.uid(), $1, $2, $3, $4)"
         " RETURNING jsonb_build_object('order_id', order_id, 'account_type', account_type,"
@@ -73,9 +70,6 @@ insert_order(struct req *r, const struct auth_identity *id, const struct order_r
         " 'created_at', to_char(created_at AT TIME ZONE 'UTC', "
         "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))",
         4, (const char *const[]){o->account_type, size, o->platform_type, o->discount_code});
-    if (rc)
-        return rc;
-    rc = db_commit(r);
     if (rc)
         return rc;
     *order = json_parse(r->arena, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));

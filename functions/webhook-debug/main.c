@@ -68,17 +68,14 @@ store_request(struct req *r, const char **received_at)
         {.value = r->remote_addr},
     };
 
-    rc = db_begin(r, DB_ROLE_SERVICE, NULL);
-    if (rc)
-        return rc;
-    rc = db_exec(r, &res,
-                 "SELECT to_char(public.webhook_debug_record($1, $2, $3, $4::jsonb, $5, $6)"
-                 " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
-                 6, params);
+    rc = db_single(r, DB_ROLE_SERVICE, NULL, &res,
+                   "SELECT to_char(public.webhook_debug_record($1, $2, $3, $4::jsonb, $5, $6)"
+                   " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+                   6, params);
     if (rc)
         return rc;
     *received_at = arena_strdup(r->arena, PQgetvalue(res, 0, 0));
-    return db_commit(r);
+    return ERR_OK;
 }
 
 static void
