@@ -414,31 +414,44 @@ by_function(const void *a, const void *b)
 
 #define METRICS_MAX_FILES 64
 
+/* The names of the <name>.metrics files of d (at most METRICS_MAX_FILES). */
+static size_t
+list_files(struct arena *a, DIR *d, char **names)
+{
+    struct dirent *e;
+    size_t n = 0;
+
+    while ((e = readdir(d)) != NULL && n < METRICS_MAX_FILES)
+        if (is_metrics_file(e->d_name))
+            names[n++] = arena_strdup(a, e->d_name);
+    return n;
+}
+
 int
 metrics_read_dir(struct arena *a, const char *dir, struct metrics_snapshot **out, size_t *n)
 {
-    struct metrics_snapshot *s = arena_alloc(a, METRICS_MAX_FILES * sizeof(*s));
+    char *names[METRICS_MAX_FILES];
     DIR *d = opendir(dir);
-    struct dirent *e;
+    size_t found;
 
-    *out = s;
+    *out = NULL;
     *n = 0;
     if (d == NULL)
         return -1;
-    while ((e = readdir(d)) != NULL && *n < METRICS_MAX_FILES) {
+    found = list_files(a, d, names);
+    closedir(d);
+    *out = arena_alloc(a, (found > 0 ? found : 1) * sizeof(**out));
+    for (size_t i = 0; i < found; i++) {
         char path[PATH_MAX];
-        const char *why;
+        const char *why = "path too long";
 
-        if (!is_metrics_file(e->d_name) ||
-            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
-            continue;
-        if (metrics_read_file(path, &s[*n], &why) == 0)
+        if (snprintf(path, sizeof(path), "%s/%s", dir, names[i]) < (int)sizeof(path) &&
+            metrics_read_file(path, &(*out)[*n], &why) == 0)
             (*n)++;
         else
-            log_event(LOG_WARN, NULL, "metrics", "skipped %s: %s", e->d_name, why);
+            log_event(LOG_WARN, NULL, "metrics", "skipped %s: %s", names[i], why);
     }
-    closedir(d);
-    qsort(s, *n, sizeof(*s), by_function);
+    qsort(*out, *n, sizeof(**out), by_function);
     return 0;
 }
 
