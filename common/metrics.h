@@ -14,8 +14,11 @@
  * allocation on the request path. The file is written under a temporary
  * name and renamed into place, so a reader never sees half a header; each
  * start of the function starts its counters from zero (Prometheus takes
- * that as a counter reset) and a clean stop removes the file. Unset: no
- * file, and every recording call is one test of a NULL pointer.
+ * that as a counter reset) and a clean stop removes the file (unless a
+ * newer start has replaced it). One master per function and directory, as
+ * systemd and scripts/stack run them: a second one's file would replace the
+ * first's. Unset: no file, and every recording call is one test of a NULL
+ * pointer.
  *
  * Readers (functions/metrics) map each file read-only, check its layout and
  * load every counter atomically. Counters are per host: a deployment with
