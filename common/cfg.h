@@ -43,7 +43,7 @@ struct cfg_key {
     }
 
 /* Keys read by common/ itself: FFX_ENV, FFX_LISTEN, FFX_WORKERS, FFX_BODY_MAX,
- * FFX_LOG_LEVEL, DATABASE_URL, FFX_DB_STATEMENT_TIMEOUT_MS, ... */
+ * FFX_LOG_LEVEL, DATABASE_URL, FFX_DB_STATEMENT_TIMEOUT_MS, FFX_METRICS_DIR, ... */
 extern const struct cfg_key cfg_common_keys[];
 
 /* cfg_load - read and validate every key of the NULL-terminated list of

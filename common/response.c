@@ -66,8 +66,9 @@ allowed_headers(const struct req *r)
     return asked;
 }
 
+/* content_type NULL: no body, no Content-Type. */
 static char *
-build_head(struct req *r, int status, bool has_body)
+build_head(struct req *r, int status, const char *content_type)
 {
     char *head = arena_sprintf(r->arena,
                                "Status: %d %s\r\n"
@@ -80,15 +81,15 @@ build_head(struct req *r, int status, bool has_body)
                                status, resp_status_text(status), allowed_headers(r),
                                r->request_id ? r->request_id : "");
 
-    if (has_body)
-        head = arena_sprintf(r->arena, "%sContent-Type: application/json\r\n", head);
+    if (content_type != NULL)
+        head = arena_sprintf(r->arena, "%sContent-Type: %s\r\n", head, content_type);
     for (size_t i = 0; i < r->nextra_headers; i++)
         head = arena_sprintf(r->arena, "%s%s\r\n", head, r->extra_headers[i]);
     return arena_sprintf(r->arena, "%s\r\n", head);
 }
 
 static enum err_code
-send_response(struct req *r, int status, const char *body, size_t n, bool has_body)
+send_response(struct req *r, int status, const char *body, size_t n, const char *content_type)
 {
     const char *head;
 
@@ -98,7 +99,7 @@ send_response(struct req *r, int status, const char *body, size_t n, bool has_bo
     }
     r->responded = true;
     r->status = status;
-    head = build_head(r, status, has_body);
+    head = build_head(r, status, content_type);
     if (r->sink.write(r->sink.ctx, head, strlen(head)) != 0 ||
         (n > 0 && r->sink.write(r->sink.ctx, body, n) != 0))
         log_event(LOG_WARN, r->request_id, "http", "client went away before the response");
@@ -108,7 +109,13 @@ send_response(struct req *r, int status, const char *body, size_t n, bool has_bo
 enum err_code
 resp_json_text(struct req *r, int status, const char *json, size_t n)
 {
-    return send_response(r, status, json, n, true);
+    return send_response(r, status, json, n, "application/json");
+}
+
+enum err_code
+resp_body(struct req *r, int status, const char *content_type, const char *body, size_t n)
+{
+    return send_response(r, status, body, n, content_type);
 }
 
 enum err_code
@@ -138,5 +145,5 @@ enum err_code
 resp_preflight(struct req *r)
 {
     resp_add_header(r, "Access-Control-Max-Age: 86400");
-    return send_response(r, 204, NULL, 0, false);
+    return send_response(r, 204, NULL, 0, NULL);
 }

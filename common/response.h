@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * response.h - writing the one response of a request: a status, JSON body,
- * CORS headers (every response, so browsers can read errors too) and
+ * response.h - writing the one response of a request: a status, a JSON body
+ * (or, for the few answers that are not JSON, a body of another type), CORS
+ * headers (every response, so browsers can read errors too) and
  * X-Request-Id. A request is answered at most once; later calls are ignored
  * and logged, so a handler bug cannot corrupt the FastCGI stream.
  */
@@ -28,6 +29,11 @@ enum err_code resp_json(struct req *r, int status, const cJSON *body);
 
 /* resp_json_text - send an already serialised JSON body. */
 enum err_code resp_json_text(struct req *r, int status, const char *json, size_t n);
+
+/* resp_body - send body[0..n) as content_type (e.g. the Prometheus text
+ * format), with the same CORS, request id and cache headers as JSON. */
+enum err_code resp_body(struct req *r, int status, const char *content_type, const char *body,
+                        size_t n);
 
 /* resp_error - {"success":false,"error":<client message>} for r->err; 5xx
  * add "request_id" so a user can quote it to support. */

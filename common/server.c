@@ -12,6 +12,7 @@
 #include "arena.h"
 #include "db.h"
 #include "log.h"
+#include "metrics.h"
 #include "response.h"
 
 #include <errno.h>
@@ -150,6 +151,7 @@ server_handle_one(const struct server_app *app, struct arena *a, const struct re
     if (app->uses_db)
         db_end();
     log_request_done(&r);
+    metrics_request_done(r.status, &r.started);
 }
 
 /* ---- FastCGI plumbing ---- */
@@ -441,9 +443,14 @@ server_main(const struct server_app *app)
         return 2;
     if (FCGX_Init() != 0)
         return 1;
+    /* Before forking: the workers inherit the shared mapping. */
+    if (metrics_open(cfg_str("FFX_METRICS_DIR"), app->name, app->counters) != 0)
+        return 2;
     listen_fd = open_listener();
-    if (listen_fd < 0)
+    if (listen_fd < 0) {
+        metrics_close(true);
         return 1;
+    }
     workers = (int)cfg_int("FFX_WORKERS");
     log_event(LOG_INFO, NULL, "server", "started with %d workers", workers);
     if (workers == 0)
@@ -452,6 +459,7 @@ server_main(const struct server_app *app)
         status = run_master(app, listen_fd, workers);
     if (cfg_str("FFX_LISTEN") != NULL)
         unlink(cfg_str("FFX_LISTEN"));
+    metrics_close(true);
     cfg_free();
     return status;
 }

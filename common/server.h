@@ -13,14 +13,16 @@
  * Around every request the frame parses it (413 and 400 before the handler
  * runs), answers OPTIONS preflights with 204, answers methods the function
  * does not serve with 405, sends the error response if the handler returned
- * an error without answering, rolls back any open transaction and logs one
- * "request done" line.
+ * an error without answering, rolls back any open transaction, logs one
+ * "request done" line and counts the request in the shared metrics
+ * (FFX_METRICS_DIR, common/metrics.h).
  */
 #ifndef FFX_SERVER_H
 #define FFX_SERVER_H
 
 #include "cfg.h"
 #include "err.h"
+#include "metrics.h"
 #include "request.h"
 
 #include <stdbool.h>
@@ -46,6 +48,7 @@ struct server_app {
     bool uses_db;                               /* open a PostgreSQL connection per worker */
     int (*check_config)(void);                  /* extra validation after loading; 0 OK */
     bool (*enabled)(void);                      /* NULL or true: serve; false: 404 for everything */
+    const struct metrics_counter *counters;     /* the function's own counters, or NULL */
     enum err_code (*handle)(struct req *r); /* answer r, or return an error for the frame to send */
 };
 

@@ -12,6 +12,11 @@
  *                               unmatched or not; 5xx only if it could not be
  *                               stored, so NOWPayments retries
  *
+ * Every delivery is counted by outcome in the shared metrics
+ * (ffx_webhook_events_total, served by functions/metrics): processed,
+ * duplicate, unmatched, failed (stored, the transition raised), plus the
+ * ones never stored: rejected_signature, invalid_payload, error (5xx).
+ *
  * Test builds have three failpoints (common/failpoint.h) on this path:
  * webhook-after-inbox (ipn_receive returned, nothing committed),
  * delivery-before-commit (the same, when it delivered an account) and
@@ -24,6 +29,7 @@
 #include "ipn.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 #include "response.h"
 #include "server.h"
 
@@ -37,8 +43,47 @@ static const struct cfg_key webhook_keys[] = {
     CFG_END,
 };
 
-/* Per worker: how many deliveries failed verification (logged with each). */
+/* Per worker: how many deliveries failed verification (logged with each;
+ * the host-wide count is the rejected_signature counter below). */
 static unsigned long rejected_signatures;
+
+enum outcome {
+    OUT_PROCESSED,
+    OUT_DUPLICATE,
+    OUT_UNMATCHED,
+    OUT_FAILED,
+    OUT_REJECTED_SIGNATURE,
+    OUT_INVALID_PAYLOAD,
+    OUT_ERROR,
+};
+
+#define OUTCOME_HELP                                                                               \
+    "NOWPayments IPN deliveries by outcome (this host, since the function started)."
+static const struct metrics_counter outcome_counters[] = {
+    [OUT_PROCESSED] = {"ffx_webhook_events_total", "outcome", "processed", OUTCOME_HELP},
+    [OUT_DUPLICATE] = {"ffx_webhook_events_total", "outcome", "duplicate", OUTCOME_HELP},
+    [OUT_UNMATCHED] = {"ffx_webhook_events_total", "outcome", "unmatched", OUTCOME_HELP},
+    [OUT_FAILED] = {"ffx_webhook_events_total", "outcome", "failed", OUTCOME_HELP},
+    [OUT_REJECTED_SIGNATURE] = {"ffx_webhook_events_total", "outcome", "rejected_signature",
+                                OUTCOME_HELP},
+    [OUT_INVALID_PAYLOAD] = {"ffx_webhook_events_total", "outcome", "invalid_payload",
+                             OUTCOME_HELP},
+    [OUT_ERROR] = {"ffx_webhook_events_total", "outcome", "error", OUTCOME_HELP},
+    METRICS_COUNTER_END,
+};
+
+/* ipn_receive's outcome word as a counter. */
+static void
+count_outcome(const char *outcome)
+{
+    for (unsigned i = OUT_PROCESSED; i <= OUT_FAILED; i++) {
+        if (strcmp(outcome, outcome_counters[i].value) == 0) {
+            metrics_count(i);
+            return;
+        }
+    }
+    metrics_count(OUT_ERROR);
+}
 
 static enum err_code
 verify_signature(struct req *r, enum ipn_match *how)
@@ -56,6 +101,7 @@ verify_signature(struct req *r, enum ipn_match *how)
         return ERR_OK;
     }
     rejected_signatures++;
+    metrics_count(OUT_REJECTED_SIGNATURE);
     log_begin(&l, LOG_WARN, r->request_id, "webhook", "IPN signature rejected");
     log_str(&l, "client_addr", r->remote_addr);
     log_int(&l, "has_signature", req_header(r, "x-nowpayments-sig") != NULL);
@@ -124,14 +170,16 @@ handle_payment_webhook(struct req *r)
     rc = verify_signature(r, &how);
     if (rc)
         return rc;
-    if (json_parse_body(r, &ipn) != ERR_OK)
+    if (json_parse_body(r, &ipn) != ERR_OK || check_payload(r, ipn) != ERR_OK) {
+        metrics_count(OUT_INVALID_PAYLOAD);
         return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid payload");
-    rc = check_payload(r, ipn);
-    if (rc)
-        return rc;
+    }
     rc = store_and_apply(r, how, &outcome, &delivered);
-    if (rc)
+    if (rc) {
+        metrics_count(err_http_status(rc) >= 500 ? OUT_ERROR : OUT_INVALID_PAYLOAD);
         return rc;
+    }
+    count_outcome(outcome);
     log_begin(&l, LOG_INFO, r->request_id, "webhook", "IPN stored");
     log_str(&l, "outcome", outcome);
     log_int(&l, "delivered", delivered);
@@ -167,6 +215,7 @@ main(void)
         .cfg_keys = webhook_keys,
         .uses_db = true,
         .check_config = check_config,
+        .counters = outcome_counters,
         .handle = handle_payment_webhook,
     };
 

@@ -20,6 +20,9 @@ SUPABASE_JWT_SECRET=${SUPABASE_JWT_SECRET:-super-secret-jwt-token-with-at-least-
 NOWPAYMENTS_API_KEY=${NOWPAYMENTS_API_KEY:-sim-api-key}
 NOWPAYMENTS_IPN_SECRET=${NOWPAYMENTS_IPN_SECRET:-sim-ipn-secret}
 
+# The metrics endpoint's scrape token (functions/metrics); production refuses this value.
+FFX_METRICS_TOKEN=${FFX_METRICS_TOKEN:-ffx-dev-metrics-token-not-for-production}
+
 # Well-known `supabase start` opaque secret key, accepted as service_role in dev.
 FFX_SECRET_KEYS=${FFX_SECRET_KEYS:-sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz}
 
@@ -31,7 +34,7 @@ FFX_API_URL=${FFX_API_URL:-http://127.0.0.1:$FFX_API_PORT}
 
 export FFX_ROOT FFX_STATE_DIR FFX_BUILD_DIR FFX_API_PORT FFX_DB_PORT FFX_SIM_PORT \
     FFX_MAIL_PORT FFX_MAIL_WEB_PORT FFX_SANITIZE FFX_PG_BIN SUPABASE_JWT_SECRET \
-    NOWPAYMENTS_API_KEY NOWPAYMENTS_IPN_SECRET FFX_SECRET_KEYS DATABASE_URL \
+    NOWPAYMENTS_API_KEY NOWPAYMENTS_IPN_SECRET FFX_METRICS_TOKEN FFX_SECRET_KEYS DATABASE_URL \
     FFX_FUNCTIONS_DATABASE_URL FFX_API_URL
 
 ffx_log() { printf '==> %s\n' "$*" >&2; }

@@ -63,6 +63,7 @@ select is(
         'admin_set_account_status', 'crypto_payment_begin',
         'crypto_payment_record', 'deliver_account_to_user', 'deliver_waiting_orders', 'expire_stale_orders',
         'generate_order_id', 'get_available_accounts_count', 'handle_new_user', 'ipn_receive', 'ipn_reprocess',
+        'metrics_gauges',
         'orders_apply_pricing', 'outbox_claim', 'outbox_mark_failed', 'outbox_mark_sent', 'outbox_requeue',
         'payment_apply', 'reconcile_due_payments', 'reconcile_failed_events', 'webhook_debug_record'],
   'the SECURITY DEFINER functions are exactly the expected ones');

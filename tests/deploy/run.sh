@@ -183,7 +183,8 @@ test_units() {
     for d in 'StandardInput=socket' 'StandardOutput=journal' 'ExecStart=/opt/flashfundx/bin/%i' \
         'EnvironmentFile=/etc/flashfundx/common.env' 'EnvironmentFile=-/etc/flashfundx/%i.env' \
         'KillSignal=SIGTERM' 'TimeoutStopSec=35' 'User=flashfundx' 'CapabilityBoundingSet=' \
-        'SystemCallFilter=@system-service' 'MemoryDenyWriteExecute=yes' 'ProtectSystem=strict'; do
+        'SystemCallFilter=@system-service' 'MemoryDenyWriteExecute=yes' 'ProtectSystem=strict' \
+        'RuntimeDirectory=flashfundx-metrics' 'RuntimeDirectoryPreserve=yes'; do
         grep -qx -- "$d" "$srv" || not_ok "function service lacks $d"
     done
     [ "$FAILED" = "$before" ] && ok "function units carry the settings the deployment relies on"
@@ -238,6 +239,9 @@ test_env() {
     [ $missing -eq 0 ] && ok "deploy/env/*.example name all $(wc -w <<<"$keys") configuration keys"
     check "common.env.example says FFX_ENV=production" grep -qx 'FFX_ENV=production' \
         "$ROOT/deploy/env/common.env.example"
+    check "common.env.example's FFX_METRICS_DIR is the function units' RuntimeDirectory" bash -c \
+        "grep -qx 'FFX_METRICS_DIR=/run/flashfundx-metrics' '$ROOT/deploy/env/common.env.example' &&
+         grep -qx 'RuntimeDirectory=flashfundx-metrics' '$ROOT/deploy/systemd/ffx-function@.service'"
     check "no FFX_LISTEN is set in an example (the socket comes on fd 0)" \
         bash -c "! grep -q '^FFX_LISTEN=' '$ROOT'/deploy/env/*.example"
     finish
@@ -337,8 +341,18 @@ assert_site() {
         check "[$where] NOWPayments allow-list in payment-webhook" bash -c "awk '/location = \\/functions\\/v1\\/payment-webhook/,/}/' '$f' |
             grep -c -e 'allow 51.89.194.21;' -e 'allow 51.75.77.69;' -e 'allow 138.201.172.58;' -e 'allow 65.21.158.36;' -e 'deny all;' | grep -qx 5"
     else
-        check "[$where] no allow-list" bash -c "! grep -qE '^\s*(allow|deny) ' '$f'"
+        check "[$where] no allow-list on payment-webhook" bash -c \
+            "! awk '/location = \\/functions\\/v1\\/payment-webhook/,/}/' '$f' | grep -qE '^\s*(allow|deny) '"
     fi
+    # metrics: this host always, the METRICS_ALLOW entries (rendered with the proxy), nobody else
+    local metrics_want='allow 127.0.0.1;|allow ::1;|deny all;' metrics_got
+    [ "$proxy" = on ] && metrics_want='allow 127.0.0.1;|allow ::1;|allow 192.0.2.5;|allow 198.51.100.0/24;|deny all;'
+    metrics_got=$(awk '/location = \/functions\/v1\/metrics /,/}/' "$f" | grep -E '^\s*(allow|deny) ' |
+        sed 's/^ *//' | paste -sd '|' -)
+    check "[$where] metrics only from this host and METRICS_ALLOW ($metrics_got)" test "$metrics_got" = "$metrics_want"
+    check "[$where] allow/deny only in the payment-webhook and metrics locations" bash -c \
+        "! awk '/location = \\/functions\\/v1\\/(payment-webhook|metrics) /{skip=1} skip&&/}/{skip=0;next} !skip' '$f' |
+         grep -qE '^\s*(allow|deny) '"
     if [ "$proxy" = on ]; then
         check "[$where] real client address from X-Forwarded-For" bash -c \
             "grep -q 'set_real_ip_from 10.0.0.0/8;' '$f' && grep -q 'set_real_ip_from 192.168.1.1;' '$f' && grep -q 'real_ip_recursive on;' '$f'"
@@ -371,7 +385,8 @@ test_nginx() {
                 site="$TMP/site-$debug-$allow-$proxy.conf"
                 conf="$TMP/nginx-$debug-$allow-$proxy.conf"
                 render "$site" "${listen[@]}" ENABLE_WEBHOOK_DEBUG=$debug IPN_ALLOWLIST=$allow \
-                    TRUSTED_PROXY="$([ $proxy = on ] && echo '10.0.0.0/8, 192.168.1.1')"
+                    TRUSTED_PROXY="$([ $proxy = on ] && echo '10.0.0.0/8, 192.168.1.1')" \
+                    METRICS_ALLOW="$([ $proxy = on ] && echo '192.0.2.5, 198.51.100.0/24')"
                 main_conf "$site" "$conf"
                 if out=$(nginx_t "$conf"); then
                     ok "[$debug/$allow/$proxy] nginx -t"
@@ -403,6 +418,7 @@ test_nginx() {
     # Negative controls: bad input stops render-nginx; nginx -t really checks.
     local bad
     for bad in "SERVER_NAME=x;include /etc/passwd" "IPN_ALLOWLIST=maybe" "TRUSTED_PROXY=evil.example" \
+        "METRICS_ALLOW=evil.example" "METRICS_ALLOW=10.0.0.1;deny" \
         "TLS_CERT=" "RATE_CREATE=1000" "RUN_DIR=/run/x;y"; do
         if render "$TMP/bad.conf" "$bad" 2>/dev/null; then
             not_ok "render-nginx accepted $bad"
@@ -449,7 +465,7 @@ test_nginx_live() {
     local site="$TMP/site-live.conf" conf="$TMP/nginx-live.conf" user_line="" r i got429=0 https
     https="https://$SERVER:$HTTPS_PORT"
     render "$site" ENABLE_WEBHOOK_DEBUG=on IPN_ALLOWLIST=on TRUSTED_PROXY=127.0.0.1 IPV6=off \
-        LISTEN_ADDR=127.0.0.1 HTTP_PORT="$HTTP_PORT" HTTPS_PORT="$HTTPS_PORT"
+        LISTEN_ADDR=127.0.0.1 HTTP_PORT="$HTTP_PORT" HTTPS_PORT="$HTTPS_PORT" METRICS_ALLOW=198.51.100.7
     # As root the workers would drop to nobody and lose the root-owned test
     # socket (in production systemd gives it to www-data, mode 0660).
     [ "$(id -u)" -eq 0 ] && user_line="user root;"
@@ -496,6 +512,14 @@ test_nginx_live() {
     r=$(curl_to "$https/functions/v1/payment-webhook" -d '{}' -H 'X-Forwarded-For: 51.89.194.21')
     check "allow-list: NOWPayments behind the trusted proxy passes (no function here: 503 JSON)" \
         test "$r" = $'503\t{"success":false,"error":"Service unavailable"}'
+
+    r=$(curl_to "$https/functions/v1/metrics" -H 'X-Forwarded-For: 203.0.113.9')
+    check "metrics: a stranger gets 403 JSON" test "$r" = $'403\t{"success":false,"error":"Forbidden"}'
+    r=$(curl_to "$https/functions/v1/metrics" -H 'X-Forwarded-For: 198.51.100.7')
+    check "metrics: a METRICS_ALLOW address passes (no function here: 503 JSON)" \
+        test "$r" = $'503\t{"success":false,"error":"Service unavailable"}'
+    r=$(curl_to "$https/functions/v1/metrics")
+    check "metrics: this host passes" test "${r%%$'\t'*}" = 503
 
     head -c 1100000 /dev/zero | tr '\0' a >"$TMP/big"
     r=$(curl_to "$https/functions/v1/create-order" --data-binary "@$TMP/big")

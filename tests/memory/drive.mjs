@@ -265,6 +265,20 @@ async function templatesFor(name) {
     t.push(...frameTemplates('POST', serviceH));
     return t;
   }
+  if (name === 'metrics') {
+    const tokenH = bearer(process.env.FFX_METRICS_TOKEN ?? 'ffx-dev-metrics-token-not-for-production');
+    add(6, { method: 'GET', headers: tokenH, expect: [200] });
+    add(2, { method: 'GET', headers: serviceH, expect: [200] });
+    add(2, { method: 'GET', headers: bearer(boss.token), expect: [200] });
+    t.push({ method: 'GET', headers: { HTTP_APIKEY: SECRET_KEY }, expect: [200] });
+    t.push({ method: 'GET', headers: { ...tokenH, ...manyHeaders }, expect: [200] });
+    for (const headers of [aliceH, bearer(ANON_KEY)]) t.push({ method: 'GET', headers, expect: [403] });
+    for (const headers of [...badCreds, bearer('x'.repeat(40)), { HTTP_AUTHORIZATION: tokenH.HTTP_AUTHORIZATION.slice(7) }]) {
+      t.push({ method: 'GET', headers, expect: [401] });
+    }
+    t.push(...frameTemplates('GET', tokenH));
+    return t;
+  }
   throw new Error(`no templates for ${name}`);
 }
 

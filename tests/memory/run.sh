@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/memory/run.sh - memory checks of the six functions (CTest label memory).
+# tests/memory/run.sh - memory checks of the seven functions (CTest label memory).
 #
 #   run.sh [BUILD_DIR]
 #
@@ -26,7 +26,8 @@ BUILD=$(cd "${1:-${FFX_BUILD_DIR:-$ROOT/build}}" && pwd)
 . "$ROOT/scripts/lib/env.sh"
 export FFX_BUILD_DIR=$BUILD
 
-FUNCTIONS=(webhook-debug check-payment-status create-order create-crypto-payment payment-webhook test-delivery)
+FUNCTIONS=(webhook-debug check-payment-status create-order create-crypto-payment payment-webhook test-delivery
+    metrics)
 REQUESTS=${FFX_MEMCHECK_REQUESTS:-1000}
 RSS_FUNCTION=${FFX_RSS_FUNCTION:-check-payment-status}
 RSS_WARMUP=${FFX_RSS_WARMUP:-2000}
@@ -83,7 +84,10 @@ FN_ENV=(
     "FRONTEND_URL=${FRONTEND_URL:-http://localhost:3000}"
     "FFX_ENABLE_WEBHOOK_DEBUG=1"
     "FFX_LOG_LEVEL=info"
+    "FFX_METRICS_DIR=$TMP/metrics"
+    "FFX_METRICS_TOKEN=$FFX_METRICS_TOKEN"
 )
+mkdir -p "$TMP/metrics"
 
 # start NAME SOCKET LOG [WRAPPER...] -- start a function, wait for "worker ready"; sets STARTED.
 start() {

@@ -145,12 +145,36 @@ test_preflight_and_headers(struct arena *a)
     arena_reset(a);
 }
 
+/* A body that is not JSON: its own type, the same CORS and id headers. */
+static void
+test_other_body(struct arena *a)
+{
+    char *env[] = {"REQUEST_METHOD=GET", "REQUEST_ID=rid9", NULL};
+    struct capture c;
+    struct req r;
+
+    start(&r, a, &c, env);
+    resp_body(&r, 200, "text/plain; version=0.0.4", "a 1\n", 4);
+    CHECK(strncmp(c.buf, "Status: 200 OK\r\n", 16) == 0);
+    CHECK(strstr(c.buf, "\r\nContent-Type: text/plain; version=0.0.4\r\n") != NULL);
+    CHECK(strstr(c.buf, "application/json") == NULL);
+    CHECK(strstr(c.buf, "\r\nAccess-Control-Allow-Origin: *\r\n") != NULL);
+    CHECK(strstr(c.buf, "\r\nX-Request-Id: rid9\r\n") != NULL);
+    CHECK(strstr(c.buf, "\r\nCache-Control: no-store\r\n") != NULL);
+    CHECK_STREQ(body_of(&c), "a 1\n");
+    CHECK(r.responded && r.status == 200);
+    resp_body(&r, 500, "text/plain", "x", 1); /* answered once only */
+    CHECK_STREQ(body_of(&c), "a 1\n");
+    arena_reset(a);
+}
+
 int
 main(void)
 {
     struct arena *a = arena_create(4096);
 
     test_json_response(a);
+    test_other_body(a);
     test_error_shapes(a);
     test_preflight_and_headers(a);
     arena_destroy(a);
