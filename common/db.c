@@ -22,6 +22,7 @@ static struct {
     bool open;
     const char *role_name;
     const char *claims;
+    const char *timeout_ms;
 } pending;
 
 static const char *const role_names[] = {
@@ -213,9 +214,10 @@ stmt_init(struct stmt *s, const char *sql, int nparams, const struct db_param *p
  * role and statement timeout, transaction-local. set_config('role', x,
  * true) is SET LOCAL ROLE x, as PostgREST does it. */
 static void
-stmt_prelude(struct stmt *s, const char *role_name, const char *claims)
+stmt_prelude(struct stmt *s)
 {
-    struct db_param p[] = {{.value = claims}, {.value = role_name}, {.value = statement_timeout}};
+    struct db_param p[] = {
+        {.value = pending.claims}, {.value = pending.role_name}, {.value = pending.timeout_ms}};
 
     stmt_init(s,
               "SELECT set_config('request.jwt.claims', $1, true),"
@@ -338,6 +340,7 @@ remember_caller(struct req *r, enum db_role role, const char *claims_json)
     pending.claims = claims_json != NULL
                          ? claims_json
                          : arena_sprintf(r->arena, "{\"role\":\"%s\"}", pending.role_name);
+    pending.timeout_ms = statement_timeout;
 }
 
 enum err_code
@@ -345,6 +348,15 @@ db_begin(struct req *r, enum db_role role, const char *claims_json)
 {
     remember_caller(r, role, claims_json);
     pending.open = true;
+    return ERR_OK;
+}
+
+enum err_code
+db_begin_with_timeout(struct req *r, enum db_role role, const char *claims_json,
+                      long long timeout_ms)
+{
+    db_begin(r, role, claims_json);
+    pending.timeout_ms = arena_sprintf(r->arena, "%lld", timeout_ms);
     return ERR_OK;
 }
 
@@ -358,7 +370,7 @@ exec_first(struct req *r, PGresult **out, const struct stmt *s)
 
     pending.open = false;
     stmt_init(&batch[0], "BEGIN", 0, NULL);
-    stmt_prelude(&batch[1], pending.role_name, pending.claims);
+    stmt_prelude(&batch[1]);
     batch[2] = *s;
     rc = run_pipeline(r, batch, 3, res);
     if (rc == ERR_OK)
@@ -407,7 +419,7 @@ db_single(struct req *r, enum db_role role, const char *claims_json, PGresult **
 
     *out = NULL;
     remember_caller(r, role, claims_json);
-    stmt_prelude(&batch[0], pending.role_name, pending.claims);
+    stmt_prelude(&batch[0]);
     stmt_init(&batch[1], sql, nparams, params);
     rc = run_pipeline(r, batch, 2, res);
     if (rc == ERR_OK)

@@ -100,17 +100,11 @@ static enum err_code
 begin_payment(struct req *r, const struct auth_identity *id, const struct payment_request *p,
               cJSON **plan)
 {
-    enum err_code rc;
-    PGresult *res = NULL;
     /* The order's lock is held across the HTTP calls: a concurrent call for
      * the same order must wait that long instead of timing out first. */
-    const char *timeout = arena_sprintf(r->arena, "%lld", 2 * cfg_int("FFX_NP_TIMEOUT_MS") + 5000);
+    enum err_code rc = db_begin_with_timeout(r, id->role, id->claims_json,
+                                             2 * cfg_int("FFX_NP_TIMEOUT_MS") + 5000);
 
-    rc = db_begin(r, id->role, id->claims_json);
-    if (rc)
-        return rc;
-    rc = db_exec_text(r, &res, "SELECT set_config('statement_timeout', $1, true)", 1,
-                      (const char *const[]){timeout});
     if (rc)
         return rc;
     return query_json(r,

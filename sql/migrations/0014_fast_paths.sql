@@ -1,4 +1,4 @@
--- 0013_fast_paths: the hot paths' SQL, shaped for PostgreSQL's caches (docs/BENCHMARKS.md).
+-- 0014_fast_paths: the hot paths' SQL, shaped for PostgreSQL's caches (docs/BENCHMARKS.md).
 --
 -- A SQL-language function with a SET clause is never inlined: each call goes through the
 -- security-definer call handler and re-parses and re-plans its body. On the paths that run on
