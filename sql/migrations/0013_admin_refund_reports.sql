@@ -134,8 +134,8 @@ begin
            count(*),
            sum(o.final_amount),
            count(*) filter (where o.payment_status = 'refunded'),
-           coalesce(sum(o.final_amount) filter (where o.payment_status = 'refunded'), 0),
-           sum(o.final_amount) - coalesce(sum(o.final_amount) filter (where o.payment_status = 'refunded'), 0)
+           coalesce(sum(o.final_amount) filter (where o.payment_status = 'refunded'), 0.00),
+           sum(o.final_amount) - coalesce(sum(o.final_amount) filter (where o.payment_status = 'refunded'), 0.00)
       from public.orders o
      where o.paid_at >= v_since
      group by 1
@@ -180,7 +180,7 @@ begin
     select o.account_type, o.account_size, o.platform_type,
            count(*),
            count(*) filter (where o.paid_at is not null),
-           coalesce(sum(o.final_amount) filter (where o.paid_at is not null and o.payment_status <> 'refunded'), 0)
+           coalesce(sum(o.final_amount) filter (where o.paid_at is not null and o.payment_status <> 'refunded'), 0.00)
       from public.orders o
      group by 1, 2, 3
      order by 6 desc, 1, 2, 3;

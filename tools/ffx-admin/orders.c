@@ -2,7 +2,8 @@
 /*
  * ffx-admin orders and events: listings, one order in full (never credentials), manual delivery
  * (deliver_account_to_user through admin_order_deliver), the delivery e-mail again
- * (admin_resend_email), unmatched IPN events and their reprocessing (ipn_reprocess).
+ * (admin_resend_email), a refund made outside the backend (admin_order_refund: the order
+ * refunded, its account suspended), unmatched IPN events and their reprocessing (ipn_reprocess).
  */
 #include "admin.h"
 
@@ -135,6 +136,18 @@ cmd_orders_resend_email(const struct args *a)
         return 2;
     }
     return run_call(a, "SELECT admin_resend_email($1, $2)", 2, (const char *const[]){id, reason});
+}
+
+int
+cmd_orders_refund(const struct args *a)
+{
+    const char *id = positional(a, 0), *reason = opt_value(a, "--reason");
+
+    if (id == NULL || reason == NULL) {
+        fprintf(stderr, "usage: ffx-admin orders refund ID --reason R\n");
+        return 2;
+    }
+    return run_call(a, "SELECT admin_order_refund($1, $2)", 2, (const char *const[]){id, reason});
 }
 
 int
