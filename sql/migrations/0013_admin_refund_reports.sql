@@ -10,7 +10,7 @@
 --
 -- The reports are SECURITY INVOKER: they read with the caller's rights, so RLS applies to them
 -- as to any query of the caller (admins see every order, service_role bypasses RLS), and they
--- refuse anyone else with FF403. Money is orders.final_amount (USD, the price the order was
+-- refuse anyone else with FF403 (admin_cli_check). Money is orders.final_amount (USD, the price the order was
 -- paid at). Revenue is counted on the UTC day the order was paid (paid_at); a refunded order
 -- stays on its paid day and is subtracted there (net = gross - refunded).
 --
@@ -19,7 +19,9 @@
 -- Business errors: SQLSTATE FF400/FF403/FF404/FF409 with the message, as in 0009 and 0011.
 
 -- admin_cli_check(reason), as in 0011, but a reason made only of white space (tabs and line
--- breaks included, which btrim's default of spaces let through) is no reason.
+-- breaks included, which btrim's default of spaces let through) is no reason. The reports
+-- (SECURITY INVOKER) call it with the caller's rights, so authenticated and service_role may now
+-- execute it: it reads nothing and only raises.
 create or replace function public.admin_cli_check(p_reason text)
 returns void
 language plpgsql
@@ -94,21 +96,6 @@ $$;
 comment on function public.admin_order_refund(text, text) is
   'ffx-admin orders refund: record a refund made outside the backend; the order becomes refunded, its account suspended, audited. Admins and service_role.';
 
--- admin_report_check(): the caller of a report is an admin or service_role.
-create function public.admin_report_check()
-returns void
-language plpgsql
-stable
-security invoker
-set search_path = ''
-as $$
-begin
-  if not (public.is_admin() or coalesce(auth.role() = 'service_role', false)) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
-end
-$$;
-
 -- admin_report_revenue(days): one row per UTC day with paid orders among the last p_days days
 -- (today included; NULL: 30): paid orders, their gross, the refunded ones among them and their
 -- amount, and the net.
@@ -124,7 +111,7 @@ declare
   v_days  integer := coalesce(p_days, 30);
   v_since timestamptz;
 begin
-  perform public.admin_report_check();
+  perform public.admin_cli_check(null);
   if v_days < 1 or v_days > 3660 then
     raise exception using errcode = 'FF400', message = 'Days must be between 1 and 3660';
   end if;
@@ -153,7 +140,7 @@ security invoker
 set search_path = ''
 as $$
 begin
-  perform public.admin_report_check();
+  perform public.admin_cli_check(null);
   return query
     select count(*),
            count(*) filter (where o.paid_at is not null),
@@ -175,7 +162,7 @@ security invoker
 set search_path = ''
 as $$
 begin
-  perform public.admin_report_check();
+  perform public.admin_cli_check(null);
   return query
     select o.account_type, o.account_size, o.platform_type,
            count(*),
@@ -189,7 +176,6 @@ $$;
 
 revoke all on function
   public.admin_order_refund(text, text),
-  public.admin_report_check(),
   public.admin_report_revenue(integer),
   public.admin_report_conversion(),
   public.admin_report_products()
@@ -197,8 +183,8 @@ from public, anon, authenticated, service_role;
 
 -- these check is_admin() / service_role themselves
 grant execute on function
+  public.admin_cli_check(text),
   public.admin_order_refund(text, text),
-  public.admin_report_check(),
   public.admin_report_revenue(integer),
   public.admin_report_conversion(),
   public.admin_report_products()

@@ -133,7 +133,7 @@ select results_eq(
            ('admin_identity', true, true, 'record'), ('admin_inventory_import', true, true, 'jsonb'),
            ('admin_inventory_set_status', true, true, 'jsonb'), ('admin_ipn_reprocess', true, true, 'jsonb'),
            ('admin_order_deliver', true, true, 'jsonb'), ('admin_order_refund', true, true, 'jsonb'),
-           ('admin_report_check', false, true, 'void'), ('admin_report_conversion', false, true, 'record'),
+           ('admin_report_conversion', false, true, 'record'),
            ('admin_report_products', false, true, 'record'), ('admin_report_revenue', false, true, 'record'),
            ('admin_resend_email', true, true, 'jsonb')$$,
   'the write paths are SECURITY DEFINER, the reports and helpers SECURITY INVOKER (RLS applies); search_path pinned');
@@ -149,7 +149,7 @@ select is(
                unnest(array['public', 'anon', 'authenticated', 'service_role', 'ffx_functions']) r
          where has_function_privilege(r, 'public.' || f, 'EXECUTE')
          order by 1),
-  array['admin_identity(text):service_role',
+  array['admin_cli_check(text):authenticated', 'admin_cli_check(text):service_role', 'admin_identity(text):service_role',
         'admin_inventory_import(jsonb, text):authenticated', 'admin_inventory_import(jsonb, text):service_role',
         'admin_inventory_set_status(uuid, text, text):authenticated', 'admin_inventory_set_status(uuid, text, text):service_role',
         'admin_ipn_reprocess(bigint, text):authenticated', 'admin_ipn_reprocess(bigint, text):service_role',
@@ -159,8 +159,8 @@ select is(
         'admin_report_products():authenticated', 'admin_report_products():service_role',
         'admin_report_revenue(integer):authenticated', 'admin_report_revenue(integer):service_role',
         'admin_resend_email(text, text):authenticated', 'admin_resend_email(text, text):service_role'],
-  'EXECUTE: entry points for authenticated (checked inside) and service_role, admin_identity service_role only, '
-  'the audit/check helpers nobody, anon and the NOINHERIT login role nothing');
+  'EXECUTE: entry points and the caller check for authenticated (checked inside) and service_role, '
+  'admin_identity service_role only, the audit helper nobody, anon and the NOINHERIT login role nothing');
 
 -- ==============================================================================================
 -- reports, on orders of their own
@@ -303,22 +303,22 @@ select results_eq('select name, pg_temp.try(sql) from pg_temp.calls order by 1',
   'anon may execute none of them');
 select pg_temp.act('alice');
 select results_eq('select name, pg_temp.try(sql) from pg_temp.calls order by 1',
-  $$values ('cli_audit', '42501'), ('cli_check', '42501'), ('deliver', 'FF403'), ('identity', '42501'), ('import', 'FF403'),
+  $$values ('cli_audit', '42501'), ('cli_check', 'FF403'), ('deliver', 'FF403'), ('identity', '42501'), ('import', 'FF403'),
            ('refund', 'FF403'), ('reports', 'FF403'), ('reprocess', 'FF403'), ('resend', 'FF403'), ('set_status', 'FF403')$$,
   'a customer: refused by the grants or, where authenticated may execute, by the function (FF403)');
 select pg_temp.act('forgot');
 select results_eq('select name, pg_temp.try(sql) from pg_temp.calls order by 1',
-  $$values ('cli_audit', '42501'), ('cli_check', '42501'), ('deliver', 'FF403'), ('identity', 'FF403'), ('import', 'FF403'),
+  $$values ('cli_audit', '42501'), ('cli_check', 'FF403'), ('deliver', 'FF403'), ('identity', 'FF403'), ('import', 'FF403'),
            ('refund', 'FF403'), ('reports', 'FF403'), ('reprocess', 'FF403'), ('resend', 'FF403'), ('set_status', 'FF403')$$,
   'the service_role role without the service''s claims: every function checks the claims too');
 select pg_temp.act('admin');
 select results_eq('select name, pg_temp.try(sql) from pg_temp.calls order by 1',
-  $$values ('cli_audit', '42501'), ('cli_check', '42501'), ('deliver', 'ok'), ('identity', '42501'), ('import', 'ok'),
+  $$values ('cli_audit', '42501'), ('cli_check', 'ok'), ('deliver', 'ok'), ('identity', '42501'), ('import', 'ok'),
            ('refund', 'ok'), ('reports', 'ok'), ('reprocess', 'ok'), ('resend', 'ok'), ('set_status', 'ok')$$,
-  'an admin may call every entry point but admin_identity (and the owner-only helpers)');
+  'an admin may call every entry point but admin_identity (and the owner-only audit helper)');
 select pg_temp.act('service');
 select results_eq('select name, pg_temp.try(sql) from pg_temp.calls order by 1',
-  $$values ('cli_audit', '42501'), ('cli_check', '42501'), ('deliver', 'ok'), ('identity', 'ok'), ('import', 'ok'),
+  $$values ('cli_audit', '42501'), ('cli_check', 'ok'), ('deliver', 'ok'), ('identity', 'ok'), ('import', 'ok'),
            ('refund', 'ok'), ('reports', 'ok'), ('reprocess', 'ok'), ('resend', 'ok'), ('set_status', 'ok')$$,
   'service_role may call every entry point');
 select pg_temp.act('super');
@@ -326,7 +326,8 @@ select is((select count(*) from public.admin_audit_log where action_type <> 'ord
   'the trials above left nothing behind (each ran in a rolled-back subtransaction)');
 
 -- ==============================================================================================
--- admin_cli_check and admin_cli_audit (owner only: called here as the owner, with claims)
+-- admin_cli_check and admin_cli_audit (the audit helper is owner only: both called here as the
+-- owner, with claims)
 -- ==============================================================================================
 select pg_temp.act('admin');
 select pg_temp.act('super');

@@ -11,29 +11,17 @@
 //   (paid status, no paid_at), two_step mt5 failed.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { ROOT, BUILD_DIR, DATABASE_URL } from './lib/stack.mjs';
+import { BUILD_DIR, psql, scratchDatabase } from './lib/stack.mjs';
 
 const ADMIN_BIN = path.join(BUILD_DIR, 'bin', 'ffx-admin');
-const DB = `ffx_admin_reports_it_${process.pid}`;
-const withDb = (url, db) => {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-};
-const SUPER_URL = withDb(DATABASE_URL, DB);
-const CLI_URL = withDb(process.env.FFX_FUNCTIONS_DATABASE_URL ?? 'postgresql://ffx_functions:ffx_functions@127.0.0.1:54322/postgres', DB);
+const db = scratchDatabase(`ffx_admin_reports_it_${process.pid}`);
 const BOSS = 'boss@example.com';
-
-function sql(query, url = SUPER_URL) {
-  const out = execFileSync('psql', ['-X', '-q', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', url],
-    { input: query, encoding: 'utf8', env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' } });
-  return out.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
-}
+const sql = (query) => psql(db.superUrl, query);
 
 function cli(args, email = BOSS) {
-  const r = spawnSync(ADMIN_BIN, args, { encoding: 'utf8', env: { ...process.env, DATABASE_URL: CLI_URL, FFX_ADMIN_EMAIL: email, USER: 'reporter' } });
+  const r = spawnSync(ADMIN_BIN, args, { encoding: 'utf8', env: { ...process.env, DATABASE_URL: db.functionsUrl, FFX_ADMIN_EMAIL: email, USER: 'reporter' } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 function json(args, email) {
@@ -61,8 +49,7 @@ const ids = {};
 const day = {};
 
 before(() => {
-  sql(`drop database if exists ${DB} with (force); create database ${DB};`, DATABASE_URL);
-  execFileSync(path.join(ROOT, 'scripts', 'migrate'), ['--shim', SUPER_URL], { stdio: 'ignore' });
+  db.create();
   const rows = sql(`
     insert into auth.users (id, email, raw_app_meta_data) values
       ('b0550000-0000-4000-8000-000000000001', '${BOSS}', '{"provider": "email", "role": "admin"}'),
@@ -102,9 +89,7 @@ before(() => {
   assert.equal(Object.keys(ids).length, 9);
 });
 
-after(() => {
-  sql(`drop database if exists ${DB} with (force);`, DATABASE_URL);
-});
+after(() => db.drop());
 
 test('report revenue before the refund: per UTC day of payment, the window of --days', () => {
   assert.deepEqual(json(['report', 'revenue', '--days', '7']), [
