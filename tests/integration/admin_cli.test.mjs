@@ -38,6 +38,10 @@ function csv(name, lines) {
 }
 const reportRow = () => json(['inventory', 'report']).find((r) => r.size === SIZE && r.platform === 'mt5');
 const count = (query, ...params) => Number(sql(query, ...params)[0][0]);
+// Orders of the tests below are of a size and platform whose stock no other test counts
+// (payment_lifecycle asserts exact inventory for the ones it uses).
+const ORDER_SIZE = 200000;
+const ORDER_PLATFORM = 'mt4';
 // Accounts of a size and platform: one for every order already waiting for it (the stock trigger
 // serves those first, oldest first) plus n for the test's own orders.
 function stockFor(size, platform, n, prefix) {
@@ -51,8 +55,8 @@ function stockFor(size, platform, n, prefix) {
 // stack's mailer never sends it by itself.
 function deliveredWithFailedEmail(prefix) {
   const buyer = createUser();
-  const orderId = createOrder(buyer, { size: 10000, platform: 'mt5' });
-  stockFor(10000, 'mt5', 1, prefix);
+  const orderId = createOrder(buyer, { size: ORDER_SIZE, platform: ORDER_PLATFORM });
+  stockFor(ORDER_SIZE, ORDER_PLATFORM, 1, prefix);
   sql(`update orders set order_status = 'processing', payment_status = 'paid', paid_at = now() where order_id = :'p1';
        begin;
        select set_config('request.jwt.claims', '{"role":"service_role"}', true);
@@ -235,9 +239,9 @@ test('orders resend-email of a FAILED e-mail: the real ffx-mailer sends it to th
 
 test('events reprocess: an unmatched IPN is applied once its parent payment is known; again changes nothing', async () => {
   const buyer = createUser();
-  const orderId = createOrder(buyer, { size: 10000, platform: 'mt5' });
+  const orderId = createOrder(buyer, { size: ORDER_SIZE, platform: ORDER_PLATFORM });
   const [[finalAmount]] = sql(`select final_amount from orders where order_id = :'p1'`, orderId);
-  stockFor(10000, 'mt5', 1, 'REPRO');
+  stockFor(ORDER_SIZE, ORDER_PLATFORM, 1, 'REPRO');
   const parent = { payment_id: String(7000000000 + Math.floor(Math.random() * 999999999)), pay_amount: 0.0123, pay_currency: 'btc', pay_address: 'bc1qparent' };
   const child = { ...parent, payment_id: String(Number(parent.payment_id) + 1), pay_address: 'bc1qchild' };
   const order = { order_id: orderId, final_amount: Number(finalAmount) };
