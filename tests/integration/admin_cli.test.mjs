@@ -8,8 +8,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILD_DIR, sql } from './lib/stack.mjs';
+import { BUILD_DIR, sql, waitFor } from './lib/stack.mjs';
 import { createUser, createOrder } from './lib/identity.mjs';
+import { ipnFor, sendIpn, mailsTo, orderState, deliveries } from './lib/commerce.mjs';
 
 const ADMIN_BIN = path.join(BUILD_DIR, 'bin', 'ffx-admin');
 const FUNCTIONS_URL = process.env.FFX_FUNCTIONS_DATABASE_URL ?? 'postgresql://ffx_functions:ffx_functions@127.0.0.1:54322/postgres';
@@ -36,6 +37,36 @@ function csv(name, lines) {
   return f;
 }
 const reportRow = () => json(['inventory', 'report']).find((r) => r.size === SIZE && r.platform === 'mt5');
+const count = (query, ...params) => Number(sql(query, ...params)[0][0]);
+// Orders of the tests below are of a size and platform whose stock no other test counts
+// (payment_lifecycle asserts exact inventory for the ones it uses).
+const ORDER_SIZE = 200000;
+const ORDER_PLATFORM = 'mt4';
+// Accounts of a size and platform: one for every order already waiting for it (the stock trigger
+// serves those first, oldest first) plus n for the test's own orders.
+function stockFor(size, platform, n, prefix) {
+  const waiting = count(`select count(*) from orders_waiting_for_stock where account_size = :'p1' and platform_type = :'p2'`, size, platform);
+  const f = csv(`${prefix}.csv`, Array.from({ length: waiting + n }, (_, i) => `${size},${platform},Srv-${tag},${prefix}${tag}${i},pw-${prefix}${i},inv-${prefix}${i}`));
+  const r = cli(['inventory', 'import', f, '--reason', `stock for ${prefix}`]);
+  assert.equal(r.status, 0, r.stderr);
+}
+// A paid order of a fresh customer, delivered by the automation's own function in one transaction
+// with its delivery e-mail already failed (what ffx-mailer leaves after its last attempt), so the
+// stack's mailer never sends it by itself.
+function deliveredWithFailedEmail(prefix) {
+  const buyer = createUser();
+  const orderId = createOrder(buyer, { size: ORDER_SIZE, platform: ORDER_PLATFORM });
+  stockFor(ORDER_SIZE, ORDER_PLATFORM, 1, prefix);
+  sql(`update orders set order_status = 'processing', payment_status = 'paid', paid_at = now() where order_id = :'p1';
+       begin;
+       select set_config('request.jwt.claims', '{"role":"service_role"}', true);
+       select deliver_account_to_user(:'p1', :'p2');
+       update email_outbox set status = 'failed', attempts = 8, last_error = '550 mailbox unavailable (test)'
+        where order_id = :'p1';
+       commit;`, orderId, buyer.id);
+  assert.equal(orderState(orderId).delivery, 'delivered');
+  return { buyer, orderId };
+}
 
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -176,6 +207,155 @@ test('orders resend-email puts the delivery e-mail back to pending, audited', ()
   const [[n]] = sql(`select count(*) from admin_audit_log where action_type = 'resend_email'
                      and description = 'customer lost it' and new_values->>'order_id' = :'p1'`, orderId);
   assert.equal(n, '1');
+});
+
+test('orders resend-email of a FAILED e-mail: the real ffx-mailer sends it to the mail catcher', async () => {
+  const { buyer, orderId } = deliveredWithFailedEmail('MAILF');
+  const [[outboxId, status]] = sql(`select id, status from email_outbox where order_id = :'p1'`, orderId);
+  assert.equal(status, 'failed');
+  assert.equal((await mailsTo(buyer.email)).length, 0, 'nothing was sent before the resend');
+
+  assert.equal(cli(['orders', 'resend-email', orderId]).status, 2, 'a reason is required');
+  const r = cli(['orders', 'resend-email', orderId, '--reason', 'mailbox fixed by the customer']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { success: true, outbox_id: Number(outboxId), old_status: 'failed', status: 'pending' });
+
+  const mails = await waitFor(async () => {
+    const m = await mailsTo(buyer.email);
+    return m.length > 0 ? m : null;
+  }, { timeoutMs: 15000, stepMs: 200 });
+  assert.ok(mails, 'the mailer sent the requeued e-mail');
+  assert.equal(mails.length, 1);
+  assert.equal(mails[0].message_id, `<outbox-${outboxId}@flashfundx.local>`);
+  const [login] = deliveries(orderId)[0];
+  assert.ok(mails[0].text.includes(login), 'it is the delivery e-mail with the account');
+  assert.ok(await waitFor(() => sql(`select status from email_outbox where id = :'p1'`, outboxId)[0][0] === 'sent'),
+    'the outbox row is marked sent');
+  assert.equal(sql(`select email_sent from delivered_accounts where order_id = :'p1'`, orderId)[0][0], 't');
+  assert.deepEqual(sql(`select action_type, admin_email, description from admin_audit_log
+                        where action_type in ('requeue_email', 'resend_email') and record_id = :'p1' order by id`, outboxId),
+  [['requeue_email', admin.email, ''], ['resend_email', admin.email, 'mailbox fixed by the customer']]);
+});
+
+test('events reprocess: an unmatched IPN is applied once its parent payment is known; again changes nothing', async () => {
+  const buyer = createUser();
+  const orderId = createOrder(buyer, { size: ORDER_SIZE, platform: ORDER_PLATFORM });
+  const [[finalAmount]] = sql(`select final_amount from orders where order_id = :'p1'`, orderId);
+  stockFor(ORDER_SIZE, ORDER_PLATFORM, 1, 'REPRO');
+  const parent = { payment_id: String(7000000000 + Math.floor(Math.random() * 999999999)), pay_amount: 0.0123, pay_currency: 'btc', pay_address: 'bc1qparent' };
+  const child = { ...parent, payment_id: String(Number(parent.payment_id) + 1), pay_address: 'bc1qchild' };
+  const order = { order_id: orderId, final_amount: Number(finalAmount) };
+
+  // a repeated-payment IPN names only its parent, which we have never seen: stored as unmatched
+  const childIpn = ipnFor({ order: { ...order, order_id: null }, payment: child }, 'finished', { parent_payment_id: Number(parent.payment_id) });
+  assert.equal((await sendIpn(childIpn)).status, 200);
+  const listed = json(['events', 'list', '--unmatched']).find((e) => e.payment_id === child.payment_id);
+  assert.ok(listed, 'events list --unmatched shows it');
+  const eventId = String(listed.id);
+
+  let r = cli(['events', 'reprocess', eventId, '--reason', 'too early']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).outcome, 'unmatched', 'still nothing to match it to');
+
+  // the parent's own IPN arrives and records the parent payment for the order
+  assert.equal((await sendIpn(ipnFor({ order, payment: parent }, 'waiting'))).status, 200);
+  assert.equal(orderState(orderId).payment, 'pending');
+
+  r = cli(['events', 'reprocess', eventId, '--reason', 'parent payment now known']);
+  assert.equal(r.status, 0, r.stderr);
+  const applied = JSON.parse(r.stdout);
+  assert.equal(applied.outcome, 'processed');
+  assert.equal(applied.order_id, orderId);
+  assert.equal(applied.delivered, true, 'the finished child payment paid the order and delivered it');
+  assert.deepEqual(orderState(orderId), { order: 'completed', payment: 'paid', delivery: 'delivered', attention: '' });
+
+  const before = {
+    event: sql(`select state, attempts, matched_order_id from ipn_events where id = :'p1'`, eventId),
+    accounts: deliveries(orderId),
+    transactions: count(`select count(*) from payment_transactions where order_id = :'p1'`, orderId),
+    audit: count(`select count(*) from admin_audit_log where record_id in (:'p1', :'p2')`, eventId, orderId),
+  };
+  assert.deepEqual(before.event, [['processed', '3', orderId]]);
+  r = cli(['events', 'reprocess', eventId, '--reason', 'once more']);
+  assert.equal(r.status, 1, 'a processed event is not reprocessed');
+  assert.match(r.stderr, /Event already processed/);
+  assert.deepEqual({
+    event: sql(`select state, attempts, matched_order_id from ipn_events where id = :'p1'`, eventId),
+    accounts: deliveries(orderId),
+    transactions: count(`select count(*) from payment_transactions where order_id = :'p1'`, orderId),
+    audit: count(`select count(*) from admin_audit_log where record_id in (:'p1', :'p2')`, eventId, orderId),
+  }, before, 'the duplicate reprocess changed nothing');
+  assert.deepEqual(sql(`select description, new_values #>> '{result,outcome}' from admin_audit_log
+                        where action_type = 'ipn_reprocess_cli' and record_id = :'p1' order by id`, eventId),
+  [['too early', 'unmatched'], ['parent payment now known', 'processed']]);
+});
+
+test('orders refund: the order refunded, its account suspended, audited; revenue nets it', () => {
+  const { orderId } = deliveredWithFailedEmail('REFUND');
+  const [[finalAmount]] = sql(`select final_amount from orders where order_id = :'p1'`, orderId);
+  const today = () => json(['report', 'revenue', '--days', '1'])[0];
+  const before = today();
+
+  assert.equal(cli(['orders', 'refund', orderId]).status, 2, 'a reason is required');
+  let r = cli(['orders', 'refund', 'FFX999999999', '--reason', 'r']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /Order not found/);
+
+  r = cli(['orders', 'refund', orderId, '--reason', 'chargeback accepted']);
+  assert.equal(r.status, 0, r.stderr);
+  const res = JSON.parse(r.stdout);
+  assert.equal(res.success, true);
+  assert.equal(res.accounts_suspended, 1);
+  assert.equal(res.old_order_status, 'completed');
+  assert.deepEqual(orderState(orderId), { order: 'refunded', payment: 'refunded', delivery: 'delivered', attention: '' });
+  assert.equal(deliveries(orderId)[0][1], 'suspended');
+  assert.deepEqual(sql(`select admin_email, description, new_values->>'accounts_suspended' from admin_audit_log
+                        where action_type = 'order_refund' and record_id = :'p1'`, orderId),
+  [[admin.email, 'chargeback accepted', '1']]);
+  assert.deepEqual(sql(`select transaction_type, provider, amount::numeric = :'p2'::numeric from payment_transactions
+                        where order_id = :'p1' and transaction_type = 'refund'`, orderId, finalAmount), [['refund', 'manual', 't']]);
+
+  const after = today();
+  assert.equal(after.day, before.day);
+  assert.equal(after.paid_orders, before.paid_orders, 'still counted on its paid day');
+  assert.equal(after.refunded_orders, before.refunded_orders + 1);
+  assert.equal(Math.round((before.net - after.net) * 100), Math.round(Number(finalAmount) * 100), 'net drops by its amount');
+
+  r = cli(['orders', 'refund', orderId, '--reason', 'again']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /already refunded/);
+  assert.equal(count(`select count(*) from admin_audit_log where action_type = 'order_refund' and record_id = :'p1'`, orderId), 1);
+});
+
+test('orders deliver of an unpaid order: printed, and the exit status says it did not happen', () => {
+  const buyer = createUser();
+  const orderId = createOrder(buyer, { size: 10000, platform: 'mt4' });
+  const r = cli(['orders', 'deliver', orderId, '--reason', 'customer insists']);
+  assert.equal(r.status, 1);
+  assert.deepEqual(JSON.parse(r.stdout), { success: false, error: 'Order not paid' });
+  assert.match(r.stderr, /Order not paid/);
+  assert.equal(orderState(orderId).delivery, 'pending');
+});
+
+test('every listing has --json, and the same rows as a table without it', () => {
+  const buyer = createUser();
+  const orderId = createOrder(buyer, { size: 10000, platform: 'mt4' });
+  const listings = [
+    ['inventory', 'report'], ['inventory', 'list', '--size', String(SIZE)], ['orders', 'list', '--user', buyer.email],
+    ['events', 'list', '--limit', '3'], ['events', 'list', '--unmatched'], ['report', 'revenue', '--days', '3'],
+    ['report', 'conversion'], ['report', 'products'], ['audit', '--limit', '4'],
+  ];
+  for (const args of listings) {
+    const rows = json(args);
+    assert.ok(Array.isArray(rows), args.join(' '));
+    const text = cli(args);
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`\\(${rows.length} rows?\\)\\n$`), `${args.join(' ')}: ${rows.length} rows as a table too`);
+  }
+  const shown = json(['orders', 'show', orderId]);
+  assert.deepEqual(Object.keys(shown), ['order', 'payments', 'account', 'outbox', 'audit']);
+  assert.equal(shown.order.order_id, orderId);
+  assert.equal(shown.account, null);
 });
 
 test('events list --unmatched, reports and audit print JSON arrays', () => {

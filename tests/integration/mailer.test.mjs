@@ -6,11 +6,11 @@
 // functions' login role, used by the mailer; falls back to DATABASE_URL), FFX_BUILD_DIR.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { ROOT, BUILD_DIR, DATABASE_URL, sleep, waitFor } from './lib/stack.mjs';
+import { ROOT, BUILD_DIR, psql, scratchDatabase, sleep, waitFor } from './lib/stack.mjs';
 
 const MAILER = path.join(BUILD_DIR, 'bin', 'ffx-mailer');
 const CATCHER = path.join(ROOT, 'tools', 'mail-catcher', 'server.mjs');
@@ -18,23 +18,15 @@ const SMTP_PORT = 55900 + (process.pid % 40);
 const WEB_PORT = 55950 + (process.pid % 40);
 const DB = `ffx_mailer_it_${process.pid}`;
 
-const withDb = (url, db) => {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-};
-const ADMIN_URL = withDb(DATABASE_URL, DB);
-const MAILER_URL = withDb(process.env.FFX_FUNCTIONS_DATABASE_URL || DATABASE_URL, DB);
+const db = scratchDatabase(DB);
+const ADMIN_URL = db.superUrl;
+const MAILER_URL = db.functionsUrl;
 
 const lit = (s) => `'${String(s).replaceAll("'", "''")}'`;
 const messageId = (outboxId) => `<outbox-${outboxId}@flashfundx.local>`;
 
 // Run SQL as the superuser on the test database; rows as arrays of strings.
-function sql(query, url = ADMIN_URL) {
-  const out = execFileSync('psql', ['-X', '-q', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', url],
-    { input: query, encoding: 'utf8', env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' } });
-  return out.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
-}
+const sql = (query, url = ADMIN_URL) => psql(url, query);
 
 // ---- the mail catcher -----------------------------------------------------------------------------
 
@@ -184,14 +176,13 @@ async function closedPort() {
 
 before(async () => {
   assert.ok(fs.existsSync(MAILER), `${MAILER} is not built`);
-  sql(`drop database if exists ${DB} with (force); create database ${DB};`, DATABASE_URL);
-  execFileSync(path.join(ROOT, 'scripts', 'migrate'), ['--shim', ADMIN_URL], { stdio: 'ignore' });
+  db.create();
   await startCatcher();
 });
 
 after(async () => {
   await stopCatcher();
-  sql(`drop database if exists ${DB} with (force);`, DATABASE_URL);
+  db.drop();
 });
 
 // ---- tests ----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int check_failed;
 static int check_passed;
@@ -44,6 +45,19 @@ static int check_passed;
             fprintf(stderr, "%s:%d: %s == %lld, want %lld\n", __FILE__, __LINE__, #got, g_, w_);   \
         }                                                                                          \
     } while (0)
+
+/* check_drain - what arrived on the read end fd of a pipe since the last call (the tests point
+ * the logger at the write end). In a static buffer, valid until the next call; "" when nothing
+ * arrived and fd is non-blocking. */
+static inline char *
+check_drain(int fd)
+{
+    static char buf[16384];
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+    buf[n > 0 ? n : 0] = '\0';
+    return buf;
+}
 
 /* check_done - print "N passed, N failed" and return the exit status. */
 static inline int

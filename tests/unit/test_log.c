@@ -11,11 +11,7 @@ static int fds[2];
 static char *
 drain(void)
 {
-    static char buf[3 * LOG_LINE_MAX];
-    ssize_t n = read(fds[0], buf, sizeof(buf) - 1);
-
-    buf[n > 0 ? n : 0] = '\0';
-    return buf;
+    return check_drain(fds[0]);
 }
 
 static cJSON *

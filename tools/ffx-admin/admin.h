@@ -38,7 +38,8 @@ PGresult *session_query(struct session *s, const char *sql, int n, const char *c
 /* A listing: the rows of sql as a table, or with --json as one JSON array of objects. */
 int session_list(struct session *s, const char *sql, int n, const char *const *params);
 /* One listing, or one call of a function returning JSON (printed), in a session of its own:
- * committed when the statement succeeded. 0 done, 1 failed. */
+ * committed when the statement succeeded. 0 done, 1 failed (for a call also when its JSON says
+ * "success": false, e.g. a delivery that found the order unpaid; that is still committed). */
 int run_list(const struct args *a, const char *sql, int n, const char *const *params);
 int run_call(const struct args *a, const char *sql, int n, const char *const *params);
 /* Print a PGresult as an aligned table. */
@@ -53,6 +54,7 @@ int cmd_orders_list(const struct args *a);
 int cmd_orders_show(const struct args *a);
 int cmd_orders_deliver(const struct args *a);
 int cmd_orders_resend_email(const struct args *a);
+int cmd_orders_refund(const struct args *a);
 int cmd_events_list(const struct args *a);
 int cmd_events_reprocess(const struct args *a);
 int cmd_report_revenue(const struct args *a);

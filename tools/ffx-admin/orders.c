@@ -2,7 +2,8 @@
 /*
  * ffx-admin orders and events: listings, one order in full (never credentials), manual delivery
  * (deliver_account_to_user through admin_order_deliver), the delivery e-mail again
- * (admin_resend_email), unmatched IPN events and their reprocessing (ipn_reprocess).
+ * (admin_resend_email), a refund made outside the backend (admin_order_refund: the order
+ * refunded, its account suspended), unmatched IPN events and their reprocessing (ipn_reprocess).
  */
 #include "admin.h"
 
@@ -113,28 +114,35 @@ cmd_orders_show(const struct args *a)
     return rc;
 }
 
-int
-cmd_orders_deliver(const struct args *a)
+/* `orders VERB ID --reason R`: one audited SQL function of (order id, reason). */
+static int
+order_call(const struct args *a, const char *verb, const char *sql)
 {
     const char *id = positional(a, 0), *reason = opt_value(a, "--reason");
 
     if (id == NULL || reason == NULL) {
-        fprintf(stderr, "usage: ffx-admin orders deliver ID --reason R\n");
+        fprintf(stderr, "usage: ffx-admin orders %s ID --reason R\n", verb);
         return 2;
     }
-    return run_call(a, "SELECT admin_order_deliver($1, $2)", 2, (const char *const[]){id, reason});
+    return run_call(a, sql, 2, (const char *const[]){id, reason});
+}
+
+int
+cmd_orders_deliver(const struct args *a)
+{
+    return order_call(a, "deliver", "SELECT admin_order_deliver($1, $2)");
 }
 
 int
 cmd_orders_resend_email(const struct args *a)
 {
-    const char *id = positional(a, 0), *reason = opt_value(a, "--reason");
+    return order_call(a, "resend-email", "SELECT admin_resend_email($1, $2)");
+}
 
-    if (id == NULL || reason == NULL) {
-        fprintf(stderr, "usage: ffx-admin orders resend-email ID --reason R\n");
-        return 2;
-    }
-    return run_call(a, "SELECT admin_resend_email($1, $2)", 2, (const char *const[]){id, reason});
+int
+cmd_orders_refund(const struct args *a)
+{
+    return order_call(a, "refund", "SELECT admin_order_refund($1, $2)");
 }
 
 int

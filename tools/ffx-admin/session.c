@@ -299,6 +299,21 @@ run_list(const struct args *a, const char *sql, int n, const char *const *params
     return session_close(&s, rc == 0) != 0 || rc != 0 ? 1 : 0;
 }
 
+/* A function's answer {"success": false, "error": ...}: it ran (committed with its audit row)
+ * but did not do what was asked, e.g. a delivery to an unpaid order. Says so on stderr. */
+static int
+reports_failure(const char *json)
+{
+    cJSON *j = cJSON_Parse(json);
+    const char *error = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "error"));
+    int failed = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "success"));
+
+    if (failed)
+        fprintf(stderr, "ffx-admin: %s\n", error != NULL ? error : "failed");
+    cJSON_Delete(j);
+    return failed;
+}
+
 int
 run_call(const struct args *a, const char *sql, int n, const char *const *params)
 {
@@ -312,8 +327,10 @@ run_call(const struct args *a, const char *sql, int n, const char *const *params
     ok = res != NULL;
     if (session_close(&s, ok) != 0)
         ok = 0;
-    if (ok)
+    if (ok) {
         printf("%s\n", PQgetvalue(res, 0, 0));
+        ok = !reports_failure(PQgetvalue(res, 0, 0));
+    }
     PQclear(res);
     return ok ? 0 : 1;
 }

@@ -28,6 +28,7 @@
 #include "cfg.h"
 #include "failpoint.h"
 #include "log.h"
+#include "pgsession.h"
 #include "text.h"
 
 #include <cjson/cJSON.h>
@@ -52,7 +53,6 @@
 #define MESSAGE_MAX    (4u << 20) /* a rendered message larger than this is a permanent failure */
 #define ADDRESS_MAX    254
 #define WORD_BYTES     39 /* bytes per RFC 2047 encoded-word: 52 base64 chars, lines < 76 */
-#define SERVICE_CLAIMS "{\"role\":\"service_role\"}"
 
 static const struct cfg_key mailer_keys[] = {
     {"FFX_SMTP_URL", CFG_STR, "smtp://127.0.0.1:54325", 0, 0, NULL, 0,
@@ -75,7 +75,7 @@ static const struct cfg_key mailer_keys[] = {
 
 /* Process-lifetime state; the strings live in `life`, per-message data in `msg`. */
 struct mailer {
-    PGconn *conn;
+    struct pgsession db; /* one connection, LISTENing on OUTBOX_CHANNEL */
     CURL *curl;
     struct arena *life;
     struct arena *round; /* the claimed batch */
@@ -87,10 +87,8 @@ struct mailer {
     char max_attempts[24];
     char batch[24];
     char lease[24];
-    char statement_timeout[24];
     long long lease_s, poll_ms, timeout_s;
     bool once;
-    bool db_down; /* the outage has been logged */
 };
 
 /* One claimed row; NULL for SQL NULL. */
@@ -631,141 +629,6 @@ smtp_send(struct mailer *m, const char *to, const struct buf *data, const char *
     return -1;
 }
 
-/* ---- database ---- */
-
-static bool
-db_ok(const struct mailer *m)
-{
-    return m->conn != NULL && PQstatus(m->conn) == CONNECTION_OK;
-}
-
-static void
-log_pg_error(const char *msg, const PGconn *conn, const PGresult *res)
-{
-    struct log_line l;
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-
-    log_begin(&l, LOG_ERROR, NULL, "db", msg);
-    log_str(&l, "sqlstate", state ? state : "none");
-    log_str(&l, "detail", primary ? primary : PQerrorMessage(conn));
-    log_end(&l);
-}
-
-/* Server notices and errors that libpq would print on stderr (such as
- * "terminating connection due to administrator command") become log lines. */
-static void
-on_notice(void *arg, const PGresult *res)
-{
-    struct log_line l;
-    const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
-    const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-
-    (void)arg;
-    log_begin(&l, LOG_WARN, NULL, "db", "server message");
-    log_str(&l, "severity", severity ? severity : "unknown");
-    log_str(&l, "detail", primary ? primary : "");
-    log_end(&l);
-}
-
-/* Connect and LISTEN. The first failure of an outage is logged as a warning,
- * the retries only at debug level. */
-static int
-db_connect(struct mailer *m)
-{
-    char timeout[24];
-    const char *keys[] = {"dbname", "application_name", "connect_timeout", NULL};
-    const char *vals[] = {cfg_str("DATABASE_URL"), MAILER_NAME, timeout, NULL};
-    PGresult *res;
-
-    snprintf(timeout, sizeof(timeout), "%lld", cfg_int("FFX_DB_CONNECT_TIMEOUT_S"));
-    if (m->conn != NULL)
-        PQfinish(m->conn);
-    m->conn = PQconnectdbParams(keys, vals, 1);
-    if (m->conn != NULL)
-        PQsetNoticeReceiver(m->conn, on_notice, NULL);
-    res = db_ok(m) ? PQexec(m->conn, "LISTEN " OUTBOX_CHANNEL) : NULL;
-    if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK) {
-        PQclear(res);
-        log_event(LOG_INFO, NULL, "db", "%s; listening on " OUTBOX_CHANNEL,
-                  m->db_down ? "database connection restored" : "connected");
-        m->db_down = false;
-        return 0;
-    }
-    if (!m->db_down || log_enabled(LOG_DEBUG)) {
-        struct log_line l;
-
-        log_begin(&l, m->db_down ? LOG_DEBUG : LOG_WARN, NULL, "db",
-                  "could not connect to the database");
-        log_str(&l, "detail", PQerrorMessage(m->conn));
-        if (!m->once)
-            log_int(&l, "retry_ms", 1000);
-        log_end(&l);
-    }
-    PQclear(res);
-    m->db_down = true;
-    return -1;
-}
-
-static void
-clear_result(void *res)
-{
-    PQclear(res);
-}
-
-static bool
-exec_ok(struct mailer *m, PGresult *res, const char *what)
-{
-    ExecStatusType st = PQresultStatus(res);
-    bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-
-    if (!ok)
-        log_pg_error(what, m->conn, res);
-    return ok;
-}
-
-/* One statement in its own transaction as service_role: BEGIN, claims and
- * role (transaction-local), the statement, COMMIT. The result is PQclear-ed
- * at the next reset of arena a. NULL on failure (logged, rolled back). */
-static PGresult *
-tx_exec(struct mailer *m, struct arena *a, const char *sql, int n, const char *const *vals)
-{
-    PGresult *res = PQexec(m->conn, "BEGIN");
-    PGresult *out = NULL;
-
-    if (!exec_ok(m, res, "could not begin a transaction"))
-        goto out;
-    PQclear(res);
-    res = PQexecParams(m->conn,
-                       "SELECT set_config('request.jwt.claims', $1, true),"
-                       " set_config('role', 'service_role', true),"
-                       " set_config('statement_timeout', $2, true)",
-                       2, NULL, (const char *const[]){SERVICE_CLAIMS, m->statement_timeout}, NULL,
-                       NULL, 0);
-    if (!exec_ok(m, res, "could not set the role"))
-        goto out;
-    PQclear(res);
-    out = PQexecParams(m->conn, sql, n, NULL, vals, NULL, NULL, 0);
-    if (!exec_ok(m, out, "statement failed")) {
-        PQclear(out);
-        out = NULL;
-        res = NULL;
-        goto out;
-    }
-    res = PQexec(m->conn, "COMMIT");
-    if (!exec_ok(m, res, "could not commit")) {
-        PQclear(out);
-        out = NULL;
-    }
-out:
-    PQclear(res);
-    if (db_ok(m) && PQtransactionStatus(m->conn) != PQTRANS_IDLE)
-        PQclear(PQexec(m->conn, "ROLLBACK"));
-    if (out != NULL)
-        arena_defer(a, clear_result, out);
-    return out;
-}
-
 /* ---- one message ---- */
 
 static const char *
@@ -793,8 +656,9 @@ mark_failed(struct mailer *m, const struct outbox_msg *msg, const char *why, boo
 {
     /* a permanent failure is recorded as the last allowed attempt */
     const char *max = permanent ? "1" : m->max_attempts;
-    PGresult *res = tx_exec(m, m->msg, "SELECT public.outbox_mark_failed($1::bigint, $2, $3::int)",
-                            3, (const char *const[]){msg->id, why, max});
+    PGresult *res = pgsession_tx_exec(&m->db, m->msg, "outbox_mark_failed failed",
+                                      "SELECT public.outbox_mark_failed($1::bigint, $2, $3::int)",
+                                      3, (const char *const[]){msg->id, why, max});
     const char *status = res && PQntuples(res) == 1 ? field(res, 0, 0) : NULL;
 
     if (status != NULL && strcmp(status, "failed") == 0)
@@ -813,18 +677,19 @@ static void
 mark_sent(struct mailer *m, const struct outbox_msg *msg, double lease_end)
 {
     for (;;) {
-        if (db_ok(m) && tx_exec(m, m->msg, "SELECT public.outbox_mark_sent($1::bigint)", 1,
-                                (const char *const[]){msg->id}) != NULL) {
+        if (pgsession_ok(&m->db) && pgsession_tx_exec(&m->db, m->msg, "outbox_mark_sent failed",
+                                                      "SELECT public.outbox_mark_sent($1::bigint)",
+                                                      1, (const char *const[]){msg->id}) != NULL) {
             log_msg(LOG_INFO, "sent", msg, NULL);
             return;
         }
-        if (db_ok(m) || stop_pending() || now_s() + 1 >= lease_end) {
+        if (pgsession_ok(&m->db) || stop_pending() || now_s() + 1 >= lease_end) {
             log_msg(LOG_ERROR, "sent but could not be marked sent; it will be sent again", msg,
                     NULL);
             return;
         }
         wait_readable(-1, 1000);
-        db_connect(m);
+        pgsession_connect(&m->db);
     }
 }
 
@@ -853,10 +718,11 @@ static int
 claim_round(struct mailer *m)
 {
     double claimed_at = now_s();
-    PGresult *res = tx_exec(m, m->round,
-                            "SELECT id, to_email, template_name, subject, html_body, text_body,"
-                            " variables, attempts FROM public.outbox_claim($1::int, $2::int)",
-                            2, (const char *const[]){m->batch, m->lease});
+    PGresult *res =
+        pgsession_tx_exec(&m->db, m->round, "outbox_claim failed",
+                          "SELECT id, to_email, template_name, subject, html_body, text_body,"
+                          " variables, attempts FROM public.outbox_claim($1::int, $2::int)",
+                          2, (const char *const[]){m->batch, m->lease});
     int n = res ? PQntuples(res) : -1;
 
     for (int i = 0; i < n; i++) {
@@ -867,7 +733,7 @@ claim_round(struct mailer *m)
         /* stopping, the database gone (nothing sent now could be recorded), or too little
          * lease left for a whole SMTP transaction: the rest go back to the pool when their
          * lease expires */
-        if (stopping || !db_ok(m) ||
+        if (stopping || !pgsession_ok(&m->db) ||
             now_s() - claimed_at + (double)m->timeout_s + 5 >= (double)m->lease_s) {
             log_event(LOG_WARN, NULL, "mail", "left %d claimed messages for a later round", n - i);
             break;
@@ -899,7 +765,7 @@ take_notifications(struct mailer *m)
     PGnotify *note;
     int n = 0;
 
-    while ((note = PQnotifies(m->conn)) != NULL) {
+    while ((note = PQnotifies(m->db.conn)) != NULL) {
         PQfreemem(note);
         n++;
     }
@@ -915,13 +781,13 @@ wait_for_work(struct mailer *m)
     if (take_notifications(m) > 0)
         return;
     while (!stopping && now_s() < until) {
-        if (wait_readable(PQsocket(m->conn), (long long)((until - now_s()) * 1000) + 1) == 0)
+        if (wait_readable(PQsocket(m->db.conn), (long long)((until - now_s()) * 1000) + 1) == 0)
             continue;
-        if (!PQconsumeInput(m->conn)) {
+        if (!PQconsumeInput(m->db.conn)) {
             log_event(LOG_WARN, NULL, "db", "database connection lost");
             return;
         }
-        if (take_notifications(m) > 0 || !db_ok(m))
+        if (take_notifications(m) > 0 || !pgsession_ok(&m->db))
             return;
     }
 }
@@ -930,7 +796,7 @@ static int
 run(struct mailer *m)
 {
     while (!stopping) {
-        if (!db_ok(m) && db_connect(m) != 0) {
+        if (!pgsession_ok(&m->db) && pgsession_connect(&m->db) != 0) {
             if (m->once)
                 return 1;
             wait_readable(-1, 1000);
@@ -941,7 +807,7 @@ run(struct mailer *m)
             return 1;
         if (m->once)
             return 0;
-        if (db_ok(m))
+        if (pgsession_ok(&m->db))
             wait_for_work(m);
     }
     return 0;
@@ -1034,8 +900,14 @@ load_config(struct mailer *m)
     snprintf(m->max_attempts, sizeof(m->max_attempts), "%lld", cfg_int("FFX_MAIL_MAX_ATTEMPTS"));
     snprintf(m->batch, sizeof(m->batch), "%lld", cfg_int("FFX_MAIL_BATCH"));
     snprintf(m->lease, sizeof(m->lease), "%lld", cfg_int("FFX_MAIL_LEASE_S"));
-    snprintf(m->statement_timeout, sizeof(m->statement_timeout), "%lld",
-             cfg_int("FFX_DB_STATEMENT_TIMEOUT_MS"));
+    pgsession_init(&m->db, &(struct pgsession_options){
+                               .conninfo = cfg_str("DATABASE_URL"),
+                               .app_name = MAILER_NAME,
+                               .listen_channel = OUTBOX_CHANNEL,
+                               .connect_timeout_s = cfg_int("FFX_DB_CONNECT_TIMEOUT_S"),
+                               .statement_timeout_ms = cfg_int("FFX_DB_STATEMENT_TIMEOUT_MS"),
+                               .retry_ms = m->once ? 0 : 1000,
+                           });
     m->lease_s = cfg_int("FFX_MAIL_LEASE_S");
     m->poll_ms = cfg_int("FFX_MAIL_POLL_MS");
     m->timeout_s = cfg_int("FFX_SMTP_TIMEOUT_S");
@@ -1046,8 +918,7 @@ load_config(struct mailer *m)
 static void
 shutdown_mailer(struct mailer *m)
 {
-    if (m->conn != NULL)
-        PQfinish(m->conn);
+    pgsession_close(&m->db);
     if (m->curl != NULL)
         curl_easy_cleanup(m->curl);
     curl_global_cleanup();

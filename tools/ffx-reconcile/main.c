@@ -31,6 +31,7 @@
 #include "err.h"
 #include "log.h"
 #include "nowpayments.h"
+#include "pgsession.h"
 #include "request.h"
 
 #include <errno.h>
@@ -46,7 +47,6 @@
 #include <unistd.h>
 
 #define RECONCILE_NAME "ffx-reconcile"
-#define SERVICE_CLAIMS "{\"role\":\"service_role\"}"
 
 static const struct cfg_key reconcile_keys[] = {
     {"FFX_RECONCILE_INTERVAL", CFG_INT, "30", 1, 86400, NULL, 0, "seconds between passes"},
@@ -60,16 +60,14 @@ static const struct cfg_key reconcile_keys[] = {
 };
 
 struct reconciler {
-    PGconn *conn;
+    struct pgsession db;
     struct arena *step; /* one step's results; reset after each step */
     struct arena *item; /* one payment's poll and apply; reset after each payment */
     char batch[24];
     char min_age[24];
     char expiry[24];
-    char statement_timeout[24];
     long long interval_s;
     bool once;
-    bool db_down; /* the outage has been logged */
 };
 
 /* What one pass did, for its summary line. */
@@ -140,158 +138,6 @@ now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* ---- database ---- */
-
-static bool
-db_ok(const struct reconciler *m)
-{
-    return m->conn != NULL && PQstatus(m->conn) == CONNECTION_OK;
-}
-
-static void
-log_pg_error(const char *msg, const PGconn *conn, const PGresult *res)
-{
-    struct log_line l;
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-
-    log_begin(&l, LOG_ERROR, NULL, "db", msg);
-    log_str(&l, "sqlstate", state ? state : "none");
-    log_str(&l, "detail", primary ? primary : PQerrorMessage(conn));
-    log_end(&l);
-}
-
-/* Server notices (the WARNINGs of expire_stale_orders, "terminating connection due to
- * administrator command") become log lines instead of libpq's stderr text. */
-static void
-on_notice(void *arg, const PGresult *res)
-{
-    struct log_line l;
-    const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
-    const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-
-    (void)arg;
-    log_begin(&l, LOG_WARN, NULL, "db", "server message");
-    log_str(&l, "severity", severity ? severity : "unknown");
-    log_str(&l, "detail", primary ? primary : "");
-    log_end(&l);
-}
-
-/* Connect. The first failure of an outage is a warning, the retries debug. */
-static int
-db_connect(struct reconciler *m)
-{
-    char timeout[24];
-    const char *keys[] = {"dbname", "application_name", "connect_timeout", NULL};
-    const char *vals[] = {cfg_str("DATABASE_URL"), RECONCILE_NAME, timeout, NULL};
-
-    snprintf(timeout, sizeof(timeout), "%lld", cfg_int("FFX_DB_CONNECT_TIMEOUT_S"));
-    if (m->conn != NULL)
-        PQfinish(m->conn);
-    m->conn = PQconnectdbParams(keys, vals, 1);
-    if (m->conn != NULL)
-        PQsetNoticeReceiver(m->conn, on_notice, NULL);
-    if (db_ok(m)) {
-        log_event(LOG_INFO, NULL, "db", "%s",
-                  m->db_down ? "database connection restored" : "connected");
-        m->db_down = false;
-        return 0;
-    }
-    if (!m->db_down || log_enabled(LOG_DEBUG)) {
-        struct log_line l;
-
-        log_begin(&l, m->db_down ? LOG_DEBUG : LOG_WARN, NULL, "db",
-                  "could not connect to the database");
-        log_str(&l, "detail", PQerrorMessage(m->conn));
-        log_end(&l);
-    }
-    m->db_down = true;
-    return -1;
-}
-
-static void
-clear_result(void *res)
-{
-    PQclear(res);
-}
-
-static bool
-exec_ok(struct reconciler *m, PGresult *res, const char *what)
-{
-    ExecStatusType st = PQresultStatus(res);
-    bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
-
-    if (!ok)
-        log_pg_error(what, m->conn, res);
-    return ok;
-}
-
-/* BEGIN; a connection found dead here (PostgreSQL restarted while we slept) is reopened once,
- * since nothing has happened yet. */
-static bool
-begin_tx(struct reconciler *m)
-{
-    for (int attempt = 0; attempt < 2; attempt++) {
-        PGresult *res;
-
-        if (!db_ok(m) && (attempt == 0 || db_connect(m) != 0))
-            continue;
-        res = PQexec(m->conn, "BEGIN");
-        if (PQresultStatus(res) == PGRES_COMMAND_OK) {
-            PQclear(res);
-            return true;
-        }
-        if (db_ok(m) || attempt == 1)
-            log_pg_error("could not begin a transaction", m->conn, res);
-        PQclear(res);
-        if (db_ok(m))
-            return false;
-    }
-    return false;
-}
-
-/* One statement in its own transaction as service_role: BEGIN, claims and role
- * (transaction-local), the statement, COMMIT. The result is PQclear-ed at the next reset of
- * arena a. NULL on failure (logged, rolled back). */
-static PGresult *
-tx_exec(struct reconciler *m, struct arena *a, const char *what, const char *sql, int n,
-        const char *const *vals)
-{
-    PGresult *res = NULL;
-    PGresult *out = NULL;
-
-    if (!begin_tx(m))
-        return NULL;
-    res = PQexecParams(m->conn,
-                       "SELECT set_config('request.jwt.claims', $1, true),"
-                       " set_config('role', 'service_role', true),"
-                       " set_config('statement_timeout', $2, true)",
-                       2, NULL, (const char *const[]){SERVICE_CLAIMS, m->statement_timeout}, NULL,
-                       NULL, 0);
-    if (!exec_ok(m, res, "could not set the role"))
-        goto out;
-    PQclear(res);
-    res = NULL;
-    out = PQexecParams(m->conn, sql, n, NULL, vals, NULL, NULL, 0);
-    if (!exec_ok(m, out, what)) {
-        PQclear(out);
-        out = NULL;
-        goto out;
-    }
-    res = PQexec(m->conn, "COMMIT");
-    if (!exec_ok(m, res, "could not commit")) {
-        PQclear(out);
-        out = NULL;
-    }
-out:
-    PQclear(res);
-    if (db_ok(m) && PQtransactionStatus(m->conn) != PQTRANS_IDLE)
-        PQclear(PQexec(m->conn, "ROLLBACK"));
-    if (out != NULL)
-        arena_defer(a, clear_result, out);
-    return out;
-}
-
 /* The single value of a one-row result as a number; 0 for NULL. */
 static long long
 scalar(const PGresult *res)
@@ -337,15 +183,15 @@ reconcile_payment(struct reconciler *m, const char *payment_id, const char *orde
         return;
     }
     st->polled++;
-    res = tx_exec(m, m->item, "payment_apply failed",
-                  "SELECT x->>'outcome', coalesce((x->>'changed')::boolean, false),"
-                  " coalesce((x->>'delivered')::boolean, false), x->>'order_status',"
-                  " x->>'payment_status', x->>'delivery_status'"
-                  " FROM public.payment_apply($1::jsonb, 'reconcile') AS x",
-                  1, (const char *const[]){p.raw_json});
+    res = pgsession_tx_exec(&m->db, m->item, "payment_apply failed",
+                            "SELECT x->>'outcome', coalesce((x->>'changed')::boolean, false),"
+                            " coalesce((x->>'delivered')::boolean, false), x->>'order_status',"
+                            " x->>'payment_status', x->>'delivery_status'"
+                            " FROM public.payment_apply($1::jsonb, 'reconcile') AS x",
+                            1, (const char *const[]){p.raw_json});
     if (res == NULL || PQntuples(res) != 1) {
         st->apply_failed++;
-        if (!db_ok(m))
+        if (!pgsession_ok(&m->db))
             st->db_failures++;
         log_begin(&l, LOG_ERROR, NULL, "reconcile", "could not apply a polled payment");
         log_str(&l, "payment_id", payment_id);
@@ -374,10 +220,10 @@ reconcile_payment(struct reconciler *m, const char *payment_id, const char *orde
 static void
 poll_due_payments(struct reconciler *m, struct pass_stats *st)
 {
-    PGresult *due = tx_exec(m, m->step, "reconcile_due_payments failed",
-                            "SELECT payment_id, order_id"
-                            " FROM public.reconcile_due_payments($1::int, $2::int)",
-                            2, (const char *const[]){m->batch, m->min_age});
+    PGresult *due = pgsession_tx_exec(&m->db, m->step, "reconcile_due_payments failed",
+                                      "SELECT payment_id, order_id"
+                                      " FROM public.reconcile_due_payments($1::int, $2::int)",
+                                      2, (const char *const[]){m->batch, m->min_age});
     int n;
 
     if (due == NULL) {
@@ -388,7 +234,7 @@ poll_due_payments(struct reconciler *m, struct pass_stats *st)
     st->claimed = n;
     /* a stop signal ends the step after the payment in hand; the rest are polled after their
      * backoff */
-    for (int i = 0; i < n && !stopping && db_ok(m); i++) {
+    for (int i = 0; i < n && !stopping && pgsession_ok(&m->db); i++) {
         reconcile_payment(m, PQgetvalue(due, i, 0), PQgetvalue(due, i, 1), st);
         arena_reset(m->item);
     }
@@ -403,9 +249,9 @@ run_scalar_step(struct reconciler *m, const char *what, const char *sql, int n,
 {
     PGresult *res;
 
-    if (stopping || !db_ok(m))
+    if (stopping || !pgsession_ok(&m->db))
         return;
-    res = tx_exec(m, m->step, what, sql, n, vals);
+    res = pgsession_tx_exec(&m->db, m->step, what, sql, n, vals);
     if (res == NULL)
         st->db_failures++;
     else
@@ -430,7 +276,7 @@ run_pass(struct reconciler *m)
                     (const char *const[]){m->expiry}, &st.expired, &st);
     run_scalar_step(m, "deliver_waiting_orders failed", "SELECT public.deliver_waiting_orders()", 0,
                     NULL, &st.waiting_delivered, &st);
-    if (!db_ok(m) && st.db_failures == 0)
+    if (!pgsession_ok(&m->db) && st.db_failures == 0)
         st.db_failures++; /* the connection went during the pass */
 
     log_begin(&l, st.db_failures ? LOG_WARN : LOG_INFO, NULL, "reconcile",
@@ -456,7 +302,7 @@ run(struct reconciler *m)
     while (!stopping) {
         double started = now_ms();
 
-        if (!db_ok(m) && db_connect(m) != 0) {
+        if (!pgsession_ok(&m->db) && pgsession_connect(&m->db) != 0) {
             if (m->once)
                 return 1;
             wait_ms(1000); /* every second while PostgreSQL is away */
@@ -489,8 +335,13 @@ load_config(struct reconciler *m)
     snprintf(m->batch, sizeof(m->batch), "%lld", cfg_int("FFX_RECONCILE_BATCH"));
     snprintf(m->min_age, sizeof(m->min_age), "%lld", cfg_int("FFX_RECONCILE_MIN_AGE_S"));
     snprintf(m->expiry, sizeof(m->expiry), "%lld", cfg_int("FFX_RECONCILE_EXPIRY_MINUTES"));
-    snprintf(m->statement_timeout, sizeof(m->statement_timeout), "%lld",
-             cfg_int("FFX_DB_STATEMENT_TIMEOUT_MS"));
+    pgsession_init(&m->db, &(struct pgsession_options){
+                               .conninfo = cfg_str("DATABASE_URL"),
+                               .app_name = RECONCILE_NAME,
+                               .connect_timeout_s = cfg_int("FFX_DB_CONNECT_TIMEOUT_S"),
+                               .statement_timeout_ms = cfg_int("FFX_DB_STATEMENT_TIMEOUT_MS"),
+                               .retry_ms = m->once ? 0 : 1000,
+                           });
     m->interval_s = cfg_int("FFX_RECONCILE_INTERVAL");
     cfg_log_summary();
     return 0;
@@ -499,8 +350,7 @@ load_config(struct reconciler *m)
 static void
 shutdown_reconciler(struct reconciler *m)
 {
-    if (m->conn != NULL)
-        PQfinish(m->conn);
+    pgsession_close(&m->db);
     np_fini();
     arena_destroy(m->item);
     arena_destroy(m->step);

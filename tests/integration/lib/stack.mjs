@@ -29,6 +29,37 @@ export function sql(query, ...params) {
   return out.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
 }
 
+// The same server, another database.
+export function withDb(url, db) {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+// Run SQL on any database; rows as arrays of strings, notices silenced.
+export function psql(url, query) {
+  const out = execFileSync('psql', ['-X', '-q', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', url],
+    { input: query, encoding: 'utf8', env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' } });
+  return out.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
+}
+
+// A database of the test's own on the stack's PostgreSQL (nothing else on the stack sees its
+// rows): its URLs as the superuser and as the functions' login role (the superuser when
+// FFX_FUNCTIONS_DATABASE_URL is unset); create() makes it afresh from the migrations, drop()
+// removes it.
+export function scratchDatabase(name) {
+  const superUrl = withDb(DATABASE_URL, name);
+  return {
+    superUrl,
+    functionsUrl: withDb(process.env.FFX_FUNCTIONS_DATABASE_URL || DATABASE_URL, name),
+    create() {
+      psql(DATABASE_URL, `drop database if exists ${name} with (force); create database ${name};`);
+      execFileSync(path.join(ROOT, 'scripts', 'migrate'), ['--shim', superUrl], { stdio: 'ignore' });
+    },
+    drop: () => psql(DATABASE_URL, `drop database if exists ${name} with (force);`),
+  };
+}
+
 export function stack(...args) {
   const r = spawnSync(path.join(ROOT, 'scripts/stack'), args, { encoding: 'utf8', env: process.env });
   if (r.status !== 0) throw new Error(`scripts/stack ${args.join(' ')} failed: ${r.stderr}`);
