@@ -190,6 +190,31 @@ arena_sprintf(struct arena *a, const char *fmt, ...)
     return p;
 }
 
+char *
+arena_concat(struct arena *a, ...)
+{
+    va_list ap;
+    size_t n = 0;
+    char *out;
+    char *p;
+
+    va_start(ap, a);
+    for (const char *s = va_arg(ap, const char *); s != NULL; s = va_arg(ap, const char *))
+        n += strlen(s);
+    va_end(ap);
+    out = p = arena_alloc(a, n + 1);
+    va_start(ap, a);
+    for (const char *s = va_arg(ap, const char *); s != NULL; s = va_arg(ap, const char *)) {
+        size_t len = strlen(s);
+
+        memcpy(p, s, len);
+        p += len;
+    }
+    va_end(ap);
+    *p = '\0';
+    return out;
+}
+
 void
 arena_defer(struct arena *a, void (*fn)(void *), void *arg)
 {

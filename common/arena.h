@@ -39,6 +39,10 @@ char *arena_strdup(struct arena *a, const char *s);
 /* arena_sprintf - formatted string allocated from the arena. */
 char *arena_sprintf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* arena_concat - the NUL-terminated strings up to a NULL, joined: one
+ * allocation, no formatting (for hot paths that only glue text). */
+char *arena_concat(struct arena *a, ...) __attribute__((sentinel));
+
 /* arena_defer - call fn(arg) at the next reset (PQclear, cJSON_Delete, ...). */
 void arena_defer(struct arena *a, void (*fn)(void *), void *arg);
 

@@ -17,7 +17,6 @@
 #include "auth.h"
 #include "cfg.h"
 #include "db.h"
-#include "json.h"
 #include "log.h"
 #include "nowpayments.h"
 #include "response.h"
@@ -41,6 +40,18 @@ struct status_query {
     const char *user_id;
 };
 
+/* What public.check_payment_status returns: the documents as JSON text,
+ * copied into the answer as they are. All NULL when the order is hidden
+ * or missing. */
+struct order_status {
+    const char *owner;
+    const char *order_json;
+    const char *payment_json; /* NULL: no payment yet */
+    const char *payment_id;
+    const char *payment_status;
+    long long payment_age_s;
+};
+
 static enum err_code
 read_params(struct req *r, struct status_query *q)
 {
@@ -52,98 +63,92 @@ read_params(struct req *r, struct status_query *q)
     return ERR_OK;
 }
 
-/* One round trip: the SQL function returns {"order":…,"payment":…}, or NULL
- * when RLS hides the order or it does not exist, and the age of our copy of
- * the payment. */
-static enum err_code
-load_status(struct req *r, const struct auth_identity *id, const char *order_id, cJSON **out,
-            long long *age_s)
+static const char *
+column(const PGresult *res, int i)
 {
-    enum err_code rc;
-    PGresult *res = NULL;
+    return PQgetisnull(res, 0, i) ? NULL : PQgetvalue(res, 0, i);
+}
 
-    *out = NULL;
-    rc = db_single_text(r, id->role, id->claims_json, &res,
-                        "SELECT status, payment_age_s FROM public.check_payment_status($1)", 1,
-                        (const char *const[]){order_id});
+/* One round trip, under the caller's role and claims: RLS alone already
+ * hides other users' orders. */
+static enum err_code
+load_status(struct req *r, const struct auth_identity *id, const char *order_id,
+            struct order_status *st)
+{
+    PGresult *res = NULL;
+    enum err_code rc =
+        db_single_text(r, id->role, id->claims_json, &res,
+                       "SELECT owner, order_doc::text, payment_doc::text, payment_id,"
+                       " payment_status, payment_age_s"
+                       " FROM public.check_payment_status($1)",
+                       1, (const char *const[]){order_id});
+
     if (rc)
         return rc;
-    if (PQgetisnull(res, 0, 0))
-        return ERR_OK;
-    *age_s = PQgetisnull(res, 0, 1) ? 0 : atoll(PQgetvalue(res, 0, 1));
-    *out = json_parse(r->arena, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
-    if (*out == NULL)
-        return ERR_SET(&r->err, ERR_INTERNAL, "check_payment_status returned invalid JSON");
+    st->owner = column(res, 0);
+    st->order_json = column(res, 1);
+    st->payment_json = column(res, 2);
+    st->payment_id = column(res, 3);
+    st->payment_status = column(res, 4);
+    st->payment_age_s = column(res, 5) ? atoll(column(res, 5)) : 0;
     return ERR_OK;
 }
 
 static bool
-needs_refresh(const cJSON *status, long long age_s)
+needs_refresh(const struct order_status *st)
 {
-    const char *st = json_string_field(cJSON_GetObjectItem(status, "payment"), "payment_status");
-
-    if (st == NULL || age_s < cfg_int("FFX_STATUS_REFRESH_SECONDS"))
+    if (st->payment_status == NULL || st->payment_id == NULL ||
+        st->payment_age_s < cfg_int("FFX_STATUS_REFRESH_SECONDS"))
         return false;
     for (size_t i = 0; final_statuses[i] != NULL; i++)
-        if (strcmp(st, final_statuses[i]) == 0)
+        if (strcmp(st->payment_status, final_statuses[i]) == 0)
             return false;
     return true;
 }
 
 /* Fetch the payment from NOWPayments and apply it like an IPN; on success
- * *status is replaced by the fresh state. Failures are logged and ignored:
- * the caller still gets what the database has. */
+ * *st is replaced by the fresh state. Failures are logged and ignored: the
+ * caller still gets what the database has. */
 static void
-refresh_status(struct req *r, const struct auth_identity *id, const char *order_id, cJSON **status)
+refresh_status(struct req *r, const struct auth_identity *id, const char *order_id,
+               struct order_status *st)
 {
-    const char *payment_id =
-        json_string_field(cJSON_GetObjectItem(*status, "payment"), "payment_id");
     struct np_payment p = {0};
+    struct order_status fresh = {0};
     PGresult *res = NULL;
-    cJSON *fresh = NULL;
-    long long age_s = 0;
 
     /* The caller's read already proved the order is theirs; what is applied
      * comes from NOWPayments, not from the caller, so it runs as the
      * service, exactly as an IPN would. */
-    if (np_get_payment(r, payment_id, &p) != ERR_OK ||
+    if (np_get_payment(r, st->payment_id, &p) != ERR_OK ||
         db_single_text(r, DB_ROLE_SERVICE, NULL, &res,
                        "SELECT public.payment_apply($1::jsonb, 'status_check')", 1,
                        (const char *const[]){p.raw_json}) != ERR_OK ||
-        load_status(r, id, order_id, &fresh, &age_s) != ERR_OK) {
+        load_status(r, id, order_id, &fresh) != ERR_OK) {
         log_event(LOG_WARN, r->request_id, "status", "refresh failed, answering from the database");
         err_clear(&r->err);
-        db_end();
         return;
     }
-    if (fresh != NULL)
-        *status = fresh;
+    if (fresh.order_json != NULL)
+        *st = fresh;
 }
 
 /* The order must be userId's: an admin asking for the wrong user's order
  * gets the same 404 as anyone else. */
-static enum err_code
-check_owner(struct req *r, cJSON *status, const char *user_id)
+static bool
+owned_by(const struct order_status *st, const char *user_id)
 {
-    cJSON *order = cJSON_GetObjectItemCaseSensitive(status, "order");
-    const char *owner = json_string_field(order, "user_id");
-
-    if (owner == NULL || strcasecmp(owner, user_id) != 0)
-        return ERR_SET(&r->err, ERR_NOT_FOUND, "Order not found");
-    cJSON_DeleteItemFromObjectCaseSensitive(order, "user_id");
-    return ERR_OK;
+    return st->owner != NULL && strcasecmp(st->owner, user_id) == 0;
 }
 
 /* {"success":true,"order":…,"payment":…}, success first as in the seed. */
-static cJSON *
-success_body(struct req *r, cJSON *status)
+static enum err_code
+reply(struct req *r, const struct order_status *st)
 {
-    cJSON *body = json_object(r->arena);
+    const char *body = arena_concat(r->arena, "{\"success\":true,\"order\":", st->order_json,
+                                    ",\"payment\":", st->payment_json, "}", (char *)NULL);
 
-    cJSON_AddBoolToObject(body, "success", 1);
-    cJSON_AddItemToObject(body, "order", cJSON_DetachItemFromObject(status, "order"));
-    cJSON_AddItemToObject(body, "payment", cJSON_DetachItemFromObject(status, "payment"));
-    return body;
+    return resp_json_text(r, 200, body, strlen(body));
 }
 
 static enum err_code
@@ -151,8 +156,7 @@ handle_check_payment_status(struct req *r)
 {
     struct auth_identity id;
     struct status_query q;
-    cJSON *status = NULL;
-    long long age_s = 0;
+    struct order_status st = {0};
     enum err_code rc;
 
     rc = auth_require(r, AUTH_USER | AUTH_SERVICE, &id);
@@ -163,21 +167,16 @@ handle_check_payment_status(struct req *r)
         return rc;
     if (!auth_may_act_for(&id, q.user_id))
         return ERR_SET(&r->err, ERR_FORBIDDEN, "Unauthorized");
-    rc = load_status(r, &id, q.order_id, &status, &age_s);
+    rc = load_status(r, &id, q.order_id, &st);
     if (rc)
         return rc;
-    if (status == NULL)
+    if (st.order_json == NULL || !owned_by(&st, q.user_id))
         return ERR_SET(&r->err, ERR_NOT_FOUND, "Order not found");
-    rc = check_owner(r, status, q.user_id);
-    if (rc)
-        return rc;
-    if (needs_refresh(status, age_s)) {
-        refresh_status(r, &id, q.order_id, &status);
-        cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItem(status, "order"), "user_id");
-    }
-    if (cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(status, "payment")))
+    if (needs_refresh(&st))
+        refresh_status(r, &id, q.order_id, &st);
+    if (st.payment_json == NULL)
         return ERR_SET(&r->err, ERR_BAD_REQUEST, "No payment found for this order");
-    return resp_json(r, 200, success_body(r, status));
+    return reply(r, &st);
 }
 
 static const struct server_module *const modules[] = {&auth_module, &np_module, NULL};

@@ -3,7 +3,7 @@
 -- are inlined by the planner (no SET clause) and still give the same answers.
 -- Users: alice (a...a), bob (b...b), ops (ad...ad, app_metadata.role=admin).
 begin;
-select plan(17);
+select plan(18);
 
 insert into auth.users (id, email, raw_user_meta_data, raw_app_meta_data) values
   ('a0000000-0000-4000-8000-00000000000a', 'alice@example.com', '{}', '{"provider": "email"}'),
@@ -59,22 +59,24 @@ select set_config('request.jwt.claims',
   '{"sub": "a0000000-0000-4000-8000-00000000000a", "role": "authenticated", "app_metadata": {"provider": "email"}}', true);
 set local role authenticated;
 
-select is((select s.status from public.check_payment_status((select order_id from fx where name = 'alice_paid')) s),
+create temp table cps as
+  select s.* from public.check_payment_status((select order_id from fx where name = 'alice_paid')) s;
+select is((select jsonb_build_object('order', order_doc || jsonb_build_object('user_id', owner), 'payment', payment_doc)
+             from cps),
           public.order_payment_status((select order_id from fx where name = 'alice_paid')),
-  'its document is exactly order_payment_status()');
-select is((select s.status -> 'payment' ->> 'payment_id'
-             from public.check_payment_status((select order_id from fx where name = 'alice_paid')) s),
-  '7000000002', 'the newest payment is the one reported');
-select ok((select s.payment_age_s between 85 and 100
-             from public.check_payment_status((select order_id from fx where name = 'alice_paid')) s),
+  'its documents are exactly order_payment_status()''s');
+select ok((select not (order_doc ? 'user_id') from cps), 'the order document leaves the owner out (the API does)');
+select is((select array[payment_doc ->> 'payment_id', payment_id, payment_status] from cps),
+  array['7000000002', '7000000002', 'waiting'], 'the newest payment is the one reported, with its id and status');
+select ok((select payment_age_s between 85 and 100 from cps),
   'payment_age_s is the age of our copy of that payment (90 s)');
-select is((select s.status -> 'order' ->> 'user_id'
-             from public.check_payment_status((select order_id from fx where name = 'alice_paid')) s),
-  'a0000000-0000-4000-8000-00000000000a', 'the owner is reported for the function''s userId check');
-select ok((select s.status -> 'payment' = 'null'::jsonb and s.payment_age_s is null
+select is((select owner from cps), 'a0000000-0000-4000-8000-00000000000a'::uuid,
+  'the owner is reported for the function''s userId check');
+select ok((select s.order_doc is not null and s.payment_doc is null and s.payment_id is null and s.payment_age_s is null
              from public.check_payment_status((select order_id from fx where name = 'alice_unpaid')) s),
-  'an order without payments: payment null, no age');
-select ok((select s.status is null and s.payment_age_s is null from public.check_payment_status('FFX000000000') s),
+  'an order without payments: no payment document, no age');
+select ok((select num_nulls(s.owner, s.order_doc, s.payment_doc, s.payment_id, s.payment_status, s.payment_age_s) = 6
+             from public.check_payment_status('FFX000000000') s),
   'an unknown order: one row of NULLs');
 select is(public.is_admin(), false, 'alice is not an admin (inlined is_admin)');
 
@@ -83,7 +85,7 @@ reset role;
 select set_config('request.jwt.claims',
   '{"sub": "b0000000-0000-4000-8000-00000000000b", "role": "authenticated", "app_metadata": {"provider": "email"}}', true);
 set local role authenticated;
-select ok((select s.status is null and s.payment_age_s is null
+select ok((select num_nulls(s.owner, s.order_doc, s.payment_doc, s.payment_id, s.payment_status, s.payment_age_s) = 6
              from public.check_payment_status((select order_id from fx where name = 'alice_paid')) s),
   'another user''s order is invisible: one row of NULLs');
 
@@ -93,8 +95,7 @@ select set_config('request.jwt.claims',
   '{"sub": "ad000000-0000-4000-8000-0000000000ad", "role": "authenticated", "app_metadata": {"role": "admin"}}', true);
 set local role authenticated;
 select is(public.is_admin(), true, 'ops is an admin (inlined is_admin)');
-select is((select s.status -> 'payment' ->> 'payment_id'
-             from public.check_payment_status((select order_id from fx where name = 'alice_paid')) s),
+select is((select s.payment_id from public.check_payment_status((select order_id from fx where name = 'alice_paid')) s),
   '7000000002', 'an admin sees any order');
 
 -- the inlined helpers still compute the same values ---------------------------------------------
