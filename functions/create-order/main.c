@@ -15,6 +15,8 @@
 #include "response.h"
 #include "server.h"
 
+#include <string.h>
+
 static const char *const required_fields[] = {"accountType", "accountSize", "platformType", NULL};
 static const char *const account_types[] = {"instant", "hft", "one_step", "two_step", NULL};
 static const char *const platforms[] = {"mt4", "mt5", NULL};
@@ -50,9 +52,10 @@ read_order_request(struct req *r, struct order_request *o)
     return json_field_string(r, body, "discountCode", 64, true, &o->discount_code);
 }
 
+/* The order as JSON text, straight from the INSERT's RETURNING. */
 static enum err_code
 insert_order(struct req *r, const struct auth_identity *id, const struct order_request *o,
-             cJSON **order)
+             const char **order)
 {
     enum err_code rc;
     PGresult *res = NULL;
@@ -72,8 +75,8 @@ insert_order(struct req *r, const struct auth_identity *id, const struct order_r
         4, (const char *const[]){o->account_type, size, o->platform_type, o->discount_code});
     if (rc)
         return rc;
-    *order = json_parse(r->arena, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
-    return *order ? ERR_OK : ERR_SET(&r->err, ERR_INTERNAL, "order row is not JSON");
+    *order = PQgetvalue(res, 0, 0);
+    return ERR_OK;
 }
 
 static enum err_code
@@ -81,8 +84,8 @@ handle_create_order(struct req *r)
 {
     struct auth_identity id;
     struct order_request o = {0};
-    cJSON *order = NULL;
-    cJSON *body;
+    const char *order = NULL;
+    const char *body;
     enum err_code rc;
 
     rc = auth_require(r, AUTH_USER, &id);
@@ -94,10 +97,8 @@ handle_create_order(struct req *r)
     rc = insert_order(r, &id, &o, &order);
     if (rc)
         return rc;
-    body = json_object(r->arena);
-    cJSON_AddBoolToObject(body, "success", 1);
-    cJSON_AddItemReferenceToObject(body, "order", order);
-    return resp_json(r, 201, body);
+    body = arena_concat(r->arena, "{\"success\":true,\"order\":", order, "}", (char *)NULL);
+    return resp_json_text(r, 201, body, strlen(body));
 }
 
 static const struct server_module *const modules[] = {&auth_module, NULL};

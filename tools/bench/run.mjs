@@ -42,7 +42,6 @@ const WORK = path.join(STATE, 'bench');
 const DOC = path.join(ROOT, 'docs/BENCHMARKS.md');
 const JWT_SECRET = env.SUPABASE_JWT_SECRET;
 const IPN_SECRET = env.NOWPAYMENTS_IPN_SECRET;
-const SERVICE_CLAIMS = '{"role":"service_role"}';
 
 // Order-number ranges: settled orders 1..size; then per data size and connection count the
 // streams and fresh orders of each run, far above any size.
@@ -66,17 +65,21 @@ function sql(text, input) {
 function b64url(obj) { return Buffer.from(JSON.stringify(obj)).toString('base64url'); }
 
 // A user's access token as Supabase Auth issues it (the claims ffx-admin token writes).
+function userClaims(u, appMetadata = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    iss: `${API}/auth/v1`, sub: userId(u), aud: 'authenticated', exp: now + 86400, iat: now,
+    email: `bench${u}@example.com`, phone: '', role: 'authenticated',
+    app_metadata: { provider: 'email', providers: ['email'], ...appMetadata }, user_metadata: { first_name: 'Bench' },
+    aal: 'aal1', amr: [{ method: 'password', timestamp: now }], session_id: crypto.randomUUID(), is_anonymous: false,
+  };
+}
+
 const tokens = new Map();
 function userToken(u) {
   if (tokens.has(u)) return tokens.get(u);
-  const now = Math.floor(Date.now() / 1000);
   const head = b64url({ alg: 'HS256', typ: 'JWT' });
-  const body = b64url({
-    iss: `${API}/auth/v1`, sub: userId(u), aud: 'authenticated', exp: now + 86400, iat: now,
-    email: `bench${u}@example.com`, phone: '', role: 'authenticated',
-    app_metadata: { provider: 'email', providers: ['email'] }, user_metadata: { first_name: 'Bench' },
-    aal: 'aal1', amr: [{ method: 'password', timestamp: now }], session_id: crypto.randomUUID(), is_anonymous: false,
-  });
+  const body = b64url(userClaims(u));
   const sig = crypto.createHmac('sha256', JWT_SECRET).update(`${head}.${body}`).digest('base64url');
   const token = `${head}.${body}.${sig}`;
   tokens.set(u, token);
@@ -123,15 +126,22 @@ function wrk(baseUrl, file, conns, mode = 'cycle', limit = 0, seconds = SECONDS)
   };
 }
 
-function pgbench(script, conns, options = '') {
+// pgbench as the functions log in (FFX_FUNCTIONS_DATABASE_URL), with the role and claims a request
+// of this kind runs under set for the whole session, so RLS and the claims cost what they cost
+// the function; only the per-transaction prelude is left out.
+const asRole = (role, claims) =>
+  `-c role=${role} -c request.jwt.claims=${JSON.stringify(claims).replaceAll(' ', '\\ ')}`;
+const SERVICE = asRole('service_role', { role: 'service_role' });
+
+function pgbench(script, conns, options, vars = {}) {
   const file = path.join(WORK, 'pgbench.sql');
   fs.writeFileSync(file, script);
   const prefix = path.join(WORK, 'pgbench-log');
   for (const f of fs.readdirSync(WORK)) if (f.startsWith('pgbench-log')) fs.rmSync(path.join(WORK, f));
-  const u = new URL(DB);
+  const u = new URL(env.FFX_FUNCTIONS_DATABASE_URL);
   const args = ['-n', '-h', u.hostname, '-p', u.port, '-U', decodeURIComponent(u.username), '-M', 'extended',
     '-c', String(conns), '-j', String(conns === 1 ? 1 : 2), '-T', String(SECONDS), '-f', file,
-    '-l', `--log-prefix=${prefix}`, u.pathname.slice(1)];
+    '-l', `--log-prefix=${prefix}`, ...Object.entries(vars).map(([k, v]) => `-D${k}=${v}`), u.pathname.slice(1)];
   const r = spawnSync('pgbench', args, {
     encoding: 'utf8', cwd: WORK,
     env: { ...env, PGPASSWORD: decodeURIComponent(u.password), PGOPTIONS: options },
@@ -196,8 +206,21 @@ function checkStatusFile(size) {
   return writeLines('check-payment-status.tsv', lines);
 }
 
+// As an admin (every order visible; both RLS policies evaluated, as for a customer).
 const checkStatusSql = (size) =>
-  `\\set n random(1, ${size})\nSELECT status, payment_age_s FROM public.check_payment_status('FFX' || (100000000 + :n));\n`;
+  `\\set n random(1, ${size})\nSELECT owner, order_doc::text, payment_doc::text, payment_id, payment_status, payment_age_s FROM public.check_payment_status('FFX' || (100000000 + :n));\n`;
+const ADMIN_CLAIMS = userClaims(USERS + 1, { role: 'admin' });
+const ADMIN = asRole('authenticated', ADMIN_CLAIMS);
+
+// The function's whole transaction, as common/db.c sends it: the claims, role and timeout, then
+// the statement, pipelined and committed by the Sync. Not a ceiling: it shows how much of the
+// database's work is the per-request identity rather than the query.
+const checkStatusTxnSql = (size) => `\\set n random(1, ${size})
+\\startpipeline
+SELECT set_config('request.jwt.claims', :claims, true), set_config('role', 'authenticated', true), set_config('statement_timeout', '8000', true);
+SELECT owner, order_doc::text, payment_doc::text, payment_id, payment_status, payment_age_s FROM public.check_payment_status('FFX' || (100000000 + :n));
+\\endpipeline
+`;
 
 // An order's IPNs as NOWPayments sends them: waiting, confirming, finished, and the finished one
 // again (a provider retry: a duplicate). Signed over the key-sorted body, sent sorted.
@@ -305,8 +328,8 @@ function createOrderFile() {
   return writeLines('create-order.tsv', lines);
 }
 
-const createOrderSql = `\\set u random(1, ${USERS})
-INSERT INTO public.orders (user_id, account_type, account_size, platform_type, discount_code) VALUES (bench.user_id(:u), 'one_step', 10000, 'mt4', NULL) RETURNING jsonb_build_object('order_id', order_id, 'account_type', account_type, 'account_size', account_size, 'platform_type', platform_type, 'amount', amount, 'discount_code', discount_code, 'discount_amount', discount_amount, 'final_amount', final_amount, 'order_status', order_status, 'payment_status', payment_status, 'delivery_status', delivery_status, 'created_at', to_char(created_at AT TIME ZONE 'UTC', ${ISO_FORMAT}));
+// As customer 1: the function's own statement.
+const createOrderSql = `INSERT INTO public.orders (user_id, account_type, account_size, platform_type, discount_code) VALUES (auth.uid(), 'one_step', 10000, 'mt4', NULL) RETURNING jsonb_build_object('order_id', order_id, 'account_type', account_type, 'account_size', account_size, 'platform_type', platform_type, 'amount', amount, 'discount_code', discount_code, 'discount_amount', discount_amount, 'final_amount', final_amount, 'order_status', order_status, 'payment_status', payment_status, 'delivery_status', delivery_status, 'created_at', to_char(created_at AT TIME ZONE 'UTC', ${ISO_FORMAT}));
 `;
 
 const DEBUG_BODY = '{"test":"webhook","source":"bench"}';
@@ -369,8 +392,9 @@ function runSize(size, http, results) {
   const statusFile = checkStatusFile(size);
   wrk(API, statusFile, 16, 'cycle', 0, 1); // warm the workers' plans and caches
   for (const c of CONNECTIONS) {
+    const txn = pgbench(checkStatusTxnSql(size), c, '', { claims: JSON.stringify(ADMIN_CLAIMS) });
     add('check-payment-status', c, wrk(API, statusFile, c),
-      { http: ceilingHttp(statusFile, c), db: pgbench(checkStatusSql(size), c) });
+      { http: ceilingHttp(statusFile, c), db: pgbench(checkStatusSql(size), c, ADMIN) }, { txn });
   }
 
   // payment-webhook: a stream of signed IPNs per run, each order waiting → confirming → finished,
@@ -386,7 +410,7 @@ function runSize(size, http, results) {
     if (fn.requests >= 4 * STREAM_ORDERS) throw new Error('the IPN stream ran out: raise FFX_BENCH_STREAM_ORDERS');
     const wrong = fn.non2xx + fn.errors + webhookWrongAnswers(fnFirst, STREAM_ORDERS);
     const delivered = finishedOrders(fnFirst, STREAM_ORDERS);
-    const db = pgbench(webhookSql, c, `-c request.jwt.claims=${SERVICE_CLAIMS}`);
+    const db = pgbench(webhookSql, c, SERVICE);
     streamNotExhausted('bench.ipn_seq', 4 * STREAM_ORDERS);
     add('payment-webhook', c, fn, { http: ceilingHttp(file, c), db }, { wrong, delivered });
   }
@@ -404,7 +428,7 @@ function runSize(size, http, results) {
     const fn = wrk(API, file, c, 'once');
     if (fn.requests >= FRESH_ORDERS) throw new Error('the fresh orders ran out: raise FFX_BENCH_FRESH_ORDERS');
     paidRanges.push([fnFirst, fnFirst + FRESH_ORDERS - 1]);
-    const db = pgbench(freshPaymentSql, c, `-c request.jwt.claims=${SERVICE_CLAIMS}`);
+    const db = pgbench(freshPaymentSql, c, SERVICE);
     streamNotExhausted('bench.fresh_seq', FRESH_ORDERS);
     add('create-crypto-payment (new order)', c, fn, { http: ceilingHttp(file, c), db });
   }
@@ -413,17 +437,17 @@ function runSize(size, http, results) {
   const repeatFile = paymentFile('create-crypto-payment-repeat.tsv', paidNumbers);
   for (const c of CONNECTIONS) {
     add('create-crypto-payment (repeat)', c, wrk(API, repeatFile, c),
-      { http: ceilingHttp(repeatFile, c), db: pgbench(repeatPaymentSql(paid), c, `-c request.jwt.claims=${SERVICE_CLAIMS}`) });
+      { http: ceilingHttp(repeatFile, c), db: pgbench(repeatPaymentSql(paid), c, SERVICE) });
   }
 
   // create-order and webhook-debug
   const orderFile = createOrderFile();
   for (const c of CONNECTIONS) {
-    add('create-order', c, wrk(API, orderFile, c), { http: ceilingHttp(orderFile, c), db: pgbench(createOrderSql, c) });
+    add('create-order', c, wrk(API, orderFile, c), { http: ceilingHttp(orderFile, c), db: pgbench(createOrderSql, c, asRole('authenticated', userClaims(1))) });
   }
   const dbgFile = debugFile();
   for (const c of CONNECTIONS) {
-    add('webhook-debug', c, wrk(API, dbgFile, c), { http: ceilingHttp(dbgFile, c), db: pgbench(debugSql, c) });
+    add('webhook-debug', c, wrk(API, dbgFile, c), { http: ceilingHttp(dbgFile, c), db: pgbench(debugSql, c, SERVICE) });
   }
 }
 
@@ -562,6 +586,11 @@ function render(results, rss, startup, m, elapsedS) {
       out.push(`| ${r.workload}${note} | ${r.conns} | ${f0(r.fn.rps)} | ${f2(r.fn.p50)} | ${f2(r.fn.p99)} | ${f2(r.fn.p999)} | ` +
         `${f0(http?.rps)} | ${f0(r.db?.rps)} | ${f2(r.db?.p99)} | ${pct(r.ratio)} |`);
     }
+  }
+  out.push('', 'check-payment-status\'s whole transaction as the function sends it (claims, role and timeout, then the statement, one pipelined round trip), run by pgbench: how much of the database\'s work per request is the identity rather than the query.', '');
+  out.push('| orders | conns | transactions/s | vs DB ceiling | function req/s vs it |', '|--:|--:|--:|--:|--:|');
+  for (const r of results.filter((x) => x.txn)) {
+    out.push(`| ${f0(r.size)} | ${r.conns} | ${f0(r.txn.rps)} | ${pct(r.txn.rps / r.db.rps)} | ${pct(r.fn.rps / r.txn.rps)} |`);
   }
   if (SIZES.length > 1) {
     const [small, large] = [SIZES[0], SIZES[SIZES.length - 1]];

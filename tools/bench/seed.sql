@@ -110,3 +110,9 @@ create sequence if not exists bench.ipn_seq;
 create table if not exists bench.fresh_orders (n bigint primary key, order_id text not null, user_id uuid not null);
 create sequence if not exists bench.fresh_seq;
 create table if not exists bench.paid_orders (k bigint primary key, order_id text not null, user_id uuid not null);
+
+-- The DB ceilings run as the functions do (their login, then service_role or authenticated).
+grant usage on schema bench to service_role, authenticated;
+grant select on all tables in schema bench to service_role, authenticated;
+grant usage, select, update on all sequences in schema bench to service_role, authenticated;
+grant execute on all functions in schema bench to service_role, authenticated;
