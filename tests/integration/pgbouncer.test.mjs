@@ -118,9 +118,12 @@ test(`PgBouncer carries ${POOLED ? 'the' : 'none of the'} functions' transaction
   else assert.equal(counted, 0, 'transactions went through PgBouncer');
 });
 
-test('ffx-mailer keeps its direct connection (LISTEN needs a session)', () => {
+test('ffx-mailer keeps its direct connection (LISTEN needs a session)', async () => {
   const pid = Number(fs.readFileSync(path.join(STATE_DIR, 'run', 'ffx-mailer.pid'), 'utf8'));
-  const conns = tcpSockets(pid).filter((s) => s.peer === DB_PORT || s.peer === PGB_PORT);
+  const mailerConns = () => tcpSockets(pid).filter((s) => s.peer === DB_PORT || s.peer === PGB_PORT);
+  // after a PostgreSQL restart the mailer reconnects at its next poll (FFX_MAIL_POLL_MS)
+  await waitFor(() => mailerConns().some((s) => s.state === '01'), { timeoutMs: 5000 });
+  const conns = mailerConns();
   assert.deepEqual(conns.map((s) => [s.peer, s.state]), [[DB_PORT, '01']], 'one live connection, to PostgreSQL');
   const [[user, app]] = sql(`select usename, application_name from pg_stat_activity where client_port = ${conns[0].local}`);
   assert.deepEqual([user, app], ['ffx_functions', 'ffx-mailer']);
