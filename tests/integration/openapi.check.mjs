@@ -15,7 +15,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { RECORD_FILE, ROOT } from './lib/stack.mjs';
 
-const SPEC_FILE = process.env.FFX_OPENAPI ?? path.join(ROOT, 'docs', 'openapi.yaml');
+const SPEC_FILE = path.join(ROOT, 'docs', 'openapi.yaml');
 // The OpenAPI Initiative's 3.1 schema. Its "$dynamicRef": "#meta" (a schema
 // object: an object or a boolean, unless a dialect extends it) is replaced by
 // the plain "$ref" it means here, as Ajv resolves a $dynamicAnchor only at a

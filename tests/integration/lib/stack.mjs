@@ -19,7 +19,7 @@ export const BUILD_DIR = process.env.FFX_BUILD_DIR ?? path.join(ROOT, 'build');
 // FastCGI), method, path, status, headers and body. scripts/test wipes the
 // state folder first, so the file holds exactly this run's answers; the
 // OpenAPI check validates each against docs/openapi.yaml.
-export const RECORD_FILE = process.env.FFX_API_RECORD ?? path.join(STATE_DIR, 'api-responses.jsonl');
+export const RECORD_FILE = path.join(STATE_DIR, 'api-responses.jsonl');
 const TEST_FILE = path.basename(process.argv[1] ?? 'unknown');
 
 export function recordResponse({ via, method, url, status, headers, body }) {
