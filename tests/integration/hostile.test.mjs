@@ -12,9 +12,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { API, DATABASE_URL, STATE_DIR, call, sql, waitFor } from './lib/stack.mjs';
+import { API, DATABASE_URL, STATE_DIR, apiFetch, call, sql, waitFor } from './lib/stack.mjs';
+import { rawRequest } from './lib/rawhttp.mjs';
 import { ANON_KEY, DEV_JWT_SECRET, SERVICE_ROLE_KEY, createUser, signHS256, userClaims } from './lib/identity.mjs';
 import { IPN_SECRET, buy, ipnFor, sign } from './lib/commerce.mjs';
 import { openRequest } from './lib/fcgi.mjs';
@@ -31,64 +31,14 @@ const boss = createUser({ isAdmin: true });
 let A; // alice's order with a NOWPayments payment
 let B; // bob's
 
-// ---- HTTP: fetch for ordinary requests, a raw socket for what fetch refuses ----
+// ---- HTTP: fetch for ordinary requests, a raw socket (lib/rawhttp.mjs) for what fetch refuses ----
 
 const FN = '/functions/v1/';
-const apiUrl = new URL(API);
 
 async function send({ fn, method = 'POST', query = '', headers = {}, body }) {
-  const res = await fetch(`${API}${FN}${fn}${query}`, { method, headers, body });
+  const res = await apiFetch(`${API}${FN}${fn}${query}`, { method, headers, body });
   const text = await res.text();
   return { status: res.status, headers: Object.fromEntries(res.headers), text };
-}
-
-// One HTTP/1.1 request written byte for byte; the answer parsed by hand
-// (chunked or not). The request must say Connection: close.
-function raw(request) {
-  return new Promise((resolve, reject) => {
-    const sock = net.createConnection(Number(apiUrl.port), apiUrl.hostname);
-    const chunks = [];
-    sock.setTimeout(15000, () => sock.destroy(new Error('raw request timed out')));
-    sock.on('data', (d) => chunks.push(d));
-    sock.on('error', reject);
-    sock.on('close', () => {
-      try { resolve(parseHttp(Buffer.concat(chunks))); } catch (e) { reject(e); }
-    });
-    // Written, not ended: nginx takes a half-closed client for one that left (499).
-    sock.write(Buffer.isBuffer(request) ? request : Buffer.from(request, 'latin1'));
-  });
-}
-
-function parseHttp(buf) {
-  const split = buf.indexOf('\r\n\r\n');
-  if (split < 0) throw new Error(`no HTTP answer: ${JSON.stringify(buf.toString('latin1').slice(0, 200))}`);
-  const [statusLine, ...lines] = buf.subarray(0, split).toString('latin1').split('\r\n');
-  const headers = {};
-  for (const l of lines) {
-    const i = l.indexOf(':');
-    const k = l.slice(0, i).trim().toLowerCase();
-    headers[k] = k in headers ? `${headers[k]}, ${l.slice(i + 1).trim()}` : l.slice(i + 1).trim();
-  }
-  let body = buf.subarray(split + 4);
-  if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
-    const parts = [];
-    for (let off = 0; ;) {
-      const eol = body.indexOf('\r\n', off);
-      const size = parseInt(body.subarray(off, eol).toString(), 16);
-      if (!size) break;
-      parts.push(body.subarray(eol + 2, eol + 2 + size));
-      off = eol + 2 + size + 2;
-    }
-    body = Buffer.concat(parts);
-  }
-  return { status: Number(statusLine.split(' ')[1]), headers, text: body.toString('utf8') };
-}
-
-function rawRequest({ fn, method = 'POST', query = '', headerLines = [], body = '' }) {
-  const b = Buffer.isBuffer(body) ? body : Buffer.from(body);
-  const head = [`${method} ${FN}${fn}${query} HTTP/1.1`, `Host: ${apiUrl.host}`, ...headerLines,
-    `Content-Length: ${b.length}`, 'Connection: close'].join('\r\n');
-  return raw(Buffer.concat([Buffer.from(`${head}\r\n\r\n`, 'latin1'), b]));
 }
 
 // ---- the error contract ----

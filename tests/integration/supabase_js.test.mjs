@@ -3,7 +3,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createClient } from '@supabase/supabase-js';
-import { API } from './lib/stack.mjs';
+import { API, apiFetch } from './lib/stack.mjs';
 import { ANON_KEY, addPayment, createOrder, createUser } from './lib/identity.mjs';
 
 const alice = createUser();
@@ -12,7 +12,8 @@ const order = createOrder(alice);
 const paymentId = addPayment(order, { status: 'waiting' });
 
 function clientFor(token) {
-  const supabase = createClient(API, ANON_KEY, { auth: { persistSession: false, autoRefreshToken: false } });
+  // apiFetch: the client's requests go through the recorder of the OpenAPI check.
+  const supabase = createClient(API, ANON_KEY, { auth: { persistSession: false, autoRefreshToken: false }, global: { fetch: apiFetch } });
   supabase.functions.setAuth(token);
   return supabase;
 }
@@ -38,7 +39,7 @@ test("another user's token gets an error and no data", async () => {
 });
 
 test('a browser-style preflight passes', async () => {
-  const res = await fetch(`${API}/functions/v1/check-payment-status?orderId=${order}&userId=${alice.id}`, {
+  const res = await apiFetch(`${API}/functions/v1/check-payment-status?orderId=${order}&userId=${alice.id}`, {
     method: 'OPTIONS',
     headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization, x-client-info, apikey, content-type' },
   });

@@ -1,7 +1,7 @@
 // webhook-debug through the real nginx, function processes and PostgreSQL.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { call, sql, stack } from './lib/stack.mjs';
+import { API, apiFetch, call, sql, stack } from './lib/stack.mjs';
 
 const count = () => Number(sql('select count(*) from webhook_debug_log')[0][0]);
 const newest = () => sql(`select method, path, query, headers::text, encode(body, 'hex'), client_addr
@@ -93,7 +93,7 @@ test('unknown functions and paths are 404 JSON', async () => {
     assert.equal(r.json.success, false);
     assert.equal(r.headers.get('content-type'), 'application/json');
   }
-  const root = await fetch(`${process.env.FFX_API_URL ?? 'http://127.0.0.1:54321'}/`);
+  const root = await apiFetch(`${API}/`);
   assert.equal(root.status, 404);
   assert.deepEqual(await root.json(), { success: false, error: 'Not found' });
 });

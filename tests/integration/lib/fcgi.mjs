@@ -1,6 +1,8 @@
 // A minimal FastCGI client (responder role), enough to talk to a function
 // process directly, with control over when each part of the request is sent.
+// Complete answers are recorded for the OpenAPI check unless recorded is false.
 import net from 'node:net';
+import { recordResponse } from './stack.mjs';
 
 const BEGIN_REQUEST = 1, END_REQUEST = 3, PARAMS = 4, STDIN = 5, STDOUT = 6;
 
@@ -30,13 +32,20 @@ function encodeParams(params) {
 }
 
 // Open a request; returns { send(bodyChunk), end(), response: Promise<{status, headers, body}> }.
-export function openRequest(socketPath, params) {
+export function openRequest(socketPath, params, { recorded = true } = {}) {
   const sock = net.createConnection(socketPath);
   const chunks = [];
   const response = new Promise((resolve, reject) => {
     sock.on('data', (d) => chunks.push(d));
     sock.on('error', reject);
-    sock.on('close', () => resolve(parseResponse(Buffer.concat(chunks))));
+    sock.on('close', () => {
+      const res = parseResponse(Buffer.concat(chunks));
+      if (recorded && res.ended && res.status > 0 && params.DOCUMENT_URI) {
+        const { status, ...headers } = res.headers;
+        recordResponse({ via: 'fastcgi', method: params.REQUEST_METHOD ?? 'GET', url: params.DOCUMENT_URI, status: res.status, headers, body: res.body });
+      }
+      resolve(res);
+    });
   });
   const begin = Buffer.alloc(8);
   begin.writeUInt16BE(1, 0);        // FCGI_RESPONDER

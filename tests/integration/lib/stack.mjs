@@ -1,7 +1,9 @@
 // Helpers shared by the integration tests: the stack's addresses (from the
 // environment scripts/test sets), HTTP through nginx, SQL through psql, and
-// the stack's own control script.
+// the stack's own control script. Every answer the API gives a test is
+// recorded for the OpenAPI check (openapi.check.mjs).
 import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -12,9 +14,41 @@ export const SIM = `http://127.0.0.1:${process.env.FFX_SIM_PORT ?? 54330}`;
 export const STATE_DIR = process.env.FFX_STATE_DIR ?? path.join(ROOT, '.local');
 export const BUILD_DIR = process.env.FFX_BUILD_DIR ?? path.join(ROOT, 'build');
 
+// ---- the record of API answers ----
+// One JSON line per answer: the test file, how it came (fetch, raw socket,
+// FastCGI), method, path, status, headers and body. scripts/test wipes the
+// state folder first, so the file holds exactly this run's answers; the
+// OpenAPI check validates each against docs/openapi.yaml.
+export const RECORD_FILE = path.join(STATE_DIR, 'api-responses.jsonl');
+const TEST_FILE = path.basename(process.argv[1] ?? 'unknown');
+
+export function recordResponse({ via, method, url, status, headers, body }) {
+  const target = new URL(url, API);
+  const line = JSON.stringify({
+    test: TEST_FILE, via, method: method.toUpperCase(), path: target.pathname, status,
+    headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), String(v)])), body,
+  });
+  fs.mkdirSync(path.dirname(RECORD_FILE), { recursive: true });
+  fs.appendFileSync(RECORD_FILE, `${line}\n`);
+}
+
+// fetch, recording every answer from the API (also what supabase-js is given
+// as its global fetch). The body is read from a clone, so the caller's
+// Response is untouched.
+export async function apiFetch(input, init = {}) {
+  const url = typeof input === 'string' ? input : input.url ?? String(input);
+  const method = init.method ?? (input instanceof Request ? input.method : 'GET');
+  const res = await fetch(input, init);
+  if (url.startsWith(API)) {
+    const body = await res.clone().text();
+    recordResponse({ via: 'fetch', method, url, status: res.status, headers: Object.fromEntries(res.headers), body });
+  }
+  return res;
+}
+
 // fetch a function through nginx; returns { status, headers, text, json }.
 export async function call(name, { method = 'POST', body, headers = {}, query = '' } = {}) {
-  const res = await fetch(`${API}/functions/v1/${name}${query}`, { method, body, headers });
+  const res = await apiFetch(`${API}/functions/v1/${name}${query}`, { method, body, headers });
   const text = await res.text();
   let json = null;
   try { json = JSON.parse(text); } catch { /* not JSON: the test decides */ }
