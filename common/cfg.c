@@ -25,6 +25,8 @@ const struct cfg_key cfg_common_keys[] = {
     {"FFX_DB_STATEMENT_TIMEOUT_MS", CFG_INT, "8000", 100, 600000, NULL, 0,
      "statement_timeout for request transactions"},
     {"FFX_DB_CONNECT_TIMEOUT_S", CFG_INT, "3", 1, 60, NULL, 0, "libpq connect_timeout"},
+    {"FFX_DB_PREPARE", CFG_BOOL, "1", 0, 0, NULL, 0,
+     "prepare statements once per connection; 0 behind a pooler that cannot keep them"},
     {"FFX_METRICS_DIR", CFG_STR, NULL, 0, 0, NULL, 0,
      "directory of the shared counter files (common/metrics.h); unset: no metrics"},
     CFG_END,

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "request.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,17 @@
 static PGconn *conn;
 static struct db_options options;
 static char statement_timeout[24];
+
+/* Statements prepared on the current connection (FFX_DB_PREPARE), found by
+ * their text and named ffx_<slot>: PostgreSQL parses and plans each once per
+ * connection instead of once per request. A new connection starts with none
+ * ready. Beyond DB_PREPARED_MAX distinct texts, statements go unnamed. */
+#define DB_PREPARED_MAX 64
+static struct {
+    char *sql;
+    bool ready;
+} prepared[DB_PREPARED_MAX];
+static int nprepared;
 
 /* The transaction db_begin() opened: sent with its first statement. */
 static struct {
@@ -86,6 +98,31 @@ db_sqlstate_code(const char *sqlstate)
 }
 
 static void
+forget_prepared(void)
+{
+    for (int i = 0; i < nprepared; i++)
+        prepared[i].ready = false;
+}
+
+/* The slot of sql in the cache (added if new), or -1: unnamed. */
+static int
+prepared_slot(const char *sql)
+{
+    if (!options.prepare)
+        return -1;
+    for (int i = 0; i < nprepared; i++)
+        if (strcmp(prepared[i].sql, sql) == 0)
+            return i;
+    if (nprepared == DB_PREPARED_MAX)
+        return -1;
+    prepared[nprepared].sql = strdup(sql);
+    if (prepared[nprepared].sql == NULL)
+        abort();
+    prepared[nprepared].ready = false;
+    return nprepared++;
+}
+
+static void
 connect_now(void)
 {
     char timeout[16];
@@ -95,6 +132,7 @@ connect_now(void)
     snprintf(timeout, sizeof(timeout), "%d", options.connect_timeout_s);
     if (conn != NULL)
         PQfinish(conn);
+    forget_prepared();
     conn = PQconnectdbParams(keys, vals, 1);
     if (PQstatus(conn) != CONNECTION_OK) {
         struct log_line l;
@@ -119,6 +157,9 @@ db_close(void)
     if (conn != NULL)
         PQfinish(conn);
     conn = NULL;
+    for (int i = 0; i < nprepared; i++)
+        free(prepared[i].sql);
+    nprepared = 0;
     memset(&options, 0, sizeof(options));
 }
 
@@ -233,11 +274,27 @@ discard_connection(void)
 {
     PQfinish(conn);
     conn = NULL;
+    forget_prepared();
+}
+
+/* Between transactions the connection must be silent: the server (or a
+ * pooler) only ever speaks to answer us. Anything to read now is its
+ * goodbye (an error before it hung up, or the hang-up itself, as when
+ * PgBouncer restarts), so the connection is replaced before anything is
+ * sent on it, when that is still safe. One poll(2), no waiting. */
+static bool
+spoke_while_idle(void)
+{
+    struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
+
+    return poll(&p, 1, 0) != 0;
 }
 
 static enum err_code
 ensure_connection(struct req *r)
 {
+    if (db_connected() && spoke_while_idle())
+        discard_connection();
     if (!db_connected())
         connect_now();
     if (db_connected())
@@ -275,28 +332,84 @@ pipeline_result(struct req *r)
     return res;
 }
 
+/* Queue one statement: prepared (and first prepared, once per connection)
+ * or unnamed. *parsing says a Prepare went out, whose result comes first. */
+static bool
+send_statement(const struct stmt *s, int *slot, bool *parsing)
+{
+    char name[16];
+
+    *slot = prepared_slot(s->sql);
+    *parsing = false;
+    if (*slot < 0)
+        return PQsendQueryParams(conn, s->sql, s->nparams, NULL, s->values, s->lengths, s->formats,
+                                 0) == 1;
+    snprintf(name, sizeof(name), "ffx_%d", *slot);
+    if (!prepared[*slot].ready) {
+        if (PQsendPrepare(conn, name, s->sql, s->nparams, NULL) != 1)
+            return false;
+        *parsing = true;
+    }
+    return PQsendQueryPrepared(conn, name, s->nparams, s->values, s->lengths, s->formats, 0) == 1;
+}
+
+/* The first failure of a pipeline becomes r->err; a statement a pooler
+ * lost (26000: it now talks to another server connection) is prepared
+ * again next time. */
+static enum err_code
+note_result(struct req *r, enum err_code rc, const PGresult *res)
+{
+    const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+    if (sqlstate != NULL && strcmp(sqlstate, "26000") == 0)
+        forget_prepared();
+    if (rc == ERR_OK && !result_ok(res))
+        rc = result_error(r, res);
+    return rc;
+}
+
 /* Send n statements and a Sync in one write, then read every result: one
- * round trip. res[i] is each statement's result (NULL if it never came).
+ * round trip. res[i] is each statement's result (NULL if it never came);
+ * *first is the first result that came back, a Prepare's included.
  * The first failure sets r->err; the ones PostgreSQL skipped after it are
  * not errors of their own. Without a BEGIN among them, the statements up to
- * the Sync are one implicit transaction, committed by the Sync. */
+ * the Sync are one implicit transaction, committed by the Sync; inside an
+ * open transaction the Sync commits nothing. */
 static enum err_code
-pipeline_once(struct req *r, const struct stmt *s, int n, PGresult **res)
+pipeline_once(struct req *r, const struct stmt *s, int n, PGresult **res, PGresult **first)
 {
     enum err_code rc = ERR_OK;
     struct timespec t0;
     PGresult *sync;
-    bool sent = PQenterPipelineMode(conn) == 1;
+    int slot[DB_MAX_PIPELINE];
+    bool parsing[DB_MAX_PIPELINE];
+    bool sent;
 
+    if (conn == NULL) {
+        ERR_SET(&r->err, ERR_UNAVAILABLE, "database connection lost");
+        return ERR_UNAVAILABLE;
+    }
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    sent = PQenterPipelineMode(conn) == 1;
     for (int i = 0; i < n && sent; i++)
-        sent = PQsendQueryParams(conn, s[i].sql, s[i].nparams, NULL, s[i].values, s[i].lengths,
-                                 s[i].formats, 0) == 1;
+        sent = send_statement(&s[i], &slot[i], &parsing[i]);
     sent = sent && PQpipelineSync(conn) == 1;
+    *first = NULL;
     for (int i = 0; i < n; i++) {
-        res[i] = sent && PQstatus(conn) == CONNECTION_OK ? pipeline_result(r) : NULL;
-        if (rc == ERR_OK && !result_ok(res[i]))
-            rc = result_error(r, res[i]);
+        bool readable = sent && PQstatus(conn) == CONNECTION_OK;
+
+        if (readable && parsing[i]) {
+            PGresult *parsed = pipeline_result(r);
+
+            if (result_ok(parsed))
+                prepared[slot[i]].ready = true;
+            rc = note_result(r, rc, parsed);
+            *first = *first ? *first : parsed;
+            readable = PQstatus(conn) == CONNECTION_OK;
+        }
+        res[i] = readable ? pipeline_result(r) : NULL;
+        rc = note_result(r, rc, res[i]);
+        *first = *first ? *first : res[i];
     }
     sync = sent && PQstatus(conn) == CONNECTION_OK ? PQgetResult(conn) : NULL;
     if (PQresultStatus(sync) != PGRES_PIPELINE_SYNC || PQexitPipelineMode(conn) != 1) {
@@ -318,18 +431,19 @@ static enum err_code
 run_pipeline(struct req *r, const struct stmt *s, int n, PGresult **res)
 {
     enum err_code rc = ensure_connection(r);
+    PGresult *first = NULL;
 
     if (rc)
         return rc;
-    rc = pipeline_once(r, s, n, res);
-    if (rc == ERR_OK || !refused_before_running(res[0]))
+    rc = pipeline_once(r, s, n, res, &first);
+    if (rc == ERR_OK || !refused_before_running(first))
         return rc;
     log_event(LOG_WARN, r->request_id, "db", "the server had closed the connection; reconnecting");
     err_clear(&r->err);
     if (conn != NULL)
         discard_connection();
     rc = ensure_connection(r);
-    return rc ? rc : pipeline_once(r, s, n, res);
+    return rc ? rc : pipeline_once(r, s, n, res, &first);
 }
 
 /* Who the next transaction runs as; claims NULL means {"role":<role>}. */
@@ -382,22 +496,18 @@ enum err_code
 db_exec(struct req *r, PGresult **out, const char *sql, int nparams, const struct db_param *params)
 {
     struct stmt s;
-    struct timespec t0;
-    PGresult *res;
+    PGresult *res = NULL;
+    PGresult *first = NULL;
+    enum err_code rc;
 
     *out = NULL;
     stmt_init(&s, sql, nparams, params);
     if (pending.open)
         return exec_first(r, out, &s);
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    res = PQexecParams(conn, s.sql, s.nparams, NULL, s.values, s.lengths, s.formats, 0);
-    r->db_ms += elapsed_ms(&t0);
-    if (res != NULL)
-        arena_defer(r->arena, clear_result, res);
-    if (!result_ok(res))
-        return result_error(r, res);
-    *out = res;
-    return ERR_OK;
+    rc = pipeline_once(r, &s, 1, &res, &first); /* inside the transaction: no retry */
+    if (rc == ERR_OK)
+        *out = res;
+    return rc;
 }
 
 enum err_code

@@ -35,6 +35,7 @@ struct db_options {
     const char *app_name; /* application_name, e.g. the function's name */
     int connect_timeout_s;
     int statement_timeout_ms;
+    bool prepare; /* prepare statements once per connection (not behind PgBouncer < 1.21) */
 };
 
 /* db_open - remember the options and try to connect now. Failing here is not
@@ -62,7 +63,8 @@ enum err_code db_begin(struct req *r, enum db_role role, const char *claims_json
 enum err_code db_begin_with_timeout(struct req *r, enum db_role role, const char *claims_json,
                                     long long timeout_ms);
 
-#define DB_MAX_PARAMS 16
+#define DB_MAX_PARAMS   16
+#define DB_MAX_PIPELINE 4 /* statements sent together: BEGIN, the claims, one statement */
 
 /* A parameter: value (NULL for SQL NULL) and, for binary values, a length. */
 struct db_param {

@@ -281,6 +281,7 @@ run_worker(const struct server_app *app, int listen_fd)
             .app_name = app->name,
             .connect_timeout_s = (int)cfg_int("FFX_DB_CONNECT_TIMEOUT_S"),
             .statement_timeout_ms = (int)cfg_int("FFX_DB_STATEMENT_TIMEOUT_MS"),
+            .prepare = cfg_bool("FFX_DB_PREPARE"),
         };
         db_open(&opt);
     }

@@ -16,7 +16,7 @@ import { SERVICE_ROLE_KEY, createOrder, createUser, signHS256, userClaims } from
 import { sign } from './lib/commerce.mjs';
 
 const FUNCTIONS = { 'create-order': 'POST', 'create-crypto-payment': 'POST', 'check-payment-status': 'GET',
-  'payment-webhook': 'POST', 'test-delivery': 'POST', 'webhook-debug': 'POST' };
+  'payment-webhook': 'POST', 'test-delivery': 'POST', 'webhook-debug': 'POST', metrics: 'GET' };
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const BODY_MAX = 64 * 1024;
 
@@ -125,7 +125,7 @@ test('a database error outside the SQLSTATE map is a 500 with the request id, th
   await internalError('create-crypto-payment', renamed('crypto_payment_begin'),
     () => call('create-crypto-payment', { body: JSON.stringify(payment), headers: bearer }));
 
-  await internalError('check-payment-status', renamed('order_payment_status'),
+  await internalError('check-payment-status', renamed('check_payment_status'),
     () => call('check-payment-status', { method: 'GET', query: `?orderId=${order.order_id}&userId=${user.id}`, headers: bearer }));
 
   const ipn = sign({ payment_id: 4000000000 + crypto.randomInt(1e9), payment_status: 'waiting', order_id: order.order_id });

@@ -132,10 +132,10 @@ test('docs/openapi.yaml is a structurally valid OpenAPI 3.1 document', () => {
       const res = deref(r);
       if (status === '204') {
         if (res.content) problems.push(`${where} 204: a 204 has no body`);
-      } else if (!res.content?.['application/json']?.schema) {
-        problems.push(`${where} ${status}: no application/json schema`);
-      } else if (Object.keys(res.content).length !== 1) {
-        problems.push(`${where} ${status}: the functions answer application/json only`);
+      } else if (Object.keys(res.content ?? {}).length !== 1) {
+        problems.push(`${where} ${status}: one content type per answer`);
+      } else if (!(res.content['application/json'] ?? res.content['text/plain'])?.schema) {
+        problems.push(`${where} ${status}: no application/json (or, for metrics, text/plain) schema`);
       }
       if (!res.headers?.['X-Request-Id']) problems.push(`${where} ${status}: X-Request-Id not documented`);
     }
@@ -215,6 +215,12 @@ function checkRecord(rec) {
   const type = rec.headers['content-type'] ?? '';
   if (!response.content) {
     if (rec.body !== '') problems.push(`a body where none is documented: ${rec.body.slice(0, 80)}`);
+    return problems;
+  }
+  if (response.content['text/plain']) {
+    if (!/^text\/plain(;|$)/.test(type)) problems.push(`content-type ${JSON.stringify(type)}, documented text/plain`);
+    const v = validator(response.content['text/plain'].schema, `text:${exp.where}`);
+    if (!v(rec.body)) problems.push(`${errorsText(v)}; body ...${rec.body.slice(-120)}`);
     return problems;
   }
   if (!/^application\/json(;|$)/.test(type)) problems.push(`content-type ${JSON.stringify(type)}, documented application/json`);

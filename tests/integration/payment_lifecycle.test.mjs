@@ -82,7 +82,7 @@ test('malformed but signed payloads get 400 Invalid payload', async () => {
 
 test('50 concurrent duplicate finished IPNs: one delivery, one e-mail, fifty 200s', async () => {
   const user = createUser();
-  addStock(25000, 'mt5', 3, 'DUP');
+  const dup = addStock(25000, 'mt5', 3, 'DUP');
   const p = await buy(user, { size: 25000, platform: 'mt5' });
   const payload = ipnFor(p, 'finished');
   const answers = await Promise.all(Array.from({ length: 50 }, () => sendIpn(payload)));
@@ -93,12 +93,12 @@ test('50 concurrent duplicate finished IPNs: one delivery, one e-mail, fifty 200
   await waitFor(async () => (await mailsTo(user.email)).length >= 1);
   await new Promise((r) => setTimeout(r, 500));
   assert.equal((await mailsTo(user.email)).length, 1);
-  assert.deepEqual(stockCounts(25000, 'mt5'), { available: 2, delivered: 1 });
+  assert.deepEqual(stockCounts(25000, 'mt5', dup), { available: 2, delivered: 1 });
 });
 
 test('20 orders finishing at once against 5 accounts: 5 delivered, 15 waiting, then all', async () => {
   const user = createUser();
-  addStock(25000, 'mt4', 5, 'RACE');
+  const race = addStock(25000, 'mt4', 5, 'RACE');
   const purchases = [];
   for (let i = 0; i < 20; i++) purchases.push(await buy(user, { size: 25000 }));
   const answers = await Promise.all(purchases.map((p) => sendIpn(ipnFor(p, 'finished'))));
@@ -110,17 +110,17 @@ test('20 orders finishing at once against 5 accounts: 5 delivered, 15 waiting, t
   for (const p of purchases.filter((q) => !delivered.includes(q))) {
     assert.deepEqual(orderState(p.order.order_id), { order: 'processing', payment: 'paid', delivery: 'pending', attention: '' });
   }
-  assert.deepEqual(stockCounts(25000, 'mt4'), { delivered: 5 });
-  addStock(25000, 'mt4', 15, 'MORE');
+  assert.deepEqual(stockCounts(25000, 'mt4', race), { delivered: 5 });
+  const more = addStock(25000, 'mt4', 15, 'MORE');
   for (const p of purchases) assert.equal(orderState(p.order.order_id).delivery, 'delivered');
   const all = purchases.map((p) => deliveries(p.order.order_id)[0][0]);
   assert.equal(new Set(all).size, 20);
-  assert.deepEqual(stockCounts(25000, 'mt4'), { delivered: 20 });
+  assert.deepEqual(stockCounts(25000, 'mt4', [...race, ...more]), { delivered: 20 });
 });
 
 test('a child payment after delivery gives no second account and is flagged', async () => {
   const user = createUser();
-  addStock(10000, 'mt5', 2, 'CHILD');
+  const childStock = addStock(10000, 'mt5', 2, 'CHILD');
   const p = await buy(user, { size: 10000, platform: 'mt5' });
   await sim('POST', `/_sim/payments/${p.payment.payment_id}/advance`, { statuses: ['finished'] });
   assert.equal(orderState(p.order.order_id).delivery, 'delivered');
@@ -129,7 +129,7 @@ test('a child payment after delivery gives no second account and is flagged', as
   assert.equal(deliveries(p.order.order_id).length, 1);
   assert.equal(orderState(p.order.order_id).attention, 'second_payment_refund_review');
   assert.equal(sql(`select needs_review from payments where payment_id = :'p1'`, String(child.payment_id))[0][0], 't');
-  assert.deepEqual(stockCounts(10000, 'mt5'), { available: 1, delivered: 1 });
+  assert.deepEqual(stockCounts(10000, 'mt5', childStock), { available: 1, delivered: 1 });
 });
 
 test('an unmatched IPN is stored, answered 200 and visible to an admin', async () => {
@@ -155,7 +155,7 @@ test('property: random orders of each status sequence, with duplicates, keep the
   const user = createUser();
   const size = 50000;
   const stockBefore = 30;
-  addStock(size, 'mt4', stockBefore, 'PROP');
+  const prop = addStock(size, 'mt4', stockBefore, 'PROP');
   const sequences = [['waiting', 'confirming', 'confirmed', 'finished'], ['waiting', 'expired'], ['waiting', 'partially_paid'],
     ['confirming', 'finished', 'refunded'], ['waiting', 'failed'], ['expired', 'finished']];
   let seed = 42;
@@ -183,7 +183,7 @@ test('property: random orders of each status sequence, with duplicates, keep the
     if (seq.includes('finished') && s.payment !== 'refunded') assert.equal(d.length, 1, `finished delivers (${seq}): ${JSON.stringify(s)}`);
     if (seq.at(-1) === 'refunded') assert.equal(s.payment, 'refunded');
   }
-  const counts = stockCounts(size, 'mt4');
+  const counts = stockCounts(size, 'mt4', prop);
   assert.equal((counts.available ?? 0) + (counts.delivered ?? 0), stockBefore, 'inventory conserved');
   assert.equal(counts.delivered, delivered);
 });

@@ -36,7 +36,7 @@ const SIZES = (env.FFX_BENCH_ORDERS ?? '10000,1000000').split(',').map(Number);
 const USERS = Number(env.FFX_BENCH_USERS ?? 2000);
 const ACCOUNTS = Number(env.FFX_BENCH_ACCOUNTS ?? 100000);
 const STREAM_ORDERS = Number(env.FFX_BENCH_STREAM_ORDERS ?? 12000); // per IPN stream
-const FRESH_ORDERS = Number(env.FFX_BENCH_FRESH_ORDERS ?? 6000); // per create-crypto-payment run
+const FRESH_ORDERS = Number(env.FFX_BENCH_FRESH_ORDERS ?? 12000); // per create-crypto-payment run
 const RSS_REQUESTS = Number(env.FFX_BENCH_RSS_REQUESTS ?? 100000);
 const WORK = path.join(STATE, 'bench');
 const DOC = path.join(ROOT, 'docs/BENCHMARKS.md');
@@ -139,7 +139,7 @@ function pgbench(script, conns, options, vars = {}) {
   const prefix = path.join(WORK, 'pgbench-log');
   for (const f of fs.readdirSync(WORK)) if (f.startsWith('pgbench-log')) fs.rmSync(path.join(WORK, f));
   const u = new URL(env.FFX_FUNCTIONS_DATABASE_URL);
-  const args = ['-n', '-h', u.hostname, '-p', u.port, '-U', decodeURIComponent(u.username), '-M', 'extended',
+  const args = ['-n', '-h', u.hostname, '-p', u.port, '-U', decodeURIComponent(u.username), '-M', 'prepared',
     '-c', String(conns), '-j', String(conns === 1 ? 1 : 2), '-T', String(SECONDS), '-f', file,
     '-l', `--log-prefix=${prefix}`, ...Object.entries(vars).map(([k, v]) => `-D${k}=${v}`), u.pathname.slice(1)];
   const r = spawnSync('pgbench', args, {

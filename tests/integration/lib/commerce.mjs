@@ -72,9 +72,13 @@ export function addStock(size, platform, n, prefix = 'T') {
   return logins;
 }
 
-// Inventory of one size and platform: available + delivered must be conserved.
-export function stockCounts(size, platform) {
-  const rows = sql(`select status, count(*) from account_container where account_size = :'p1' and platform_type = :'p2' group by status`, size, platform);
+// Inventory of one size and platform by status: available + delivered must be conserved. With
+// logins (what addStock returned), only those accounts: another test may sell the same product.
+export function stockCounts(size, platform, logins = null) {
+  const rows = logins
+    ? sql(`select status, count(*) from account_container where account_size = :'p1' and platform_type = :'p2'
+             and login_id = any(string_to_array(:'p3', ',')) group by status`, size, platform, logins.join(','))
+    : sql(`select status, count(*) from account_container where account_size = :'p1' and platform_type = :'p2' group by status`, size, platform);
   return Object.fromEntries(rows.map(([s, n]) => [s, Number(n)]));
 }
 
