@@ -1,12 +1,13 @@
 -- wrk script: replay requests from a file, spread over wrk's threads.
 --
---   wrk -s requests.lua URL -- FILE THREADS MODE [LIMIT]
+--   wrk -s requests.lua URL -- FILE THREADS MODE
 --
 -- FILE has one request per line: GROUP \t METHOD \t PATH \t HEADERS \t BODY, where HEADERS is
 -- "Name: value" pairs joined by "|" and BODY may be empty. Thread t of THREADS takes the lines
 -- whose GROUP modulo THREADS is t, so requests of one group (one order's IPNs) keep their order
--- on one thread. MODE "cycle" starts over at the end; "once" stops the thread at the end.
--- LIMIT (optional) stops each thread after that many requests. done() prints one JSON line.
+-- on one thread. MODE "cycle" starts over at the end; "once" stops the thread at the end (wrk
+-- still runs for its whole duration, so a run must not outlast its file). done() prints one
+-- JSON line.
 
 local next_id = 0
 
@@ -34,8 +35,8 @@ end
 
 function init(args)
   local file, threads = args[1], tonumber(args[2])
-  mode, limit = args[3] or "cycle", tonumber(args[4] or "0")
-  reqs, sent = {}, 0
+  mode = args[3] or "cycle"
+  reqs = {}
   for line in io.lines(file) do
     local f = split(line)
     if tonumber(f[1]) % threads == tid then
@@ -49,7 +50,6 @@ end
 
 function request()
   index = index + 1
-  sent = sent + 1
   if index > #reqs then
     if mode == "once" then
       wrk.thread:stop()
@@ -58,7 +58,6 @@ function request()
       index = 1
     end
   end
-  if limit > 0 and sent >= limit then wrk.thread:stop() end
   return reqs[index]
 end
 
