@@ -386,6 +386,7 @@ run_master(const struct server_app *app, int listen_fd, int workers)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGCHLD);
     sigprocmask(SIG_BLOCK, &set, NULL);
+    fill_pool(app, &pool, listen_fd); /* now, not after the first tick: requests are waiting */
     for (;;) {
         int sig = sigtimedwait(&set, NULL, &tick);
 

@@ -52,7 +52,7 @@ const FIRST_RUN_ORDER = 10_000_001;
 let nextOrder = FIRST_RUN_ORDER;
 const take = (n) => { const first = nextOrder; nextOrder += n; return first; };
 const orderId = (n) => `FFX${100000000 + n}`;
-const paymentId = (n) => 5000000000 + n;
+const paymentId = (n) => 7000000000 + n;
 const userNo = (n) => 1 + (n % USERS);
 const userId = (u) => `b0000000-0000-4000-8000-${String(u).padStart(12, '0')}`;
 
@@ -230,10 +230,10 @@ SELECT owner, order_doc::text, payment_doc::text, payment_id, payment_status, pa
 function ipnsFor(n, t0) {
   const base = {
     actually_paid: 0, actually_paid_at_fiat: 0, fee: { currency: 'usdtbsc', depositFee: 0, serviceFee: 0, withdrawalFee: 0 },
-    invoice_id: 4000000000 + n, order_description: 'FlashFundX one_step 10000 mt4', order_id: orderId(n),
+    invoice_id: 7500000000 + n, order_description: 'FlashFundX one_step 10000 mt4', order_id: orderId(n),
     outcome_amount: 0, outcome_currency: 'usdtbsc', parent_payment_id: null, pay_address: `0x${crypto.createHash('md5').update(String(n)).digest('hex')}`,
     pay_amount: 649, pay_currency: 'usdtbsc', payin_extra_id: null, payment_extra_ids: null, payment_id: paymentId(n),
-    price_amount: 649, price_currency: 'usd', purchase_id: String(6000000000 + n),
+    price_amount: 649, price_currency: 'usd', purchase_id: String(7800000000 + n),
   };
   const steps = [['waiting', 0], ['confirming', 649], ['finished', 649]];
   const payloads = steps.map(([status, paid], i) => ({

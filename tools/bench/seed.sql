@@ -2,7 +2,8 @@
 --
 -- Ids are derived from numbers so that the request files, the pgbench scripts and the database
 -- agree without lookups: user n is b0000000-0000-4000-8000-<n, 12 digits>, order n is
--- FFX<100000000 + n>, payment n is 5000000000 + n. Bulk rows are written with
+-- FFX<100000000 + n>, payment n is 7000000000 + n and its invoice 7500000000 + n (above the
+-- simulator's ids, 4000000000-6999999999, which create-crypto-payment stores). Bulk rows are written with
 -- session_replication_role = replica (no triggers, no foreign-key checks) and hold exactly what
 -- the triggers would have written: the right prices, ids and statuses.
 
@@ -15,7 +16,7 @@ create or replace function bench.order_id(n bigint) returns text
 language sql immutable as $$ select 'FFX' || (100000000 + n)::text $$;
 
 create or replace function bench.payment_id(n bigint) returns text
-language sql immutable as $$ select (5000000000 + n)::text $$;
+language sql immutable as $$ select (7000000000 + n)::text $$;
 
 -- bench.clear_range(from, to): make room for orders from..to. create-order draws its ids at
 -- random from all of FFX000000000-FFX999999999, so the orders the benchmark created through it
@@ -52,7 +53,7 @@ begin
          case when n % 10 < 7 then 'completed' else 'failed' end,
          case when n % 10 < 7 then 'paid' else 'failed' end,
          case when n % 10 < 7 then 'delivered' else 'pending' end,
-         bench.payment_id(n), (4000000000 + n)::text, 'usdtbsc', 649,
+         bench.payment_id(n), (7500000000 + n)::text, 'usdtbsc', 649,
          '0x' || md5(n::text), 'usdtbsc',
          case when n % 10 < 7 then t + interval '20 minutes' end,
          case when n % 10 < 7 then t + interval '20 minutes' end, t, t + interval '20 minutes'
@@ -61,10 +62,10 @@ begin
   insert into public.payments (payment_id, order_id, user_id, invoice_id, payment_status, pay_address,
                                pay_amount, pay_currency, actually_paid, price_amount, price_currency,
                                provider_created_at, provider_updated_at, raw, created_at, updated_at)
-  select bench.payment_id(n), bench.order_id(n), bench.user_id(1 + n % p_users), (4000000000 + n)::text,
+  select bench.payment_id(n), bench.order_id(n), bench.user_id(1 + n % p_users), (7500000000 + n)::text,
          case when n % 10 < 7 then 'finished' else 'expired' end, '0x' || md5(n::text), 649, 'usdtbsc',
          case when n % 10 < 7 then 649 else 0 end, 649, 'usd', t, t + interval '20 minutes',
-         jsonb_build_object('payment_id', 5000000000 + n), t, t + interval '20 minutes'
+         jsonb_build_object('payment_id', 7000000000 + n), t, t + interval '20 minutes'
     from generate_series(p_from, p_to) n,
          lateral (select now() - interval '1 second' * (p_to - n + 3600)) as c(t);
 end
@@ -86,7 +87,7 @@ begin
                              crypto_amount, crypto_address, pay_currency)
   select bench.order_id(n), bench.user_id(1 + n % p_users), 'one_step', 10000, 'mt4', 649, 649,
          case when p_with_payment then bench.payment_id(n) end,
-         case when p_with_payment then (4000000000 + n)::text end,
+         case when p_with_payment then (7500000000 + n)::text end,
          case when p_with_payment then 'usdtbsc' end, case when p_with_payment then 649 end,
          case when p_with_payment then '0x' || md5(n::text) end,
          case when p_with_payment then 'usdtbsc' end
@@ -94,9 +95,9 @@ begin
   if p_with_payment then
     insert into public.payments (payment_id, order_id, user_id, invoice_id, payment_status, pay_address,
                                  pay_amount, pay_currency, price_amount, price_currency, raw)
-    select bench.payment_id(n), bench.order_id(n), bench.user_id(1 + n % p_users), (4000000000 + n)::text,
+    select bench.payment_id(n), bench.order_id(n), bench.user_id(1 + n % p_users), (7500000000 + n)::text,
            'waiting', '0x' || md5(n::text), 649, 'usdtbsc', 649, 'usd',
-           jsonb_build_object('payment_id', 5000000000 + n)
+           jsonb_build_object('payment_id', 7000000000 + n)
       from generate_series(p_from, p_to) n;
   end if;
 end
