@@ -10,12 +10,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { ROOT, BUILD_DIR, psql, scratchDatabase, sleep, waitFor } from './lib/stack.mjs';
+import { ROOT, BUILD_DIR, freePorts, psql, scratchDatabase, sleep, waitFor } from './lib/stack.mjs';
 
 const MAILER = path.join(BUILD_DIR, 'bin', 'ffx-mailer');
 const CATCHER = path.join(ROOT, 'tools', 'mail-catcher', 'server.mjs');
-const SMTP_PORT = 55900 + (process.pid % 40);
-const WEB_PORT = 55950 + (process.pid % 40);
+const [SMTP_PORT, WEB_PORT] = await freePorts(2);
 const DB = `ffx_mailer_it_${process.pid}`;
 
 const db = scratchDatabase(DB);

@@ -12,10 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canonicalJson, depositAddress, signIpn, sortDeep } from '../../tools/nowpayments-sim/server.mjs';
+import { freePorts } from './lib/stack.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SERVER = path.join(ROOT, 'tools/nowpayments-sim/server.mjs');
-const PORT = 55930 + (process.pid % 50);
+const [PORT] = await freePorts(1);
 const BASE = `http://127.0.0.1:${PORT}`;
 const KEY = 'contract-api-key';
 const SECRET = 'contract-ipn-secret';

@@ -5,6 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import net from 'node:net';
 import path from 'node:path';
 
 export const ROOT = process.env.FFX_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -107,6 +108,23 @@ export function masterPid(name) {
 export function childPids(pid) {
   const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
   return r.stdout.split('\n').filter(Boolean).map(Number).sort((a, b) => a - b);
+}
+
+// n distinct ports the kernel says are free now, for a test's own servers: a fixed guess can be
+// held by any outgoing connection, whose ports come from the same range.
+export async function freePorts(n) {
+  const ports = new Set();
+  while (ports.size < n) {
+    const probe = net.createServer();
+    ports.add(await new Promise((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen(0, '127.0.0.1', () => {
+        const { port } = probe.address();
+        probe.close(() => resolve(port));
+      });
+    }));
+  }
+  return [...ports];
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
