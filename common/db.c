@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * db.c - one libpq connection per worker process, request transactions,
- * SQLSTATE mapping and reconnection.
+ * db.c - one libpq connection per worker process, request transactions sent
+ * as libpq pipelines, statements prepared once per connection, SQLSTATE
+ * mapping and reconnection.
  */
 #include "db.h"
 #include "arena.h"

@@ -11,7 +11,9 @@
  * Round trips are the cost that matters, so they are batched with libpq's
  * pipeline mode: db_single() sends a whole one-statement transaction in one
  * round trip, and db_begin() sends nothing until the first db_exec(), which
- * travels together with BEGIN and the claims.
+ * travels together with BEGIN and the claims. With db_options.prepare each
+ * statement text is prepared once per connection and then only bound and
+ * executed.
  *
  * The connection is opened per worker and repaired transparently: a
  * connection the server closed while idle (a restart) is noticed before
