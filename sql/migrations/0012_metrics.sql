@@ -31,9 +31,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  if not (public.is_admin() or coalesce(auth.role() = 'service_role', false)) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.admin_cli_check(null); -- admins and service_role only (0011)
 
   return query
   with ipn as (
