@@ -38,18 +38,47 @@ void ipn_js_number(double v, char out[32]);
  * into out (room for 129 bytes). */
 void ipn_sign(const char *secret, const char *msg, size_t n, char out[129]);
 
-/* The outcome of a verification, for counters and logs. */
+/* The strict rules (ipn_strict_check) and the body cap. */
+#define IPN_BODY_MAX     16384 /* bytes; nginx and the function answer 413 above it */
+#define IPN_MAX_KEYS     64    /* object members in all, at every depth */
+#define IPN_MAX_ELEMENTS 32    /* array elements in all, at every depth */
+#define IPN_MAX_DEPTH    3     /* objects and arrays inside one another, the body itself included */
+
+/* ipn_number_canonical - whether s[0..n) is a JSON number written exactly
+ * as Number::toString writes the double it reads as: 15, 0.000002, 1e-7
+ * are; 15.0, 1.50, 1E5, 5784971961.0000001 are not. */
+bool ipn_number_canonical(const char *s, size_t n);
+
+/* ipn_strict_check - NULL when body[0..n) is an object that keeps the
+ * strict rules, else which rule it breaks (a constant, for the log). */
+const char *ipn_strict_check(struct arena *a, const char *body, size_t n);
+
+/* ipn_strict_canonical - the canonical form of a strict body in the
+ * given array style, NULL when the body is not strict. */
+char *ipn_strict_canonical(struct arena *a, const char *body, size_t n, enum ipn_array_style style);
+
+/* The outcome of a verification, for the answer, counters and logs. */
 enum ipn_match {
-    IPN_NO_MATCH = 0,
+    IPN_NO_MATCH = 0,    /* 401 */
     IPN_MATCH_RAW,       /* HMAC over the raw body */
-    IPN_MATCH_CANONICAL, /* over the re-serialisation */
+    IPN_MATCH_CANONICAL, /* over a canonical form */
+    IPN_INVALID,         /* the body breaks the strict rules: 400 */
+};
+
+/* What ipn_verify found. */
+struct ipn_verified {
+    const char *text; /* the signed text, to store and apply; NULL without a match */
+    size_t len;
+    enum ipn_array_style style; /* the canonical form that matched */
+    bool used_previous;         /* a secret other than the first matched */
+    const char *invalid;        /* IPN_INVALID: the strict rule broken */
 };
 
 /* ipn_verify - whether sig_header is the signature of body[0..n) under one
- * of the NULL-terminated secrets (NULL or empty entries are skipped).
- * *used_previous (may be NULL) tells whether a secret other than the first
- * matched. A missing or malformed header never matches. */
+ * of the NULL-terminated secrets (NULL or empty entries are skipped), and
+ * the text that was signed, in *out (may be NULL). A missing or malformed
+ * header never matches. */
 enum ipn_match ipn_verify(struct arena *a, const char *const *secrets, const char *sig_header,
-                          const char *body, size_t n, bool *used_previous);
+                          const char *body, size_t n, struct ipn_verified *out);
 
 #endif

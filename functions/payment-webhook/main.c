@@ -90,13 +90,13 @@ verify_signature(struct req *r, enum ipn_match *how)
 {
     const char *secrets[] = {cfg_str("NOWPAYMENTS_IPN_SECRET"),
                              cfg_str("NOWPAYMENTS_IPN_SECRET_PREVIOUS"), NULL};
-    bool previous = false;
+    struct ipn_verified v;
     struct log_line l;
 
-    *how = ipn_verify(r->arena, secrets, req_header(r, "x-nowpayments-sig"), r->body, r->body_len,
-                      &previous);
+    *how =
+        ipn_verify(r->arena, secrets, req_header(r, "x-nowpayments-sig"), r->body, r->body_len, &v);
     if (*how != IPN_NO_MATCH) {
-        if (previous)
+        if (v.used_previous)
             log_event(LOG_WARN, r->request_id, "webhook", "IPN signed with the previous secret");
         return ERR_OK;
     }

@@ -68,12 +68,12 @@ check_form(const char *body, size_t n, const char *c, enum ipn_array_style st)
 {
     char sig[129];
     const char *again = ipn_canonicalize(arena, c, strlen(c), st);
-    bool previous = false;
+    struct ipn_verified v;
 
     if (again == NULL || strcmp(again, c) != 0)
         fail("canonical form is not a fixed point", c);
     ipn_sign(secrets[1], c, strlen(c), sig);
-    if (ipn_verify(arena, secrets, sig, body, n, &previous) == IPN_NO_MATCH || !previous)
+    if (ipn_verify(arena, secrets, sig, body, n, &v) == IPN_NO_MATCH || !v.used_previous)
         fail("signature over the canonical form does not verify", c);
 }
 
@@ -86,7 +86,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *body = text;
     size_t n = size;
     const char *arrays, *objects;
-    bool previous = false;
+    struct ipn_verified v;
 
     if (arena == NULL)
         arena = arena_create(64 * 1024);
@@ -100,7 +100,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     objects = ipn_canonicalize(arena, body, n, IPN_ARRAYS_AS_OBJECTS);
     if ((arrays == NULL) != (objects == NULL))
         fail("one array style parsed and the other did not", NULL);
-    ipn_verify(arena, secrets, header, body, n, &previous);
+    ipn_verify(arena, secrets, header, body, n, &v);
     if (arrays != NULL) {
         check_form(body, n, arrays, IPN_ARRAYS_AS_ARRAYS);
         check_form(body, n, objects, IPN_ARRAYS_AS_OBJECTS);
