@@ -43,6 +43,14 @@ void ipn_sign(const char *secret, const char *msg, size_t n, char out[129]);
 #define IPN_MAX_KEYS     64    /* object members in all, at every depth */
 #define IPN_MAX_ELEMENTS 32    /* array elements in all, at every depth */
 #define IPN_MAX_DEPTH    3     /* objects and arrays inside one another, the body itself included */
+/* Numbers with more than 15 significant digits (or beyond 1e-306..1e308):
+ * checking one needs the exact decimal value of its double, about 1-2 us
+ * of glibc strtod/printf arithmetic on big numbers; a real IPN has a few. */
+#define IPN_MAX_LONG_NUMBERS 16
+/* The canonical forms are tried only for bodies up to this size: a real
+ * IPN is under 1 KiB, and hashing two re-serialisations of a 16 KiB
+ * forgery would cost more than everything else a refusal does. */
+#define IPN_CANONICAL_MAX 4096
 
 /* ipn_number_canonical - whether s[0..n) is a JSON number written exactly
  * as Number::toString writes the double it reads as: 15, 0.000002, 1e-7
@@ -76,8 +84,11 @@ struct ipn_verified {
 
 /* ipn_verify - whether sig_header is the signature of body[0..n) under one
  * of the NULL-terminated secrets (NULL or empty entries are skipped), and
- * the text that was signed, in *out (may be NULL). A missing or malformed
- * header never matches. */
+ * the text that was signed, in *out (may be NULL). In this order: a
+ * missing or malformed header never matches; the raw body's HMAC; the
+ * strict rules (IPN_INVALID when broken, whatever the signature); then,
+ * only when the raw body missed and is at most IPN_CANONICAL_MAX bytes,
+ * the canonical forms (arrays kept, then arrays as objects). */
 enum ipn_match ipn_verify(struct arena *a, const char *const *secrets, const char *sig_header,
                           const char *body, size_t n, struct ipn_verified *out);
 

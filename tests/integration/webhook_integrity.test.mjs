@@ -108,10 +108,11 @@ const signedButNotStrict = () => {
     ['nested 4 deep', { ...p, fee: { ...p.fee, detail: { network: { chain: 'bsc' } } } }],
     ['array nested 4 deep', { ...p, fee: { ...p.fee, detail: { parts: [1] } } }],
     ['33 array elements', { ...p, payment_extra_ids: Array.from({ length: 33 }, (_, i) => 5000000000 + i) }],
+    ['17 numbers of 17 digits', { ...p, fee: { ...p.fee, parts: Array.from({ length: 17 }, (_, i) => (3 * i + 1) / 3) } }],
   ];
 };
 
-test('signed bodies that break the strict rules (constructor, too many keys or elements, too deep): 400, nothing changes', async () => {
+test('signed bodies that break the strict rules (constructor, too many keys, elements or long numbers, too deep): 400, nothing changes', async () => {
   const before = snapshot(paid.order.order_id);
   const failures = [];
   for (const [name, payload] of signedButNotStrict()) {
@@ -171,6 +172,21 @@ test('the raw form still goes first: a canonical body logs the raw match', async
   assert.equal(stored.payment_id, String(payload.payment_id));
 });
 
+test('a body over 4 KiB must arrive as signed: its canonical form is not tried (401), nothing is stored', async () => {
+  const before = snapshot(paid.order.order_id);
+  const payload = ipnFor(paid, 'finished', { updated_at: Date.now() + 2 });
+  const unsorted = ipnBody(payload, 'unsorted2023');
+  const big = `${' '.repeat(4097 - Buffer.byteLength(unsorted))}${unsorted}`;
+  assert.equal(Buffer.byteLength(big), 4097);
+  const r = await post(big, signatureOf(payload));
+  assert.equal(r.status, 401, r.text);
+  assert.deepEqual(r.json, INVALID_SIGNATURE);
+  const atBound = await post(big.slice(1), signatureOf(payload));
+  assert.equal(atBound.status, 200, `4096 bytes: the canonical form is tried (${atBound.text})`);
+  const after = snapshot(paid.order.order_id);
+  assert.equal(Number(after.events), Number(before.events) + 1, 'only the 4096-byte one is stored');
+});
+
 // ---- the body cap ----
 
 test('the body cap is 16 KiB: exactly 16 KiB is read, one byte more is 413 from nginx and from the function', async () => {
@@ -196,35 +212,42 @@ test('the body cap is 16 KiB: exactly 16 KiB is read, one byte more is 413 from 
 
 // ---- the cost of a refusal ----
 
-// A forged body of exactly `size` bytes that keeps the strict rules (so the whole canonical
-// fallback runs and the answer is 401) and costs as much as the rules allow: keys in reverse
-// order, an array (so both array styles differ from the raw text and from each other), numbers
-// with 17 significant digits (the slowest to check), and strings mixing raw multi-byte UTF-8 and
-// every kind of escape.
+// A forged body of exactly `size` bytes that keeps the strict rules and costs as much as they allow.
+// Per byte, numbers are the dearest: the 16 "long" ones the rules allow (17 significant digits, any
+// exponent: checking each needs its double's exact decimal value) come first, then numbers of 15
+// digits up to the element and key bounds; the rest is one string mixing raw multi-byte UTF-8 and
+// every kind of escape. Keys are in reverse order and there is an array, so both canonical forms
+// differ from the raw text and from each other (and are built and hashed, up to 4 KiB).
 function worstCaseBody(size) {
-  const number = () => String(0.1 + Math.random() * 0.8); // 0.xxxxxxxxxxxxxxxxx: up to 17 digits
+  const longNumber = () => {
+    for (;;) {
+      const v = Math.abs(crypto.randomBytes(8).readDoubleLE(0));
+      const text = String(v);
+      if (Number.isFinite(v) && v > 0 && text.replace(/e.*/, '').replace(/^0\.0*|\./g, '').length === 17) return text;
+    }
+  };
+  const shortNumber = () => {
+    const digits = `${crypto.randomInt(1e6, 1e7)}${String(crypto.randomInt(1e7)).padStart(7, '0')}`;
+    const text = `0.${digits}${1 + crypto.randomInt(9)}`; // 15 digits
+    assert.equal(String(Number(text)), text);
+    return text;
+  };
   const unit = 'é中😀\\u00e9\\n\\"\\ud83d\\ude00ab';
-  const members = [];
   const elements = [];
+  const members = [];
   let keys = 2; // "n" and its "ids"
-  let length = () => Buffer.byteLength(`{"n":{"ids":[${elements.join(',')}]}${members.map((m) => `,${m}`).join('')}}`);
-  for (let i = 0; ; i++) {
-    const name = `k${String(999 - i).padStart(3, '0')}`;
-    const candidates = [];
-    if (elements.length < 32) candidates.push(() => elements.push(number()));
-    if (keys < 62) candidates.push(() => { members.push(`"${name}":${number()}`); keys++; });
-    if (keys < 62) candidates.push(() => { members.push(`"${name}s":"${unit}"`); keys++; });
-    if (candidates.length === 0) break;
-    const pick = candidates[i % candidates.length];
-    const saved = [elements.length, members.length, keys];
-    pick();
-    if (length() + 16 > size) { elements.length = saved[0]; members.length = saved[1]; keys = saved[2]; break; }
-  }
+  let i = 0;
+  const name = () => `k${String(999 - i++).padStart(3, '0')}`;
+  const text = () => `{"n":{"ids":[${elements.join(',')}]}${members.map((m) => `,${m}`).join('')}}`;
+  const fits = (more) => Buffer.byteLength(text()) + more + 24 <= size; // 24: room for the last string
+  while (elements.length < 16 && fits(25)) elements.push(longNumber());
+  while (elements.length < 32 && fits(18)) elements.push(shortNumber());
+  while (keys < 63 && fits(26)) { members.push(`"${name()}":${shortNumber()}`); keys++; }
   // Fill up to the size with one long string (units, then ASCII for the last bytes).
-  const room = size - length() - Buffer.byteLength(',"a":""');
+  const room = size - Buffer.byteLength(text()) - Buffer.byteLength(',"a":""');
   const unitBytes = Buffer.byteLength(unit);
   members.unshift(`"a":"${unit.repeat(Math.floor(room / unitBytes))}${'a'.repeat(room % unitBytes)}"`);
-  const body = `{"n":{"ids":[${elements.join(',')}]}${members.map((m) => `,${m}`).join('')}}`;
+  const body = text();
   assert.equal(Buffer.byteLength(body), size);
   return body;
 }
@@ -259,7 +282,7 @@ test('refusing a forged 16 KiB body costs at most twice the CPU of refusing a fo
   const small = worstCaseBody(1024);
   const large = worstCaseBody(BODY_CAP);
   const ROUNDS = 8;
-  const PER_ROUND = 300;
+  const PER_ROUND = 400;
   await refuse(small, 100); // warm up both paths
   await refuse(large, 100);
   const total = { small: 0, large: 0 };

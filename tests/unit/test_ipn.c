@@ -519,9 +519,14 @@ test_number_random(void)
             continue;
         ipn_js_number(v, text);
         CHECK(ipn_number_canonical(text, strlen(text)));
-        /* with a zero more after the point, or in %.17g's spelling */
-        snprintf(other, sizeof(other), strchr(text, '.') != NULL ? "%s0" : "%s.0", text);
-        CHECK(!ipn_number_canonical(other, strlen(other)));
+        /* with a zero more at the end of the digits, or in %.17g's spelling */
+        {
+            const char *e = strchr(text, 'e') != NULL ? strchr(text, 'e') : text + strlen(text);
+
+            snprintf(other, sizeof(other), "%.*s%s%s", (int)(e - text), text,
+                     memchr(text, '.', (size_t)(e - text)) != NULL ? "0" : ".0", e);
+            CHECK(!ipn_number_canonical(other, strlen(other)));
+        }
         snprintf(other, sizeof(other), "%.17g", v);
         CHECK(strcmp(other, text) == 0 || !ipn_number_canonical(other, strlen(other)));
         if (check_failed != failed)
@@ -562,8 +567,8 @@ static const struct {
 } strict_cases[] = {
     {"{}", NULL},
     {" \r\n\t{ \"a\" : [ ] , \"b\" : { } } \n", NULL},
-    {"{\"a\":{\"b\":[1,{\"c\":null}]}}", NULL}, /* 3 deep */
-    {"{\"a\":[[1],[2,[]]]}", NULL},
+    {"{\"a\":{\"b\":[1,null,\"c\"]},\"d\":[{\"e\":1}]}", NULL}, /* 3 deep */
+    {"{\"a\":[[1],[2,3],[]]}", NULL},
     {"{\"s\":\"\\ud83d\\ude00 \\u00e9 \\\" \\\\ \\/ \\b\\f\\n\\r\\t "
      "\\u001f\",\"t\":true,\"f\":false}",
      NULL},
@@ -656,6 +661,21 @@ test_strict_rules(struct arena *a)
     CHECK_STREQ(ipn_strict_check(a, elements(a, IPN_MAX_ELEMENTS), strlen(elements(a, 32))), NULL);
     CHECK_STREQ(ipn_strict_check(a, elements(a, IPN_MAX_ELEMENTS + 1), strlen(elements(a, 33))),
                 "more than 32 array elements");
+    /* Numbers whose check needs their double's exact value: at most 16. */
+    for (int i = 0; i < 2; i++) {
+        const char *number = i == 0 ? "0.30000000000000004" : "5e-324";
+        char *sixteen = arena_strdup(a, "{\"a\":[");
+        const char *body = NULL;
+
+        for (int j = 0; j < IPN_MAX_LONG_NUMBERS; j++)
+            sixteen = arena_sprintf(a, "%s%s%s", sixteen, j > 0 ? "," : "", number);
+        body = arena_sprintf(a, "%s],\"b\":0.123456789012345}", sixteen); /* 15 digits: short */
+        CHECK_STREQ(ipn_strict_check(a, body, strlen(body)), NULL);
+        body = arena_sprintf(a, "%s],\"b\":0.1234567890123456}", sixteen); /* 16 digits */
+        CHECK_STREQ(ipn_strict_check(a, body, strlen(body)), "more than 16 long numbers");
+        body = arena_sprintf(a, "%s,%s]}", sixteen, number);
+        CHECK_STREQ(ipn_strict_check(a, body, strlen(body)), "more than 16 long numbers");
+    }
     /* An embedded NUL byte is not JSON whitespace; a NULL body is nothing. */
     CHECK_STREQ(ipn_strict_check(a, "{\"a\":1}\0", 8), "not JSON");
     CHECK_STREQ(ipn_strict_check(a, NULL, 0), "not JSON");
@@ -685,8 +705,8 @@ test_strict_canonical(struct arena *a)
         "{\"b\":1,\"10\":2,\"9\":3,\"a\":4,\"01\":5,\"-1\":6,\"4294967294\":7,\"4294967295\":8,"
         "\"1.5\":9,\"0\":10,\"\":11}",
         "{\"Ａ\":1,\"😀\":2,\"z\":3,\"é\":4,\"Z\":5,\"_\":6,\"\\uff20\":7}",
-        "{\"ids\":[0,1,2,3,4,5,6,7,8,9,10,{\"b\":1,\"a\":2}],\"e\":[],\"n\":[[1,[2]]],\"o\":{}}",
-        "{\"z\":{\"y\":[{\"b\":0.1,\"a\":1e-7}],\"x\":\"\"}}",
+        "{\"ids\":[0,1,2,3,4,5,6,7,8,9,10,{\"b\":1,\"a\":\"\"}],\"e\":[],\"n\":[[1,2]],\"o\":{}}",
+        "{\"z\":{\"y\":[0.1,1e-7],\"x\":\"\",\"w\":{\"b\":0.1,\"a\":-1e-7}}}",
     };
 
     for (size_t i = 0; i < NELEM(bodies); i++) {
@@ -1150,6 +1170,40 @@ test_verify_returns_signed_text(struct arena *a)
     arena_reset(a);
 }
 
+/* padded - body with spaces before it up to exactly n bytes (JSON allows them). */
+static const char *
+padded(struct arena *a, const char *body, size_t n)
+{
+    return arena_sprintf(a, "%*s%s", (int)(n - strlen(body)), "", body);
+}
+
+/* The canonical forms are tried only up to IPN_CANONICAL_MAX bytes; a
+ * larger body must match as sent. */
+static void
+test_canonical_size_bound(struct arena *a)
+{
+    const char *const secrets[] = {test_secret, NULL};
+    const char *at_max = padded(a, docs_body_reordered, IPN_CANONICAL_MAX);
+    const char *over = padded(a, docs_body_reordered, IPN_CANONICAL_MAX + 1);
+    const char *big_canonical = arena_sprintf(a, "{\"a\":\"%*s\",\"payment_id\":1}", 5000, "");
+    struct ipn_verified v;
+    char sig[129];
+
+    CHECK_INTEQ(ipn_verify(a, secrets, docs_hmac, at_max, strlen(at_max), &v),
+                IPN_MATCH_CANONICAL);
+    CHECK_STREQ(v.text, docs_canonical);
+    CHECK_INTEQ(ipn_verify(a, secrets, docs_hmac, over, strlen(over), &v), IPN_NO_MATCH);
+    CHECK(v.text == NULL);
+    /* still checked against the strict rules first */
+    CHECK_INTEQ(ipn_verify(a, secrets, docs_hmac, padded(a, "{\"a\":1.0}", 5000), 5000, &v),
+                IPN_INVALID);
+    /* and a large body signed as sent is fine */
+    ipn_sign(test_secret, big_canonical, strlen(big_canonical), sig);
+    CHECK_INTEQ(ipn_verify(a, secrets, sig, big_canonical, strlen(big_canonical), &v),
+                IPN_MATCH_RAW);
+    arena_reset(a);
+}
+
 int
 main(void)
 {
@@ -1169,6 +1223,7 @@ main(void)
     test_verify_edges(a);
     test_verify_replays(a);
     test_verify_returns_signed_text(a);
+    test_canonical_size_bound(a);
     arena_destroy(a);
     return check_done();
 }
