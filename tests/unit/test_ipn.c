@@ -1189,8 +1189,7 @@ test_canonical_size_bound(struct arena *a)
     struct ipn_verified v;
     char sig[129];
 
-    CHECK_INTEQ(ipn_verify(a, secrets, docs_hmac, at_max, strlen(at_max), &v),
-                IPN_MATCH_CANONICAL);
+    CHECK_INTEQ(ipn_verify(a, secrets, docs_hmac, at_max, strlen(at_max), &v), IPN_MATCH_CANONICAL);
     CHECK_STREQ(v.text, docs_canonical);
     CHECK_INTEQ(ipn_verify(a, secrets, docs_hmac, over, strlen(over), &v), IPN_NO_MATCH);
     CHECK(v.text == NULL);
