@@ -8,8 +8,9 @@
  * in both array styles by the reference (ipn_canonicalize) and, when it
  * keeps the strict rules, by the strict path (ipn_strict_canonical), and
  * verified against two fixed secrets (the arbitrary "my_ipn_secret" of
- * nowpayments.md §5.5 and, as the previous secret with spaces around it,
- * the real one of vector §5.4 (c)). The first 8 bytes of the input, read
+ * the worked signature examples and, as the previous secret with spaces
+ * around it, the one of the real 2025 production IPN vector, as in
+ * test_ipn.c). The first 8 bytes of the input, read
  * as a double, go through ipn_js_number and ipn_number_canonical, and the
  * whole input, when short, through ipn_number_canonical.
  *
