@@ -7,7 +7,7 @@ select tables_are('public', array[
   'user_profiles', 'orders', 'trading_rules', 'account_container', 'delivered_accounts',
   'payment_transactions', 'admin_audit_log', 'crypto_addresses', 'email_templates',
   'webhook_debug_log', 'payments', 'pricing', 'discount_codes', 'crypto_currency_map',
-  'email_outbox', 'ipn_events', 'schema_migrations'
+  'email_outbox', 'ipn_events', 'payment_settings', 'schema_migrations'
 ], 'public has exactly the application tables plus schema_migrations');
 
 select is(
@@ -59,7 +59,8 @@ select is(
   array(select p.proname::text from pg_proc p
          where p.pronamespace = 'public'::regnamespace and p.prosecdef order by 1),
   array['account_container_stock_arrived', 'admin_identity', 'admin_inventory_import',
-        'admin_inventory_set_status', 'admin_ipn_reprocess', 'admin_order_deliver', 'admin_order_refund',
+        'admin_inventory_set_status', 'admin_ipn_reprocess', 'admin_order_accept_payment', 'admin_order_deliver',
+        'admin_order_refund',
         'admin_resend_email',
         'admin_set_account_status', 'crypto_payment_begin',
         'crypto_payment_record', 'deliver_account_to_user', 'deliver_waiting_orders', 'expire_stale_orders',

@@ -1,7 +1,7 @@
 -- CHECK constraints (one rejected value per constraint), uniqueness and foreign keys.
 -- Runs as the superuser: constraints hold for every role, RLS is not the subject here.
 begin;
-select plan(66);
+select plan(69);
 
 -- rejects(sql, constraint): true when running sql fails with a check violation (23514) of exactly
 -- that constraint. Each constraint that rejected is remembered, so the last test can prove that
@@ -134,6 +134,11 @@ insert into public.ipn_events (dedupe_key, payment_id, payment_status, payload, 
 values ('5514469786:waiting:::', '5514469786', 'waiting', '{"payment_id": 5514469786, "payment_status": "waiting"}', 'raw');
 select ok(pg_temp.rejects($$update public.ipn_events set signature = 'none'$$, 'ipn_events_signature_check'), 'ipn_events.signature is raw or canonical');
 select ok(pg_temp.rejects($$update public.ipn_events set state = 'done'$$, 'ipn_events_state_check'), 'ipn_events.state rejects done');
+
+-- payment verification (0015) -------------------------------------------------------------------
+select ok(pg_temp.rejects($$insert into public.payment_settings (id) values (false)$$, 'payment_settings_single_row'), 'payment_settings has one row only');
+select ok(pg_temp.rejects($$update public.payment_settings set underpay_tolerance = 0.1$$, 'payment_settings_underpay_tolerance_check'), 'the underpayment tolerance is below 10 %');
+select ok(pg_temp.rejects($$update public.payment_settings set underpay_tolerance = -0.001$$, 'payment_settings_underpay_tolerance_check'), 'the underpayment tolerance is not negative');
 
 -- every CHECK constraint in public was exercised above
 select set_eq(

@@ -195,7 +195,7 @@ select is((select count(*) from public.orders), 3::bigint, 'the admin sees every
 select is((select count(*) from public.delivered_accounts), 2::bigint, 'the admin sees every delivered account');
 select is((select count(*) from public.payment_transactions), 2::bigint, 'the admin sees every payment transaction');
 select is((select count(*) from public.account_container), 3::bigint, 'the admin sees the inventory');
-select is((select count(*) from public.email_templates), 1::bigint, 'the admin sees the e-mail templates');
+select is((select count(*) from public.email_templates), 2::bigint, 'the admin sees the e-mail templates');
 select is((select count(*) from public.admin_audit_log), 1::bigint, 'the admin reads the audit log');
 select is((select count(*) from public.webhook_debug_log), 1::bigint, 'the admin reads the webhook debug log');
 select is((select count(*) from public.crypto_addresses), 6::bigint, 'the admin sees inactive crypto addresses too');
@@ -210,7 +210,7 @@ select is(pg_temp.rows_affected($$delete from public.account_container where log
   'the admin can remove inventory');
 select is(pg_temp.rows_affected($$update public.trading_rules set profit_share_percentage = 90
   where account_type = 'instant'$$), 6::bigint, 'the admin can change trading rules');
-select is(pg_temp.rows_affected($$update public.email_templates set is_active = true$$), 1::bigint,
+select is(pg_temp.rows_affected($$update public.email_templates set is_active = true$$), 2::bigint,
   'the admin can change e-mail templates');
 select is(pg_temp.rows_affected($$update public.user_profiles set first_name = 'Robert'
   where id = 'b0000000-0000-4000-8000-00000000000b'$$), 1::bigint, 'the admin can edit another user''s name');

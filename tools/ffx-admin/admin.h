@@ -53,6 +53,7 @@ int cmd_inventory_enable(const struct args *a);
 int cmd_orders_list(const struct args *a);
 int cmd_orders_show(const struct args *a);
 int cmd_orders_deliver(const struct args *a);
+int cmd_orders_accept_payment(const struct args *a);
 int cmd_orders_resend_email(const struct args *a);
 int cmd_orders_refund(const struct args *a);
 int cmd_events_list(const struct args *a);
