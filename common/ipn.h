@@ -2,13 +2,17 @@
 /*
  * ipn.h - NOWPayments IPN signatures: x-nowpayments-sig is the lower-case
  * hex HMAC-SHA512, keyed with the IPN secret, of JSON.stringify of the body
- * with object keys sorted at every depth (nowpayments.md §5.2).
+ * with object keys sorted at every depth.
  *
  * ipn_verify tries, for each configured secret (current, then previous
  * during a rotation; both trimmed of surrounding whitespace): the raw body
- * as received (recent IPNs arrive already canonical), then the canonical
- * re-serialisation with arrays kept as arrays, then with arrays turned into
- * {"0":…} objects as the documented Node sample does. Comparisons are
+ * as received (recent IPNs arrive already canonical), then, for a body
+ * that keeps the strict rules and is small enough, the canonical
+ * re-serialisation with arrays kept as arrays, then with arrays turned
+ * into {"0":…} objects as the documented Node sample does. It returns the
+ * text that was signed, which is what must be stored and applied: the
+ * strict rules make that text's values, read by PostgreSQL as exact
+ * decimals, the values JSON.parse gave the signer. Comparisons are
  * constant time; the header may be upper- or lower-case hex, with spaces
  * around it.
  */
