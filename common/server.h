@@ -46,11 +46,12 @@ struct server_app {
     const struct server_module *const *modules; /* NULL-terminated, or NULL */
     const struct cfg_key *cfg_keys;             /* the function's own keys, or NULL */
     bool uses_db;                               /* open a PostgreSQL connection per worker */
-    size_t body_max;           /* the function's own body cap (0: none); FFX_BODY_MAX if smaller */
-    int (*check_config)(void); /* extra validation after loading; 0 OK */
-    bool (*enabled)(void);     /* NULL or true: serve; false: 404 for everything */
-    const struct metrics_counter *counters; /* the function's own counters, or NULL */
+    int (*check_config)(void);                  /* extra validation after loading; 0 OK */
+    bool (*enabled)(void);                      /* NULL or true: serve; false: 404 for everything */
+    const struct metrics_counter *counters;     /* the function's own counters, or NULL */
     enum err_code (*handle)(struct req *r); /* answer r, or return an error for the frame to send */
+    /* The function's own body cap (0: none); FFX_BODY_MAX applies when smaller. */
+    size_t body_max;
 };
 
 /* server_main - run the function; returns the process exit status. */
