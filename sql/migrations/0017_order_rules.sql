@@ -45,7 +45,8 @@
 -- 4. A direct UPDATE of orders by an API role (an admin's or service_role's; customers have no
 --    UPDATE policy at all) is refused with FF403 and a message naming the way to change the
 --    column: statuses, paid_at, delivered_at and needs_attention through payment_apply() or the
---    audited admin functions, provider columns through create-crypto-payment, the rest never.
+--    audited admin functions (admin_order_clear_attention, new here, for needs_attention), provider
+--    columns through create-crypto-payment, the rest never.
 --    Likewise discount_codes.uses and .held are the database's count, not an admin's to edit.
 --
 -- Business errors: SQLSTATE FF400/FF403/FF429 with the client message (common/db.c maps them).
@@ -511,7 +512,7 @@ begin
   raise exception using errcode = 'FF403', message = case
     when v_column in ('order_status', 'payment_status', 'delivery_status', 'paid_at', 'delivered_at',
                       'needs_attention') then
-      format('%s changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund)', v_column)
+      format('%s changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund, clear-attention)', v_column)
     when v_column in ('amount', 'discount_amount', 'final_amount', 'discount_code') then
       format('%s is set by the database when the order is created (pricing, discount_codes) and never changes', v_column)
     when v_column in ('payment_provider', 'payment_provider_id', 'invoice_id', 'invoice_url', 'pay_currency',
@@ -525,6 +526,49 @@ $$;
 create trigger orders_guard_direct_update
   before update on public.orders
   for each row execute function public.orders_refuse_direct_update();
+
+-- admin_order_clear_attention(order, reason): the operator has dealt with what needs_attention
+-- asked for (a price checked by hand, a refund decided outside the backend): the flag goes,
+-- audited with the old value. Until now an admin cleared it with a direct UPDATE, which the guard
+-- above refuses. The payments' needs_review marks stay as they are: payment_apply reads them to
+-- tell a paying payment from one under review. Unknown order: FF404; nothing to clear: FF409.
+create function public.admin_order_clear_attention(p_order_id text, p_reason text)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  o          public.orders%rowtype;
+  v_reviewed jsonb;
+begin
+  perform public.admin_cli_check(p_reason);
+  if p_reason is null then
+    raise exception using errcode = 'FF400', message = 'A reason is required';
+  end if;
+  select * into o from public.orders x where x.order_id = p_order_id for update;
+  if not found then
+    raise exception using errcode = 'FF404', message = 'Order not found';
+  end if;
+  if o.needs_attention is null then
+    raise exception using errcode = 'FF409', message = 'Order needs no attention';
+  end if;
+
+  update public.orders x set needs_attention = null where x.order_id = o.order_id;
+  select coalesce(jsonb_agg(p.payment_id order by p.created_at, p.id), '[]'::jsonb) into v_reviewed
+    from public.payments p where p.order_id = o.order_id and p.needs_review;
+
+  perform public.admin_cli_audit('clear_attention', 'orders', o.order_id, p_reason,
+    jsonb_build_object('needs_attention', o.needs_attention),
+    jsonb_build_object('needs_attention', null, 'payments_in_review', v_reviewed));
+  return jsonb_build_object('success', true, 'order_id', o.order_id, 'old_needs_attention', o.needs_attention,
+                            'needs_attention', null, 'payments_in_review', v_reviewed);
+end
+$$;
+
+comment on function public.admin_order_clear_attention(text, text) is
+  'ffx-admin orders clear-attention: clear an order''s needs_attention with a reason, audited. Admins and service_role.';
 
 -- =============================================================================================
 -- Uses: hold, use, release
@@ -847,7 +891,8 @@ revoke all on function
   public.discount_hold_release(text),
   public.orders_discount_follow(),
   public.payments_discount_hold(),
-  public.discount_code_uses_backfill()
+  public.discount_code_uses_backfill(),
+  public.admin_order_clear_attention(text, text)
 from public, anon, authenticated, service_role;
 
 -- The triggers run as the writing role and call these (the trigger functions themselves need no
@@ -855,6 +900,8 @@ from public, anon, authenticated, service_role;
 grant execute on function public.runs_as_owner() to anon, authenticated, service_role;
 grant execute on function public.orders_insert_defaults(public.orders) to authenticated, service_role;
 grant execute on function public.order_quote(uuid, text, integer, text, text) to authenticated, service_role;
+-- checks is_admin() / service_role itself (admin_cli_check)
+grant execute on function public.admin_order_clear_attention(text, text) to authenticated, service_role;
 -- create-order, as the customer
 grant execute on function public.order_create(text, integer, text, text) to authenticated;
 -- everything else (the *_core, the ledger functions, discount_hold_take): owner only

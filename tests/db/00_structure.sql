@@ -60,7 +60,8 @@ select is(
   array(select p.proname::text from pg_proc p
          where p.pronamespace = 'public'::regnamespace and p.prosecdef order by 1),
   array['account_container_stock_arrived', 'admin_identity', 'admin_inventory_import',
-        'admin_inventory_set_status', 'admin_ipn_reprocess', 'admin_order_deliver', 'admin_order_refund',
+        'admin_inventory_set_status', 'admin_ipn_reprocess', 'admin_order_clear_attention',
+        'admin_order_deliver', 'admin_order_refund',
         'admin_resend_email',
         'admin_set_account_status', 'crypto_payment_begin',
         'crypto_payment_record', 'deliver_account_to_user', 'deliver_waiting_orders', 'expire_stale_orders',

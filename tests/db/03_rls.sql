@@ -206,7 +206,7 @@ select is((select count(*) from public.crypto_addresses), 6::bigint, 'the admin 
 
 select throws_ok($$update public.orders set order_status = 'cancelled'
   where user_id = 'b0000000-0000-4000-8000-00000000000b'$$, 'FF403',
-  'order_status changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund)',
+  'order_status changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund, clear-attention)',
   'the admin sees every order but changes its status only through the audited functions (0017)');
 select is(pg_temp.rows_affected($$update public.delivered_accounts set account_status = 'breached'
   where user_id = 'b0000000-0000-4000-8000-00000000000b'$$), 1::bigint, 'the admin can update any delivered account');
@@ -247,7 +247,7 @@ select is(pg_temp.rows_affected($$update public.user_profiles set account_status
   where id = 'b0000000-0000-4000-8000-00000000000b'$$), 1::bigint, 'service_role can change account_status and totals');
 select throws_ok($$update public.orders set payment_status = 'paid', order_status = 'completed'
   where user_id = 'a0000000-0000-4000-8000-00000000000a' and account_type = 'one_step'$$, 'FF403',
-  'order_status changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund)',
+  'order_status changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund, clear-attention)',
   'service_role cannot move an order to paid directly: only payment_apply() does (0017)');
 select lives_ok($$select public.webhook_debug_record('POST', '/webhook-debug', 'a=1', '{}', 'x'::bytea, '10.0.0.1')$$,
   'service_role can call webhook_debug_record');

@@ -4,7 +4,7 @@
 -- Users: alice (a...a), bob (b...b), erin (e...e), frank (f...f), grace (9...9), hank (7...7) are
 -- customers; carol (c...c) is banned, dave (d...d) suspended; ops (ad...ad) is an admin.
 begin;
-select plan(162);
+select plan(169);
 
 -- act_as(who): the claims and the role of one request ('owner': the superuser, no claims).
 create function pg_temp.act_as(p_who text) returns void
@@ -327,22 +327,22 @@ select is(pg_temp.rows_affected(format($$update public.orders set order_status =
 
 select pg_temp.act_as('ops');
 select throws_ok(format($$update public.orders set order_status = 'completed' where order_id = %L$$, pg_temp.ord('upd')),
-  'FF403', 'order_status changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund)',
+  'FF403', 'order_status changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund, clear-attention)',
   'the admin: order_status refused, naming payment_apply() and the admin functions');
 select throws_ok(format($$update public.orders set payment_status = 'paid' where order_id = %L$$, pg_temp.ord('upd')),
-  'FF403', 'payment_status changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund)',
+  'FF403', 'payment_status changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund, clear-attention)',
   'the admin: payment_status refused');
 select throws_ok(format($$update public.orders set delivery_status = 'delivered' where order_id = %L$$, pg_temp.ord('upd')),
-  'FF403', 'delivery_status changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund)',
+  'FF403', 'delivery_status changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund, clear-attention)',
   'the admin: delivery_status refused');
 select throws_ok(format($$update public.orders set paid_at = now() where order_id = %L$$, pg_temp.ord('upd')),
-  'FF403', 'paid_at changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund)',
+  'FF403', 'paid_at changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund, clear-attention)',
   'the admin: paid_at refused');
 select throws_ok(format($$update public.orders set delivered_at = now() where order_id = %L$$, pg_temp.ord('upd')),
-  'FF403', 'delivered_at changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund)',
+  'FF403', 'delivered_at changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund, clear-attention)',
   'the admin: delivered_at refused');
 select throws_ok(format($$update public.orders set needs_attention = 'price_mismatch' where order_id = %L$$, pg_temp.ord('upd')),
-  'FF403', 'needs_attention changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund)',
+  'FF403', 'needs_attention changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund, clear-attention)',
   'the admin: needs_attention refused');
 select throws_ok(format($$update public.orders set final_amount = 1 where order_id = %L$$, pg_temp.ord('upd')),
   'FF403', 'final_amount is set by the database when the order is created (pricing, discount_codes) and never changes',
@@ -356,17 +356,17 @@ select throws_ok(format($$update public.orders set crypto_currency = 'btc' where
 select throws_ok(format($$update public.orders set user_id = 'ad000000-0000-4000-8000-0000000000ad' where order_id = %L$$, pg_temp.ord('upd')),
   'FF403', 'user_id cannot change once the order exists', 'the admin: user_id refused');
 select throws_ok(format($$update public.orders set account_size = 200000, order_status = 'cancelled' where order_id = %L$$, pg_temp.ord('upd')),
-  'FF403', 'order_status changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund)',
+  'FF403', 'order_status changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund, clear-attention)',
   'several columns: the status is named first');
 select is(pg_temp.rows_affected(format($$update public.orders set order_status = order_status where order_id = %L$$,
   pg_temp.ord('upd'))), 1::bigint, 'an update that changes nothing is no change');
 
 select pg_temp.act_as('service');
 select throws_ok(format($$update public.orders set order_status = 'completed', payment_status = 'paid' where order_id = %L$$, pg_temp.ord('upd')),
-  'FF403', 'order_status changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund)',
+  'FF403', 'order_status changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund, clear-attention)',
   'service_role: order_status refused');
 select throws_ok(format($$update public.orders set paid_at = now() where order_id = %L$$, pg_temp.ord('upd')),
-  'FF403', 'paid_at changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund)',
+  'FF403', 'paid_at changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund, clear-attention)',
   'service_role: paid_at refused');
 select throws_ok(format($$update public.orders set discount_code = 'LAST1' where order_id = %L$$, pg_temp.ord('upd')),
   'FF403', 'discount_code is set by the database when the order is created (pricing, discount_codes) and never changes',
@@ -380,7 +380,26 @@ select results_eq(format($$select order_status, payment_status, paid_at, final_a
   $$values ('pending', 'pending', null::timestamptz, 584.10::numeric(12,2))$$, 'the order is untouched');
 select lives_ok(format($$update public.orders set needs_attention = 'price_mismatch' where order_id = %L$$, pg_temp.ord('upd')),
   'the owner (the superuser, our SECURITY DEFINER functions) still updates');
-update public.orders set needs_attention = null where order_id = pg_temp.ord('upd');
+
+-- needs_attention goes through the audited admin function
+select pg_temp.act_as('alice');
+select throws_ok(format($$select public.admin_order_clear_attention(%L, 'mine')$$, pg_temp.ord('upd')), 'FF403', 'Unauthorized',
+  'a customer cannot clear an order''s attention');
+select pg_temp.act_as('ops');
+select throws_ok(format($$select public.admin_order_clear_attention(%L, null)$$, pg_temp.ord('upd')), 'FF400', 'A reason is required',
+  'clearing needs a reason');
+select throws_ok($$select public.admin_order_clear_attention('FFX000000000', 'checked')$$, 'FF404', 'Order not found',
+  'an unknown order: FF404');
+select results_eq(format($$select r ->> 'success', r ->> 'old_needs_attention' from public.admin_order_clear_attention(%L, 'price checked by hand') r$$,
+  pg_temp.ord('upd')), $$values ('true', 'price_mismatch')$$, 'the admin clears needs_attention with a reason');
+select throws_ok(format($$select public.admin_order_clear_attention(%L, 'again')$$, pg_temp.ord('upd')), 'FF409',
+  'Order needs no attention', 'twice: FF409');
+select pg_temp.act_as('owner');
+select is((select needs_attention from public.orders where order_id = pg_temp.ord('upd')), null, 'the flag is gone');
+select results_eq(
+  format($$select admin_email, description, old_values ->> 'needs_attention' from public.admin_audit_log
+            where action_type = 'clear_attention' and record_id = %L$$, pg_temp.ord('upd')),
+  $$values ('ops@example.com', 'price checked by hand', 'price_mismatch')$$, 'and audited with the admin, the reason and the old value');
 
 -- the state machine itself, inside SECURITY DEFINER functions, is the owner: it moves orders
 select pg_temp.act_as('alice');

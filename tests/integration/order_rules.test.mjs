@@ -248,7 +248,7 @@ test('Data API: no role changes an order directly; admins and service_role are t
   const placed = await createOrder(alice);
   assert.equal(placed.status, 201, placed.text);
   const id = placed.json.order.order_id;
-  const statusRule = (c) => `${c} changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund)`;
+  const statusRule = (c) => `${c} changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, refund, clear-attention)`;
   const cases = [
     [`order_status = 'completed'`, statusRule('order_status')],
     [`payment_status = 'paid'`, statusRule('payment_status')],
