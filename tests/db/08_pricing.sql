@@ -67,10 +67,10 @@ select ok((select bool_and(relrowsecurity) from pg_class
   'RLS is enabled on the three tables');
 
 select results_eq(
-  $$select p.prosecdef, p.proconfig = array['search_path=""'] from pg_proc p
+  $$select p.prosecdef, p.proconfig is null from pg_proc p
      where p.oid = 'public.orders_apply_pricing()'::regprocedure$$,
   $$values (false, true)$$,
-  'orders_apply_pricing is SECURITY INVOKER (it must see who inserts; order_quote reads the codes) with search_path pinned to empty');
+  'orders_apply_pricing is SECURITY INVOKER (it must see who inserts; order_quote reads the codes), without a SET clause (0017)');
 -- BEFORE INSERT row triggers on orders fire in name order: the price is set before (or with) the id
 select is(
   array(select t.tgname::text from pg_trigger t
