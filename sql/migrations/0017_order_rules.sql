@@ -703,8 +703,10 @@ begin
 end
 $$;
 
--- discount_hold_release(order): the order failed or was cancelled unpaid: its hold goes back.
--- Owner only.
+-- discount_hold_release(order): give the order's hold back: the order failed or was cancelled
+-- unpaid (the trigger below), or a payment about to be opened was not (the provider call failed:
+-- the caller of discount_hold_take releases it). A hold that a live payment of an open order still
+-- backs is kept ('held'); a use is never released. 'released' or 'none'. Owner only.
 create function public.discount_hold_release(p_order_id text)
 returns text
 language plpgsql
@@ -715,8 +717,14 @@ declare
   o public.orders%rowtype;
 begin
   select * into o from public.orders x where x.order_id = p_order_id;
-  if not found or o.discount_code is null then
+  if not found or o.discount_code is null or o.paid_at is not null then
     return 'none';
+  end if;
+  if o.order_status not in ('failed', 'cancelled', 'refunded')
+     and exists (select 1 from public.payments p
+                  where p.order_id = o.order_id
+                    and p.payment_status in ('waiting', 'confirming', 'confirmed', 'sending', 'partially_paid')) then
+    return 'held';
   end if;
   perform 1 from public.discount_codes c where c.code = o.discount_code for update;
   update public.discount_code_uses u set state = 'released', released_at = now()
@@ -728,6 +736,49 @@ begin
   return 'released';
 end
 $$;
+
+-- discount_holds_release_stale(max_age): the reconciler's sweep. A hold older than max_age that
+-- no live payment backs (taken before a provider call whose process then died) is released, so
+-- a code's last use cannot stay held by an order nobody can pay. Orders another transaction
+-- holds are skipped (the next pass looks again); at most 500 a call. Returns how many holds it
+-- released. service_role only (FF403 otherwise).
+create function public.discount_holds_release_stale(p_max_age interval)
+returns integer
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_order_id text;
+  v_count    integer := 0;
+begin
+  if not coalesce(auth.role() = 'service_role', false) then
+    raise exception using errcode = 'FF403', message = 'Unauthorized';
+  end if;
+  if p_max_age is null or p_max_age < interval '0' then
+    raise exception 'discount_holds_release_stale: p_max_age must be a non-negative interval'
+      using errcode = 'invalid_parameter_value';
+  end if;
+  for v_order_id in
+    select u.order_id from public.discount_code_uses u
+     where u.state = 'held' and u.held_at < now() - p_max_age
+     order by u.held_at, u.order_id
+     limit 500
+  loop
+    -- the order's lock serialises with payment_apply and the recording of a new payment
+    perform 1 from public.orders x where x.order_id = v_order_id for update skip locked;
+    continue when not found;
+    if public.discount_hold_release(v_order_id) = 'released' then
+      v_count := v_count + 1;
+    end if;
+  end loop;
+  return v_count;
+end
+$$;
+
+comment on function public.discount_holds_release_stale(interval) is
+  'Reconciler: release discount-code holds older than p_max_age that no live payment backs; returns how many. service_role only.';
 
 -- Triggers. SECURITY DEFINER: a payment may be inserted by service_role, which cannot write the
 -- ledger; the orders columns they watch change only in the owner's functions (see the guard).
@@ -881,7 +932,8 @@ revoke all on function
   public.orders_discount_follow(),
   public.payments_discount_hold(),
   public.discount_code_uses_backfill(),
-  public.admin_order_clear_attention(text, text)
+  public.admin_order_clear_attention(text, text),
+  public.discount_holds_release_stale(interval)
 from public, anon, authenticated, service_role;
 
 -- The triggers run as the writing role and call these (the trigger functions themselves need no
@@ -891,6 +943,8 @@ grant execute on function public.orders_insert_defaults(public.orders) to authen
 grant execute on function public.order_quote(uuid, text, integer, text, text) to authenticated, service_role;
 -- checks is_admin() / service_role itself (admin_cli_check)
 grant execute on function public.admin_order_clear_attention(text, text) to authenticated, service_role;
+-- the reconciler
+grant execute on function public.discount_holds_release_stale(interval) to service_role;
 -- create-order, as the customer
 grant execute on function public.order_create(text, integer, text, text) to authenticated;
 -- everything else (the *_core, the ledger functions, discount_hold_take): owner only

@@ -4,7 +4,7 @@
 -- Users: alice (a...a), bob (b...b), erin (e...e), frank (f...f), grace (9...9), hank (7...7) are
 -- customers; carol (c...c) is banned, dave (d...d) suspended; ops (ad...ad) is an admin.
 begin;
-select plan(169);
+select plan(179);
 
 -- act_as(who): the claims and the role of one request ('owner': the superuser, no claims).
 create function pg_temp.act_as(p_who text) returns void
@@ -537,6 +537,33 @@ select is(pg_temp.ipn_waiting(pg_temp.ord('g2')) ->> 'order_status', 'processing
 select pg_temp.act_as('owner');
 select is(pg_temp.use_state(pg_temp.ord('g2')), 'none', 'without a hold');
 
+-- a hold no payment backs (taken before a provider call that then failed) is given back: by
+-- discount_hold_release when the call fails, by the reconciler's sweep when nobody did
+select pg_temp.act_as('hank');
+select pg_temp.keep('s1', pg_temp.place('OPEN'));
+select pg_temp.keep('s2', pg_temp.place('OPEN'));
+select pg_temp.act_as('owner');
+select is(public.discount_hold_take(pg_temp.ord('s1')), 'held', 's1 holds OPEN before any payment');
+select is(public.discount_hold_release(pg_temp.ord('s1')), 'released', 'without a live payment the hold is released');
+select is(public.discount_hold_release(pg_temp.ord('h1')), 'none', 'a paid order''s use is never released');
+select is(public.discount_hold_take(pg_temp.ord('s1')), 'held', 'taken again');
+select pg_temp.act_as('hank');
+select pg_temp.open_payment(pg_temp.ord('s1'));
+select pg_temp.act_as('owner');
+select is(public.discount_hold_release(pg_temp.ord('s1')), 'held', 'an open order with a live payment keeps its hold');
+select is(public.discount_hold_take(pg_temp.ord('s2')), 'held', 's2 holds OPEN before any payment');
+update public.discount_code_uses set held_at = now() - interval '2 hours' where order_id in (pg_temp.ord('s1'), pg_temp.ord('s2'));
+select pg_temp.act_as('alice');
+select throws_ok($$select public.discount_holds_release_stale(interval '1 hour')$$, '42501', null,
+  'the sweep is the backend''s (no EXECUTE for customers)');
+select pg_temp.act_as('service');
+select is(public.discount_holds_release_stale(interval '1 hour'), 1, 'the sweep releases the one stale hold without a payment');
+select pg_temp.act_as('owner');
+select is(pg_temp.use_state(pg_temp.ord('s2')) || ' ' || pg_temp.use_state(pg_temp.ord('s1')), 'released held',
+  's2 released; s1, whose payment is open, kept');
+select pg_temp.act_as('service');
+select is(public.discount_holds_release_stale(interval '1 hour'), 0, 'a second sweep releases nothing');
+
 -- ==============================================================================================
 -- per-customer limit
 -- ==============================================================================================
@@ -616,7 +643,7 @@ select throws_ok(
   'FF429', 'Too many discount code attempts', 'service_role ordering for grace counts against grace');
 select pg_temp.act_as('owner');
 select is(pg_temp.attempts(pg_temp.uid('grace')), 5::bigint, 'refused attempts are not recorded');
-select pg_temp.act_as('hank');
+select pg_temp.act_as('dave');
 select isnt(pg_temp.place('OPEN'), null, 'another customer is not limited by grace''s attempts');
 select pg_temp.act_as('owner');
 update public.discount_code_attempts set attempted_at = now() - interval '61 minutes'
