@@ -29,9 +29,13 @@
 --    max_uses bounds uses + held, max_uses_per_user bounds one customer's uses + holds. An order
 --    is accepted when the code would still have room at that moment, but nothing is taken then:
 --    the hold is taken when a payment is opened (discount_hold_take, FF400 'Invalid discount
---    code' when there is no room), so unpaid orders no longer burn uses. A payment that pays an
---    order whose hold was released (a late payment after expiry) is honoured and counted even
---    beyond max_uses, and audited ('discount_over_limit').
+--    code' when there is no room), so unpaid orders no longer burn uses. Until the checkout's
+--    reservation step calls it before NOWPayments is asked, the AFTER INSERT trigger on payments
+--    takes it when create-crypto-payment records the payment (refusing it there). A hold that no
+--    live payment backs is given back by discount_hold_release (a failed provider call) or, after
+--    FFX_RECONCILE_EXPIRY_MINUTES, by the reconciler (discount_holds_release_stale). A payment that
+--    pays an order whose hold was released (a late payment after expiry) is honoured and counted
+--    even beyond max_uses, and audited ('discount_over_limit').
 --
 --    Guessing is rate-limited: every insert carrying a code counts as an attempt of its buyer,
 --    right or wrong, and beyond order_settings.discount_attempts_per_hour attempts in the last
