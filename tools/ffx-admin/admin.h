@@ -56,6 +56,7 @@ int cmd_orders_deliver(const struct args *a);
 int cmd_orders_accept_payment(const struct args *a);
 int cmd_orders_resend_email(const struct args *a);
 int cmd_orders_refund(const struct args *a);
+int cmd_orders_clear_attention(const struct args *a);
 int cmd_events_list(const struct args *a);
 int cmd_events_reprocess(const struct args *a);
 int cmd_report_revenue(const struct args *a);

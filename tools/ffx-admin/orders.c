@@ -4,7 +4,8 @@
  * of a paid order (admin_order_deliver; --force for an unpaid one), accepting a held payment
  * (admin_order_accept_payment), the delivery e-mail again
  * (admin_resend_email), a refund made outside the backend (admin_order_refund: the order
- * refunded, its account suspended), unmatched IPN events and their reprocessing (ipn_reprocess).
+ * refunded, its account suspended), an order's needs_attention cleared once dealt with
+ * (admin_order_clear_attention), unmatched IPN events and their reprocessing (ipn_reprocess).
  */
 #include "admin.h"
 
@@ -161,6 +162,12 @@ int
 cmd_orders_refund(const struct args *a)
 {
     return order_call(a, "refund", "SELECT admin_order_refund($1, $2)");
+}
+
+int
+cmd_orders_clear_attention(const struct args *a)
+{
+    return order_call(a, "clear-attention", "SELECT admin_order_clear_attention($1, $2)");
 }
 
 int
