@@ -22,6 +22,7 @@ import { openRequest } from './lib/fcgi.mjs';
 
 const CONCURRENCY = 8;
 const BODY_MAX = 64 * 1024;
+const IPN_BODY_MAX = 16 * 1024; // payment-webhook's own cap
 const started = Date.now();
 
 // ---- fixtures (all made before the first dump) ----
@@ -356,10 +357,15 @@ function buildCases() {
   cp('no credentials', JSON.stringify(validPayment), UNAUTHORIZED, json);
   cases['create-crypto-payment: malformed JSON, wrong types, extreme numbers, invalid UTF-8, SQL injection, IDOR'] = pay;
 
-  // payment-webhook: forged and unsigned IPNs, signed garbage.
+  // payment-webhook: forged and unsigned IPNs, signed garbage. The order of its checks: no or a
+  // malformed signature header, 401; a body that breaks the strict rules (not JSON, invalid UTF-8,
+  // nesting deeper than 3...), 400 whatever its signature; then 401 unless a form is signed. Its
+  // body cap is 16 KiB: above that, 413 before anything else.
   const hook = [];
+  const INVALID_PAYLOAD = { status: 400, error: 'Invalid payload' };
   const wh = (name, body, sig, expect = { status: 401, error: 'Invalid signature' }) =>
-    hook.push({ name, fn: 'payment-webhook', headers: { ...json, ...(sig === undefined ? {} : { 'x-nowpayments-sig': sig }) }, body, expect });
+    hook.push({ name, fn: 'payment-webhook', headers: { ...json, ...(sig === undefined ? {} : { 'x-nowpayments-sig': sig }) }, body,
+      expect: Buffer.byteLength(body) > IPN_BODY_MAX ? TOO_LARGE : expect });
   const hmac = (body, secret) => sign(JSON.parse(body), secret).sig;
   wh('unsigned', signedIpn.body, undefined);
   wh('empty signature', signedIpn.body, '');
@@ -375,24 +381,25 @@ function buildCases() {
   wh('signature in base64', signedIpn.body, Buffer.from(signedIpn.sig, 'hex').toString('base64'));
   wh('SQL as signature', signedIpn.body, "' OR 1=1 --");
   wh('signature with NUL-looking text', signedIpn.body, `${signedIpn.sig}\\x00`);
-  for (const [name, body] of malformed(ipn)) {
+  for (const [name, body] of [...malformed(ipn), ['deep arrays (4000)', NESTED_ARRAYS.slice(6000, 14000)],
+    ['deep objects (2000)', `${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}`]]) {
     wh(`unsigned malformed: ${name}`, body, undefined);
-    if (body.length > 0) wh(`forged malformed: ${name}`, body, hmac('{}', 'wrong'));
+    if (body.length > 0) wh(`forged malformed: ${name}`, body, hmac('{}', 'wrong'), INVALID_PAYLOAD);
   }
   for (const v of SQLI) {
     for (const k of ['order_id', 'payment_status', 'payment_id', 'pay_currency']) wh(`forged, ${k} ${v}`, JSON.stringify({ ...ipn, [k]: v }), signedIpn.sig);
   }
   for (const v of [...HUGE, ...NOT_NUMBERS]) wh(`unsigned, payment_id ${v}`, setRaw(ipn, 'payment_id', v), undefined);
-  for (const [name, bytes] of Object.entries(BAD_UTF8)) wh(`forged, invalid UTF-8 (${name})`, withBytes(ipn, 'order_id', bytes), signedIpn.sig);
+  for (const [name, bytes] of Object.entries(BAD_UTF8)) wh(`forged, invalid UTF-8 (${name})`, withBytes(ipn, 'order_id', bytes), signedIpn.sig, INVALID_PAYLOAD);
   // Signed correctly but not an IPN: refused before anything is stored.
-  const INVALID_PAYLOAD = { status: 400, error: 'Invalid payload' };
   const signedBad = (name, payload) => { const s = sign(payload); wh(`signed, ${name}`, s.body, s.sig, INVALID_PAYLOAD); };
   for (const v of [true, false, [], {}, '', null, [1]]) signedBad(`payment_id ${JSON.stringify(v)}`, { ...ipn, payment_id: v });
   for (const v of [1, true, [], {}, '', null, ['finished']]) signedBad(`payment_status ${JSON.stringify(v)}`, { ...ipn, payment_status: v });
   signedBad('no payment_id', without(ipn, 'payment_id'));
   signedBad('no payment_status', without(ipn, 'payment_status'));
   signedBad('empty object', {});
-  for (const [name, body] of [['array', '[]'], ['deep arrays (10000)', NESTED_ARRAYS], ['deep objects (10000)', NESTED_OBJECTS], ['truncated', signedIpn.body.slice(0, 50)], ['NaN', '{"payment_id":NaN,"payment_status":"finished"}']]) {
+  for (const [name, body] of [['array', '[]'], ['deep arrays (4000)', NESTED_ARRAYS.slice(6000, 14000)], ['deep objects (2000)', `${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}`],
+    ['deep arrays (10000)', NESTED_ARRAYS], ['truncated', signedIpn.body.slice(0, 50)], ['NaN', '{"payment_id":NaN,"payment_status":"finished"}']]) {
     wh(`raw-signed, ${name}`, body, rawHmac(body), INVALID_PAYLOAD);
   }
   cases['payment-webhook: forged and unsigned IPNs, signed garbage'] = hook;
