@@ -159,14 +159,31 @@ check_payload(struct req *r, const cJSON *ipn)
     return ERR_OK;
 }
 
-/* One transaction: store the signed text and apply it. *outcome is
- * ipn_receive's (processed, duplicate, unmatched, failed); *delivered says
- * whether this call delivered an account. */
-static enum err_code
-store_and_apply(struct req *r, const struct ipn_verified *v, enum ipn_match how,
-                const char **outcome, bool *delivered)
+/* What the database did with a stored event, for the counters and the log:
+ * ipn_receive's outcome (processed, duplicate, unmatched, failed), whether
+ * this call delivered an account, the order it matched, the verdict on the
+ * money (paid, underpaid, ...; NULL when none was taken) and the order's
+ * needs_attention afterwards. */
+struct applied {
+    const char *outcome;
+    bool delivered;
+    const char *order_id;
+    const char *verdict;
+    const char *needs_attention;
+};
+
+static const char *
+text_or_null(struct req *r, const PGresult *res, int col)
 {
-    static const char sql[] = "SELECT x->>'outcome', coalesce((x->>'delivered')::boolean, false)"
+    return PQgetisnull(res, 0, col) ? NULL : arena_strdup(r->arena, PQgetvalue(res, 0, col));
+}
+
+/* One transaction: store the signed text and apply it. */
+static enum err_code
+store_and_apply(struct req *r, const struct ipn_verified *v, enum ipn_match how, struct applied *a)
+{
+    static const char sql[] = "SELECT x->>'outcome', coalesce((x->>'delivered')::boolean, false),"
+                              " x->>'order_id', x->>'verdict', x->>'needs_attention'"
                               " FROM public.ipn_receive($1::jsonb, $2) AS x";
     const char *form = how == IPN_MATCH_RAW ? "raw" : "canonical";
     enum err_code rc;
@@ -181,10 +198,13 @@ store_and_apply(struct req *r, const struct ipn_verified *v, enum ipn_match how,
     rc = db_exec_text(r, &res, sql, 2, (const char *const[]){v->text, form});
     if (rc)
         return rc;
-    *outcome = arena_strdup(r->arena, PQgetvalue(res, 0, 0));
-    *delivered = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+    a->outcome = arena_strdup(r->arena, PQgetvalue(res, 0, 0));
+    a->delivered = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+    a->order_id = text_or_null(r, res, 2);
+    a->verdict = text_or_null(r, res, 3);
+    a->needs_attention = text_or_null(r, res, 4);
     failpoint("webhook-after-inbox");
-    if (*delivered)
+    if (a->delivered)
         failpoint("delivery-before-commit");
     rc = db_commit(r);
     if (rc)
@@ -208,19 +228,23 @@ payment_id_text(struct req *r, const cJSON *ipn)
     return text;
 }
 
-/* log_stored - what the database applied, read from the text it was given. */
+/* log_stored - what the database applied: the fields read from the text it
+ * was given, and what it made of them. */
 static void
 log_stored(struct req *r, const cJSON *ipn, const struct ipn_verified *v, enum ipn_match how,
-           const char *outcome, bool delivered)
+           const struct applied *a)
 {
     struct log_line l;
 
     log_begin(&l, LOG_INFO, r->request_id, "webhook", "IPN stored");
-    log_str(&l, "outcome", outcome);
-    log_int(&l, "delivered", delivered);
+    log_str(&l, "outcome", a->outcome);
+    log_int(&l, "delivered", a->delivered);
     log_str(&l, "payment_id", payment_id_text(r, ipn));
     log_str(&l, "payment_status", json_string_field(ipn, "payment_status"));
     log_str(&l, "order_id", json_string_field(ipn, "order_id"));
+    log_str(&l, "matched_order_id", a->order_id);
+    log_str(&l, "verdict", a->verdict);
+    log_str(&l, "needs_attention", a->needs_attention);
     log_str(&l, "signature", how == IPN_MATCH_RAW ? "raw" : "canonical");
     if (how == IPN_MATCH_CANONICAL)
         log_str(&l, "form", v->style == IPN_ARRAYS_AS_OBJECTS ? "objects" : "arrays");
@@ -235,8 +259,7 @@ handle_payment_webhook(struct req *r)
         "{\"success\":true,\"message\":\"Webhook processed successfully\"}";
     struct ipn_verified v;
     enum ipn_match how = IPN_NO_MATCH;
-    const char *outcome = NULL;
-    bool delivered = false;
+    struct applied a = {0};
     cJSON *ipn = NULL;
     enum err_code rc;
 
@@ -248,13 +271,13 @@ handle_payment_webhook(struct req *r)
         metrics_count(OUT_INVALID_PAYLOAD);
         return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid payload");
     }
-    rc = store_and_apply(r, &v, how, &outcome, &delivered);
+    rc = store_and_apply(r, &v, how, &a);
     if (rc) {
         metrics_count(err_http_status(rc) >= 500 ? OUT_ERROR : OUT_INVALID_PAYLOAD);
         return rc;
     }
-    count_outcome(outcome);
-    log_stored(r, ipn, &v, how, outcome, delivered);
+    count_outcome(a.outcome);
+    log_stored(r, ipn, &v, how, &a);
     return resp_json_text(r, 200, processed, sizeof(processed) - 1);
 }
 

@@ -6,8 +6,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
-import { BUILD_DIR, sim, sql, waitFor } from './lib/stack.mjs';
+import { BUILD_DIR, STATE_DIR, sim, sql, waitFor } from './lib/stack.mjs';
 import { createUser } from './lib/identity.mjs';
 import { addStock, buy, deliveries, ipnFor, mailsTo, orderState, sendIpn } from './lib/commerce.mjs';
 
@@ -68,6 +69,21 @@ test('a finished payment of half the amount delivers nothing and is held for rev
   const mails = await waitFor(() => reviewMails(user.email), { timeoutMs: 10000 });
   assert.equal(mails.length, 1, 'the customer is told the payment is under review');
   assert.ok(mails[0].text.includes(id));
+});
+
+test('the webhook\'s log line says what the database made of the money', async () => {
+  const { p, id, payAmount } = await purchase();
+  const r = await sendIpn(ipnFor(p, 'finished', { actually_paid: payAmount / 4 }));
+  assert.equal(r.status, 200, r.text);
+  const requestId = r.headers.get('x-request-id');
+  const lines = fs.readFileSync(path.join(STATE_DIR, 'log', 'payment-webhook.log'), 'utf8').split('\n')
+    .filter((l) => l.includes(requestId)).map((l) => JSON.parse(l));
+  const stored = lines.find((l) => l.msg === 'IPN stored');
+  assert.ok(stored, JSON.stringify(lines));
+  assert.equal(stored.matched_order_id, id);
+  assert.equal(stored.verdict, 'underpaid');
+  assert.equal(stored.needs_attention, 'underpaid');
+  assert.equal(stored.delivered, 0);
 });
 
 test('a shortfall within the tolerance delivers', async () => {
