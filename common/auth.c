@@ -17,12 +17,11 @@
 #include <strings.h>
 #include <time.h>
 
-/* The `supabase start` secret: public, so production refuses it. */
-#define DEV_JWT_SECRET "super-secret-jwt-token-with-at-least-32-characters-long"
-#define JWKS_FILE_MAX  (256 * 1024)
+#define JWKS_FILE_MAX (256 * 1024)
 
 const struct cfg_key auth_cfg_keys[] = {
-    {"SUPABASE_JWT_SECRET", CFG_STR, DEV_JWT_SECRET, 0, 0, NULL, CFG_SECRET,
+    /* the `supabase start` secret by default: production refuses it (cfg.c) */
+    {"SUPABASE_JWT_SECRET", CFG_STR, CFG_DEV_JWT_SECRET, 0, 0, NULL, CFG_SECRET,
      "HS256 secret of user tokens and legacy API keys"},
     {"SUPABASE_JWKS", CFG_STR, NULL, 0, 0, NULL, CFG_SECRET,
      "JWKS JSON with the ES256/RS256 public keys"},
@@ -80,16 +79,8 @@ load_keys(void)
 int
 auth_check_config(void)
 {
-    struct jwt_keys *k;
+    struct jwt_keys *k = load_keys();
 
-    if (strcmp(cfg_str("FFX_ENV"), "production") == 0 &&
-        strcmp(cfg_str("SUPABASE_JWT_SECRET"), DEV_JWT_SECRET) == 0) {
-        log_event(LOG_ERROR, NULL, "cfg",
-                  "SUPABASE_JWT_SECRET is the public development secret; refusing to start in "
-                  "production");
-        return -1;
-    }
-    k = load_keys();
     if (k == NULL)
         return -1;
     jwt_keys_free(k);

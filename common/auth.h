@@ -43,9 +43,9 @@ struct auth_identity {
     const char *claims_json; /* for request.jwt.claims */
 };
 
-/* auth_check_config - validate the auth keys (JWKS parses, production does
- * not run on the public dev secret); 0 when usable. Call from
- * server_app.check_config. */
+/* auth_check_config - validate the auth keys (the secret and JWKS load); 0
+ * when usable. (Production's refusal of the public dev secret is cfg_load's.)
+ * Call from server_app.check_config. */
 int auth_check_config(void);
 
 /* auth_init / auth_fini - load the key set for this process; free it. */

@@ -191,19 +191,6 @@ handle_payment_webhook(struct req *r)
     return resp_json_text(r, 200, processed, sizeof(processed) - 1);
 }
 
-/* The simulator's secret is public: a production webhook must not trust it. */
-static int
-check_config(void)
-{
-    if (strcmp(cfg_str("FFX_ENV"), "production") == 0 &&
-        strcmp(cfg_str("NOWPAYMENTS_IPN_SECRET"), "sim-ipn-secret") == 0) {
-        log_event(LOG_ERROR, NULL, "cfg",
-                  "NOWPAYMENTS_IPN_SECRET is the public development secret; refusing to start");
-        return -1;
-    }
-    return 0;
-}
-
 int
 main(void)
 {
@@ -212,7 +199,6 @@ main(void)
         .methods = "POST",
         .cfg_keys = webhook_keys,
         .uses_db = true,
-        .check_config = check_config,
         .counters = outcome_counters,
         .handle = handle_payment_webhook,
     };
