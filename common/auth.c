@@ -28,8 +28,10 @@ const struct cfg_key auth_cfg_keys[] = {
     {"SUPABASE_JWKS_FILE", CFG_STR, NULL, 0, 0, NULL, 0, "file holding the JWKS JSON"},
     {"FFX_SECRET_KEYS", CFG_STR, NULL, 0, 0, NULL, CFG_SECRET,
      "comma-separated sb_secret_... keys accepted as service_role"},
-    {"FFX_JWT_AUD", CFG_STR, NULL, 0, 0, NULL, 0,
-     "required aud of user (authenticated) tokens; unset: not checked"},
+    /* Supabase Auth's aud for every user token (GOTRUE_JWT_AUD's default); a token minted for
+     * another audience with the same secret is not a user token of this project */
+    {"FFX_JWT_AUD", CFG_STR, "authenticated", 0, 0, NULL, 0,
+     "required aud of user (role authenticated) tokens; the anon/service_role keys have none"},
     CFG_END,
 };
 
@@ -171,9 +173,9 @@ identify_jwt(struct req *r, const char *token, struct auth_identity *out)
         return unauthorized(r, "no keys loaded");
     if (jwt_verify(keys, r->arena, token, strlen(token), time(NULL), NULL, &c, &why) != 0)
         return unauthorized(r, why);
-    /* Supabase's anon and service_role keys carry no aud: only user tokens
-     * are held to the configured audience. */
-    if (aud != NULL && c.role == JWT_ROLE_AUTHENTICATED && !audience_ok(c.payload, aud))
+    /* Supabase's anon and service_role keys carry no aud (nor does Supabase
+     * check one on them): only user tokens are held to the audience. */
+    if (c.role == JWT_ROLE_AUTHENTICATED && !audience_ok(c.payload, aud))
         return unauthorized(r, "audience mismatch");
     out->role = db_roles[c.role];
     out->sub = c.sub;

@@ -7,7 +7,10 @@
  * Accepted, in order: "Authorization: Bearer <jwt>"; without an
  * Authorization header, an "apikey" header holding either a JWT (the legacy
  * anon/service_role keys) or an opaque sb_secret_... key listed in
- * FFX_SECRET_KEYS (service_role). No or invalid credentials: 401
+ * FFX_SECRET_KEYS (service_role). A user token (role authenticated) must
+ * carry FFX_JWT_AUD ("authenticated", Supabase Auth's) in its aud, a string
+ * or an array; the legacy anon/service_role keys carry no aud and are not
+ * held to it. No or invalid credentials: 401
  * {"success":false,"error":"Unauthorized"} with "WWW-Authenticate: Bearer";
  * a valid credential of a role the endpoint does not serve: 403, same body.
  * Why a credential failed is logged (never the credential), never answered.
