@@ -368,14 +368,15 @@ async function withRelay(mode, fn) {
   }
 }
 
-test('production: a relay that is not loopback and offers no STARTTLS gets nothing in clear; the mailer says why', async () => {
+test('production: a relay that is not loopback and offers no STARTTLS gets nothing in clear; the mailer says why', async (t) => {
   await withRelay('plain', async (relay, url) => {
     const d = delivery();
     const r = await runOnce(production(url));
+    const said = relay.sessions.flatMap((s) => verbs(s.commands));
+    t.diagnostic(`in clear to ${url}: ${said.join(' ')}; messages: ${relay.sessions.flatMap((s) => s.messages).length}`);
     assert.equal(r.code, 0, r.out);
     assert.equal(startupLine(r.out)?.smtp_tls, 'starttls-required', r.out);
     assert.ok(relay.sessions.length >= 1, 'the mailer connected to the relay');
-    const said = relay.sessions.flatMap((s) => verbs(s.commands));
     assert.deepEqual(said.filter((v) => v !== 'EHLO' && v !== 'QUIT'), [], `nothing but EHLO in clear (said: ${said})`);
     assert.deepEqual(relay.sessions.flatMap((s) => s.messages), [], 'no message reached the relay');
     const [status, attempts, sent, , , error] = outboxRow(d.outboxId);
