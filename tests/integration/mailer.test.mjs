@@ -438,6 +438,29 @@ test('production: a loopback relay (127.0.0.1) may be plain, and the start-up li
   assert.equal((await messagesFor(d.outboxId)).length, 1);
 });
 
+test('production: only loopback literals may be plain; the start-up line says which mode is in force', async () => {
+  // Nothing is due: each run only starts, says its mode and stops.
+  const cases = [
+    ['smtp://127.0.0.1:25', 'none'], ['smtp://127.9.8.7:25', 'none'], ['smtp://localhost:25', 'none'],
+    ['smtp://LOCALHOST.:25', 'none'], ['smtp://[::1]:25', 'none'],
+    ['smtp://127.1:25', 'starttls-required'], // not a dotted quad: not trusted as loopback
+    ['smtp://[::ffff:127.0.0.1]:25', 'starttls-required'],
+    ['smtp://localhost.example.com:25', 'starttls-required'], [`smtp://${RELAY_HOST}:25`, 'starttls-required'],
+    ['smtp://10.0.0.1:25', 'starttls-required'], ['smtps://127.0.0.1:465', 'implicit'],
+  ];
+  const got = [];
+  for (const [url, mode] of cases) {
+    const r = await runOnce(production(url));
+    assert.equal(r.code, 0, r.out);
+    got.push([url, startupLine(r.out)?.smtp_tls]);
+  }
+  assert.deepEqual(got, cases);
+  const dev = await runOnce({ FFX_SMTP_URL: 'smtp://10.0.0.1:25' });
+  assert.equal(startupLine(dev.out)?.smtp_tls, 'none', 'development keeps plain SMTP without credentials');
+  const auth = await runOnce({ FFX_SMTP_URL: 'smtp://127.0.0.1:25', FFX_SMTP_USER: 'u', FFX_SMTP_PASSWORD: 'p' });
+  assert.equal(startupLine(auth.out)?.smtp_tls, 'starttls-required', 'credentials never go in clear, loopback included');
+});
+
 test('the mailer logs JSON lines only, and never a password', () => {
   assert.ok(logs.length > 0);
   for (const line of logs) {
