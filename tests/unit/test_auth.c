@@ -38,6 +38,11 @@ load(const char *env, const char *aud)
     static const struct cfg_key *const tables[] = {cfg_common_keys, auth_cfg_keys, NULL};
 
     auth_fini();
+    /* only what this test sets: scripts/test exports the dev stack's keys, which production
+     * refuses */
+    unsetenv("FFX_SECRET_KEYS");
+    unsetenv("SUPABASE_JWKS");
+    unsetenv("SUPABASE_JWKS_FILE");
     setenv("FFX_ENV", env, 1);
     setenv("SUPABASE_JWT_SECRET", SECRET, 1);
     if (aud != NULL)
