@@ -5,8 +5,9 @@
 // valid tokens, forged and unsigned IPNs. Each answer must be the right 4xx
 // in the seed's shape {"success":false,"error":"..."} with JSON and CORS
 // headers, and the whole barrage must leave the database exactly as it was
-// (pg_dump before and after; only webhook_debug_log, which stores by design,
-// is left out).
+// (pg_dump before and after; only webhook_debug_log and discount_code_attempts,
+// which store by design, are left out: the latter is checked to hold nothing
+// but the barrage's refused code guesses).
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -495,13 +496,18 @@ const rawHmac = (body) => crypto.createHmac('sha512', IPN_SECRET).update(body).d
 // ---- the database, before and after ----
 
 const PG_DUMP = [path.join(process.env.FFX_PG_BIN ?? '/usr/lib/postgresql/15/bin', 'pg_dump'), 'pg_dump'].find((p) => p === 'pg_dump' || fs.existsSync(p));
-// Volatile lines: pg_dump's per-run \\restrict key, and the id sequence of
-// webhook_debug_log (its data is left out; its sequence moves with it).
+// Volatile lines: pg_dump's per-run \\restrict key, and the id sequences of
+// webhook_debug_log and discount_code_attempts (their data is left out; their
+// sequences move with it). Every create-order with a code is a recorded
+// attempt of its customer, right or wrong: that is the rate limit's memory.
 function dump() {
-  return execFileSync(PG_DUMP, ['--data-only', '--exclude-table-data=public.webhook_debug_log', '--no-owner', '--no-privileges', DATABASE_URL],
+  return execFileSync(PG_DUMP, ['--data-only', '--exclude-table-data=public.webhook_debug_log',
+    '--exclude-table-data=public.discount_code_attempts', '--no-owner', '--no-privileges', DATABASE_URL],
     { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 })
-    .split('\n').filter((l) => !/^\\(un)?restrict /.test(l) && !l.includes("'public.webhook_debug_log_id_seq'")).join('\n');
+    .split('\n').filter((l) => !/^\\(un)?restrict /.test(l) && !l.includes("'public.webhook_debug_log_id_seq'")
+      && !l.includes("'public.discount_code_attempts_id_seq'")).join('\n');
 }
+const lastAttempt = () => sql('select coalesce(max(id), 0) from discount_code_attempts')[0][0];
 // Lines in one dump and not the other (as a multiset), for the failure message.
 function dumpDiff(a, b) {
   const count = new Map();
@@ -515,6 +521,7 @@ function dumpDiff(a, b) {
 }
 
 let before;
+let attemptsBefore;
 
 test('fixtures: the valid form of every request succeeds', async () => {
   A = await buy(alice);
@@ -531,6 +538,7 @@ test('fixtures: the valid form of every request succeeds', async () => {
                                    or (status = 'pending' and next_attempt_at < now() + interval '2 minutes')`)[0][0]);
   await waitFor(() => busy() === 0, { timeoutMs: 15000, stepMs: 200 });
   before = dump();
+  attemptsBefore = lastAttempt();
   assert.ok(before.includes('COPY public.orders'), 'the dump holds the orders');
 });
 
@@ -601,5 +609,8 @@ test('the database is unchanged by the whole barrage (pg_dump before and after)'
   const after = dump();
   t.diagnostic(`${requestsSent} hostile requests in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   assert.ok(before === after, `the database changed:\n${dumpDiff(before, after)}`);
+  // the guesses the barrage made are remembered as refused attempts of alice's, nothing else
+  assert.deepEqual(sql(`select coalesce(bool_and(user_id = :'p1' and not accepted), true) from discount_code_attempts where id > :'p2'`,
+    alice.id, attemptsBefore), [['t']]);
 });
 

@@ -28,7 +28,7 @@ test('every status of the mapping', async () => {
   const user = createUser();
   const want = {
     waiting: ['processing', 'pending', 'pending'], confirming: ['processing', 'pending', 'pending'],
-    confirmed: ['processing', 'paid', 'pending'], sending: ['processing', 'paid', 'pending'],
+    confirmed: ['processing', 'pending', 'pending'], sending: ['processing', 'pending', 'pending'],
     partially_paid: ['processing', 'pending', 'pending'], failed: ['failed', 'failed', 'pending'],
     expired: ['failed', 'failed', 'pending'],
   };
