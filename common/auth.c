@@ -17,20 +17,21 @@
 #include <strings.h>
 #include <time.h>
 
-/* The `supabase start` secret: public, so production refuses it. */
-#define DEV_JWT_SECRET "super-secret-jwt-token-with-at-least-32-characters-long"
-#define JWKS_FILE_MAX  (256 * 1024)
+#define JWKS_FILE_MAX (256 * 1024)
 
 const struct cfg_key auth_cfg_keys[] = {
-    {"SUPABASE_JWT_SECRET", CFG_STR, DEV_JWT_SECRET, 0, 0, NULL, CFG_SECRET,
+    /* the `supabase start` secret by default: production refuses it (cfg.c) */
+    {"SUPABASE_JWT_SECRET", CFG_STR, CFG_DEV_JWT_SECRET, 0, 0, NULL, CFG_SECRET,
      "HS256 secret of user tokens and legacy API keys"},
     {"SUPABASE_JWKS", CFG_STR, NULL, 0, 0, NULL, CFG_SECRET,
      "JWKS JSON with the ES256/RS256 public keys"},
     {"SUPABASE_JWKS_FILE", CFG_STR, NULL, 0, 0, NULL, 0, "file holding the JWKS JSON"},
     {"FFX_SECRET_KEYS", CFG_STR, NULL, 0, 0, NULL, CFG_SECRET,
      "comma-separated sb_secret_... keys accepted as service_role"},
-    {"FFX_JWT_AUD", CFG_STR, NULL, 0, 0, NULL, 0,
-     "required aud of user (authenticated) tokens; unset: not checked"},
+    /* Supabase Auth's aud for every user token (GOTRUE_JWT_AUD's default); a token minted for
+     * another audience with the same secret is not a user token of this project */
+    {"FFX_JWT_AUD", CFG_STR, "authenticated", 0, 0, NULL, 0,
+     "required aud of user (role authenticated) tokens; the anon/service_role keys have none"},
     CFG_END,
 };
 
@@ -80,16 +81,8 @@ load_keys(void)
 int
 auth_check_config(void)
 {
-    struct jwt_keys *k;
+    struct jwt_keys *k = load_keys();
 
-    if (strcmp(cfg_str("FFX_ENV"), "production") == 0 &&
-        strcmp(cfg_str("SUPABASE_JWT_SECRET"), DEV_JWT_SECRET) == 0) {
-        log_event(LOG_ERROR, NULL, "cfg",
-                  "SUPABASE_JWT_SECRET is the public development secret; refusing to start in "
-                  "production");
-        return -1;
-    }
-    k = load_keys();
     if (k == NULL)
         return -1;
     jwt_keys_free(k);
@@ -180,9 +173,9 @@ identify_jwt(struct req *r, const char *token, struct auth_identity *out)
         return unauthorized(r, "no keys loaded");
     if (jwt_verify(keys, r->arena, token, strlen(token), time(NULL), NULL, &c, &why) != 0)
         return unauthorized(r, why);
-    /* Supabase's anon and service_role keys carry no aud: only user tokens
-     * are held to the configured audience. */
-    if (aud != NULL && c.role == JWT_ROLE_AUTHENTICATED && !audience_ok(c.payload, aud))
+    /* Supabase's anon and service_role keys carry no aud (nor does Supabase
+     * check one on them): only user tokens are held to the audience. */
+    if (c.role == JWT_ROLE_AUTHENTICATED && !audience_ok(c.payload, aud))
         return unauthorized(r, "audience mismatch");
     out->role = db_roles[c.role];
     out->sub = c.sub;

@@ -7,7 +7,10 @@
  * Accepted, in order: "Authorization: Bearer <jwt>"; without an
  * Authorization header, an "apikey" header holding either a JWT (the legacy
  * anon/service_role keys) or an opaque sb_secret_... key listed in
- * FFX_SECRET_KEYS (service_role). No or invalid credentials: 401
+ * FFX_SECRET_KEYS (service_role). A user token (role authenticated) must
+ * carry FFX_JWT_AUD ("authenticated", Supabase Auth's) in its aud, a string
+ * or an array; the legacy anon/service_role keys carry no aud and are not
+ * held to it. No or invalid credentials: 401
  * {"success":false,"error":"Unauthorized"} with "WWW-Authenticate: Bearer";
  * a valid credential of a role the endpoint does not serve: 403, same body.
  * Why a credential failed is logged (never the credential), never answered.
@@ -43,9 +46,9 @@ struct auth_identity {
     const char *claims_json; /* for request.jwt.claims */
 };
 
-/* auth_check_config - validate the auth keys (JWKS parses, production does
- * not run on the public dev secret); 0 when usable. Call from
- * server_app.check_config. */
+/* auth_check_config - validate the auth keys (the secret and JWKS load); 0
+ * when usable. (Production's refusal of the public dev secret is cfg_load's.)
+ * Call from server_app.check_config. */
 int auth_check_config(void);
 
 /* auth_init / auth_fini - load the key set for this process; free it. */

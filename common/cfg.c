@@ -9,10 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const struct cfg_key cfg_common_keys[] = {
     {"FFX_ENV", CFG_ENUM, "development", 0, 0, "development|production", 0,
-     "production refuses the public development secrets"},
+     "production refuses the public development secrets and plain-http URLs"},
     {"FFX_LISTEN", CFG_STR, NULL, 0, 0, NULL, 0,
      "unix socket path to listen on; unset: the socket on fd 0"},
     {"FFX_WORKERS", CFG_INT, "2", 0, 256, NULL, 0, "prefork workers; 0 serves in one process"},
@@ -151,6 +152,114 @@ load_key(const struct cfg_key *k)
     return 0;
 }
 
+/* ---- production refuses what must never run there ------------------------------------------ */
+
+enum prod_rule_kind {
+    PROD_NOT_PUBLIC, /* not the public development value */
+    PROD_NOT_LISTED, /* a comma-separated list without the public development value */
+    PROD_HTTPS,      /* an https:// URL with a host: money and credentials travel there */
+};
+
+/* Every "production refuses X" of the programs, in one table. A rule applies to a program when
+ * one of its tables has the key, so each program gets exactly the rules of what it reads. */
+static const struct prod_rule {
+    const char *key;
+    enum prod_rule_kind kind;
+    const char *public_value;
+} prod_rules[] = {
+    {"SUPABASE_JWT_SECRET", PROD_NOT_PUBLIC, CFG_DEV_JWT_SECRET},
+    {"FFX_SECRET_KEYS", PROD_NOT_LISTED, CFG_DEV_SECRET_KEY},
+    {"NOWPAYMENTS_API_KEY", PROD_NOT_PUBLIC, CFG_SIM_API_KEY},
+    {"NOWPAYMENTS_IPN_SECRET", PROD_NOT_PUBLIC, CFG_SIM_IPN_SECRET},
+    {"NOWPAYMENTS_IPN_SECRET_PREVIOUS", PROD_NOT_PUBLIC, CFG_SIM_IPN_SECRET},
+    {"FFX_METRICS_TOKEN", PROD_NOT_PUBLIC, CFG_DEV_METRICS_TOKEN},
+    {"NOWPAYMENTS_BASE_URL", PROD_HTTPS, NULL},
+    {"FFX_PUBLIC_URL", PROD_HTTPS, NULL},
+};
+
+static const struct cfg_value *
+find_loaded(const char *name)
+{
+    for (size_t i = 0; i < nvalues; i++)
+        if (strcmp(values[i].key->name, name) == 0)
+            return &values[i];
+    return NULL;
+}
+
+bool
+cfg_production(void)
+{
+    const struct cfg_value *env = find_loaded("FFX_ENV");
+
+    return env != NULL && env->raw != NULL && strcmp(env->raw, "production") == 0;
+}
+
+/* Whether s[0..n), without the blanks around it (the IPN secret is used trimmed), is `value`. */
+static bool
+is_value(const char *s, size_t n, const char *value)
+{
+    while (n > 0 && strchr(" \t\r\n", *s) != NULL)
+        s++, n--;
+    while (n > 0 && strchr(" \t\r\n", s[n - 1]) != NULL)
+        n--;
+    return n == strlen(value) && strncmp(s, value, n) == 0;
+}
+
+static bool
+lists_value(const char *list, const char *value)
+{
+    while (*list != '\0') {
+        size_t len = strcspn(list, ",");
+
+        if (is_value(list, len, value))
+            return true;
+        list += len + (list[len] == ',');
+    }
+    return false;
+}
+
+/* The problem with `raw` under rule r, or NULL when it passes. */
+static const char *
+prod_problem(const struct prod_rule *r, const char *raw)
+{
+    switch (r->kind) {
+    case PROD_NOT_PUBLIC:
+        return is_value(raw, strlen(raw), r->public_value)
+                   ? "the public development value; refusing to start in production"
+                   : NULL;
+    case PROD_NOT_LISTED:
+        return lists_value(raw, r->public_value)
+                   ? "lists the public development key; refusing to start in production"
+                   : NULL;
+    case PROD_HTTPS:
+        return strncasecmp(raw, "https://", 8) != 0 || raw[8] == '\0' || raw[8] == '/'
+                   ? "not an https:// URL; refusing to start in production"
+                   : NULL;
+    }
+    return NULL;
+}
+
+/* In production, every rule whose key is loaded and set; one log line per refusal. */
+static int
+check_production(void)
+{
+    int bad = 0;
+
+    if (!cfg_production())
+        return 0;
+    for (size_t i = 0; i < sizeof(prod_rules) / sizeof(prod_rules[0]); i++) {
+        const struct cfg_value *v = find_loaded(prod_rules[i].key);
+        const char *problem =
+            v != NULL && v->raw != NULL ? prod_problem(&prod_rules[i], v->raw) : NULL;
+
+        if (problem != NULL) {
+            report_bad(v->key, problem);
+            bad = 1;
+        }
+    }
+    return bad ? -1 : 0;
+}
+
 int
 cfg_load(const struct cfg_key *const *tables)
 {
@@ -160,7 +269,9 @@ cfg_load(const struct cfg_key *const *tables)
     for (size_t t = 0; tables[t] != NULL; t++)
         for (const struct cfg_key *k = tables[t]; k->name != NULL; k++)
             bad |= load_key(k);
-    return bad ? -1 : 0;
+    if (bad)
+        return -1;
+    return check_production();
 }
 
 void
@@ -172,9 +283,10 @@ cfg_free(void)
 static const struct cfg_value *
 find(const char *name)
 {
-    for (size_t i = 0; i < nvalues; i++)
-        if (strcmp(values[i].key->name, name) == 0)
-            return &values[i];
+    const struct cfg_value *v = find_loaded(name);
+
+    if (v != NULL)
+        return v;
     log_event(LOG_ERROR, NULL, "cfg", "unknown configuration key %s", name);
     abort();
 }

@@ -21,8 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The simulator's key is public (README): production refuses it. */
-#define SIM_API_KEY "sim-api-key"
 /* Ids sent as JSON numbers come from JavaScript: beyond 2^53 they are
  * already corrupted by the sender, so they are refused. */
 #define NP_ID_NUMBER_MAX 9007199254740992.0
@@ -67,22 +65,14 @@ np_check_config(void)
     const char *base = cfg_str("NOWPAYMENTS_BASE_URL");
     const char *key = cfg_str("NOWPAYMENTS_API_KEY");
     const char *ca = cfg_str("FFX_NP_CA_FILE");
-    bool https = strncasecmp(base, "https://", 8) == 0;
 
-    if (!https && strncasecmp(base, "http://", 7) != 0)
+    if (strncasecmp(base, "https://", 8) != 0 && strncasecmp(base, "http://", 7) != 0)
         return config_error("NOWPAYMENTS_BASE_URL", "not an http(s) URL");
     for (const char *p = key; *p != '\0'; p++)
         if ((unsigned char)*p <= 32 || *p == 0x7F)
             return config_error("NOWPAYMENTS_API_KEY", "contains spaces or control characters");
     if (ca != NULL && access(ca, R_OK) != 0)
         return config_error("FFX_NP_CA_FILE", "not readable");
-    if (strcmp(cfg_str("FFX_ENV"), "production") != 0)
-        return 0;
-    if (strcmp(key, SIM_API_KEY) == 0)
-        return config_error("NOWPAYMENTS_API_KEY",
-                            "the public simulator key; refusing to start in production");
-    if (!https)
-        return config_error("NOWPAYMENTS_BASE_URL", "not https; refusing to start in production");
     return 0;
 }
 

@@ -37,7 +37,9 @@ struct req;
  * (10000), FFX_NP_CA_FILE (unset). */
 extern const struct cfg_key np_cfg_keys[];
 
-/* np_check_config - production refuses the public simulator key; 0 OK. */
+/* np_check_config - the base URL is http(s), the key has no blanks, the CA
+ * file is readable; 0 OK. (Production's refusal of the simulator's public key
+ * and of plain http is cfg_load's.) */
 int np_check_config(void);
 
 /* np_init / np_fini - the worker's CURL handle (curl_global_init is done

@@ -33,9 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The dev stack's scrape token: public, refused in production. */
-#define DEV_METRICS_TOKEN "ffx-dev-metrics-token-not-for-production"
-#define CONTENT_TYPE      "text/plain; version=0.0.4; charset=utf-8"
+#define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 static const struct cfg_key metrics_keys[] = {
     {"FFX_METRICS_TOKEN", CFG_STR, NULL, 0, 0, NULL, CFG_SECRET,
@@ -204,12 +202,6 @@ check_config(void)
 
     if (token != NULL && strlen(token) < 32) {
         log_event(LOG_ERROR, NULL, "cfg", "FFX_METRICS_TOKEN must be at least 32 characters");
-        return -1;
-    }
-    if (token != NULL && strcmp(cfg_str("FFX_ENV"), "production") == 0 &&
-        strcmp(token, DEV_METRICS_TOKEN) == 0) {
-        log_event(LOG_ERROR, NULL, "cfg",
-                  "FFX_METRICS_TOKEN is the public development token; refusing to start");
         return -1;
     }
     if (cfg_str("FFX_METRICS_DIR") == NULL)

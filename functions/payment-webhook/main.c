@@ -281,19 +281,6 @@ handle_payment_webhook(struct req *r)
     return resp_json_text(r, 200, processed, sizeof(processed) - 1);
 }
 
-/* The simulator's secret is public: a production webhook must not trust it. */
-static int
-check_config(void)
-{
-    if (strcmp(cfg_str("FFX_ENV"), "production") == 0 &&
-        strcmp(cfg_str("NOWPAYMENTS_IPN_SECRET"), "sim-ipn-secret") == 0) {
-        log_event(LOG_ERROR, NULL, "cfg",
-                  "NOWPAYMENTS_IPN_SECRET is the public development secret; refusing to start");
-        return -1;
-    }
-    return 0;
-}
-
 int
 main(void)
 {
@@ -303,7 +290,6 @@ main(void)
         .cfg_keys = webhook_keys,
         .uses_db = true,
         .body_max = IPN_BODY_MAX, /* a real IPN is under 1 KiB */
-        .check_config = check_config,
         .counters = outcome_counters,
         .handle = handle_payment_webhook,
     };

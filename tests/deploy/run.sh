@@ -454,6 +454,29 @@ curl_to() {
     printf '\t%s' "$(cat "$TMP/body" 2>/dev/null)"
 }
 
+# raw_tls REQUEST - the request written as it is over TLS to the live nginx; the answer's status
+# line and body (no headers) on stdout, headers into $TMP/headers.
+raw_tls() {
+    local out
+    out=$(printf '%b' "$1" | timeout 10 openssl s_client -quiet -connect "127.0.0.1:$HTTPS_PORT" \
+        -servername "$SERVER" -CAfile "$TMP/tls/cert.pem" 2>/dev/null | tr -d '\r')
+    sed -n '2,/^$/p' <<<"$out" >"$TMP/headers"
+    printf '%s\t%s' "$(head -1 <<<"$out" | cut -d' ' -f2)" "$(sed '1,/^$/d' <<<"$out")"
+}
+
+matches() { [[ $1 =~ $2 ]]; }
+
+# json_error_checks WHERE STATUS MESSAGE RESULT - RESULT ("STATUS<TAB>BODY", headers in
+# $TMP/headers) is nginx's JSON error with CORS and a request id.
+json_error_checks() {
+    local where=$1 status=$2 message=$3 r=$4
+    check "$where: $status JSON ($message)" test "$r" = "$status"$'\t'"{\"success\":false,\"error\":\"$message\"}"
+    check "$where: Content-Type, CORS and X-Request-Id" bash -c \
+        "grep -qi '^Content-Type: application/json' '$TMP/headers' &&
+         grep -qi '^Access-Control-Allow-Origin: \*' '$TMP/headers' &&
+         grep -qiE '^X-Request-Id: [0-9a-f]{32}' '$TMP/headers'"
+}
+
 test_nginx_live() {
     if [ -z "${FFX_FUNCTIONS_DATABASE_URL:-}" ]; then
         echo "# FFX_FUNCTIONS_DATABASE_URL unset: live nginx check skipped"
@@ -505,6 +528,46 @@ test_nginx_live() {
     r=$(curl_to "$https/elsewhere")
     check "https: other paths: 404 JSON" test "$r" = $'404\t{"success":false,"error":"Not found"}'
 
+    # nginx's own errors, JSON on both servers (nginx/error-bodies.conf)
+    local long_query pad
+    long_query="orderId=$(head -c 10240 /dev/zero | tr '\0' a)"
+    pad="X-Pad: $(head -c 9216 /dev/zero | tr '\0' a)"
+    # (HTTP/1.1: over HTTP/2, which curl speaks here by default, nginx takes a 10 KiB path and
+    # refuses larger fields with a stream reset, see below)
+    r=$(curl_to "$https/functions/v1/check-payment-status?$long_query" --http1.1)
+    json_error_checks "https: request line over 8 KiB" 414 "URI too long" "$r"
+    check "https: HSTS on nginx's error answers" grep -qi '^Strict-Transport-Security: max-age=' "$TMP/headers"
+    check "https: no Retry-After but on 429" bash -c "! grep -qi '^Retry-After:' '$TMP/headers'"
+    r=$(curl_to "$https/functions/v1/create-order" -H "$pad" -d '{}' --http1.1)
+    json_error_checks "https: header over 8 KiB" 431 "Request header fields too large" "$r"
+    r=$(curl_to "$https/functions/v1/create-order" -H "X-Pad: $(head -c 40960 /dev/zero | tr '\0' a)" --http2)
+    check "https, HTTP/2: a 40 KiB header is refused with a stream reset, no answer to shape ($r)" \
+        test "${r%%$'\t'*}:${r#*$'\t'}" = "000:"
+    head -c 200000 /dev/zero | tr '\0' a >"$TMP/mid"
+    mv "$TMP/ngx/body" "$TMP/ngx/body.hidden"
+    r=$(curl_to "$https/functions/v1/create-order" --data-binary "@$TMP/mid" --http2)
+    mv "$TMP/ngx/body.hidden" "$TMP/ngx/body"
+    check "https, HTTP/2: nginx unable to buffer the body: 500 JSON with the request id ($r)" matches "$r" \
+        $'^500\t\\{"success":false,"error":"Internal server error","request_id":"[0-9a-f]{32}"\\}$'
+    r=$(curl_to "$https/functions/v1/create-order" -X TRACE)
+    json_error_checks "https: TRACE" 405 "Method not allowed" "$r"
+    r=$(raw_tls "POST /functions/v1/create-order HTTP/2.0\r\nHost: $SERVER\r\nConnection: close\r\n\r\n")
+    json_error_checks "https: HTTP/2.0 in an HTTP/1 request line" 505 "HTTP version not supported" "$r"
+    r=$(raw_tls "POST /functions/v1/create-order HTTP/1.1x\r\nHost: $SERVER\r\nConnection: close\r\n\r\n")
+    json_error_checks "https: a request line nginx cannot parse" 400 "Bad request" "$r"
+    r=$(raw_tls "POST /functions/v1/create-order HTTP/1.1\r\nHost: $SERVER\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n")
+    json_error_checks "https: unknown Transfer-Encoding" 501 "Not implemented" "$r"
+    r=$(curl_to "$https/.ffx-error")
+    json_error_checks "https: the internal error location from outside" 404 "Not found" "$r"
+    r=$(curl_to "http://$SERVER:$HTTPS_PORT/functions/v1/create-order")
+    json_error_checks "https port, plain HTTP (nginx's 497)" 400 "Bad request" "$r"
+    r=$(curl_to "http://$SERVER:$HTTP_PORT/functions/v1/create-order?$long_query")
+    json_error_checks "http: request line over 8 KiB" 414 "URI too long" "$r"
+    r=$(curl_to "http://$SERVER:$HTTP_PORT/functions/v1/create-order" -H "$pad")
+    json_error_checks "http: header over 8 KiB" 431 "Request header fields too large" "$r"
+    r=$(curl_to "http://$SERVER:$HTTP_PORT/.ffx-error")
+    json_error_checks "http: the internal error location from outside" 404 "Not found" "$r"
+
     r=$(curl_to "$https/functions/v1/payment-webhook" -d '{}')
     check "allow-list: a stranger gets 403 JSON" test "$r" = $'403\t{"success":false,"error":"Forbidden"}'
     r=$(curl_to "$https/functions/v1/payment-webhook" -d '{}' -H 'X-Forwarded-For: 203.0.113.9')
@@ -522,8 +585,10 @@ test_nginx_live() {
     check "metrics: this host passes" test "${r%%$'\t'*}" = 503
 
     head -c 1100000 /dev/zero | tr '\0' a >"$TMP/big"
-    r=$(curl_to "$https/functions/v1/create-order" --data-binary "@$TMP/big")
-    check "body over 1 MiB: 413 JSON" test "$r" = $'413\t{"success":false,"error":"Payload too large"}'
+    r=$(curl_to "$https/functions/v1/create-order" --data-binary "@$TMP/big" --http2)
+    check "body over 1 MiB, HTTP/2: 413 JSON" test "$r" = $'413\t{"success":false,"error":"Payload too large"}'
+    r=$(curl_to "$https/functions/v1/create-order" --data-binary "@$TMP/big" --http1.1)
+    check "body over 1 MiB, HTTP/1.1: 413 JSON" test "$r" = $'413\t{"success":false,"error":"Payload too large"}'
     head -c 16385 /dev/zero | tr '\0' a >"$TMP/ipn-big"
     r=$(curl_to "$https/functions/v1/payment-webhook" --data-binary "@$TMP/ipn-big" -H 'X-Forwarded-For: 51.89.194.21')
     check "payment-webhook: a body over 16 KiB is 413 JSON from nginx" \

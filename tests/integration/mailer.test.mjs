@@ -7,10 +7,13 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import dns from 'node:dns';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { ROOT, BUILD_DIR, freePorts, psql, scratchDatabase, sleep, waitFor } from './lib/stack.mjs';
+import { makeCertificate, startRelay } from './lib/smtprelay.mjs';
 
 const MAILER = path.join(BUILD_DIR, 'bin', 'ffx-mailer');
 const CATCHER = path.join(ROOT, 'tools', 'mail-catcher', 'server.mjs');
@@ -88,7 +91,8 @@ function startMailer(args, extra) {
   child.stderr.on('data', (d) => { run.out += d; });
   run.done = new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': the last log lines may still be in the pipe when the process exits
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       logs.push(...run.out.split('\n').filter(Boolean));
       resolve({ code, signal, out: run.out });
@@ -173,8 +177,19 @@ async function closedPort() {
 
 // ---- setup ----------------------------------------------------------------------------------------
 
+// A relay that is not loopback in the mailer's eyes: this host's own name. Only the literals
+// localhost, 127.0.0.0/8 and ::1 count as loopback there (a name may resolve elsewhere tomorrow),
+// so the name is treated as a remote relay while lib/smtprelay.mjs serves it on the address the
+// name resolves to here. Real sockets, real TLS; nothing in the mailer is overridden.
+const RELAY_HOST = os.hostname();
+let relayAddress;
+let relayCert;
+
 before(async () => {
   assert.ok(fs.existsSync(MAILER), `${MAILER} is not built`);
+  assert.notEqual(RELAY_HOST.toLowerCase().replace(/\.$/, ''), 'localhost', 'the TLS tests need a host name other than localhost');
+  relayAddress = (await dns.promises.lookup(RELAY_HOST)).address;
+  relayCert = makeCertificate(RELAY_HOST);
   db.create();
   await startCatcher();
 });
@@ -182,6 +197,7 @@ before(async () => {
 after(async () => {
   await stopCatcher();
   db.drop();
+  if (relayCert) fs.rmSync(relayCert.dir, { recursive: true, force: true });
 });
 
 // ---- tests ----------------------------------------------------------------------------------------
@@ -334,6 +350,115 @@ test('long-running: a new outbox row is sent within 3 s (NOTIFY), SIGTERM exits 
   assert.equal(code, 0, out);
   assert.match(out, /"msg":"stopped"/);
   t.diagnostic(`delivered ${ms} ms after the insert`);
+});
+
+// ---- production: TLS to every relay that is not loopback ------------------------------------------
+
+const production = (url, extra = {}) => ({ FFX_ENV: 'production', FFX_SMTP_URL: url, ...extra });
+const logLines = (out) => out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const startupLine = (out) => logLines(out).find((l) => l.mod === 'mail' && l.msg.startsWith('started'));
+const verbs = (commands) => commands.map((c) => c.line.split(' ')[0].toUpperCase());
+
+async function withRelay(mode, fn) {
+  const relay = await startRelay({ address: relayAddress, mode, key: relayCert.key, cert: relayCert.cert });
+  try {
+    return await fn(relay, `${mode === 'implicit' ? 'smtps' : 'smtp'}://${RELAY_HOST}:${relay.port}`);
+  } finally {
+    await relay.close();
+  }
+}
+
+test('production: a relay that is not loopback and offers no STARTTLS gets nothing in clear; the mailer says why', async (t) => {
+  await withRelay('plain', async (relay, url) => {
+    const d = delivery();
+    const r = await runOnce(production(url));
+    const said = relay.sessions.flatMap((s) => verbs(s.commands));
+    t.diagnostic(`in clear to ${url}: ${said.join(' ')}; messages: ${relay.sessions.flatMap((s) => s.messages).length}`);
+    assert.equal(r.code, 0, r.out);
+    assert.equal(startupLine(r.out)?.smtp_tls, 'starttls-required', r.out);
+    assert.ok(relay.sessions.length >= 1, 'the mailer connected to the relay');
+    assert.deepEqual(said.filter((v) => v !== 'EHLO' && v !== 'QUIT'), [], `nothing but EHLO in clear (said: ${said})`);
+    assert.deepEqual(relay.sessions.flatMap((s) => s.messages), [], 'no message reached the relay');
+    const [status, attempts, sent, , , error] = outboxRow(d.outboxId);
+    assert.deepEqual([status, attempts, sent], ['pending', '1', 'f'], 'kept for a retry');
+    assert.match(error, /STARTTLS/);
+    const failed = logLines(r.out).find((l) => l.msg === 'send failed; will retry' && l.outbox_id === d.outboxId);
+    assert.match(failed?.error ?? '', /TLS is required .*no STARTTLS/, r.out);
+  });
+});
+
+test('production: STARTTLS to a relay that is not loopback, certificate verified; only EHLO and STARTTLS in clear', async () => {
+  await withRelay('starttls', async (relay, url) => {
+    const d = delivery();
+    const r = await runOnce(production(url, { FFX_SMTP_CA_FILE: relayCert.certFile }));
+    assert.equal(r.code, 0, r.out);
+    assert.equal(startupLine(r.out)?.smtp_tls, 'starttls-required', r.out);
+    const messages = relay.sessions.flatMap((s) => s.messages);
+    assert.equal(messages.length, 1, r.out);
+    assert.equal(messages[0].tls, true, 'the message went over TLS');
+    assert.ok(messages[0].data.includes(`Message-ID: <outbox-${d.outboxId}@flashfundx.local>`));
+    const clear = relay.sessions.flatMap((s) => verbs(s.commands.filter((c) => !c.tls)));
+    assert.deepEqual([...new Set(clear)].sort(), ['EHLO', 'STARTTLS'], `in clear: ${clear}`);
+    assert.deepEqual(outboxRow(d.outboxId).slice(0, 2), ['sent', '1']);
+  });
+});
+
+test('production: a relay certificate that does not verify gets nothing', async () => {
+  await withRelay('starttls', async (relay, url) => {
+    const d = delivery();
+    const r = await runOnce(production(url)); // the system's CAs do not know the relay's certificate
+    assert.equal(r.code, 0, r.out);
+    assert.deepEqual(relay.sessions.flatMap((s) => s.messages), [], 'no message');
+    const said = relay.sessions.flatMap((s) => verbs(s.commands));
+    assert.ok(!said.includes('MAIL') && !said.includes('RCPT'), `no envelope (said: ${said})`);
+    assert.deepEqual(outboxRow(d.outboxId).slice(0, 3), ['pending', '1', 'f']);
+  });
+});
+
+test('production: smtps:// is implicit TLS, verified', async () => {
+  await withRelay('implicit', async (relay, url) => {
+    const d = delivery();
+    const r = await runOnce(production(url, { FFX_SMTP_CA_FILE: relayCert.certFile }));
+    assert.equal(r.code, 0, r.out);
+    assert.equal(startupLine(r.out)?.smtp_tls, 'implicit', r.out);
+    const messages = relay.sessions.flatMap((s) => s.messages);
+    assert.equal(messages.length, 1, r.out);
+    assert.equal(messages[0].tls, true);
+    assert.deepEqual(outboxRow(d.outboxId).slice(0, 2), ['sent', '1']);
+  });
+});
+
+test('production: a loopback relay (127.0.0.1) may be plain, and the start-up line says so', async () => {
+  const d = delivery();
+  const r = await runOnce({ FFX_ENV: 'production' }); // the catcher on smtp://127.0.0.1
+  assert.equal(r.code, 0, r.out);
+  const started = startupLine(r.out);
+  assert.equal(started?.smtp_tls, 'none', r.out);
+  assert.match(started?.smtp_tls_reason ?? '', /loopback/);
+  assert.equal((await messagesFor(d.outboxId)).length, 1);
+});
+
+test('production: only loopback literals may be plain; the start-up line says which mode is in force', async () => {
+  // Nothing is due: each run only starts, says its mode and stops.
+  const cases = [
+    ['smtp://127.0.0.1:25', 'none'], ['smtp://127.9.8.7:25', 'none'], ['smtp://localhost:25', 'none'],
+    ['smtp://LOCALHOST.:25', 'none'], ['smtp://[::1]:25', 'none'],
+    ['smtp://127.1:25', 'starttls-required'], // not a dotted quad: not trusted as loopback
+    ['smtp://[::ffff:127.0.0.1]:25', 'starttls-required'],
+    ['smtp://localhost.example.com:25', 'starttls-required'], [`smtp://${RELAY_HOST}:25`, 'starttls-required'],
+    ['smtp://10.0.0.1:25', 'starttls-required'], ['smtps://127.0.0.1:465', 'implicit'],
+  ];
+  const got = [];
+  for (const [url, mode] of cases) {
+    const r = await runOnce(production(url));
+    assert.equal(r.code, 0, r.out);
+    got.push([url, startupLine(r.out)?.smtp_tls]);
+  }
+  assert.deepEqual(got, cases);
+  const dev = await runOnce({ FFX_SMTP_URL: 'smtp://10.0.0.1:25' });
+  assert.equal(startupLine(dev.out)?.smtp_tls, 'none', 'development keeps plain SMTP without credentials');
+  const auth = await runOnce({ FFX_SMTP_URL: 'smtp://127.0.0.1:25', FFX_SMTP_USER: 'u', FFX_SMTP_PASSWORD: 'p' });
+  assert.equal(startupLine(auth.out)?.smtp_tls, 'starttls-required', 'credentials never go in clear, loopback included');
 });
 
 test('the mailer logs JSON lines only, and never a password', () => {

@@ -104,3 +104,61 @@ test('production refuses the public development secrets and a missing IPN secret
   assert.equal(noSecret.status, 2);
   assert.match(noSecret.stderr, /NOWPAYMENTS_IPN_SECRET/);
 });
+
+// Production refuses, in every program that reads the setting, what must never run there: the
+// public development values and plain-http URLs (common/cfg.c, one table). Each program starts
+// with an otherwise valid production configuration and one bad value: exit 2 and one JSON line
+// naming the key. The same program with the value fixed gets past its configuration (and then
+// stops: the socket or database of this test does not exist), so the refusal is the value's.
+test('production refuses dev values and plain http in every program that reads them (exit 2, one line naming the key)', (t) => {
+  const good = {
+    FFX_ENV: 'production', FFX_LISTEN: '/nonexistent/x.sock', FFX_WORKERS: '1',
+    DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none',
+    SUPABASE_JWT_SECRET: 'a-production-secret-of-at-least-32-characters', FFX_SECRET_KEYS: 'sb_secret_production_key',
+    NOWPAYMENTS_API_KEY: 'PRODKEY-0000000-0000000-0000000', NOWPAYMENTS_BASE_URL: 'https://api.nowpayments.io/v1',
+    NOWPAYMENTS_IPN_SECRET: 'a-production-ipn-secret', FFX_PUBLIC_URL: 'https://api.example.com',
+    FFX_METRICS_TOKEN: 'a-production-scrape-token-of-32-characters',
+  };
+  const cases = [
+    ['create-crypto-payment', 'FFX_PUBLIC_URL', 'http://api.example.com'],
+    ['create-crypto-payment', 'FFX_PUBLIC_URL', undefined], // the default is the dev stack's http URL
+    ['create-crypto-payment', 'NOWPAYMENTS_BASE_URL', 'http://api.nowpayments.io/v1'],
+    ['check-payment-status', 'FFX_SECRET_KEYS', 'sb_secret_production_key,sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz'],
+    ['create-order', 'SUPABASE_JWT_SECRET', 'super-secret-jwt-token-with-at-least-32-characters-long'],
+    ['create-order', 'SUPABASE_JWT_SECRET', undefined], // the default is the dev secret
+    ['payment-webhook', 'NOWPAYMENTS_IPN_SECRET', ' sim-ipn-secret'], // used trimmed
+    ['payment-webhook', 'NOWPAYMENTS_IPN_SECRET_PREVIOUS', 'sim-ipn-secret'],
+    ['metrics', 'FFX_METRICS_TOKEN', 'ffx-dev-metrics-token-not-for-production'],
+    ['ffx-reconcile', 'NOWPAYMENTS_API_KEY', 'sim-api-key'],
+    ['ffx-reconcile', 'NOWPAYMENTS_BASE_URL', 'http://127.0.0.1:54330/v1'],
+  ];
+  const run = (name, env) => spawnSync(path.join(BUILD_DIR, 'bin', name), name === 'ffx-reconcile' ? ['--once'] : [],
+    { env: { PATH: process.env.PATH, ...env }, encoding: 'utf8', timeout: 10000 });
+  // libfcgi's own perror line for the missing socket is the only line that is not JSON
+  const lines = (r) => r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  // Every case is checked and every failure reported: the bad values a program started with, and
+  // the refusals that did not come as the one line naming the key.
+  const accepted = [];
+  const unclear = [];
+  for (const [name, key, value] of cases) {
+    const what = `${name} ${key}=${JSON.stringify(value)}`;
+    const env = { ...good };
+    if (value === undefined) delete env[key]; else env[key] = value;
+    const bad = run(name, env);
+    const refusals = lines(bad).filter((l) => l.level === 'error' && l.msg === 'invalid configuration');
+    // (not the exit status alone: libfcgi exits with errno, 2, when the test's socket path is missing)
+    if (lines(bad).some((l) => l.msg === 'configuration loaded')) {
+      accepted.push(what);
+    } else if (bad.status !== 2 || refusals.length !== 1 || refusals[0].key !== key || !/refusing to start in production/.test(refusals[0].problem)) {
+      unclear.push(`${what}: ${bad.stderr.trim().split('\n').pop()}`);
+    } else if (value && value.length > 8 && bad.stderr.includes(value.trim())) {
+      unclear.push(`${what}: the value is in the log`);
+    }
+    const fixed = lines(run(name, good));
+    assert.deepEqual(fixed.filter((l) => l.msg === 'invalid configuration'), [], `${name}: the production configuration is valid`);
+    assert.ok(fixed.some((l) => l.msg === 'configuration loaded' && l.FFX_ENV === 'production'), `${name} gets past its configuration`);
+  }
+  t.diagnostic(`${cases.length - accepted.length} of ${cases.length} bad production settings refused, ${unclear.length} of them without the line naming the key`);
+  assert.deepEqual(accepted, [], `${accepted.length} of ${cases.length} bad production settings accepted`);
+  assert.deepEqual(unclear, [], `${unclear.length} refusals without the one line naming the key`);
+});

@@ -3,6 +3,7 @@
 #include "check.h"
 #include "log.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -43,6 +44,119 @@ reset_env(void)
 {
     unsetenv("T_PORT"), unsetenv("T_MODE"), unsetenv("T_FLAG"), unsetenv("T_NAME");
     setenv("T_TOKEN", "s3cret", 1);
+}
+
+/* ---- production refuses what must never run there (cfg_check_production) ---- */
+
+/* The keys the production rules name, as the modules declare them (plain strings here). */
+static const struct cfg_key prod_keys[] = {
+    {"SUPABASE_JWT_SECRET", CFG_STR, NULL, 0, 0, NULL, CFG_SECRET, NULL},
+    {"FFX_SECRET_KEYS", CFG_STR, NULL, 0, 0, NULL, CFG_SECRET, NULL},
+    {"NOWPAYMENTS_API_KEY", CFG_STR, NULL, 0, 0, NULL, CFG_SECRET, NULL},
+    {"NOWPAYMENTS_IPN_SECRET", CFG_STR, NULL, 0, 0, NULL, CFG_SECRET, NULL},
+    {"NOWPAYMENTS_IPN_SECRET_PREVIOUS", CFG_STR, NULL, 0, 0, NULL, CFG_SECRET, NULL},
+    {"FFX_METRICS_TOKEN", CFG_STR, NULL, 0, 0, NULL, CFG_SECRET, NULL},
+    {"NOWPAYMENTS_BASE_URL", CFG_STR, NULL, 0, 0, NULL, 0, NULL},
+    {"FFX_PUBLIC_URL", CFG_STR, NULL, 0, 0, NULL, 0, NULL},
+    CFG_END,
+};
+
+static const struct {
+    const char *name;
+    const char *value;
+    bool refused; /* in production; development accepts every value */
+} prod_cases[] = {
+    {"SUPABASE_JWT_SECRET", CFG_DEV_JWT_SECRET, true},
+    {"SUPABASE_JWT_SECRET", "a-real-secret-of-at-least-32-characters!", false},
+    {"FFX_SECRET_KEYS", CFG_DEV_SECRET_KEY, true},
+    {"FFX_SECRET_KEYS", "sb_secret_real1," CFG_DEV_SECRET_KEY, true},
+    {"FFX_SECRET_KEYS", "sb_secret_real1,sb_secret_real2", false},
+    {"NOWPAYMENTS_API_KEY", CFG_SIM_API_KEY, true},
+    {"NOWPAYMENTS_API_KEY", "REALKEY-0000000-0000000-0000000", false},
+    {"NOWPAYMENTS_IPN_SECRET", CFG_SIM_IPN_SECRET, true},
+    /* the webhook trims the secret, so the padded dev secret is the dev secret */
+    {"NOWPAYMENTS_IPN_SECRET", " " CFG_SIM_IPN_SECRET "\n", true},
+    {"NOWPAYMENTS_IPN_SECRET", "a-real-ipn-secret", false},
+    {"NOWPAYMENTS_IPN_SECRET_PREVIOUS", CFG_SIM_IPN_SECRET, true},
+    {"FFX_METRICS_TOKEN", CFG_DEV_METRICS_TOKEN, true},
+    {"FFX_METRICS_TOKEN", "a-real-scrape-token-of-32-characters-or-more", false},
+    {"NOWPAYMENTS_BASE_URL", "http://api.nowpayments.io/v1", true},
+    {"NOWPAYMENTS_BASE_URL", "https://api.nowpayments.io/v1", false},
+    {"FFX_PUBLIC_URL", "http://api.example.com", true},
+    {"FFX_PUBLIC_URL", "https://", true},
+    {"FFX_PUBLIC_URL", "ftp://api.example.com", true},
+    {"FFX_PUBLIC_URL", "HTTPS://api.example.com", false},
+    {"FFX_PUBLIC_URL", "https://api.example.com", false},
+};
+
+static void
+clear_prod_env(void)
+{
+    for (const struct cfg_key *k = prod_keys; k->name != NULL; k++)
+        unsetenv(k->name);
+}
+
+static void
+test_production_rules(void)
+{
+    const struct cfg_key *const prod_tables[] = {cfg_common_keys, prod_keys, NULL};
+    int fds[2];
+
+    CHECK(pipe(fds) == 0);
+    fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    log_set_fd(fds[1]);
+    for (size_t i = 0; i < sizeof(prod_cases) / sizeof(prod_cases[0]); i++) {
+        char want_key[96];
+        const char *out;
+        int rc;
+
+        clear_prod_env();
+        setenv(prod_cases[i].name, prod_cases[i].value, 1);
+        setenv("FFX_ENV", "development", 1);
+        CHECK(cfg_load(prod_tables) == 0);
+        CHECK(!cfg_production());
+        check_drain(fds[0]);
+        setenv("FFX_ENV", "production", 1);
+        rc = cfg_load(prod_tables);
+        if ((rc != 0) != prod_cases[i].refused)
+            fprintf(stderr, "production case %zu: %s=%s\n", i, prod_cases[i].name,
+                    prod_cases[i].value);
+        CHECK((rc != 0) == prod_cases[i].refused);
+        CHECK(cfg_production());
+        out = check_drain(fds[0]);
+        snprintf(want_key, sizeof(want_key), "\"key\":\"%s\"", prod_cases[i].name);
+        /* one line per refusal, naming the key and never the value */
+        CHECK((strstr(out, want_key) != NULL) == prod_cases[i].refused);
+        CHECK((strstr(out, "refusing to start in production") != NULL) == prod_cases[i].refused);
+        if (strlen(prod_cases[i].value) > 8)
+            CHECK(strstr(out, prod_cases[i].value) == NULL);
+    }
+    /* a rule whose key no table of this program has does not apply */
+    {
+        const struct cfg_key *const common[] = {cfg_common_keys, NULL};
+
+        clear_prod_env();
+        setenv("FFX_PUBLIC_URL", "http://api.example.com", 1);
+        CHECK(cfg_load(common) == 0);
+    }
+    /* every refusal is reported, not only the first */
+    {
+        const char *out;
+
+        clear_prod_env();
+        setenv("NOWPAYMENTS_API_KEY", CFG_SIM_API_KEY, 1);
+        setenv("FFX_PUBLIC_URL", "http://api.example.com", 1);
+        check_drain(fds[0]);
+        CHECK(cfg_load(prod_tables) != 0);
+        out = check_drain(fds[0]);
+        CHECK(strstr(out, "\"key\":\"NOWPAYMENTS_API_KEY\"") != NULL);
+        CHECK(strstr(out, "\"key\":\"FFX_PUBLIC_URL\"") != NULL);
+    }
+    log_set_fd(2);
+    close(fds[0]);
+    close(fds[1]);
+    clear_prod_env();
+    unsetenv("FFX_ENV");
 }
 
 int
@@ -105,6 +219,7 @@ main(void)
         CHECK(strstr(buf, "\"T_TOKEN\":\"set\"") != NULL);
         CHECK(strstr(buf, "\"T_PORT\":\"8080\"") != NULL);
     }
+    test_production_rules();
     cfg_free();
     return check_done();
 }

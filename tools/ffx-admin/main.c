@@ -25,6 +25,7 @@
  */
 #include "admin.h"
 #include "arena.h"
+#include "cfg.h"
 #include "crypto.h"
 #include "jwt.h"
 
@@ -35,7 +36,6 @@
 #include <string.h>
 #include <time.h>
 
-#define DEV_JWT_SECRET     "super-secret-jwt-token-with-at-least-32-characters-long"
 #define DEFAULT_PUBLIC_URL "http://127.0.0.1:54321"
 
 /* Run one parameterised query expecting rows; prints the error itself. */
@@ -217,7 +217,8 @@ cmd_token(const struct args *a)
     else
         claims = lookup_user_claims(ar, a, now, ttl);
     if (claims != NULL) {
-        printf("%s\n", jwt_sign_hs256(ar, env_or("SUPABASE_JWT_SECRET", DEV_JWT_SECRET), claims));
+        printf("%s\n",
+               jwt_sign_hs256(ar, env_or("SUPABASE_JWT_SECRET", CFG_DEV_JWT_SECRET), claims));
         status = 0;
     }
     cJSON_Delete(claims);

@@ -17,6 +17,13 @@
  * reconnect, so a PostgreSQL restart does not make it go out twice. Delivery is at least once:
  * a crash between the send and the acknowledgement resends after the lease, same Message-ID.
  *
+ * TLS: smtps:// is TLS from the start. An smtp:// relay is upgraded with STARTTLS, required
+ * (CURLUSESSL_ALL: no STARTTLS offered, or a certificate that does not verify, and nothing but
+ * EHLO is sent), when SMTP credentials are set, and in production for every relay that is not
+ * a loopback literal (localhost, 127.0.0.0/8, ::1). The start-up line says which mode is in
+ * force (smtp_tls, smtp_tls_reason). Certificates are always verified (FFX_SMTP_CA_FILE adds a
+ * CA bundle).
+ *
  * Never logged: the rendered subject or bodies (they hold the trading account's password), the
  * variables, the SMTP password. Exit status: 0 done, 1 failure, 2 bad configuration or usage.
  *
@@ -32,6 +39,7 @@
 #include "text.h"
 
 #include <cjson/cJSON.h>
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -81,7 +89,9 @@ struct mailer {
     struct arena *round; /* the claimed batch */
     struct arena *msg;   /* one message */
     const char *smtp_url;
-    bool smtp_plain; /* smtp:// rather than smtps:// */
+    long use_ssl;           /* CURLOPT_USE_SSL for smtp:// (CURLUSESSL_NONE or _ALL) */
+    const char *tls_mode;   /* "implicit", "starttls-required" or "none" */
+    const char *tls_reason; /* why that mode, for the start-up line and failures */
     const char *from_addr;
     const char *from_header;
     char max_attempts[24];
@@ -591,13 +601,11 @@ smtp_options(struct mailer *m, struct curl_slist *rcpt, struct upload *up, char 
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
     if (cfg_is_set("FFX_SMTP_CA_FILE"))
         curl_easy_setopt(c, CURLOPT_CAINFO, cfg_str("FFX_SMTP_CA_FILE"));
+    curl_easy_setopt(c, CURLOPT_USE_SSL, m->use_ssl);
     if (cfg_is_set("FFX_SMTP_USER")) {
         curl_easy_setopt(c, CURLOPT_USERNAME, cfg_str("FFX_SMTP_USER"));
         curl_easy_setopt(c, CURLOPT_PASSWORD,
                          cfg_is_set("FFX_SMTP_PASSWORD") ? cfg_str("FFX_SMTP_PASSWORD") : "");
-        /* never send credentials in the clear: smtp:// must upgrade with STARTTLS */
-        if (m->smtp_plain)
-            curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
     }
 }
 
@@ -623,6 +631,12 @@ smtp_send(struct mailer *m, const char *to, const struct buf *data, const char *
     curl_slist_free_all(rcpt);
     if (rc == CURLE_OK)
         return 0;
+    if (rc == CURLE_USE_SSL_FAILED) {
+        /* libcurl stopped after EHLO: nothing else went out */
+        *why = arena_sprintf(m->msg, "TLS is required (%s) but the relay offers no STARTTLS",
+                             m->tls_reason);
+        return -1;
+    }
     curl_easy_getinfo(m->curl, CURLINFO_RESPONSE_CODE, &code);
     *why = arena_sprintf(m->msg, "%s (smtp %ld)%s%s", curl_easy_strerror(rc), code,
                          errbuf[0] ? ": " : "", errbuf);
@@ -862,6 +876,53 @@ parse_from(struct mailer *m, const char *from)
     return valid_address(m->from_addr) ? 0 : -1;
 }
 
+/* Whether the URL's host is a loopback literal: localhost, an IPv4 address in 127.0.0.0/8 or
+ * [::1]. Decided on the text alone: a name that resolves to a loopback address today may
+ * resolve elsewhere tomorrow, so it gets TLS like any remote relay. */
+static bool
+relay_is_loopback(const char *url)
+{
+    const char *host = strstr(url, "://") + 3;
+    bool bracketed = *host == '[';
+    size_t n = bracketed ? strcspn(host + 1, "]") : strcspn(host, ":/?#");
+    char name[64];
+    struct in_addr v4;
+    struct in6_addr v6;
+
+    if (n == 0 || n >= sizeof(name))
+        return false;
+    memcpy(name, host + bracketed, n);
+    name[n] = '\0';
+    if (bracketed)
+        return inet_pton(AF_INET6, name, &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+    if (strcasecmp(name, "localhost") == 0 || strcasecmp(name, "localhost.") == 0)
+        return true;
+    return inet_pton(AF_INET, name, &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
+}
+
+/* The TLS mode for the configured relay (see the top of this file). */
+static void
+choose_tls(struct mailer *m)
+{
+    m->use_ssl = CURLUSESSL_NONE;
+    if (strncasecmp(m->smtp_url, "smtps://", 8) == 0) {
+        m->tls_mode = "implicit";
+        m->tls_reason = "smtps:// URL";
+        return;
+    }
+    m->tls_mode = "starttls-required";
+    m->use_ssl = CURLUSESSL_ALL;
+    if (cfg_is_set("FFX_SMTP_USER"))
+        m->tls_reason = "SMTP credentials are never sent in clear";
+    else if (cfg_production() && !relay_is_loopback(m->smtp_url))
+        m->tls_reason = "production, relay not on loopback";
+    else {
+        m->tls_mode = "none";
+        m->use_ssl = CURLUSESSL_NONE;
+        m->tls_reason = cfg_production() ? "loopback relay" : "development, no credentials";
+    }
+}
+
 static int
 check_config(struct mailer *m)
 {
@@ -880,7 +941,8 @@ check_config(struct mailer *m)
     if (cfg_is_set("FFX_SMTP_PASSWORD") && !cfg_is_set("FFX_SMTP_USER"))
         bad |= config_error("FFX_SMTP_USER", "required when FFX_SMTP_PASSWORD is set");
     m->smtp_url = url;
-    m->smtp_plain = strncasecmp(url, "smtp://", 7) == 0;
+    if (!bad)
+        choose_tls(m);
     return bad ? -1 : 0;
 }
 
@@ -913,6 +975,18 @@ load_config(struct mailer *m)
     m->timeout_s = cfg_int("FFX_SMTP_TIMEOUT_S");
     cfg_log_summary();
     return 0;
+}
+
+/* One line: started, and the TLS mode in force with its reason. */
+static void
+log_started(const struct mailer *m)
+{
+    struct log_line l;
+
+    log_begin(&l, LOG_INFO, NULL, "mail", m->once ? "started (--once)" : "started");
+    log_str(&l, "smtp_tls", m->tls_mode);
+    log_str(&l, "smtp_tls_reason", m->tls_reason);
+    log_end(&l);
 }
 
 static void
@@ -952,7 +1026,7 @@ main(int argc, char **argv)
     m.curl = curl_easy_init();
     if (m.curl == NULL)
         goto out;
-    log_event(LOG_INFO, NULL, "mail", "started%s", m.once ? " (--once)" : "");
+    log_started(&m);
     status = run(&m);
     log_event(status == 0 ? LOG_INFO : LOG_ERROR, NULL, "mail", "stopped");
 out:

@@ -9,12 +9,12 @@ const FN = '/functions/v1/';
 const apiUrl = new URL(API);
 
 // One request; it must say Connection: close. Returns { status, headers, text }.
-export function raw(request) {
+export function raw(request, { timeoutMs = 15000 } = {}) {
   const bytes = Buffer.isBuffer(request) ? request : Buffer.from(request, 'latin1');
   return new Promise((resolve, reject) => {
     const sock = net.createConnection(Number(apiUrl.port), apiUrl.hostname);
     const chunks = [];
-    sock.setTimeout(15000, () => sock.destroy(new Error('raw request timed out')));
+    sock.setTimeout(timeoutMs, () => sock.destroy(new Error('raw request timed out')));
     sock.on('data', (d) => chunks.push(d));
     sock.on('error', reject);
     sock.on('close', () => {
