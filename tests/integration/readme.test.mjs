@@ -25,6 +25,7 @@ const DEV_PORTS = {
 const DEV_PORT_RE = /\b54(32[0-9]|330)\b/;
 const SHELLS = new Set(['sh', 'bash', 'shell', 'console']);
 const ELLIPSIS = '…';
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 // ---- Markdown: the fenced blocks ----
 
@@ -202,6 +203,11 @@ export function mismatch(pattern, actual, where = '$') {
     return ok ? null : `${where}: "${actual}" is not like "${parts.join(ELLIPSIS)}"`;
   }
   if ('equal' in pattern) {
+    // A timestamp in the text stands for any timestamp: it shows the format, not a value.
+    if (typeof pattern.equal === 'string' && ISO_TIME.test(pattern.equal)) {
+      return typeof actual === 'string' && ISO_TIME.test(actual) ? null
+        : `${where}: ${JSON.stringify(actual)}, the text shows a timestamp like ${pattern.equal}`;
+    }
     return Object.is(pattern.equal, actual) || pattern.equal === actual ? null
       : `${where}: ${JSON.stringify(actual)}, the text shows ${JSON.stringify(pattern.equal)}`;
   }
@@ -309,6 +315,8 @@ test('the splitter and the shapes: commands, continuations, expected output, …
   assert.match(mismatch(p, { success: true, order: { order_id: 'FFX1', amount: '649' } }), /649/);
   assert.match(mismatch(parsePattern('{"success":false}'), { success: false, error: 'x' }), /keys the text does not show: error/);
   assert.match(mismatch(parsePattern('{"a":"…"}'), {}), /\$\.a: missing/);
+  assert.equal(mismatch(parsePattern('{"t":"2026-11-25T17:02:31.450Z"}'), { t: '2027-01-02T03:04:05.678Z' }), null);
+  assert.match(mismatch(parsePattern('{"t":"2026-11-25T17:02:31.450Z"}'), { t: 'yesterday' }), /timestamp/);
 });
 
 test('every shell block that talks to the dev stack is marked dev-stack (or no-run)', () => {
