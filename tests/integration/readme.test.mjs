@@ -1,7 +1,7 @@
 // The executable README: every shell block of README.md and docs/*.md marked ```sh dev-stack
 // runs, in order, against the test stack, and must do what the text says: each command exits
-// 0, and a command followed by an expected-output comment (`# {"success":true,…}`) prints JSON
-// of that shape. The convention is docs/CONTRIBUTING.md, "Adding a test".
+// 0, and a command followed by an expected-output comment (`# {"success":true,…}`, or a JSON
+// array or string) prints JSON of that shape. The convention is docs/CONTRIBUTING.md, "Adding a test".
 //
 // One bash per Markdown file, so a later block sees the variables of an earlier one, as in a
 // reader's terminal. The dev stack's ports in the text become the test stack's (FFX_*_PORT from
@@ -83,7 +83,7 @@ function balanced(text) {
   return depth <= 0;
 }
 
-const looksExpected = (comment) => comment !== null && /^[[{]/.test(comment);
+const looksExpected = (comment) => comment !== null && /^[[{"]/.test(comment);
 
 // splitCommands - the block as a list of {command, expected, line}.
 export function splitCommands(text, firstLine = 1) {
