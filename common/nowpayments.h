@@ -9,7 +9,8 @@
  *
  * Idempotent GETs are retried at most twice, with backoff, on a timeout, a
  * connection failure, a 5xx or a 429; POSTs are never retried (a timed-out
- * POST may have created the invoice). Failures set r->err to ERR_UPSTREAM
+ * POST may have created the invoice). A caller that answers a customer can
+ * ask for less per call (struct np_limits): a shorter budget, one attempt. Failures set r->err to ERR_UPSTREAM
  * with the client message "NowPayments error: <provider message or a short
  * reason>" and log the detail (status, provider code, curl error, duration).
  *
@@ -25,6 +26,7 @@
 #include "err.h"
 #include "server.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct arena;
@@ -101,6 +103,14 @@ struct np_api_error {
     const char *message;
 };
 
+/* Per-call limits. timeout_ms bounds the whole call, connecting included
+ * (0: FFX_NP_TIMEOUT_MS; never more than it); single_attempt turns the
+ * GET retries off. */
+struct np_limits {
+    long timeout_ms;
+    bool single_attempt;
+};
+
 /* POST /v1/invoice, then POST /v1/invoice-payment, GET /v1/payment/{id}. */
 enum err_code np_create_invoice(struct req *r, const struct np_invoice_request *q,
                                 struct np_invoice *out);
@@ -108,6 +118,11 @@ enum err_code np_create_invoice_payment(struct req *r, const char *invoice_id,
                                         const char *pay_currency, const char *order_id,
                                         const char *order_description, struct np_payment *out);
 enum err_code np_get_payment(struct req *r, const char *payment_id, struct np_payment *out);
+
+/* np_get_payment_limited - GET /v1/payment/{id} within lim (NULL: as
+ * np_get_payment). */
+enum err_code np_get_payment_limited(struct req *r, const char *payment_id,
+                                     const struct np_limits *lim, struct np_payment *out);
 
 /* Parsers, public for the unit tests and fuzzers. 0 on success, -1 when the
  * body is not the expected JSON object or lacks the identifying field
