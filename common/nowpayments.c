@@ -636,8 +636,8 @@ set_options(struct np_call *c, const char *url, struct curl_slist *headers)
 
     bad |= curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK;
     bad |= curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
-    bad |= curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, connect < timeout ? connect : timeout) !=
-           CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                            connect < timeout ? connect : timeout) != CURLE_OK;
     bad |= curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout) != CURLE_OK;
     bad |= curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, c->errbuf) != CURLE_OK;
     bad |= curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
