@@ -9,10 +9,11 @@
  *
  * Idempotent GETs are retried at most twice, with backoff, on a timeout, a
  * connection failure, a 5xx or a 429; POSTs are never retried (a timed-out
- * POST may have created the invoice). A caller that answers a customer can
- * ask for less per call (struct np_limits): a shorter budget, one attempt. Failures set r->err to
- * ERR_UPSTREAM with the client message "NowPayments error: <provider message or a short reason>"
- * and log the detail (status, provider code, curl error, duration).
+ * POST may have created the invoice). Failures set r->err to ERR_UPSTREAM
+ * with the client message "NowPayments error: <provider message or a short
+ * reason>" and log the detail (status, provider code, curl error, duration).
+ * A caller that answers a customer can ask for less per call (struct
+ * np_limits): a shorter budget and a single attempt.
  *
  * Parsed values are arena strings: ids are normalised to decimal text
  * whether the API sent a number or a string, amounts are kept as the decimal
