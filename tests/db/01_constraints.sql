@@ -1,7 +1,7 @@
 -- CHECK constraints (one rejected value per constraint), uniqueness and foreign keys.
 -- Runs as the superuser: constraints hold for every role, RLS is not the subject here.
 begin;
-select plan(66);
+select plan(69);
 
 -- rejects(sql, constraint): true when running sql fails with a check violation (23514) of exactly
 -- that constraint. Each constraint that rejected is remembered, so the last test can prove that
@@ -134,6 +134,19 @@ insert into public.ipn_events (dedupe_key, payment_id, payment_status, payload, 
 values ('5514469786:waiting:::', '5514469786', 'waiting', '{"payment_id": 5514469786, "payment_status": "waiting"}', 'raw');
 select ok(pg_temp.rejects($$update public.ipn_events set signature = 'none'$$, 'ipn_events_signature_check'), 'ipn_events.signature is raw or canonical');
 select ok(pg_temp.rejects($$update public.ipn_events set state = 'done'$$, 'ipn_events_state_check'), 'ipn_events.state rejects done');
+
+-- provider calls (0016) ---------------------------------------------------------------------------
+select ok(pg_temp.rejects($$insert into public.payment_reservations (order_id, pay_currency, token, holder, actor_role, creates_invoice, expires_at)
+  select order_id, 'btc', gen_random_uuid(), repeat('h', 201), 'service_role', true, now() + interval '1 minute' from public.orders limit 1$$,
+  'payment_reservations_holder_length'), 'payment_reservations.holder is at most 200 characters');
+select ok(pg_temp.rejects($$insert into public.payment_reservations (order_id, pay_currency, token, holder, actor_role, creates_invoice, expires_at)
+  select order_id, 'btc', gen_random_uuid(), 'h:1:r', 'service_role', true, now() from public.orders limit 1$$,
+  'payment_reservations_expiry'), 'a reservation expires after it was taken');
+insert into public.payments (payment_id, order_id, user_id, payment_status)
+select '9100000001', order_id, user_id, 'waiting' from public.orders limit 1;
+select ok(pg_temp.rejects($$insert into public.payment_refreshes (provider, payment_id, attempted_at, attempted_by)
+  values ('nowpayments', '9100000001', now(), repeat('x', 65))$$, 'payment_refreshes_by_length'),
+  'payment_refreshes.attempted_by is at most 64 characters');
 
 -- every CHECK constraint in public was exercised above
 select set_eq(
