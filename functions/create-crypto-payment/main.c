@@ -29,6 +29,7 @@
 #include "auth.h"
 #include "cfg.h"
 #include "db.h"
+#include "failpoint.h"
 #include "json.h"
 #include "log.h"
 #include "nowpayments.h"
@@ -367,6 +368,7 @@ create_payment(struct req *r, const struct payment_request *p, const cJSON *plan
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(plan, "took_over")))
         log_takeover(r, p, plan);
     rc = call_provider(r, p, plan, &invoice_json, &pay);
+    failpoint("payment-before-record"); /* test builds: stall or die with a reservation held */
     if (!rc)
         rc = record_payment(r, p, token, invoice_json, &pay, saved);
     if (rc)
