@@ -55,7 +55,7 @@ async function stackWith(env, ...args) {
   await run(path.join(ROOT, 'scripts/stack'), args, { env: { ...process.env, ...env } });
 }
 
-test('two concurrent calls for one order and coin: the second reuses the first one\'s payment', async () => {
+test('two concurrent calls for one order and coin: the second reuses the first one\'s payment', async (t) => {
   const order = await newOrder();
   await sim('POST', '/_sim/faults', { mode: 'latency', latency_ms: 800, count: 1, paths: '/v1/invoice$' });
   const first = timed(pay(order));
@@ -67,13 +67,14 @@ test('two concurrent calls for one order and coin: the second reuses the first o
   assert.equal(second.json.payment.payment_id, one.json.payment.payment_id, 'the same payment');
   assert.equal(second.json.invoice_url, one.json.invoice_url, 'the same invoice');
   assert.ok(second.ms < 2000, `the second call waited ${second.ms.toFixed(0)} ms`);
+  t.diagnostic(`the first call took ${one.ms.toFixed(0)} ms (0.8 s at NOWPayments); the second reused its payment after ${second.ms.toFixed(0)} ms`);
   assert.equal((await simCalls(order.order_id, '/v1/invoice$')).length, 1, 'one invoice at NOWPayments');
   assert.equal((await simCalls(order.order_id, '/v1/invoice-payment$')).length, 1, 'one payment at NOWPayments');
   assert.equal(paymentRows(order.order_id).length, 1, 'one payment recorded');
   assert.equal(reservations(order.order_id).length, 0, 'nothing left reserved');
 });
 
-test('a call for an order and coin another call is at NOWPayments for: 503 with Retry-After after about 2 s', async () => {
+test('a call for an order and coin another call is at NOWPayments for: 503 with Retry-After after about 2 s', async (t) => {
   const order = await newOrder();
   // slower than the 2 s wait, faster than the test stack's FFX_NP_TIMEOUT_MS (3000)
   await sim('POST', '/_sim/faults', { mode: 'latency', latency_ms: 2700, count: 1, paths: '/v1/invoice$' });
@@ -88,6 +89,7 @@ test('a call for an order and coin another call is at NOWPayments for: 503 with 
   assert.equal(second.headers.get('retry-after'), '2');
   assert.ok(second.ms >= 1700 && second.ms < 2700, `answered after ${second.ms.toFixed(0)} ms`);
   const one = await first;
+  t.diagnostic(`the first call took ${one.ms.toFixed(0)} ms (2.7 s at NOWPayments); the second answered 503 after ${second.ms.toFixed(0)} ms`);
   assert.equal(one.status, 200, one.text);
   const retry = await pay(order);
   assert.equal(retry.status, 200, retry.text);
