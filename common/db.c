@@ -57,6 +57,7 @@ static const struct {
     {"FF403", ERR_FORBIDDEN, NULL},
     {"FF404", ERR_NOT_FOUND, NULL},
     {"FF409", ERR_CONFLICT, NULL},
+    {"FF429", ERR_TOO_MANY_REQUESTS, NULL},
     {"23505", ERR_CONFLICT, "Conflict with existing data"},
     {"23503", ERR_CONFLICT, "Referenced record does not exist"},
     {"23", ERR_BAD_REQUEST, "Invalid value"},

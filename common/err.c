@@ -21,6 +21,7 @@ static const struct {
     [ERR_METHOD_NOT_ALLOWED] = {405, "method_not_allowed", NULL},
     [ERR_CONFLICT] = {409, "conflict", NULL},
     [ERR_TOO_LARGE] = {413, "too_large", NULL},
+    [ERR_TOO_MANY_REQUESTS] = {429, "too_many_requests", NULL},
     [ERR_INTERNAL] = {500, "internal", "Internal server error"},
     [ERR_UPSTREAM] = {500, "upstream", NULL},
     [ERR_UNAVAILABLE] = {503, "unavailable", "Service unavailable"},

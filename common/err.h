@@ -23,6 +23,7 @@ enum err_code {
     ERR_METHOD_NOT_ALLOWED, /* 405 */
     ERR_CONFLICT,           /* 409 */
     ERR_TOO_LARGE,          /* 413 */
+    ERR_TOO_MANY_REQUESTS,  /* 429 */
     ERR_INTERNAL,           /* 500, fixed client message */
     ERR_UPSTREAM,           /* 500, client message set by the caller */
     ERR_UNAVAILABLE,        /* 503, e.g. the database is unreachable */

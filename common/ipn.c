@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ipn.c - NOWPayments IPN signatures: the JavaScript canonical form
- * (JSON.parse, keys sorted at every depth, JSON.stringify) and HMAC-SHA512
- * verification over the raw body and that form. Strings returned live in
+ * (JSON.parse, keys sorted at every depth, JSON.stringify), the strict
+ * rules an IPN body must keep, and HMAC-SHA512 verification over the raw
+ * body and the canonical forms of a strict body. Strings returned live in
  * the caller's arena; cJSON trees are freed before returning.
  */
 #include "ipn.h"
@@ -12,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,14 +65,37 @@ parse_e(const char *s, char *digits, int *n)
     return k;
 }
 
+/* read_back - the double that 0.d1d2…dk × 10^n reads as (text written by
+ * hand: this runs for every long number of every IPN). */
+static double
+read_back(const char *digits, size_t k, int n)
+{
+    char text[48], exponent[8];
+    char *o = text;
+    int e = n < 0 ? -n : n, m = 0;
+
+    *o++ = '0';
+    *o++ = '.';
+    memcpy(o, digits, k);
+    o += k;
+    *o++ = 'e';
+    if (n < 0)
+        *o++ = '-';
+    do {
+        exponent[m++] = (char)('0' + e % 10);
+        e /= 10;
+    } while (e > 0 && m < (int)sizeof(exponent));
+    while (m > 0)
+        *o++ = exponent[--m];
+    *o = '\0';
+    return strtod(text, NULL);
+}
+
 /* round_trips - whether the k digits with exponent n read back as v. */
 static bool
 round_trips(const char *digits, size_t k, int n, double v)
 {
-    char text[48];
-
-    snprintf(text, sizeof(text), "%c.%se%d", digits[0], k > 1 ? digits + 1 : "0", n - 1);
-    return strtod(text, NULL) == v;
+    return read_back(digits, k, n) == v;
 }
 
 /* step_last - add (up) or subtract one unit in the last of k digits,
@@ -97,19 +122,22 @@ step_last(char *digits, size_t k, int *n, bool up)
 }
 
 /*
- * shortest - the fewest significant digits that read back as v (finite,
- * > 0), into digits (room for 18); returns their count, the exponent in
- * *n. At each length the correctly rounded digits come first, being the
- * closest; when they miss because v's rounding interval is lopsided (v a
- * power of two), the neighbour on the other side of v may still hit.
+ * shortest_from - the fewest significant digits, from first + 1 on, that
+ * read back as v (finite, > 0), into digits (room for 18); returns their
+ * count, the exponent in *n. At each length the correctly rounded digits
+ * come first, being the closest; when they miss because v's rounding
+ * interval is lopsided (v a power of two), the neighbour on the other side
+ * of v may still hit. Once a length hits, every longer one does (its
+ * candidates include the shorter one's with a zero appended), which is
+ * what lets ipn_number_canonical start the search near the answer.
  */
 static size_t
-shortest(double v, char *digits, int *n)
+shortest_from(double v, int first, char *digits, int *n)
 {
     char text[48];
     size_t k = 0;
 
-    for (int prec = 0; prec < 17; prec++) {
+    for (int prec = first; prec < 17; prec++) {
         char other[24];
         int n2 = 0;
 
@@ -191,11 +219,18 @@ ipn_js_number(double v, char out[32])
         *o++ = '-';
         v = -v;
     }
-    k = (int)shortest(v, digits, &n);
+    k = (int)shortest_from(v, 0, digits, &n);
     *layout(digits, k, n, o) = '\0';
 }
 
 /* ---- the lexical checks cJSON leaves out ------------------------------ */
+
+/* is_json_space - the four bytes JSON allows between tokens. */
+static bool
+is_json_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 static bool
 is_hex4(const unsigned char *s)
@@ -337,8 +372,9 @@ parse(const char *body, size_t n)
 
 /* ---- output ----------------------------------------------------------- */
 
+/* reserve - room for n more bytes and a NUL at o->p + o->len. */
 static void
-put(struct out *o, const char *s, size_t n)
+reserve(struct out *o, size_t n)
 {
     if (o->cap - o->len < n + 1) {
         size_t cap = o->cap * 2 > o->len + n + 1 ? o->cap * 2 : o->len + n + 1;
@@ -349,6 +385,12 @@ put(struct out *o, const char *s, size_t n)
         o->p = p;
         o->cap = cap;
     }
+}
+
+static void
+put(struct out *o, const char *s, size_t n)
+{
+    reserve(o, n);
     memcpy(o->p + o->len, s, n);
     o->len += n;
     o->p[o->len] = '\0';
@@ -360,21 +402,52 @@ put_str(struct out *o, const char *s)
     put(o, s, strlen(s));
 }
 
+/* write_escaped - the character c (", \ or U+0000..U+001F) at w as
+ * JSON.stringify escapes it: the short form where JSON has one, else
+ * \u00xx in lower-case hex; returns the end. */
+static char *
+write_escaped(char *w, unsigned char c)
+{
+    static const char hex[] = "0123456789abcdef";
+    char brief = c == '"' || c == '\\' ? (char)c
+                 : c == '\b'           ? 'b'
+                 : c == '\f'           ? 'f'
+                 : c == '\n'           ? 'n'
+                 : c == '\r'           ? 'r'
+                 : c == '\t'           ? 't'
+                                       : 0;
+
+    *w++ = '\\';
+    if (brief != 0) {
+        *w++ = brief;
+        return w;
+    }
+    memcpy(w, "u00", 3);
+    w[3] = hex[c >> 4];
+    w[4] = hex[c & 15];
+    return w + 5;
+}
+
+static void
+put_escaped(struct out *o, unsigned char c)
+{
+    reserve(o, 6);
+    o->len = (size_t)(write_escaped(o->p + o->len, c) - o->p);
+    o->p[o->len] = '\0';
+}
+
 /* put_string - s as JSON.stringify writes it: " and \ and U+0000..U+001F
- * escaped (the short forms where JSON has them, else \u00xx, lower-case
- * hex), everything else raw: no \/, no escapes for DEL, U+2028 or non-ASCII. */
+ * escaped (put_escaped), everything else raw: no \/, no escapes for DEL,
+ * U+2028 or non-ASCII. */
 static void
 put_string(struct out *o, const char *s)
 {
-    static const char brief[] = "\bb\ff\nn\rr\tt\"\"\\\\";
     const char *p = s;
     size_t run = 0;
 
     put(o, "\"", 1);
     for (; *p != '\0'; p++) {
         unsigned char c = (unsigned char)*p;
-        const char *b = NULL;
-        char esc[8];
 
         if (c >= 0x20 && c != '"' && c != '\\') {
             run++;
@@ -382,12 +455,7 @@ put_string(struct out *o, const char *s)
         }
         put(o, p - run, run);
         run = 0;
-        b = strchr(brief, c);
-        if (b != NULL)
-            snprintf(esc, sizeof(esc), "\\%c", b[1]);
-        else
-            snprintf(esc, sizeof(esc), "\\u%04x", c);
-        put_str(o, esc);
+        put_escaped(o, c);
     }
     put(o, p - run, run);
     put(o, "\"", 1);
@@ -604,13 +672,777 @@ ipn_canonicalize(struct arena *a, const char *body, size_t n, enum ipn_array_sty
     return s;
 }
 
-/* ---- signatures ------------------------------------------------------- */
+/* ---- the strict rules: numbers ---------------------------------------- */
+
+/* The longest text Number::toString writes: -0.00000 and 17 digits. */
+#define JS_NUMBER_MAX 25
+
+/* A number lexeme's value as 0.d1d2…dk × 10^n, its sign apart. */
+struct decimal {
+    char digits[JS_NUMBER_MAX + 1]; /* significant: no leading or trailing zeros */
+    int k;                          /* their count; 0 for zero */
+    int n;
+    bool negative;
+};
+
+/* exponent_of - the exponent after the 'e' at s[0..n), clamped far beyond
+ * any double's range so that it cannot overflow. */
+static int
+exponent_of(const char *s, size_t n)
+{
+    int sign = s[0] == '-' ? -1 : 1, e = 0;
+
+    for (size_t i = s[0] == '-' || s[0] == '+' ? 1 : 0; i < n; i++)
+        e = e < 100000 ? e * 10 + (s[i] - '0') : e;
+    return sign * e;
+}
+
+/* decimal_of - the value of the valid JSON number s[0..n), at most
+ * JS_NUMBER_MAX bytes. */
+static void
+decimal_of(const char *s, size_t n, struct decimal *d)
+{
+    char all[JS_NUMBER_MAX + 1];
+    size_t i = s[0] == '-' ? 1 : 0;
+    int m = 0, before_point = -1, first = 0, last = -1;
+
+    *d = (struct decimal){.negative = s[0] == '-'};
+    for (; i < n && s[i] != 'e' && s[i] != 'E'; i++) {
+        if (s[i] == '.')
+            before_point = m;
+        else
+            all[m++] = s[i];
+    }
+    if (before_point < 0)
+        before_point = m;
+    while (first < m && all[first] == '0')
+        first++;
+    for (int j = first; j < m; j++)
+        if (all[j] != '0')
+            last = j;
+    if (last < 0)
+        return; /* zero */
+    d->k = last - first + 1;
+    memcpy(d->digits, all + first, (size_t)d->k);
+    d->digits[d->k] = '\0';
+    d->n = before_point - first + (i < n ? exponent_of(s + i + 1, n - i - 1) : 0);
+}
+
+/*
+ * shortest_is - whether the k digits d with exponent n (no trailing zero)
+ * are the ones Number::toString picks for v, which they read back as: the
+ * fewest that do, and among as many the closest to v. The doubles that
+ * read back as v form an interval around it; if any decimal of k - 1
+ * digits lay in it, one of the two around d would, so those two are
+ * tried; then the closest k-digit decimal is the correctly rounded one.
+ * Only when that one is not d, which a power of two's lopsided interval
+ * allows, does the full search decide.
+ */
+static bool
+shortest_is(double v, const char *d, int k, int n)
+{
+    char near[24], digits[24], text[48];
+    int near_n = n, js_n = 0, js_k = 0;
+
+    if (k >= 2) {
+        memcpy(near, d, (size_t)k - 1); /* just below d */
+        if (round_trips(near, (size_t)k - 1, n, v))
+            return false;
+        step_last(near, (size_t)k - 1, &near_n, true); /* just above */
+        if (round_trips(near, (size_t)k - 1, near_n, v))
+            return false;
+    }
+    snprintf(text, sizeof(text), "%.*e", k - 1, v);
+    parse_e(text, digits, &js_n);
+    if (js_n == n && memcmp(digits, d, (size_t)k) == 0)
+        return true;
+    js_k = (int)shortest_from(v, k >= 2 ? k - 2 : 0, digits, &js_n);
+    return js_k == k && js_n == n && memcmp(digits, d, (size_t)k) == 0;
+}
+
+/* What the cheap part of a number's check found. */
+enum layout_check {
+    LAYOUT_WRONG,      /* not as Number::toString writes any double */
+    LAYOUT_CANONICAL,  /* canonical, no conversion needed */
+    LAYOUT_NEEDS_VALUE /* canonical if the double it reads as agrees (value_check) */
+};
+
+/*
+ * layout_check - the lexeme must be laid out as Number::toString lays out
+ * its digits (checked with no conversion: most other spellings fail
+ * here). A decimal of at most DBL_DIG (15) digits in the normal range is
+ * then canonical with no conversion at all: DBL_DIG's definition is that
+ * such a decimal survives the trip to a double and back, so no other
+ * decimal of at most 15 digits reads as the same double, and none is
+ * shorter or closer. Longer ones, and the edges of the range, need the
+ * double's exact decimal value (value_check), which costs a few strtod
+ * and snprintf calls on big numbers: the strict rules bound how many.
+ */
+static enum layout_check
+layout_check(const char *s, size_t n, struct decimal *d)
+{
+    char written[JS_NUMBER_MAX + 8];
+    size_t sign = 0;
+
+    if (s == NULL || n == 0 || n > JS_NUMBER_MAX || number_end((const unsigned char *)s, n, 0) != n)
+        return LAYOUT_WRONG;
+    decimal_of(s, n, d);
+    if (d->k == 0)
+        return n == 1 ? LAYOUT_CANONICAL : LAYOUT_WRONG; /* "0"; never -0, 0.0 or 0e5 */
+    if (d->k > 17 || d->n > 309 || d->n < -323)
+        return LAYOUT_WRONG; /* more digits than a double has, or out of its range */
+    sign = d->negative ? 1 : 0;
+    *layout(d->digits, d->k, d->n, written) = '\0';
+    if (n - sign != strlen(written) || memcmp(s + sign, written, n - sign) != 0)
+        return LAYOUT_WRONG;
+    if (d->k <= DBL_DIG && d->n >= -306 && d->n <= 308)
+        return LAYOUT_CANONICAL; /* between 1e-307 and 1e308: normal and finite */
+    return LAYOUT_NEEDS_VALUE;
+}
+
+/* value_check - whether the double s[0..n) reads as is written as d. */
+static bool
+value_check(const char *s, size_t n, const struct decimal *d)
+{
+    char text[JS_NUMBER_MAX + 1];
+    size_t sign = d->negative ? 1 : 0;
+    double v = 0;
+
+    memcpy(text, s + sign, n - sign);
+    text[n - sign] = '\0';
+    v = strtod(text, NULL);
+    return isfinite(v) && v > 0 && shortest_is(v, d->digits, d->k, d->n);
+}
+
+bool
+ipn_number_canonical(const char *s, size_t n)
+{
+    struct decimal d;
+    enum layout_check c = layout_check(s, n, &d);
+
+    return c == LAYOUT_CANONICAL || (c == LAYOUT_NEEDS_VALUE && value_check(s, n, &d));
+}
+
+/* ---- the strict rules: the body --------------------------------------- */
+
+/*
+ * A strict body is read in one pass into a small tree whose scalars point
+ * into the body: numbers and strings keep their lexemes, which the
+ * canonical forms reuse as they are (a number's lexeme is already what
+ * Number::toString writes, the rules demand it; a string without escapes
+ * is already what JSON.stringify writes). The bounds keep the tree small
+ * and the work linear: parsing stops at the first broken rule.
+ */
+enum node_kind { NODE_OBJECT, NODE_ARRAY, NODE_STRING, NODE_NUMBER, NODE_LITERAL };
+
+/* A stretch of an output string. */
+struct span {
+    size_t at;
+    size_t len;
+};
+
+/* A string lexeme: its text with the quotes, and whether it has escapes. */
+struct lexeme {
+    const char *text;
+    size_t len;
+    bool escaped;
+};
+
+struct node {
+    enum node_kind kind;
+    struct lexeme value; /* scalars */
+    struct lexeme key;   /* an object's member: its key as sent */
+    const char *name;    /* ...and as JavaScript reads it (UTF-8, NUL-terminated) */
+    size_t name_len;
+    uint32_t index;     /* the name as a number, when is_index */
+    bool is_index;      /* a canonical array index, which objects enumerate first */
+    struct node *first; /* containers: the children in body order */
+    struct node *next;
+    size_t count;
+    bool holds_array;       /* it is an array or has one inside */
+    struct node **sorted;   /* an object's members in canonical order */
+    struct span placed;     /* where the arrays form wrote it... */
+    struct span key_placed; /* ...and its key */
+};
+
+#define STRICT_NODES (1 + IPN_MAX_KEYS + IPN_MAX_ELEMENTS)
+
+static const char NOT_JSON[] = "not JSON";
+
+struct strict {
+    struct arena *a;
+    const unsigned char *s;
+    size_t n;
+    size_t i;
+    size_t keys;
+    size_t elements;
+    size_t long_numbers;
+    struct node *pool; /* STRICT_NODES: the bounds make it enough */
+    size_t used;
+    const char *broken;
+};
 
 static bool
-is_space(char c)
+refuse(struct strict *p, const char *rule)
 {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+    p->broken = rule;
+    return false;
 }
+
+static void
+skip_space(struct strict *p)
+{
+    while (p->i < p->n && is_json_space(p->s[p->i]))
+        p->i++;
+}
+
+static bool
+at(struct strict *p, char c)
+{
+    return p->i < p->n && p->s[p->i] == (unsigned char)c;
+}
+
+static int
+hex_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+/* hex_value - the value of the 4 hex digits at s, or -1. */
+static long
+hex_value(const unsigned char *s)
+{
+    long v = 0;
+
+    for (int i = 0; i < 4; i++) {
+        int d = hex_digit(s[i]);
+
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* short_escape - the character \c stands for, or 0 when it is not one of
+ * JSON's two-character escapes. */
+static unsigned char
+short_escape(unsigned char c)
+{
+    switch (c) {
+    case '"':
+    case '\\':
+    case '/':
+        return c;
+    case 'b':
+        return '\b';
+    case 'f':
+        return '\f';
+    case 'n':
+        return '\n';
+    case 'r':
+        return '\r';
+    case 't':
+        return '\t';
+    default:
+        return 0;
+    }
+}
+
+/* escape_len - the length of the escape at s[0..n) (a backslash), or 0
+ * when JSON.parse would refuse it or PostgreSQL could not store it: an
+ * unknown escape, bad hex, \u0000, or a surrogate not in a high-low pair. */
+static size_t
+escape_len(const unsigned char *s, size_t n)
+{
+    long high = 0, low = 0;
+
+    if (n < 2)
+        return 0;
+    if (s[1] != 'u')
+        return short_escape(s[1]) != 0 ? 2 : 0;
+    high = n >= 6 ? hex_value(s + 2) : -1;
+    if (high <= 0 || (high >= 0xDC00 && high <= 0xDFFF))
+        return 0;
+    if (high < 0xD800 || high > 0xDBFF)
+        return 6;
+    low = n >= 12 && s[6] == '\\' && s[7] == 'u' ? hex_value(s + 8) : -1;
+    return low >= 0xDC00 && low <= 0xDFFF ? 12 : 0;
+}
+
+/* escape_decode - the character of the valid escape at s; returns its length. */
+static size_t
+escape_decode(const unsigned char *s, uint32_t *c)
+{
+    uint32_t high = 0;
+
+    if (s[1] != 'u') {
+        *c = short_escape(s[1]);
+        return 2;
+    }
+    high = (uint32_t)hex_value(s + 2);
+    if (high < 0xD800 || high > 0xDBFF) {
+        *c = high;
+        return 6;
+    }
+    *c = 0x10000 + ((high - 0xD800) << 10) + ((uint32_t)hex_value(s + 8) - 0xDC00);
+    return 12;
+}
+
+/* utf8_encode - the code point c (not a surrogate) as UTF-8 at o; returns its length. */
+static size_t
+utf8_encode(uint32_t c, char *o)
+{
+    if (c < 0x80) {
+        o[0] = (char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        o[0] = (char)(0xC0 | c >> 6);
+        o[1] = (char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        o[0] = (char)(0xE0 | c >> 12);
+        o[1] = (char)(0x80 | (c >> 6 & 0x3F));
+        o[2] = (char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | c >> 18);
+    o[1] = (char)(0x80 | (c >> 12 & 0x3F));
+    o[2] = (char)(0x80 | (c >> 6 & 0x3F));
+    o[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/* scan_string - the string at p->i (a quote) into *out, checking what
+ * JSON.parse and PostgreSQL both accept: no raw control character, valid
+ * escapes (escape_len), valid UTF-8. */
+static bool
+scan_string(struct strict *p, struct lexeme *out)
+{
+    const unsigned char *s = p->s;
+    size_t i = p->i + 1;
+
+    out->escaped = false;
+    while (i < p->n) {
+        size_t step = 1;
+
+        if (s[i] == '"') {
+            out->text = (const char *)s + p->i;
+            out->len = i + 1 - p->i;
+            p->i = i + 1;
+            return true;
+        }
+        if (s[i] < 0x20)
+            return refuse(p, NOT_JSON);
+        if (s[i] == '\\') {
+            step = escape_len(s + i, p->n - i);
+            out->escaped = true;
+        } else if (s[i] >= 0x80) {
+            step = utf8_seq_len(s + i, p->n - i);
+        }
+        if (step == 0)
+            return refuse(p, NOT_JSON);
+        i += step;
+    }
+    return refuse(p, NOT_JSON);
+}
+
+/* decode - the characters of a valid string lexeme as UTF-8, in the arena. */
+static char *
+decode(struct arena *a, const struct lexeme *l, size_t *len)
+{
+    char *out = arena_alloc(a, l->len);
+    size_t o = 0;
+
+    for (size_t i = 1; i + 1 < l->len;) {
+        uint32_t c = 0;
+
+        if (l->text[i] != '\\') {
+            out[o++] = l->text[i++];
+            continue;
+        }
+        i += escape_decode((const unsigned char *)l->text + i, &c);
+        o += utf8_encode(c, out + o);
+    }
+    out[o] = '\0';
+    *len = o;
+    return out;
+}
+
+static bool
+scan_number(struct strict *p, struct node *nd)
+{
+    static const char not_js[] = "number not as JavaScript writes it";
+    size_t end = number_end(p->s, p->n, p->i);
+    enum layout_check c = LAYOUT_WRONG;
+    struct decimal d;
+
+    if (end == 0)
+        return refuse(p, NOT_JSON);
+    nd->kind = NODE_NUMBER;
+    nd->value = (struct lexeme){(const char *)p->s + p->i, end - p->i, false};
+    p->i = end;
+    c = layout_check(nd->value.text, nd->value.len, &d);
+    if (c == LAYOUT_WRONG)
+        return refuse(p, not_js);
+    if (c == LAYOUT_CANONICAL)
+        return true;
+    if (++p->long_numbers > IPN_MAX_LONG_NUMBERS)
+        return refuse(p, "more than 16 long numbers");
+    return value_check(nd->value.text, nd->value.len, &d) || refuse(p, not_js);
+}
+
+static bool
+scan_literal(struct strict *p, struct node *nd)
+{
+    static const char *const words[] = {"true", "false", "null"};
+
+    for (size_t w = 0; w < 3; w++) {
+        size_t len = strlen(words[w]);
+
+        if (p->n - p->i >= len && memcmp(p->s + p->i, words[w], len) == 0) {
+            nd->kind = NODE_LITERAL;
+            nd->value = (struct lexeme){(const char *)p->s + p->i, len, false};
+            p->i += len;
+            return true;
+        }
+    }
+    return refuse(p, NOT_JSON);
+}
+
+/* new_child - a node for the next member (object) or element, or NULL
+ * when that would break a bound. */
+static struct node *
+new_child(struct strict *p, bool member)
+{
+    const char *bound = NULL;
+
+    if (member && ++p->keys > IPN_MAX_KEYS)
+        bound = "more than 64 keys";
+    if (!member && ++p->elements > IPN_MAX_ELEMENTS)
+        bound = "more than 32 array elements";
+    if (bound != NULL) {
+        refuse(p, bound);
+        return NULL;
+    }
+    return &p->pool[p->used++];
+}
+
+/* forbidden - keys that mean something to a JavaScript object: JSON.parse
+ * keeps them as plain properties, but a copy made by assignment (as the
+ * signers' sortObject does) drops __proto__ and sortObjectDeep leaves an
+ * object with its own constructor unsorted, so the signed text and the
+ * body would disagree. No IPN field has either name. */
+static bool
+forbidden(const char *name)
+{
+    return strcmp(name, "__proto__") == 0 || strcmp(name, "constructor") == 0;
+}
+
+/* scan_key - the key of member m of obj, then the colon. */
+static bool
+scan_key(struct strict *p, const struct node *obj, struct node *m)
+{
+    skip_space(p);
+    if (!at(p, '"') || !scan_string(p, &m->key))
+        return refuse(p, NOT_JSON);
+    if (m->key.escaped) {
+        m->name = decode(p->a, &m->key, &m->name_len);
+    } else {
+        m->name_len = m->key.len - 2;
+        m->name = arena_strndup(p->a, m->key.text + 1, m->name_len);
+    }
+    if (forbidden(m->name))
+        return refuse(p, "forbidden key");
+    for (const struct node *o = obj->first; o != NULL; o = o->next)
+        if (o->name_len == m->name_len && memcmp(o->name, m->name, m->name_len) == 0)
+            return refuse(p, "duplicate key");
+    m->is_index = array_index(m->name, &m->index);
+    skip_space(p);
+    if (!at(p, ':'))
+        return refuse(p, NOT_JSON);
+    p->i++;
+    return true;
+}
+
+static bool scan_value(struct strict *p, struct node *nd, int depth);
+
+/* scan_container - the object or array at p->i, at the given depth. */
+static bool
+scan_container(struct strict *p, struct node *nd, int depth)
+{
+    bool object = p->s[p->i] == '{';
+    char close = object ? '}' : ']';
+    struct node **tail = &nd->first;
+
+    if (depth > IPN_MAX_DEPTH)
+        return refuse(p, "nested deeper than 3");
+    nd->kind = object ? NODE_OBJECT : NODE_ARRAY;
+    nd->holds_array = !object;
+    p->i++;
+    skip_space(p);
+    if (at(p, close)) {
+        p->i++;
+        return true;
+    }
+    for (;;) {
+        struct node *child = new_child(p, object);
+
+        if (child == NULL || (object && !scan_key(p, nd, child)) || !scan_value(p, child, depth))
+            return false;
+        *tail = child;
+        tail = &child->next;
+        nd->count++;
+        nd->holds_array = nd->holds_array || child->holds_array;
+        skip_space(p);
+        if (!at(p, ',') && !at(p, close))
+            return refuse(p, NOT_JSON);
+        if (p->s[p->i++] == close)
+            return true;
+    }
+}
+
+static bool
+scan_value(struct strict *p, struct node *nd, int depth)
+{
+    skip_space(p);
+    if (p->i >= p->n)
+        return refuse(p, NOT_JSON);
+    switch (p->s[p->i]) {
+    case '{':
+    case '[':
+        return scan_container(p, nd, depth + 1);
+    case '"':
+        nd->kind = NODE_STRING;
+        return scan_string(p, &nd->value);
+    case 't':
+    case 'f':
+    case 'n':
+        return scan_literal(p, nd);
+    default:
+        return scan_number(p, nd);
+    }
+}
+
+/* strict_parse - the tree of a strict body, or NULL with *broken set to
+ * the first rule it breaks. */
+static struct node *
+strict_parse(struct arena *a, const char *body, size_t n, const char **broken)
+{
+    struct strict p = {.a = a, .s = (const unsigned char *)body, .n = n};
+    struct node *root = NULL;
+
+    if (body == NULL) {
+        *broken = NOT_JSON;
+        return NULL;
+    }
+    p.pool = arena_alloc(a, STRICT_NODES * sizeof(*p.pool));
+    root = &p.pool[p.used++];
+    if (scan_value(&p, root, 0)) {
+        skip_space(&p);
+        if (p.i != n)
+            refuse(&p, NOT_JSON);
+        else if (root->kind != NODE_OBJECT)
+            refuse(&p, "not an object");
+    }
+    *broken = p.broken;
+    return p.broken == NULL ? root : NULL;
+}
+
+const char *
+ipn_strict_check(struct arena *a, const char *body, size_t n)
+{
+    const char *broken = NULL;
+
+    strict_parse(a, body, n, &broken);
+    return broken;
+}
+
+/* ---- the strict rules: canonical forms -------------------------------- */
+
+/* put_lexeme - a string lexeme as JSON.stringify writes its value: as it
+ * is without escapes (it holds no raw ", \ or control character), else
+ * with each escape decoded and re-escaped only where JSON.stringify does,
+ * which never makes it longer. */
+static void
+put_lexeme(struct out *o, const struct lexeme *l)
+{
+    char *w = NULL;
+
+    if (!l->escaped) {
+        put(o, l->text, l->len);
+        return;
+    }
+    reserve(o, l->len);
+    w = o->p + o->len;
+    *w++ = '"';
+    for (size_t i = 1; i + 1 < l->len;) {
+        uint32_t c = (unsigned char)l->text[i];
+
+        if (c != '\\') {
+            *w++ = (char)c;
+            i++;
+            continue;
+        }
+        i += escape_decode((const unsigned char *)l->text + i, &c);
+        if (c < 0x20 || c == '"' || c == '\\')
+            w = write_escaped(w, (unsigned char)c);
+        else
+            w += utf8_encode(c, w);
+    }
+    *w++ = '"';
+    o->len = (size_t)(w - o->p);
+    o->p[o->len] = '\0';
+}
+
+/* node_cmp - members in the order of an object built from sorted keys:
+ * array indices first, in numeric order, then UTF-16 order (keys are
+ * unique in a strict body). */
+static int
+node_cmp(const void *x, const void *y)
+{
+    const struct node *m = *(const struct node *const *)x, *n = *(const struct node *const *)y;
+
+    if (m->is_index != n->is_index)
+        return m->is_index ? -1 : 1;
+    if (m->is_index)
+        return m->index < n->index ? -1 : m->index > n->index;
+    return utf16_cmp(m->name, n->name);
+}
+
+static struct node **
+sorted_members(struct arena *a, struct node *obj)
+{
+    size_t i = 0;
+
+    obj->sorted = arena_alloc(a, (obj->count > 0 ? obj->count : 1) * sizeof(*obj->sorted));
+    for (struct node *m = obj->first; m != NULL; m = m->next)
+        obj->sorted[i++] = m;
+    qsort(obj->sorted, obj->count, sizeof(*obj->sorted), node_cmp);
+    return obj->sorted;
+}
+
+/* put_index - "i": for an array element written as a member. */
+static void
+put_index(struct out *o, size_t i)
+{
+    char text[24], *p = text + sizeof(text);
+
+    *--p = ':';
+    *--p = '"';
+    do {
+        *--p = (char)('0' + i % 10);
+        i /= 10;
+    } while (i > 0);
+    *--p = '"';
+    put(o, p, (size_t)(text + sizeof(text) - p));
+}
+
+/* put_arrays_form - nd with arrays kept, noting where each node and key
+ * went for put_objects_form. */
+static void
+put_arrays_form(struct out *o, struct node *nd)
+{
+    size_t at = o->len, i = 0;
+
+    if (nd->kind == NODE_STRING) {
+        put_lexeme(o, &nd->value);
+    } else if (nd->kind == NODE_NUMBER || nd->kind == NODE_LITERAL) {
+        put(o, nd->value.text, nd->value.len); /* canonical already */
+    } else if (nd->kind == NODE_ARRAY) {
+        put(o, "[", 1);
+        for (struct node *e = nd->first; e != NULL; e = e->next, i++) {
+            if (i > 0)
+                put(o, ",", 1);
+            put_arrays_form(o, e);
+        }
+        put(o, "]", 1);
+    } else {
+        struct node **members = sorted_members(o->a, nd);
+
+        put(o, "{", 1);
+        for (; i < nd->count; i++) {
+            struct node *m = members[i];
+
+            if (i > 0)
+                put(o, ",", 1);
+            m->key_placed.at = o->len;
+            put_lexeme(o, &m->key);
+            m->key_placed.len = o->len - m->key_placed.at;
+            put(o, ":", 1);
+            put_arrays_form(o, m);
+        }
+        put(o, "}", 1);
+    }
+    nd->placed = (struct span){at, o->len - at};
+}
+
+/* put_objects_form - nd with arrays written as {"0":…}: whatever holds no
+ * array is the same in both forms, so it is copied from the arrays form. */
+static void
+put_objects_form(struct out *o, const struct node *nd, const char *arrays)
+{
+    size_t i = 0;
+
+    if (!nd->holds_array) {
+        put(o, arrays + nd->placed.at, nd->placed.len);
+        return;
+    }
+    put(o, "{", 1);
+    if (nd->kind == NODE_ARRAY) {
+        for (const struct node *e = nd->first; e != NULL; e = e->next, i++) {
+            if (i > 0)
+                put(o, ",", 1);
+            put_index(o, i);
+            put_objects_form(o, e, arrays);
+        }
+    } else {
+        for (; i < nd->count; i++) {
+            const struct node *m = nd->sorted[i];
+
+            if (i > 0)
+                put(o, ",", 1);
+            put(o, arrays + m->key_placed.at, m->key_placed.len);
+            put(o, ":", 1);
+            put_objects_form(o, m, arrays);
+        }
+    }
+    put(o, "}", 1);
+}
+
+/* strict_forms - both canonical forms of a strict tree, indexed by
+ * enum ipn_array_style, from a body of n bytes: each is at most n bytes,
+ * plus what the indices of arrays as objects add. */
+static void
+strict_forms(struct arena *a, struct node *tree, size_t n, struct out forms[2])
+{
+    for (int f = 0; f < 2; f++) {
+        forms[f] = (struct out){.a = a, .cap = n + 8 * IPN_MAX_ELEMENTS + 1};
+        forms[f].p = arena_alloc(a, forms[f].cap);
+    }
+    put_arrays_form(&forms[IPN_ARRAYS_AS_ARRAYS], tree);
+    put_objects_form(&forms[IPN_ARRAYS_AS_OBJECTS], tree, forms[IPN_ARRAYS_AS_ARRAYS].p);
+}
+
+char *
+ipn_strict_canonical(struct arena *a, const char *body, size_t n, enum ipn_array_style style)
+{
+    const char *broken = NULL;
+    struct node *tree = strict_parse(a, body, n, &broken);
+    struct out forms[2];
+
+    if (tree == NULL)
+        return NULL;
+    strict_forms(a, tree, n, forms);
+    return forms[style].p;
+}
+
+/* ---- signatures ------------------------------------------------------- */
 
 /* trim - s[0..*len) without the spaces, tabs, CRs and LFs around it. */
 static const char *
@@ -618,11 +1450,11 @@ trim(const char *s, size_t *len)
 {
     size_t n = s != NULL ? strlen(s) : 0;
 
-    while (n > 0 && is_space(*s)) {
+    while (n > 0 && is_json_space((unsigned char)*s)) {
         s++;
         n--;
     }
-    while (n > 0 && is_space(s[n - 1]))
+    while (n > 0 && is_json_space((unsigned char)s[n - 1]))
         n--;
     *len = n;
     return s;
@@ -642,96 +1474,125 @@ ipn_sign(const char *secret, const char *msg, size_t n, char out[129])
     crypto_hex(mac, sizeof(mac), out);
 }
 
-/* header_hex - the trimmed header in lower case into out, or false when it
- * is missing or not exactly 128 hex digits. */
+/* header_mac - the trimmed header's 128 hex digits (either case) as the
+ * 64 bytes of a MAC, or false when it is missing or anything else. */
 static bool
-header_hex(const char *header, char out[IPN_SIG_HEX + 1])
+header_mac(const char *header, unsigned char out[CRYPTO_SHA512_LEN])
 {
     size_t n = 0;
     const char *s = trim(header, &n);
 
     if (n != IPN_SIG_HEX)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
+    for (size_t i = 0; i < n; i += 2) {
+        int high = hex_digit((unsigned char)s[i]), low = hex_digit((unsigned char)s[i + 1]);
 
-        if (c >= 'A' && c <= 'F')
-            c = (char)(c - 'A' + 'a');
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+        if (high < 0 || low < 0)
             return false;
-        out[i] = c;
+        out[i / 2] = (unsigned char)(high << 4 | low);
     }
-    out[n] = '\0';
     return true;
 }
 
-/* The messages a signature may cover: the raw body, then the canonical
- * forms, computed once and only when the raw body did not match. A form
- * identical to an earlier one is dropped: its HMAC has already missed. */
-struct forms {
-    const char *msg[3];
-    size_t len[3];
-    bool parsed;
+/* The secrets a signature is checked against: the configured ones that
+ * are not blank (an unset secret must not become the empty key), trimmed,
+ * with their place in the configuration (0: the current one). */
+struct keys {
+    const char *key[4];
+    size_t len[4];
+    size_t place[4];
+    size_t count;
 };
 
-static bool
-same(const char *a, size_t a_len, const char *b, size_t b_len)
-{
-    return a != NULL && b != NULL && a_len == b_len && memcmp(a, b, a_len) == 0;
-}
-
 static void
-forms_parse(struct arena *a, struct forms *f)
+keys_of(const char *const *secrets, struct keys *k)
 {
-    cJSON *tree = parse(f->msg[0], f->len[0]);
-    const char *arrays = NULL, *objects = NULL;
-
-    f->parsed = true;
-    if (tree == NULL)
-        return;
-    arrays = emit(a, tree, EMIT_SORT_ARRAYS, f->len[0]);
-    objects = emit(a, tree, EMIT_SORT_OBJECTS, f->len[0]);
-    cJSON_Delete(tree);
-    f->len[1] = strlen(arrays);
-    f->len[2] = strlen(objects);
-    if (!same(arrays, f->len[1], f->msg[0], f->len[0]))
-        f->msg[1] = arrays;
-    if (!same(objects, f->len[2], f->msg[0], f->len[0]) &&
-        !same(objects, f->len[2], arrays, f->len[1]))
-        f->msg[2] = objects;
+    k->count = 0;
+    for (size_t i = 0; secrets != NULL && secrets[i] != NULL && k->count < 4; i++) {
+        k->key[k->count] = trim(secrets[i], &k->len[k->count]);
+        k->place[k->count] = i;
+        if (k->len[k->count] > 0)
+            k->count++;
+    }
 }
 
+/* signed_by - the place of the secret whose HMAC of msg is want, or -1.
+ * Every comparison is constant time. */
+static long
+signed_by(const struct keys *k, const char *msg, size_t n, const unsigned char *want)
+{
+    for (size_t i = 0; i < k->count; i++) {
+        unsigned char mac[CRYPTO_SHA512_LEN];
+
+        if (crypto_hmac_sha512(k->key[i], k->len[i], msg, n, mac) == 0 &&
+            crypto_equal(mac, sizeof(mac), want, CRYPTO_SHA512_LEN))
+            return (long)k->place[i];
+    }
+    return -1;
+}
+
+/* same - whether a form is the text s[0..n). */
+static bool
+same(const struct out *form, const char *s, size_t n)
+{
+    return form->len == n && memcmp(form->p, s, n) == 0;
+}
+
+static enum ipn_match
+matched(struct ipn_verified *out, enum ipn_match how, const char *text, size_t len,
+        enum ipn_array_style style, long place)
+{
+    out->text = text;
+    out->len = len;
+    out->style = style;
+    out->used_previous = place > 0;
+    return how;
+}
+
+/*
+ * The order keeps a forgery cheap to refuse: the header's form, then one
+ * HMAC per secret over the raw body (linear), then the strict rules (one
+ * linear pass, whether or not the raw body matched: what is stored must
+ * keep them), and only then the canonical forms, built from the strict
+ * tree and tried only when the raw body did not match and is small enough
+ * to be a real IPN (IPN_CANONICAL_MAX): for a large forgery they would
+ * triple the hashing. A form identical to the raw body or to the other
+ * form is not tried again.
+ */
 enum ipn_match
 ipn_verify(struct arena *a, const char *const *secrets, const char *sig_header, const char *body,
-           size_t n, bool *used_previous)
+           size_t n, struct ipn_verified *out)
 {
-    char want[IPN_SIG_HEX + 1];
-    struct forms f = {.msg = {body != NULL ? body : ""}, .len = {body != NULL ? n : 0}};
+    unsigned char want[CRYPTO_SHA512_LEN];
+    struct ipn_verified ignored;
+    struct out forms[2];
+    struct node *tree = NULL;
+    struct keys k;
+    long place = -1;
 
-    if (used_previous != NULL)
-        *used_previous = false;
-    if (secrets == NULL || !header_hex(sig_header, want))
+    out = out != NULL ? out : &ignored;
+    *out = (struct ipn_verified){.text = NULL};
+    keys_of(secrets, &k);
+    if (!header_mac(sig_header, want) || k.count == 0)
         return IPN_NO_MATCH;
-    for (size_t i = 0; secrets[i] != NULL; i++) {
-        size_t key_len = 0;
-
-        trim(secrets[i], &key_len);
-        if (key_len == 0)
-            continue; /* an unset secret must not become the empty key */
-        for (int k = 0; k < 3; k++) {
-            char got[IPN_SIG_HEX + 1];
-
-            if (k == 1 && !f.parsed)
-                forms_parse(a, &f);
-            if (f.msg[k] == NULL)
-                continue;
-            ipn_sign(secrets[i], f.msg[k], f.len[k], got);
-            if (crypto_equal(got, strlen(got), want, IPN_SIG_HEX)) {
-                if (used_previous != NULL)
-                    *used_previous = i > 0;
-                return k == 0 ? IPN_MATCH_RAW : IPN_MATCH_CANONICAL;
-            }
-        }
+    if (body == NULL)
+        body = "", n = 0;
+    place = signed_by(&k, body, n, want);
+    tree = strict_parse(a, body, n, &out->invalid);
+    if (tree == NULL)
+        return IPN_INVALID;
+    if (place >= 0)
+        return matched(out, IPN_MATCH_RAW, body, n, IPN_ARRAYS_AS_ARRAYS, place);
+    if (n > IPN_CANONICAL_MAX)
+        return IPN_NO_MATCH;
+    strict_forms(a, tree, n, forms);
+    for (int f = 0; f < 2; f++) {
+        if (same(&forms[f], body, n) || (f == 1 && same(&forms[1], forms[0].p, forms[0].len)))
+            continue;
+        place = signed_by(&k, forms[f].p, forms[f].len, want);
+        if (place >= 0)
+            return matched(out, IPN_MATCH_CANONICAL, forms[f].p, forms[f].len,
+                           (enum ipn_array_style)f, place);
     }
     return IPN_NO_MATCH;
 }

@@ -26,6 +26,7 @@ static const struct {
     {405, "Method Not Allowed"},
     {409, "Conflict"},
     {413, "Payload Too Large"},
+    {429, "Too Many Requests"},
     {500, "Internal Server Error"},
     {502, "Bad Gateway"},
     {503, "Service Unavailable"},

@@ -137,6 +137,8 @@ server_handle_one(const struct server_app *app, struct arena *a, const struct re
     enum err_code rc;
     size_t body_max = (size_t)cfg_int("FFX_BODY_MAX");
 
+    if (app->body_max > 0 && app->body_max < body_max)
+        body_max = app->body_max;
     req_init(&r, a, sink);
     rc = req_parse(&r, src, body_max);
     ensure_request_id(&r);

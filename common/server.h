@@ -50,6 +50,8 @@ struct server_app {
     bool (*enabled)(void);                      /* NULL or true: serve; false: 404 for everything */
     const struct metrics_counter *counters;     /* the function's own counters, or NULL */
     enum err_code (*handle)(struct req *r); /* answer r, or return an error for the frame to send */
+    /* The function's own body cap (0: none); FFX_BODY_MAX applies when smaller. */
+    size_t body_max;
 };
 
 /* server_main - run the function; returns the process exit status. */

@@ -4,9 +4,14 @@
  * with a user's token: 201 {"success":true,"order":{...}}.
  *
  * For deployments without a REST data API. The order is inserted as the
- * user under RLS; the database sets its id (FFX + 9 digits) and its price
- * from the pricing table and the discount code, whatever a client sends,
- * and rejects an unavailable product or an invalid code (FF400).
+ * user under RLS, through public.order_create(); the database sets its id
+ * (FFX + 9 digits) and its price from the pricing table and the discount
+ * code, whatever a client sends. It refuses a banned or suspended customer
+ * (FF403 -> 403), an unavailable product (FF400 -> 400) and, beyond the
+ * customer's discount code attempts per hour, any order carrying a code
+ * (FF429 -> 429). A refused code is not an SQL error: its attempt must be
+ * committed to count against the rate limit, so order_create() answers
+ * with the error text instead and this function turns it into the 400.
  */
 #include "arena.h"
 #include "auth.h"
@@ -52,7 +57,8 @@ read_order_request(struct req *r, struct order_request *o)
     return json_field_string(r, body, "discountCode", 64, true, &o->discount_code);
 }
 
-/* The order as JSON text, straight from the INSERT's RETURNING. */
+/* The order as JSON text, as order_create() built it from the INSERT's
+ * RETURNING; a code the database refused is the seed's 400. */
 static enum err_code
 insert_order(struct req *r, const struct auth_identity *id, const struct order_request *o,
              const char **order)
@@ -63,18 +69,12 @@ insert_order(struct req *r, const struct auth_identity *id, const struct order_r
 
     rc = db_single_text(
         r, id->role, id->claims_json, &res,
-        "INSERT INTO public.orders (user_id, account_type, account_size, platform_type,"
-        " discount_code) VALUES (auth.uid(), $1, $2, $3, $4)"
-        " RETURNING jsonb_build_object('order_id', order_id, 'account_type', account_type,"
-        " 'account_size', account_size, 'platform_type', platform_type, 'amount', amount,"
-        " 'discount_code', discount_code, 'discount_amount', discount_amount,"
-        " 'final_amount', final_amount, 'order_status', order_status,"
-        " 'payment_status', payment_status, 'delivery_status', delivery_status,"
-        " 'created_at', to_char(created_at AT TIME ZONE 'UTC', "
-        "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))",
-        4, (const char *const[]){o->account_type, size, o->platform_type, o->discount_code});
+        "SELECT order_doc, error FROM public.order_create($1, $2, $3, $4)", 4,
+        (const char *const[]){o->account_type, size, o->platform_type, o->discount_code});
     if (rc)
         return rc;
+    if (!PQgetisnull(res, 0, 1))
+        return ERR_SET(&r->err, ERR_BAD_REQUEST, "%s", PQgetvalue(res, 0, 1));
     *order = PQgetvalue(res, 0, 0);
     return ERR_OK;
 }

@@ -40,7 +40,15 @@
 -- directly through the Data API must not be able to record a payment NOWPayments never created.
 -- (Before, the same-transaction GUC of 0007 did that job; with two transactions it cannot.)
 -- crypto_payment_begin also refuses an order whose customer profile is banned or suspended:
--- FF403 "Account is not active".
+-- FF403 "Account is suspended or banned" (create-order's words).
+--
+-- Discount codes (0017's ledger): the reservation step takes the order's discount-code hold
+-- (public.discount_hold_take, FF400 "Invalid discount code" when the code has no room left)
+-- BEFORE NOWPayments is asked, in the same short transaction as the reservation, so two
+-- customers cannot both open a payment for a code's last use; crypto_payment_release gives the
+-- hold back when the provider call failed (public.discount_hold_release keeps it while another
+-- live payment of the order backs it). The record step therefore no longer runs in begin's
+-- transaction, and the payments trigger of 0017 finds the hold already taken.
 --
 -- Status refreshes. check-payment-status refreshed a stale payment from NOWPayments on EVERY call
 -- (with retries); ffx-reconcile polls the same payments. Both now first claim the refresh in
@@ -147,13 +155,14 @@ comment on function public.crypto_payment_open(text, text) is
 -- Order of checks (each a client error), those of 0007 unchanged in order and wording:
 --   1. p_crypto_currency must be an active crypto_currency_map code  -> FF400 Unsupported currency: <code>
 --   2. the order (order_id, user_id) exists and the caller may act   -> FF404 Order not found
---   3. the order's customer profile is active (not banned/suspended) -> FF403 Account is not active
+--   3. the order's customer profile is active (not banned/suspended) -> FF403 Account is suspended or banned
 --   4. the request matches the order (type, size, platform, amounts)  -> FF400 Order mismatch: <field>
 --   5. an open payment in the same coin exists                        -> {"action": "reuse", ...}
 --   6. the order is pending/pending/pending                           -> else FF400 Order is not in a payable state
 --   7. there is something to pay (final_amount > 0)                   -> else FF400 Order has nothing to pay
 --   8. another call holds an unexpired reservation of this coin (or of any coin while the order
 --      has no invoice)                                                -> {"action": "wait"}
+--   9. the order's discount code has room for it (hold taken)         -> else FF400 Invalid discount code
 --   -> the reservation is taken (a new one, or over an expired one): {"action": "create",
 --      "token", "pay_currency", "price_amount", "price_currency", "invoice_id" (null: create the
 --      invoice first), "order_description", "took_over" (an expired reservation was replaced),
@@ -221,7 +230,7 @@ begin
   -- a banned or suspended customer pays for nothing more (an admin acting for them neither)
   select up.account_status into v_status from public.user_profiles up where up.id = o.user_id;
   if v_status is distinct from 'active' then
-    raise exception using errcode = 'FF403', message = 'Account is not active';
+    raise exception using errcode = 'FF403', message = 'Account is suspended or banned';
   end if;
 
   -- field names as in the request body
@@ -274,6 +283,9 @@ begin
   if found then
     return jsonb_build_object('action', 'wait');
   end if;
+
+  -- the code's use is held before anybody is asked for a payment (idempotent per order)
+  perform public.discount_hold_take(o.order_id);
 
   -- Take it. Whatever is left for this coin (or, while the invoice is to be created, for the
   -- order) has expired: its holder crashed or stalled, and its token stops counting here.
@@ -495,7 +507,9 @@ comment on function public.crypto_payment_record(text, uuid, jsonb, jsonb) is
 
 -- =============================================================================================
 -- crypto_payment_release(order, token): give the reservation back after a failed provider call,
--- so the order is payable again at once. True when the token still held it. service_role only.
+-- so the order is payable again at once, and with it the discount-code hold begin took (unless a
+-- live payment of the order still backs it). True when the token still held it. service_role
+-- only.
 -- =============================================================================================
 create function public.crypto_payment_release(p_order_id text, p_token uuid)
 returns boolean
@@ -509,7 +523,11 @@ begin
     raise exception using errcode = 'FF403', message = 'Unauthorized';
   end if;
   delete from public.payment_reservations x where x.order_id = p_order_id and x.token = p_token;
-  return found;
+  if not found then
+    return false;
+  end if;
+  perform public.discount_hold_release(p_order_id);
+  return true;
 end
 $$;
 

@@ -7,7 +7,8 @@ select tables_are('public', array[
   'user_profiles', 'orders', 'trading_rules', 'account_container', 'delivered_accounts',
   'payment_transactions', 'admin_audit_log', 'crypto_addresses', 'email_templates',
   'webhook_debug_log', 'payments', 'pricing', 'discount_codes', 'crypto_currency_map',
-  'email_outbox', 'ipn_events', 'payment_reservations', 'payment_refreshes', 'schema_migrations'
+  'email_outbox', 'ipn_events', 'payment_settings', 'discount_code_uses', 'discount_code_attempts',
+  'order_settings', 'payment_reservations', 'payment_refreshes', 'schema_migrations'
 ], 'public has exactly the application tables plus schema_migrations');
 
 select is(
@@ -59,14 +60,17 @@ select is(
   array(select p.proname::text from pg_proc p
          where p.pronamespace = 'public'::regnamespace and p.prosecdef order by 1),
   array['account_container_stock_arrived', 'admin_identity', 'admin_inventory_import',
-        'admin_inventory_set_status', 'admin_ipn_reprocess', 'admin_order_deliver', 'admin_order_refund',
+        'admin_inventory_set_status', 'admin_ipn_reprocess', 'admin_order_accept_payment',
+        'admin_order_clear_attention', 'admin_order_deliver', 'admin_order_refund',
         'admin_resend_email',
         'admin_set_account_status', 'crypto_payment_begin',
-        'crypto_payment_record', 'crypto_payment_release', 'deliver_account_to_user', 'deliver_waiting_orders', 'expire_stale_orders',
+        'crypto_payment_record', 'crypto_payment_release', 'deliver_account_to_user', 'deliver_waiting_orders',
+        'discount_holds_release_stale', 'expire_stale_orders',
         'generate_order_id', 'get_available_accounts_count', 'handle_new_user', 'ipn_receive', 'ipn_reprocess',
-        'metrics_gauges',
-        'orders_apply_pricing', 'outbox_claim', 'outbox_mark_failed', 'outbox_mark_sent', 'outbox_requeue',
-        'payment_apply', 'payment_refresh_claim', 'reconcile_due_payments', 'reconcile_failed_events', 'webhook_debug_record'],
+        'metrics_gauges', 'order_quote', 'orders_discount_follow',
+        'outbox_claim', 'outbox_mark_failed', 'outbox_mark_sent', 'outbox_requeue',
+        'payment_apply', 'payment_refresh_claim', 'payments_discount_hold', 'reconcile_due_payments', 'reconcile_failed_events',
+        'webhook_debug_record'],
   'the SECURITY DEFINER functions are exactly the expected ones');
 select trigger_is('auth', 'users', 'on_auth_user_created', 'public', 'handle_new_user',
   'auth.users insert trigger creates the profile');
@@ -81,6 +85,7 @@ select is(
   array(select t from unnest(array['user_profiles', 'orders', 'account_container', 'delivered_accounts',
                                    'payment_transactions', 'admin_audit_log', 'email_templates',
                                    'webhook_debug_log', 'discount_codes', 'ipn_events',
+                                   'discount_code_uses', 'discount_code_attempts', 'order_settings',
                                    'schema_migrations']) t
          where has_table_privilege('anon', 'public.' || t, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')),
   '{}'::text[],

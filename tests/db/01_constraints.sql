@@ -1,7 +1,7 @@
 -- CHECK constraints (one rejected value per constraint), uniqueness and foreign keys.
 -- Runs as the superuser: constraints hold for every role, RLS is not the subject here.
 begin;
-select plan(69);
+select plan(77);
 
 -- rejects(sql, constraint): true when running sql fails with a check violation (23514) of exactly
 -- that constraint. Each constraint that rejected is remembered, so the last test can prove that
@@ -135,6 +135,16 @@ values ('5514469786:waiting:::', '5514469786', 'waiting', '{"payment_id": 551446
 select ok(pg_temp.rejects($$update public.ipn_events set signature = 'none'$$, 'ipn_events_signature_check'), 'ipn_events.signature is raw or canonical');
 select ok(pg_temp.rejects($$update public.ipn_events set state = 'done'$$, 'ipn_events_state_check'), 'ipn_events.state rejects done');
 
+-- payment verification (0015) -------------------------------------------------------------------
+select ok(pg_temp.rejects($$insert into public.payment_settings (id) values (false)$$, 'payment_settings_single_row'), 'payment_settings has one row only');
+select ok(pg_temp.rejects($$update public.payment_settings set underpay_tolerance = 0.1$$, 'payment_settings_underpay_tolerance_check'), 'the underpayment tolerance is below 10 %');
+select ok(pg_temp.rejects($$update public.payment_settings set underpay_tolerance = -0.001$$, 'payment_settings_underpay_tolerance_check'), 'the underpayment tolerance is not negative');
+-- order rules (0017) --------------------------------------------------------------------------
+select ok(pg_temp.rejects($$update public.discount_codes set held = -1 where code = 'CHECKS'$$, 'discount_codes_held_check'), 'discount_codes.held rejects negatives');
+select ok(pg_temp.rejects($$update public.discount_codes set max_uses_per_user = -1 where code = 'CHECKS'$$, 'discount_codes_max_uses_per_user_check'), 'discount_codes.max_uses_per_user rejects negatives');
+select ok(pg_temp.rejects($$insert into public.order_settings (id) values (false)$$, 'order_settings_one_row'), 'order_settings holds one row (id true)');
+select ok(pg_temp.rejects($$update public.order_settings set discount_attempts_per_hour = 0$$, 'order_settings_attempts_check'), 'order_settings.discount_attempts_per_hour is at least 1');
+select ok(pg_temp.rejects($$insert into public.discount_code_uses (order_id, code, user_id, state) select order_id, 'CHECKS', user_id, 'burned' from public.orders limit 1$$, 'discount_code_uses_state_check'), 'discount_code_uses.state is held, used or released');
 -- provider calls (0016) ---------------------------------------------------------------------------
 select ok(pg_temp.rejects($$insert into public.payment_reservations (order_id, pay_currency, token, holder, actor_role, creates_invoice, expires_at)
   select order_id, 'btc', gen_random_uuid(), repeat('h', 201), 'service_role', true, now() + interval '1 minute' from public.orders limit 1$$,

@@ -92,21 +92,25 @@ select is(pg_temp.rows_affected($$delete from public.user_profiles$$), 0::bigint
 select throws_ok($$insert into public.user_profiles (id) values ('b0000000-0000-4000-8000-00000000000b')$$,
   '42501', null, 'alice cannot insert profiles');
 
--- orders: create her own, in the initial state only; no changes afterwards
+-- orders: create her own, in the initial state only; no changes afterwards. A direct insert keeps
+-- only type, size, platform and code: whatever else she sends is replaced (0017).
 select lives_ok($$insert into public.orders (user_id, account_type, account_size, platform_type, amount, final_amount, crypto_currency)
   values ('a0000000-0000-4000-8000-00000000000a', 'hft', 25000, 'mt5', 199, 199, 'usdt_bsc')$$,
   'alice can create an order for herself');
-select throws_ok($$insert into public.orders (user_id, account_type, account_size, platform_type, amount, final_amount)
-  values ('b0000000-0000-4000-8000-00000000000b', 'hft', 25000, 'mt5', 199, 199)$$,
-  '42501', null, 'alice cannot create an order for bob');
-select throws_ok($$insert into public.orders (user_id, account_type, account_size, platform_type, amount, final_amount,
+select results_eq($$insert into public.orders (user_id, account_type, account_size, platform_type, amount, final_amount)
+  values ('b0000000-0000-4000-8000-00000000000b', 'hft', 25000, 'mt5', 199, 199) returning user_id$$,
+  $$values ('a0000000-0000-4000-8000-00000000000a'::uuid)$$,
+  'an order alice makes for bob is hers: user_id is auth.uid()');
+select results_eq($$insert into public.orders (user_id, account_type, account_size, platform_type, amount, final_amount,
                                              order_status, payment_status)
-  values ('a0000000-0000-4000-8000-00000000000a', 'hft', 25000, 'mt5', 199, 199, 'completed', 'paid')$$,
-  '42501', null, 'alice cannot create an order that is already paid');
-select throws_ok($$insert into public.orders (user_id, account_type, account_size, platform_type, amount, final_amount,
+  values ('a0000000-0000-4000-8000-00000000000a', 'hft', 25000, 'mt5', 199, 199, 'completed', 'paid')
+  returning order_status, payment_status$$,
+  $$values ('pending', 'pending')$$, 'an order alice sends as already paid is created pending');
+select results_eq($$insert into public.orders (user_id, account_type, account_size, platform_type, amount, final_amount,
                                              invoice_id, payment_provider_id)
-  values ('a0000000-0000-4000-8000-00000000000a', 'hft', 25000, 'mt5', 199, 199, '1', '2')$$,
-  '42501', null, 'alice cannot attach provider ids to a new order');
+  values ('a0000000-0000-4000-8000-00000000000a', 'hft', 25000, 'mt5', 199, 199, '1', '2')
+  returning invoice_id, payment_provider_id$$,
+  $$values (null::text, null::text)$$, 'provider ids alice attaches to a new order are dropped');
 select is(pg_temp.rows_affected($$update public.orders set payment_status = 'paid'$$), 0::bigint,
   'alice cannot update any order, not even her own');
 select is(pg_temp.rows_affected($$delete from public.orders$$), 0::bigint, 'alice cannot delete orders');
@@ -191,17 +195,19 @@ set local role authenticated;
 
 select is(public.is_admin(), true, 'app_metadata.role = admin makes an admin');
 select is((select count(*) from public.user_profiles), 3::bigint, 'the admin sees every profile');
-select is((select count(*) from public.orders), 3::bigint, 'the admin sees every order');
+select is((select count(*) from public.orders), 6::bigint, 'the admin sees every order');
 select is((select count(*) from public.delivered_accounts), 2::bigint, 'the admin sees every delivered account');
 select is((select count(*) from public.payment_transactions), 2::bigint, 'the admin sees every payment transaction');
 select is((select count(*) from public.account_container), 3::bigint, 'the admin sees the inventory');
-select is((select count(*) from public.email_templates), 1::bigint, 'the admin sees the e-mail templates');
+select is((select count(*) from public.email_templates), 2::bigint, 'the admin sees the e-mail templates');
 select is((select count(*) from public.admin_audit_log), 1::bigint, 'the admin reads the audit log');
 select is((select count(*) from public.webhook_debug_log), 1::bigint, 'the admin reads the webhook debug log');
 select is((select count(*) from public.crypto_addresses), 6::bigint, 'the admin sees inactive crypto addresses too');
 
-select is(pg_temp.rows_affected($$update public.orders set order_status = 'cancelled'
-  where user_id = 'b0000000-0000-4000-8000-00000000000b'$$), 1::bigint, 'the admin can update any order');
+select throws_ok($$update public.orders set order_status = 'cancelled'
+  where user_id = 'b0000000-0000-4000-8000-00000000000b'$$, 'FF403',
+  'order_status changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, accept-payment, refund, clear-attention)',
+  'the admin sees every order but changes its status only through the audited functions (0017)');
 select is(pg_temp.rows_affected($$update public.delivered_accounts set account_status = 'breached'
   where user_id = 'b0000000-0000-4000-8000-00000000000b'$$), 1::bigint, 'the admin can update any delivered account');
 select lives_ok($$insert into public.account_container (account_size, platform_type, server_name, login_id, password)
@@ -210,7 +216,7 @@ select is(pg_temp.rows_affected($$delete from public.account_container where log
   'the admin can remove inventory');
 select is(pg_temp.rows_affected($$update public.trading_rules set profit_share_percentage = 90
   where account_type = 'instant'$$), 6::bigint, 'the admin can change trading rules');
-select is(pg_temp.rows_affected($$update public.email_templates set is_active = true$$), 1::bigint,
+select is(pg_temp.rows_affected($$update public.email_templates set is_active = true$$), 2::bigint,
   'the admin can change e-mail templates');
 select is(pg_temp.rows_affected($$update public.user_profiles set first_name = 'Robert'
   where id = 'b0000000-0000-4000-8000-00000000000b'$$), 1::bigint, 'the admin can edit another user''s name');
@@ -235,13 +241,14 @@ select set_config('request.jwt.claims', '{"role":"service_role"}', true);
 set local role service_role;
 
 select is((select count(*) from public.user_profiles), 3::bigint, 'service_role sees every profile');
-select is((select count(*) from public.orders), 3::bigint, 'service_role sees every order');
+select is((select count(*) from public.orders), 6::bigint, 'service_role sees every order');
 select is((select count(*) from public.account_container), 3::bigint, 'service_role sees the inventory');
 select is(pg_temp.rows_affected($$update public.user_profiles set account_status = 'suspended', total_orders = 1
   where id = 'b0000000-0000-4000-8000-00000000000b'$$), 1::bigint, 'service_role can change account_status and totals');
-select is(pg_temp.rows_affected($$update public.orders set payment_status = 'paid', order_status = 'completed'
-  where user_id = 'a0000000-0000-4000-8000-00000000000a' and account_type = 'one_step'$$), 1::bigint,
-  'service_role can move an order to paid');
+select throws_ok($$update public.orders set payment_status = 'paid', order_status = 'completed'
+  where user_id = 'a0000000-0000-4000-8000-00000000000a' and account_type = 'one_step'$$, 'FF403',
+  'order_status changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, accept-payment, refund, clear-attention)',
+  'service_role cannot move an order to paid directly: only payment_apply() does (0017)');
 select lives_ok($$select public.webhook_debug_record('POST', '/webhook-debug', 'a=1', '{}', 'x'::bytea, '10.0.0.1')$$,
   'service_role can call webhook_debug_record');
 select lives_ok($$insert into public.admin_audit_log (action_type, description) values ('system', 'by the backend')$$,

@@ -357,12 +357,12 @@ select throws_ok(
   '22023', null, 'a payment_id already recorded for another order is refused');
 
 -- the provider columns are the backend's
-select throws_ok($$insert into public.orders (user_id, account_type, account_size, platform_type, invoice_url)
-  values ('a0000000-0000-4000-8000-00000000000a', 'hft', 5000, 'mt4', 'https://phish.example')$$,
-  '42501', null, 'alice cannot create an order with an invoice_url');
-select throws_ok($$insert into public.orders (user_id, account_type, account_size, platform_type, pay_currency)
-  values ('a0000000-0000-4000-8000-00000000000a', 'hft', 5000, 'mt4', 'btc')$$,
-  '42501', null, 'alice cannot create an order with a pay_currency');
+select results_eq($$insert into public.orders (user_id, account_type, account_size, platform_type, invoice_url)
+  values ('a0000000-0000-4000-8000-00000000000a', 'hft', 5000, 'mt4', 'https://phish.example') returning invoice_url$$,
+  $$values (null::text)$$, 'an invoice_url alice sends with a new order is dropped (0017)');
+select results_eq($$insert into public.orders (user_id, account_type, account_size, platform_type, pay_currency)
+  values ('a0000000-0000-4000-8000-00000000000a', 'hft', 5000, 'mt4', 'btc') returning pay_currency$$,
+  $$values (null::text)$$, 'a pay_currency alice sends with a new order is dropped (0017)');
 select is(pg_temp.rows_affected(format($$update public.orders set invoice_url = 'https://phish.example'
   where order_id = %L$$, pg_temp.ord('alice_a'))), 0::bigint, 'alice cannot change her order''s invoice_url');
 

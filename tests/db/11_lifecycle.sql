@@ -51,8 +51,8 @@ language sql as $$
            'payment_id', p_pid, 'payment_status', p_status, 'order_id', pg_temp.ord(p_order),
            'parent_payment_id', null, 'invoice_id', null, 'pay_address', 'addr-' || p_pid,
            'pay_amount', 0.00656612, 'pay_currency', 'btc', 'price_amount', 649, 'price_currency', 'usd',
-           'actually_paid', case when p_status in ('finished', 'partially_paid', 'confirmed', 'sending', 'refunded')
-                                 then 0.00656612 else 0 end,
+           'actually_paid', case when p_status in ('finished', 'confirmed', 'sending', 'refunded') then 0.00656612
+                                 when p_status = 'partially_paid' then 0.00328306 else 0 end,
            'actually_paid_at_fiat', 0, 'outcome_amount', 0.0065, 'outcome_currency', 'btc',
            'order_description', 'FlashFundX one_step 10000 MT4', 'purchase_id', '5172103429',
            'updated_at', nextval('pg_temp.upd'))
@@ -204,9 +204,9 @@ select is(pg_temp.st('map_waiting'), 'processing/pending/pending', 'waiting -> p
 select pg_temp.recv(pg_temp.ipn(1002, 'confirming', 'map_confirming'));
 select is(pg_temp.st('map_confirming'), 'processing/pending/pending', 'confirming -> processing/pending');
 select pg_temp.recv(pg_temp.ipn(1003, 'confirmed', 'map_confirmed'));
-select is(pg_temp.st('map_confirmed'), 'processing/paid/pending', 'confirmed -> processing/paid, no delivery');
+select is(pg_temp.st('map_confirmed'), 'processing/pending/pending', 'confirmed -> processing/pending (not paid yet), no delivery');
 select pg_temp.recv(pg_temp.ipn(1004, 'sending', 'map_sending'));
-select is(pg_temp.st('map_sending'), 'processing/paid/pending', 'sending -> processing/paid, no delivery');
+select is(pg_temp.st('map_sending'), 'processing/pending/pending', 'sending -> processing/pending (not paid yet), no delivery');
 select pg_temp.recv(pg_temp.ipn(1005, 'partially_paid', 'map_partially_paid'));
 select is(pg_temp.st('map_partially_paid'), 'processing/pending/pending !partially_paid',
   'partially_paid -> processing/pending, flagged partially_paid');
@@ -243,7 +243,7 @@ select results_eq(
 -- payment_transactions and audit rows for one order's life ------------------------------------
 select pg_temp.recv(pg_temp.ipn(2001, 'waiting', 'mono1'));
 select pg_temp.recv(pg_temp.ipn(2001, 'confirming', 'mono1'));
-select pg_temp.recv(pg_temp.ipn(2001, 'finished', 'mono1', '{"actually_paid": 0.007}'));
+select pg_temp.recv(pg_temp.ipn(2001, 'finished', 'mono1', '{"actually_paid": 0.00658}'));
 
 -- monotonic: finished, then a late confirming changes nothing ---------------------------------
 select results_eq(
@@ -253,7 +253,7 @@ select results_eq(
   'a confirming after finished is processed but changes nothing');
 select is(pg_temp.st('mono1'), 'completed/paid/delivered', 'the order stays completed/paid/delivered');
 select is(pg_temp.pay('2001'), 'finished', 'the payment stays finished');
-select is((select actually_paid from public.payments where payment_id = '2001'), 0.007::numeric,
+select is((select actually_paid from public.payments where payment_id = '2001'), 0.00658::numeric,
   'the late event does not overwrite the finished amounts');
 select is(pg_temp.delivered('mono1'), 1::bigint, 'still exactly one delivered account');
 select results_eq(
@@ -278,7 +278,7 @@ select results_eq(
 select pg_temp.recv(pg_temp.ipn(2002, 'confirmed', 'mono2'));
 select is((pg_temp.recv(pg_temp.ipn(2002, 'waiting', 'mono2')) ->> 'changed')::boolean, false,
   'waiting after confirmed: changed false');
-select is(pg_temp.st('mono2') || ' ' || pg_temp.pay('2002'), 'processing/paid/pending confirmed',
+select is(pg_temp.st('mono2') || ' ' || pg_temp.pay('2002'), 'processing/pending/pending confirmed',
   'waiting after confirmed: order and payment unchanged');
 
 -- a payment that ends partially_paid after confirmed: the order is not paid after all -----------
@@ -392,18 +392,19 @@ select is(pg_temp.st('refund') || ' ' || pg_temp.pay('6202') || ' ' || pg_temp.d
 -- price mismatch --------------------------------------------------------------------------------
 select is((pg_temp.recv(pg_temp.ipn(6301, 'finished', 'mis', '{"price_amount": 600}')) ->> 'delivered')::boolean, false,
   'finished for the wrong price: not delivered');
-select is(pg_temp.st('mis') || ' ' || pg_temp.pay('6301'), 'processing/paid/pending !price_mismatch finished review',
-  'wrong price: processing/paid, flagged price_mismatch, payment to review');
+select is(pg_temp.st('mis') || ' ' || pg_temp.pay('6301'), 'processing/pending/pending !price_mismatch finished',
+  'wrong price: held (processing/pending, not paid), flagged price_mismatch');
 select ok((select paid_at is null from public.orders where order_id = pg_temp.ord('mis'))
           and not exists (select 1 from public.orders_waiting_for_stock where order_id = pg_temp.ord('mis')),
   'a price mismatch is not settled: no paid_at, not waiting for stock');
 select pg_temp.recv(pg_temp.ipn(6302, 'finished', 'mis_cur', '{"price_currency": "eur"}'));
-select is(pg_temp.st('mis_cur') || ' ' || pg_temp.delivered('mis_cur'), 'processing/paid/pending !price_mismatch 0',
+select is(pg_temp.st('mis_cur') || ' ' || pg_temp.delivered('mis_cur'), 'processing/pending/pending !price_mismatch 0',
   'the right amount in another currency is a mismatch too');
 -- a correct payment afterwards (e.g. the customer paid again) does pay the order
 select pg_temp.recv(pg_temp.ipn(6303, 'finished', 'mis'));
-select is(pg_temp.st('mis') || ' ' || pg_temp.delivered('mis'), 'completed/paid/delivered !price_mismatch 1',
-  'a later finished payment of the right price delivers; the flag stays for the mismatched one');
+select is(pg_temp.st('mis') || ' ' || pg_temp.delivered('mis') || ' ' || pg_temp.pay('6301'),
+  'completed/paid/delivered !second_payment_refund_review 1 finished review',
+  'a later finished payment of the right price delivers; the mismatched money goes to refund review');
 
 -- a payment already recorded for another order is refused (the event fails for review) --------
 select is(pg_temp.recv(pg_temp.ipn(6201, 'refunded', 'map_waiting', '{"updated_at": 1}')) ->> 'outcome', 'failed',
@@ -480,7 +481,7 @@ select results_eq(
                             'invoice_id', null, 'price_amount', 649, 'price_currency', 'usd', 'pay_amount', 13.49,
                             'actually_paid', 13.49, 'pay_currency', 'usdterc20', 'created_at', '2025-08-26T16:31:32.669Z',
                             'updated_at', '2025-08-26T16:41:32.669Z')),
-  $$values ('processed', 'processing', 'paid')$$,
+  $$values ('processed', 'processing', 'pending')$$,
   'payment_apply takes the GET shape (string id, ISO timestamps) from the reconciler');
 select results_eq(
   $$select t.event_type, p.provider_created_at, p.provider_updated_at

@@ -411,7 +411,8 @@ language sql stable as $$
   select format($q$select r ->> 'delivered', r ->> 'order_status' || '/' || (r ->> 'payment_status') || '/' || (r ->> 'delivery_status')
                      from public.payment_apply(%L::jsonb, 'ipn') r$q$,
                 jsonb_build_object('payment_id', p_pid, 'payment_status', 'finished', 'order_id', p_order,
-                                   'price_amount', 8999, 'price_currency', 'usd'))
+                                   'price_amount', 8999, 'price_currency', 'usd', 'pay_amount', 8999,
+                                   'pay_currency', 'usdttrc20', 'actually_paid', 8999))
 $$;
 
 -- the last account of a product, raced by two paid orders: A takes it and keeps its transaction

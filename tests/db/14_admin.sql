@@ -142,7 +142,7 @@ select is(
   array(select f || ':' || r
           from unnest(array['admin_cli_audit(text, text, text, text, jsonb, jsonb)', 'admin_cli_check(text)',
                             'admin_identity(text)', 'admin_inventory_import(jsonb, text)',
-                            'admin_inventory_set_status(uuid, text, text)', 'admin_order_deliver(text, text)',
+                            'admin_inventory_set_status(uuid, text, text)', 'admin_order_deliver(text, text, boolean)',
                             'admin_resend_email(text, text)', 'admin_ipn_reprocess(bigint, text)',
                             'admin_order_refund(text, text)', 'admin_report_revenue(integer)',
                             'admin_report_conversion()', 'admin_report_products()']) f,
@@ -153,7 +153,7 @@ select is(
         'admin_inventory_import(jsonb, text):authenticated', 'admin_inventory_import(jsonb, text):service_role',
         'admin_inventory_set_status(uuid, text, text):authenticated', 'admin_inventory_set_status(uuid, text, text):service_role',
         'admin_ipn_reprocess(bigint, text):authenticated', 'admin_ipn_reprocess(bigint, text):service_role',
-        'admin_order_deliver(text, text):authenticated', 'admin_order_deliver(text, text):service_role',
+        'admin_order_deliver(text, text, boolean):authenticated', 'admin_order_deliver(text, text, boolean):service_role',
         'admin_order_refund(text, text):authenticated', 'admin_order_refund(text, text):service_role',
         'admin_report_conversion():authenticated', 'admin_report_conversion():service_role',
         'admin_report_products():authenticated', 'admin_report_products():service_role',
@@ -490,8 +490,9 @@ select is((pg_temp.r('deliver') ->> 'success', pg_temp.r('deliver') ->> 'login_i
 insert into res select 'deliver_again', public.admin_order_deliver(pg_temp.ord('d_wait'), 'customer called again');
 select is((pg_temp.r('deliver_again') ->> 'already_delivered', pg_temp.r('deliver_again') ->> 'login_id'), ('true'::text, '9004'::text),
   'delivering again changes nothing: the same account, already_delivered');
-insert into res select 'deliver_unpaid', public.admin_order_deliver(pg_temp.ord('d_pend'), 'r');
-select is(pg_temp.r('deliver_unpaid'), '{"success": false, "error": "Order not paid"}'::jsonb, 'an unpaid order is not delivered');
+select throws_ok(format('select public.admin_order_deliver(%L, %L)', pg_temp.ord('d_pend'), 'r'), 'FF409',
+  'Order not paid: accept a held payment (orders accept-payment) or deliver with --force',
+  'an unpaid order is refused (forcing it is covered in 17_payment_verification)');
 select pg_temp.act('super');
 select results_eq(
   $$select pg_temp.st('d_wait'), pg_temp.st('d_pend'),

@@ -5,7 +5,7 @@
 -- per payment per interval). Time: everything here runs in one transaction, where now() stands
 -- still, so "expired" is made by moving a reservation's times back.
 begin;
-select plan(79);
+select plan(86);
 
 -- fixtures (as the superuser) ------------------------------------------------------------------
 insert into auth.users (id, email, raw_user_meta_data, raw_app_meta_data) values
@@ -306,21 +306,21 @@ select is((select count(*) from public.payments where order_id = pg_temp.ord('a2
 -- begin: who may pay, and the reservation's parameters
 -- ==============================================================================================
 select pg_temp.as_user('c0000000-0000-4000-8000-00000000000c', 'carol@example.com');
-select throws_ok($$select pg_temp.beg('carol')$$, 'FF403', 'Account is not active', 'a banned customer cannot pay');
+select throws_ok($$select pg_temp.beg('carol')$$, 'FF403', 'Account is suspended or banned', 'a banned customer cannot pay');
 select throws_ok(format($$select public.crypto_payment_begin(%L, 'a0000000-0000-4000-8000-00000000000a', 'one_step', 50000,
                           'mt4', 999, 999, 'usdt_bsc', 'h:1:r', 20000)$$, pg_temp.ord('a3')),
   'FF404', 'Order not found', 'and learns nothing about other orders');
 select pg_temp.as_user('d0000000-0000-4000-8000-00000000000d', 'dave@example.com');
-select throws_ok($$select pg_temp.beg('dave')$$, 'FF403', 'Account is not active', 'nor a suspended one');
+select throws_ok($$select pg_temp.beg('dave')$$, 'FF403', 'Account is suspended or banned', 'nor a suspended one');
 select pg_temp.as_user('ad000000-0000-4000-8000-0000000000ad', 'ops@example.com', true);
-select throws_ok($$select pg_temp.beg('carol')$$, 'FF403', 'Account is not active', 'an admin cannot pay for them');
+select throws_ok($$select pg_temp.beg('carol')$$, 'FF403', 'Account is suspended or banned', 'an admin cannot pay for them');
 select pg_temp.as_service();
-select throws_ok($$select pg_temp.beg('dave')$$, 'FF403', 'Account is not active', 'nor can the service');
+select throws_ok($$select pg_temp.beg('dave')$$, 'FF403', 'Account is suspended or banned', 'nor can the service');
 reset role;
 insert into public.payments (payment_id, order_id, user_id, payment_status, pay_currency, raw)
 select '8300000001', order_id, user_id, 'waiting', 'usdtbsc', '{}' from public.orders where order_id = pg_temp.ord('carol');
 select pg_temp.as_user('c0000000-0000-4000-8000-00000000000c', 'carol@example.com');
-select throws_ok($$select pg_temp.beg('carol')$$, 'FF403', 'Account is not active',
+select throws_ok($$select pg_temp.beg('carol')$$, 'FF403', 'Account is suspended or banned',
   'a banned customer does not get an open payment back either');
 reset role;
 update public.user_profiles set account_status = 'active' where id = 'd0000000-0000-4000-8000-00000000000d';
@@ -339,6 +339,41 @@ select is(pg_temp.beg('a3', 'usdt_bsc', 'h:1:r', 1000) ->> 'action', 'create', '
 reset role;
 select is((select expires_at - reserved_at from public.payment_reservations where order_id = pg_temp.ord('a3')),
   interval '6 seconds', 'and expires 5 s after it');
+
+-- ==============================================================================================
+-- the discount code's last use: held by the reservation, before NOWPayments is asked (0017)
+-- ==============================================================================================
+reset role;
+insert into public.discount_codes (code, percent_off, max_uses) values ('LASTONE', 10, 1);
+with o as (
+  insert into public.orders (user_id, account_type, account_size, platform_type, discount_code)
+  values ('a0000000-0000-4000-8000-00000000000a', 'two_step', 10000, 'mt4', 'LASTONE'),
+         ('b0000000-0000-4000-8000-00000000000b', 'two_step', 10000, 'mt4', 'LASTONE')
+  returning order_id, user_id)
+insert into fx
+select case o.user_id when 'a0000000-0000-4000-8000-00000000000a' then 'a-code' else 'b-code' end, o.order_id, o.user_id
+  from o;
+select pg_temp.as_alice();
+select is(pg_temp.keep('a-code', pg_temp.beg('a-code', 'usdt_bsc')) ->> 'action', 'create',
+  'the first checkout with the code reserves');
+reset role;
+select results_eq($$select uses, held from public.discount_codes where code = 'LASTONE'$$, $$values (0, 1)$$,
+  'and holds the code''s last use before NOWPayments is asked');
+select pg_temp.as_user('b0000000-0000-4000-8000-00000000000b', 'bob@example.com');
+select throws_ok($$select pg_temp.beg('b-code', 'usdt_bsc')$$, 'FF400', 'Invalid discount code',
+  'a second customer cannot open a payment for the code''s last use');
+reset role;
+select is((select count(*) from public.payment_reservations where order_id = pg_temp.ord('b-code')), 0::bigint,
+  'nor reserve anything');
+select pg_temp.as_service();
+select is(public.crypto_payment_release(pg_temp.ord('a-code'), pg_temp.tok('a-code')), true,
+  'the first checkout''s provider call failed: it releases');
+reset role;
+select results_eq($$select uses, held from public.discount_codes where code = 'LASTONE'$$, $$values (0, 0)$$,
+  'and the hold goes back with the reservation');
+select pg_temp.as_user('b0000000-0000-4000-8000-00000000000b', 'bob@example.com');
+select is(pg_temp.beg('b-code', 'usdt_bsc') ->> 'action', 'create', 'now the second customer can pay with it');
+reset role;
 
 -- ==============================================================================================
 -- payment_refresh_claim: at most once per payment per interval

@@ -524,6 +524,10 @@ test_nginx_live() {
     head -c 1100000 /dev/zero | tr '\0' a >"$TMP/big"
     r=$(curl_to "$https/functions/v1/create-order" --data-binary "@$TMP/big")
     check "body over 1 MiB: 413 JSON" test "$r" = $'413\t{"success":false,"error":"Payload too large"}'
+    head -c 16385 /dev/zero | tr '\0' a >"$TMP/ipn-big"
+    r=$(curl_to "$https/functions/v1/payment-webhook" --data-binary "@$TMP/ipn-big" -H 'X-Forwarded-For: 51.89.194.21')
+    check "payment-webhook: a body over 16 KiB is 413 JSON from nginx" \
+        test "$r" = $'413\t{"success":false,"error":"Payload too large"}'
 
     for i in $(seq 15); do
         r=$(curl_to "$https/functions/v1/create-crypto-payment" -d '{}')

@@ -327,13 +327,37 @@ test('orders refund: the order refunded, its account suspended, audited; revenue
   assert.equal(count(`select count(*) from admin_audit_log where action_type = 'order_refund' and record_id = :'p1'`, orderId), 1);
 });
 
+test('orders clear-attention: the flag goes with a reason, audited (a direct UPDATE is refused since 0017)', () => {
+  const buyer = createUser();
+  const orderId = createOrder(buyer, { size: ORDER_SIZE, platform: ORDER_PLATFORM });
+  sql(`update orders set needs_attention = 'price_mismatch' where order_id = :'p1'`, orderId); // as payment_apply would
+
+  assert.equal(cli(['orders', 'clear-attention', orderId]).status, 2, 'a reason is required');
+  let r = cli(['orders', 'clear-attention', 'FFX999999999', '--reason', 'r']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /Order not found/);
+
+  r = cli(['orders', 'clear-attention', orderId, '--reason', 'price checked with the customer']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { success: true, order_id: orderId, old_needs_attention: 'price_mismatch',
+    needs_attention: null, payments_in_review: [] });
+  assert.equal(orderState(orderId).attention, '');
+  assert.deepEqual(sql(`select admin_email, description, old_values->>'needs_attention' from admin_audit_log
+                        where action_type = 'clear_attention' and record_id = :'p1'`, orderId),
+  [[admin.email, 'price checked with the customer', 'price_mismatch']]);
+
+  r = cli(['orders', 'clear-attention', orderId, '--reason', 'again']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /needs no attention/);
+});
+
 test('orders deliver of an unpaid order: printed, and the exit status says it did not happen', () => {
   const buyer = createUser();
   const orderId = createOrder(buyer, { size: 10000, platform: 'mt4' });
   const r = cli(['orders', 'deliver', orderId, '--reason', 'customer insists']);
   assert.equal(r.status, 1);
-  assert.deepEqual(JSON.parse(r.stdout), { success: false, error: 'Order not paid' });
-  assert.match(r.stderr, /Order not paid/);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /Order not paid: accept a held payment \(orders accept-payment\) or deliver with --force/);
   assert.equal(orderState(orderId).delivery, 'pending');
 });
 

@@ -5,8 +5,9 @@
 // valid tokens, forged and unsigned IPNs. Each answer must be the right 4xx
 // in the seed's shape {"success":false,"error":"..."} with JSON and CORS
 // headers, and the whole barrage must leave the database exactly as it was
-// (pg_dump before and after; only webhook_debug_log, which stores by design,
-// is left out).
+// (pg_dump before and after; only webhook_debug_log and discount_code_attempts,
+// which store by design, are left out: the latter is checked to hold nothing
+// but the barrage's refused code guesses).
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -21,6 +22,7 @@ import { openRequest } from './lib/fcgi.mjs';
 
 const CONCURRENCY = 8;
 const BODY_MAX = 64 * 1024;
+const IPN_BODY_MAX = 16 * 1024; // payment-webhook's own cap
 const started = Date.now();
 
 // ---- fixtures (all made before the first dump) ----
@@ -355,10 +357,15 @@ function buildCases() {
   cp('no credentials', JSON.stringify(validPayment), UNAUTHORIZED, json);
   cases['create-crypto-payment: malformed JSON, wrong types, extreme numbers, invalid UTF-8, SQL injection, IDOR'] = pay;
 
-  // payment-webhook: forged and unsigned IPNs, signed garbage.
+  // payment-webhook: forged and unsigned IPNs, signed garbage. The order of its checks: no or a
+  // malformed signature header, 401; a body that breaks the strict rules (not JSON, invalid UTF-8,
+  // nesting deeper than 3...), 400 whatever its signature; then 401 unless a form is signed. Its
+  // body cap is 16 KiB: above that, 413 before anything else.
   const hook = [];
+  const INVALID_PAYLOAD = { status: 400, error: 'Invalid payload' };
   const wh = (name, body, sig, expect = { status: 401, error: 'Invalid signature' }) =>
-    hook.push({ name, fn: 'payment-webhook', headers: { ...json, ...(sig === undefined ? {} : { 'x-nowpayments-sig': sig }) }, body, expect });
+    hook.push({ name, fn: 'payment-webhook', headers: { ...json, ...(sig === undefined ? {} : { 'x-nowpayments-sig': sig }) }, body,
+      expect: Buffer.byteLength(body) > IPN_BODY_MAX ? TOO_LARGE : expect });
   const hmac = (body, secret) => sign(JSON.parse(body), secret).sig;
   wh('unsigned', signedIpn.body, undefined);
   wh('empty signature', signedIpn.body, '');
@@ -374,24 +381,25 @@ function buildCases() {
   wh('signature in base64', signedIpn.body, Buffer.from(signedIpn.sig, 'hex').toString('base64'));
   wh('SQL as signature', signedIpn.body, "' OR 1=1 --");
   wh('signature with NUL-looking text', signedIpn.body, `${signedIpn.sig}\\x00`);
-  for (const [name, body] of malformed(ipn)) {
+  for (const [name, body] of [...malformed(ipn), ['deep arrays (4000)', NESTED_ARRAYS.slice(6000, 14000)],
+    ['deep objects (2000)', `${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}`]]) {
     wh(`unsigned malformed: ${name}`, body, undefined);
-    if (body.length > 0) wh(`forged malformed: ${name}`, body, hmac('{}', 'wrong'));
+    if (body.length > 0) wh(`forged malformed: ${name}`, body, hmac('{}', 'wrong'), INVALID_PAYLOAD);
   }
   for (const v of SQLI) {
     for (const k of ['order_id', 'payment_status', 'payment_id', 'pay_currency']) wh(`forged, ${k} ${v}`, JSON.stringify({ ...ipn, [k]: v }), signedIpn.sig);
   }
   for (const v of [...HUGE, ...NOT_NUMBERS]) wh(`unsigned, payment_id ${v}`, setRaw(ipn, 'payment_id', v), undefined);
-  for (const [name, bytes] of Object.entries(BAD_UTF8)) wh(`forged, invalid UTF-8 (${name})`, withBytes(ipn, 'order_id', bytes), signedIpn.sig);
+  for (const [name, bytes] of Object.entries(BAD_UTF8)) wh(`forged, invalid UTF-8 (${name})`, withBytes(ipn, 'order_id', bytes), signedIpn.sig, INVALID_PAYLOAD);
   // Signed correctly but not an IPN: refused before anything is stored.
-  const INVALID_PAYLOAD = { status: 400, error: 'Invalid payload' };
   const signedBad = (name, payload) => { const s = sign(payload); wh(`signed, ${name}`, s.body, s.sig, INVALID_PAYLOAD); };
   for (const v of [true, false, [], {}, '', null, [1]]) signedBad(`payment_id ${JSON.stringify(v)}`, { ...ipn, payment_id: v });
   for (const v of [1, true, [], {}, '', null, ['finished']]) signedBad(`payment_status ${JSON.stringify(v)}`, { ...ipn, payment_status: v });
   signedBad('no payment_id', without(ipn, 'payment_id'));
   signedBad('no payment_status', without(ipn, 'payment_status'));
   signedBad('empty object', {});
-  for (const [name, body] of [['array', '[]'], ['deep arrays (10000)', NESTED_ARRAYS], ['deep objects (10000)', NESTED_OBJECTS], ['truncated', signedIpn.body.slice(0, 50)], ['NaN', '{"payment_id":NaN,"payment_status":"finished"}']]) {
+  for (const [name, body] of [['array', '[]'], ['deep arrays (4000)', NESTED_ARRAYS.slice(6000, 14000)], ['deep objects (2000)', `${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}`],
+    ['deep arrays (10000)', NESTED_ARRAYS], ['truncated', signedIpn.body.slice(0, 50)], ['NaN', '{"payment_id":NaN,"payment_status":"finished"}']]) {
     wh(`raw-signed, ${name}`, body, rawHmac(body), INVALID_PAYLOAD);
   }
   cases['payment-webhook: forged and unsigned IPNs, signed garbage'] = hook;
@@ -494,13 +502,18 @@ const rawHmac = (body) => crypto.createHmac('sha512', IPN_SECRET).update(body).d
 // ---- the database, before and after ----
 
 const PG_DUMP = [path.join(process.env.FFX_PG_BIN ?? '/usr/lib/postgresql/15/bin', 'pg_dump'), 'pg_dump'].find((p) => p === 'pg_dump' || fs.existsSync(p));
-// Volatile lines: pg_dump's per-run \\restrict key, and the id sequence of
-// webhook_debug_log (its data is left out; its sequence moves with it).
+// Volatile lines: pg_dump's per-run \\restrict key, and the id sequences of
+// webhook_debug_log and discount_code_attempts (their data is left out; their
+// sequences move with it). Every create-order with a code is a recorded
+// attempt of its customer, right or wrong: that is the rate limit's memory.
 function dump() {
-  return execFileSync(PG_DUMP, ['--data-only', '--exclude-table-data=public.webhook_debug_log', '--no-owner', '--no-privileges', DATABASE_URL],
+  return execFileSync(PG_DUMP, ['--data-only', '--exclude-table-data=public.webhook_debug_log',
+    '--exclude-table-data=public.discount_code_attempts', '--no-owner', '--no-privileges', DATABASE_URL],
     { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 })
-    .split('\n').filter((l) => !/^\\(un)?restrict /.test(l) && !l.includes("'public.webhook_debug_log_id_seq'")).join('\n');
+    .split('\n').filter((l) => !/^\\(un)?restrict /.test(l) && !l.includes("'public.webhook_debug_log_id_seq'")
+      && !l.includes("'public.discount_code_attempts_id_seq'")).join('\n');
 }
+const lastAttempt = () => sql('select coalesce(max(id), 0) from discount_code_attempts')[0][0];
 // Lines in one dump and not the other (as a multiset), for the failure message.
 function dumpDiff(a, b) {
   const count = new Map();
@@ -514,6 +527,7 @@ function dumpDiff(a, b) {
 }
 
 let before;
+let attemptsBefore;
 
 test('fixtures: the valid form of every request succeeds', async () => {
   A = await buy(alice);
@@ -530,6 +544,7 @@ test('fixtures: the valid form of every request succeeds', async () => {
                                    or (status = 'pending' and next_attempt_at < now() + interval '2 minutes')`)[0][0]);
   await waitFor(() => busy() === 0, { timeoutMs: 15000, stepMs: 200 });
   before = dump();
+  attemptsBefore = lastAttempt();
   assert.ok(before.includes('COPY public.orders'), 'the dump holds the orders');
 });
 
@@ -600,5 +615,8 @@ test('the database is unchanged by the whole barrage (pg_dump before and after)'
   const after = dump();
   t.diagnostic(`${requestsSent} hostile requests in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   assert.ok(before === after, `the database changed:\n${dumpDiff(before, after)}`);
+  // the guesses the barrage made are remembered as refused attempts of alice's, nothing else
+  assert.deepEqual(sql(`select coalesce(bool_and(user_id = :'p1' and not accepted), true) from discount_code_attempts where id > :'p2'`,
+    alice.id, attemptsBefore), [['t']]);
 });
 

@@ -28,7 +28,7 @@ test('every status of the mapping', async () => {
   const user = createUser();
   const want = {
     waiting: ['processing', 'pending', 'pending'], confirming: ['processing', 'pending', 'pending'],
-    confirmed: ['processing', 'paid', 'pending'], sending: ['processing', 'paid', 'pending'],
+    confirmed: ['processing', 'pending', 'pending'], sending: ['processing', 'pending', 'pending'],
     partially_paid: ['processing', 'pending', 'pending'], failed: ['failed', 'failed', 'pending'],
     expired: ['failed', 'failed', 'pending'],
   };
@@ -76,8 +76,12 @@ test('malformed but signed payloads get 400 Invalid payload', async () => {
     assert.equal(r.status, 400);
     assert.deepEqual(r.json, { success: false, error: 'Invalid payload' });
   }
+  // Not JSON breaks the strict rules, checked before any canonical form: 400 whatever the signature
+  // (the header's shape is checked first: without one it is 401).
   const notJson = await sendIpn({}, { body: '{"payment_id":', sig: sign({}).sig });
-  assert.equal(notJson.status, 401); // the signature covers the bytes: checked first
+  assert.equal(notJson.status, 400);
+  assert.deepEqual(notJson.json, { success: false, error: 'Invalid payload' });
+  assert.equal((await sendIpn({}, { body: '{"payment_id":', sig: null })).status, 401);
 });
 
 test('50 concurrent duplicate finished IPNs: one delivery, one e-mail, fifty 200s', async () => {

@@ -188,7 +188,7 @@ test('banned and suspended customers cannot get a deposit address', async () => 
     sql(`update user_profiles set account_status = :'p1' where id = :'p2'`, status, user.id);
     const r = await pay(order, 'usdt_bsc', user);
     assert.equal(r.status, 403, `${status}: ${r.text}`);
-    assert.deepEqual(r.json, { success: false, error: 'Account is not active' });
+    assert.deepEqual(r.json, { success: false, error: 'Account is suspended or banned' });
     assert.equal(paymentRows(order.order_id).length, 0);
     assert.equal((await simCalls(order.order_id, '/v1/invoice')).length, 0, `${status}: NOWPayments was not called`);
   }

@@ -737,6 +737,37 @@ test('child payment: new id, parent_payment_id set, order_id and invoice_id null
   assertShape(parentGet.json, REAL.paymentGetFinished, 'parent GET', { invoice_id: ['number'], order_id: ['string'], order_description: ['string'] });
 });
 
+test('a repeated deposit after expiry, and a wrong-asset deposit: their own amounts and asset', async () => {
+  const { payment, id } = await invoicePayment();
+  await ctl('POST', `/payments/${id}/advance`, { statuses: ['expired'] });
+  receiver.received = [];
+  const late = await ctl('POST', `/payments/${id}/advance`, { child: true, statuses: [{ status: 'finished', actually_paid: 1 }] });
+  const lateBody = JSON.parse(receiver.received[0].raw);
+  assert.equal(lateBody.parent_payment_id, id);
+  assert.equal(lateBody.actually_paid, 1);
+  assert.equal(lateBody.pay_currency, payment.pay_currency, 'a repeated deposit is in the parent\'s asset');
+  assert.equal((await api('GET', `/payment/${id}`)).json.payment_status, 'expired', 'the parent stays expired');
+  assert.equal((await api('GET', `/payment/${late.payment_id}`)).json.origin_type, 'REPEATED');
+
+  receiver.received = [];
+  const wrong = await ctl('POST', `/payments/${id}/advance`, { child: { pay_currency: 'USDTERC20' }, statuses: ['finished'] });
+  const body = JSON.parse(receiver.received[0].raw);
+  assert.equal(hmac(SECRET, receiver.received[0].raw), receiver.received[0].headers['x-nowpayments-sig']);
+  assertShape(body, IPN_SHAPE, 'wrong-asset IPN', IPN_ALLOW);
+  assert.equal(body.pay_currency, 'usdterc20');
+  assert.equal(body.parent_payment_id, id);
+  assert.equal(body.pay_address, payment.pay_address, 'sent to the same address');
+  assert.equal(body.actually_paid, body.pay_amount, 'finished: the whole amount, in the other asset');
+  const got = (await api('GET', `/payment/${wrong.payment_id}`)).json;
+  assert.equal(got.origin_type, 'WRONG_ASSET');
+  assert.equal(got.pay_currency, 'usdterc20');
+  assert.deepEqual((await api('GET', `/payment/${id}`)).json.payment_extra_ids, [late.payment_id, wrong.payment_id]);
+
+  const bad = await request('POST', `/_sim/payments/${id}/advance`, { body: { child: { pay_currency: 'doge' }, statuses: ['finished'] }, key: null });
+  assert.equal(bad.status, 400);
+  assert.deepEqual(bad.json, { error: 'child.pay_currency is not supported' });
+});
+
 test('partially_paid pays a fraction; expired pays nothing; shuffle delivers every status', async () => {
   const { payment, id } = await invoicePayment();
   await ctl('POST', `/payments/${id}/advance`, { statuses: ['confirming', 'partially_paid'] });

@@ -17,6 +17,8 @@ static const struct {
     {ERR_METHOD_NOT_ALLOWED, 405, "Method not allowed", "Method not allowed"},
     {ERR_CONFLICT, 409, "Conflict", "Conflict"},
     {ERR_TOO_LARGE, 413, "Payload too large", "Payload too large"},
+    {ERR_TOO_MANY_REQUESTS, 429, "Too many discount code attempts",
+     "Too many discount code attempts"},
     {ERR_INTERNAL, 500, "could not parse row 3 of users", "Internal server error"},
     {ERR_UPSTREAM, 500, "NowPayments error: Invalid currency",
      "NowPayments error: Invalid currency"},

@@ -339,18 +339,26 @@ test_canonicalize(struct arena *a)
 static const struct {
     const char *body;
     const char *want;
+    const char *strict_want; /* ipn_strict_canonical, arrays as objects */
 } exact_cases[] = {
-    {"{\"b\":1,\"a\":2}", "{\"a\":2,\"b\":1}"},
-    {"[1e-7]", "[1e-7]"},
-    {"15", "15"},       /* a scalar is written as itself */
-    {"\"x\"", "\"x\""}, /* (the docs' sortObject would make "{}" of it) */
-    {"[1e", NULL},
-    {"-", NULL},
-    {"{\"a\":\"\\u00e9", NULL},
-    {"{\"a\":\"\\u00", NULL},
-    {"{\"a\":\"\\", NULL},
-    {"\"\303", NULL},
-    {"\"\360\237\230", NULL},
+    {"{\"b\":1,\"a\":2}", "{\"a\":2,\"b\":1}", "{\"a\":2,\"b\":1}"},
+    {"{\"b\":[1e-7],\"a\":\"\\u00e9\"}", "{\"a\":\"é\",\"b\":[1e-7]}",
+     "{\"a\":\"é\",\"b\":{\"0\":1e-7}}"},
+    {"[1e-7]", "[1e-7]", NULL},
+    {"15", "15", NULL},       /* a scalar is written as itself */
+    {"\"x\"", "\"x\"", NULL}, /* (the docs' sortObject would make "{}" of it) */
+    {"[1e", NULL, NULL},
+    {"-", NULL, NULL},
+    {"{\"a\":1", NULL, NULL},
+    {"{\"a\":1.5", NULL, NULL},
+    {"{\"a\":tru", NULL, NULL},
+    {"{\"a\":\"\\u00e9", NULL, NULL},
+    {"{\"a\":\"\\ud83d\\ude0", NULL, NULL},
+    {"{\"a\":\"\\ud83d\\", NULL, NULL},
+    {"{\"a\":\"\\u00", NULL, NULL},
+    {"{\"a\":\"\\", NULL, NULL},
+    {"\"\303", NULL, NULL},
+    {"\"\360\237\230", NULL, NULL},
 };
 
 static void
@@ -364,6 +372,9 @@ test_exact_length(struct arena *a)
             abort();
         memcpy(body, exact_cases[i].body, n);
         CHECK_STREQ(ipn_canonicalize(a, body, n, IPN_ARRAYS_AS_ARRAYS), exact_cases[i].want);
+        CHECK_STREQ(ipn_strict_canonical(a, body, n, IPN_ARRAYS_AS_OBJECTS),
+                    exact_cases[i].strict_want);
+        CHECK(ipn_number_canonical(body, n) == (strcmp(exact_cases[i].body, "15") == 0));
         free(body);
     }
     arena_reset(a);
@@ -401,7 +412,322 @@ test_nesting(struct arena *a)
     CHECK_STREQ(ipn_canonicalize(a, deep, strlen(deep), IPN_ARRAYS_AS_ARRAYS), NULL);
     CHECK_STREQ(ipn_canonicalize(a, deep_objs, strlen(deep_objs), IPN_ARRAYS_AS_OBJECTS), NULL);
     ipn_sign(test_secret, "[]", 2, sig);
-    CHECK_INTEQ(ipn_verify(a, secrets, sig, deep, strlen(deep), NULL), IPN_NO_MATCH);
+    /* A well-formed header: the strict rules refuse the body before any canonical work. */
+    CHECK_INTEQ(ipn_verify(a, secrets, sig, deep, strlen(deep), NULL), IPN_INVALID);
+    arena_reset(a);
+}
+
+/* ---- the strict rules ------------------------------------------------- */
+
+/* Lexemes and whether Number::toString writes exactly them (Node 20). */
+static const struct {
+    const char *lexeme;
+    bool canonical;
+} lexeme_cases[] = {
+    {"15", true},
+    {"0", true},
+    {"-15", true},
+    {"0.000002", true},
+    {"0.000001", true},
+    {"1e-7", true},
+    {"1.5e-7", true},
+    {"-1e-7", true},
+    {"1e+21", true},
+    {"1e+100", true},
+    {"14.8106", true},
+    {"0.1", true},
+    {"100", true},
+    {"5800567260", true},
+    {"1698697946468", true},
+    {"123456789", true},
+    {"999999999999999900000", true},
+    {"0.09853637216235617", true}, /* 16 digits, from a real IPN */
+    {"0.30000000000000004", true}, /* 17 digits */
+    {"9007199254740992", true},    /* 2^53 */
+    {"1.7976931348623157e+308", true},
+    {"2.2250738585072014e-308", true},
+    {"5e-324", true}, /* the smallest subnormal */
+    {"1e-323", true},
+    {"6.290184345309701e-235", true}, /* 2^-778: the digit above the correctly rounded one */
+    {"15.0", false},
+    {"1.50", false},
+    {"1E5", false},
+    {"1e5", false},  /* 100000 */
+    {"1e21", false}, /* 1e+21 */
+    {"1E+21", false},
+    {"1e+20", false},     /* 100000000000000000000 */
+    {"0.0000001", false}, /* 1e-7 */
+    {"1e-6", false},      /* 0.000001 */
+    {"1e-07", false},
+    {"2e-06", false}, /* as Python writes 0.000002 */
+    {"100e-2", false},
+    {"0.1e1", false},
+    {"1.0e5", false},
+    {"5784971961.0000001", false}, /* reads as 5784971961 */
+    {"649.00000000000001", false},
+    {"0.30000000000000003", false},     /* reads as 0.30000000000000004, which is closer */
+    {"9007199254740993", false},        /* reads as 2^53 */
+    {"4.9406564584124654e-324", false}, /* 5e-324 */
+    {"0.12345678901234567890", false},
+    {"-0", false},
+    {"0.0", false},
+    {"0e0", false},
+    {"1e400", false}, /* Infinity: JSON.stringify writes null */
+    {"-1e400", false},
+    {"1e-400", false}, /* 0 */
+    {"00", false},
+    {"01", false},
+    {"1.", false},
+    {".5", false},
+    {"+1", false},
+    {"-", false},
+    {"", false},
+    {"1e", false},
+    {"0x10", false},
+    {"NaN", false},
+    {"1 ", false},
+};
+
+static void
+test_number_canonical(void)
+{
+    for (size_t i = 0; i < NELEM(lexeme_cases); i++) {
+        const char *s = lexeme_cases[i].lexeme;
+        int failed = check_failed;
+
+        CHECK_INTEQ(ipn_number_canonical(s, strlen(s)), lexeme_cases[i].canonical);
+        if (check_failed != failed)
+            fprintf(stderr, "  in lexeme \"%s\"\n", s);
+    }
+}
+
+/* Doubles of every magnitude, as random bit patterns: what ipn_js_number
+ * writes is canonical, and the same value written another way is not. */
+static void
+test_number_random(void)
+{
+    unsigned long long x = 0x9E3779B97F4A7C15ull;
+    int failed = check_failed;
+
+    for (int i = 0; i < 200000 && check_failed == failed; i++) {
+        char text[32], other[48];
+        double v = 0;
+
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        memcpy(&v, &x, sizeof(v));
+        if (!isfinite(v))
+            continue;
+        ipn_js_number(v, text);
+        CHECK(ipn_number_canonical(text, strlen(text)));
+        /* with a zero more at the end of the digits, or in %.17g's spelling */
+        {
+            const char *e = strchr(text, 'e') != NULL ? strchr(text, 'e') : text + strlen(text);
+
+            snprintf(other, sizeof(other), "%.*s%s%s", (int)(e - text), text,
+                     memchr(text, '.', (size_t)(e - text)) != NULL ? "0" : ".0", e);
+            CHECK(!ipn_number_canonical(other, strlen(other)));
+        }
+        snprintf(other, sizeof(other), "%.17g", v);
+        CHECK(strcmp(other, text) == 0 || !ipn_number_canonical(other, strlen(other)));
+        if (check_failed != failed)
+            fprintf(stderr, "  for %s (other %s)\n", text, other);
+    }
+}
+
+/* nested_keys - an object of `top` members whose last value is an object
+ * of `inner` members: {"k0":0,...,"n":{"i0":0,...}} */
+static char *
+nested_keys(struct arena *a, int top, int inner)
+{
+    char *s = arena_strdup(a, "{");
+
+    for (int i = 0; i < top - 1; i++)
+        s = arena_sprintf(a, "%s\"k%d\":%d,", s, i, i);
+    s = arena_sprintf(a, "%s\"n\":{", s);
+    for (int i = 0; i < inner; i++)
+        s = arena_sprintf(a, "%s%s\"i%d\":%d", s, i > 0 ? "," : "", i, i);
+    return arena_sprintf(a, "%s}}", s);
+}
+
+/* elements - {"a":[0,1,...]} with n elements. */
+static char *
+elements(struct arena *a, int n)
+{
+    char *s = arena_strdup(a, "{\"a\":[");
+
+    for (int i = 0; i < n; i++)
+        s = arena_sprintf(a, "%s%s%d", s, i > 0 ? "," : "", i);
+    return arena_sprintf(a, "%s]}", s);
+}
+
+/* Bodies and the rule they break (NULL: strict). */
+static const struct {
+    const char *body;
+    const char *broken;
+} strict_cases[] = {
+    {"{}", NULL},
+    {" \r\n\t{ \"a\" : [ ] , \"b\" : { } } \n", NULL},
+    {"{\"a\":{\"b\":[1,null,\"c\"]},\"d\":[{\"e\":1}]}", NULL}, /* 3 deep */
+    {"{\"a\":[[1],[2,3],[]]}", NULL},
+    {"{\"s\":\"\\ud83d\\ude00 \\u00e9 \\\" \\\\ \\/ \\b\\f\\n\\r\\t "
+     "\\u001f\",\"t\":true,\"f\":false}",
+     NULL},
+    {"{\"proto\":1,\"__proto\":2,\"constructors\":3,\"Constructor\":4}", NULL},
+    {"{\"a\":1,\"A\":2,\"a \":3}", NULL},
+    {"{\"a\":1,\"b\":{\"a\":1},\"c\":[{\"a\":1},{\"a\":2}]}", NULL}, /* same key, other objects */
+    /* duplicate keys at any depth, however they are spelt */
+    {"{\"a\":1,\"a\":1}", "duplicate key"},
+    {"{\"a\":1,\"b\":2,\"a\":3}", "duplicate key"},
+    {"{\"fee\":{\"currency\":\"btc\",\"currency\":\"usd\"}}", "duplicate key"},
+    {"{\"a\":[{\"x\":1,\"x\":2}]}", "duplicate key"},
+    {"{\"a\":1,\"\\u0061\":2}", "duplicate key"},
+    {"{\"\\u00e9\":1,\"é\":2}", "duplicate key"},
+    /* keys that mean something to JavaScript objects */
+    {"{\"__proto__\":{}}", "forbidden key"},
+    {"{\"a\":{\"__proto__\":null}}", "forbidden key"},
+    {"{\"\\u005f_proto__\":1}", "forbidden key"},
+    {"{\"constructor\":1}", "forbidden key"},
+    {"{\"fee\":{\"constructor\":\"x\"}}", "forbidden key"},
+    {"{\"a\":[{\"constructor\":{}}]}", "forbidden key"},
+    {"{\"\\u0063onstructor\":1}", "forbidden key"},
+    /* numbers that a double does not give back unchanged */
+    {"{\"payment_id\":5784971961.0000001}", "number not as JavaScript writes it"},
+    {"{\"a\":15.0}", "number not as JavaScript writes it"},
+    {"{\"a\":{\"b\":[1.50]}}", "number not as JavaScript writes it"},
+    {"{\"a\":1E5}", "number not as JavaScript writes it"},
+    {"{\"a\":-0}", "number not as JavaScript writes it"},
+    {"{\"a\":1e400}", "number not as JavaScript writes it"},
+    /* shapes */
+    {"{\"a\":{\"b\":{\"c\":{}}}}", "nested deeper than 3"},
+    {"{\"a\":[[[1]]]}", "nested deeper than 3"},
+    {"{\"a\":[{\"b\":[]}]}", "nested deeper than 3"},
+    {"[]", "not an object"},
+    {"[{\"a\":1}]", "not an object"},
+    {"15", "not an object"},
+    {"\"x\"", "not an object"},
+    {"null", "not an object"},
+    /* not JSON as JSON.parse reads it, or not representable */
+    {"", "not JSON"},
+    {"{", "not JSON"},
+    {"{\"a\":1,}", "not JSON"},
+    {"{\"a\":1}x", "not JSON"},
+    {"{\"a\":1}{}", "not JSON"},
+    {"{'a':1}", "not JSON"},
+    {"{\"a\":01}", "not JSON"},
+    {"{\"a\":1.}", "not JSON"},
+    {"{\"a\":+1}", "not JSON"},
+    {"{\"a\":NaN}", "not JSON"},
+    {"{\"a\":tru}", "not JSON"},
+    {"{\"a\" 1}", "not JSON"},
+    {"{a:1}", "not JSON"},
+    {"{\"a\":\"\\ud800\"}", "not JSON"},
+    {"{\"a\":\"\\udc00\"}", "not JSON"},
+    {"{\"a\":\"\\ud800\\u0041\"}", "not JSON"},
+    {"{\"a\":\"x\\u0000y\"}", "not JSON"},
+    {"{\"a\":\"\\u00zz\"}", "not JSON"},
+    {"{\"a\":\"\\x41\"}", "not JSON"},
+    {"{\"a\":\"x\ty\"}", "not JSON"},
+    {"{\"a\":\"\303(\"}", "not JSON"},
+    {"{\"a\":\"\355\240\200\"}", "not JSON"}, /* a surrogate in UTF-8 */
+    {"\357\273\277{\"a\":1}", "not JSON"},    /* byte-order mark */
+    {"\014{\"a\":1}", "not JSON"},            /* form feed */
+};
+
+static void
+test_strict_rules(struct arena *a)
+{
+    for (size_t i = 0; i < NELEM(strict_cases); i++) {
+        const char *body = strict_cases[i].body;
+        int failed = check_failed;
+
+        CHECK_STREQ(ipn_strict_check(a, body, strlen(body)), strict_cases[i].broken);
+        if (check_failed != failed)
+            fprintf(stderr, "  in body %s\n", body);
+    }
+    /* The bounds, exactly. */
+    CHECK_STREQ(ipn_strict_check(a, real_body, strlen(real_body)), NULL);
+    CHECK_STREQ(ipn_strict_check(a, docs_body, strlen(docs_body)), NULL);
+    CHECK_STREQ(ipn_strict_check(a, d_finished_body, strlen(d_finished_body)), NULL);
+    CHECK_STREQ(ipn_strict_check(a, array_body, strlen(array_body)), NULL);
+    for (int top = 1; top <= IPN_MAX_KEYS; top += 7) {
+        const char *ok = nested_keys(a, top, IPN_MAX_KEYS - top);
+        const char *over = nested_keys(a, top, IPN_MAX_KEYS - top + 1);
+
+        CHECK_STREQ(ipn_strict_check(a, ok, strlen(ok)), NULL);
+        CHECK_STREQ(ipn_strict_check(a, over, strlen(over)), "more than 64 keys");
+    }
+    CHECK_STREQ(ipn_strict_check(a, elements(a, IPN_MAX_ELEMENTS - 1), strlen(elements(a, 31))),
+                NULL); /* 31 elements plus the member "a" */
+    CHECK_STREQ(ipn_strict_check(a, elements(a, IPN_MAX_ELEMENTS), strlen(elements(a, 32))), NULL);
+    CHECK_STREQ(ipn_strict_check(a, elements(a, IPN_MAX_ELEMENTS + 1), strlen(elements(a, 33))),
+                "more than 32 array elements");
+    /* Numbers whose check needs their double's exact value: at most 16. */
+    for (int i = 0; i < 2; i++) {
+        const char *number = i == 0 ? "0.30000000000000004" : "5e-324";
+        char *sixteen = arena_strdup(a, "{\"a\":[");
+        const char *body = NULL;
+
+        for (int j = 0; j < IPN_MAX_LONG_NUMBERS; j++)
+            sixteen = arena_sprintf(a, "%s%s%s", sixteen, j > 0 ? "," : "", number);
+        body = arena_sprintf(a, "%s],\"b\":0.123456789012345}", sixteen); /* 15 digits: short */
+        CHECK_STREQ(ipn_strict_check(a, body, strlen(body)), NULL);
+        body = arena_sprintf(a, "%s],\"b\":0.1234567890123456}", sixteen); /* 16 digits */
+        CHECK_STREQ(ipn_strict_check(a, body, strlen(body)), "more than 16 long numbers");
+        body = arena_sprintf(a, "%s,%s]}", sixteen, number);
+        CHECK_STREQ(ipn_strict_check(a, body, strlen(body)), "more than 16 long numbers");
+    }
+    /* An embedded NUL byte is not JSON whitespace; a NULL body is nothing. */
+    CHECK_STREQ(ipn_strict_check(a, "{\"a\":1}\0", 8), "not JSON");
+    CHECK_STREQ(ipn_strict_check(a, NULL, 0), "not JSON");
+    arena_reset(a);
+}
+
+static const char *
+strict_canonical(struct arena *a, const char *body)
+{
+    return ipn_strict_canonical(a, body, strlen(body), IPN_ARRAYS_AS_ARRAYS);
+}
+
+/* The fast canonical form of a strict body is what the reference
+ * ipn_canonicalize (and so Node) writes, in both array styles. */
+static void
+test_strict_canonical(struct arena *a)
+{
+    static const char *const bodies[] = {
+        real_body,
+        docs_body,
+        docs_body_reordered,
+        d_finished_body,
+        d_waiting_body,
+        array_body,
+        "{\"s\":\"\\ud83d\\ude00 \\u00e9 \\\" \\\\ \\/ \\b\\f\\n\\r\\t \\u001F\\u0001 \\u2028\","
+        "\"t\":true,\"n\":null}",
+        "{\"b\":1,\"10\":2,\"9\":3,\"a\":4,\"01\":5,\"-1\":6,\"4294967294\":7,\"4294967295\":8,"
+        "\"1.5\":9,\"0\":10,\"\":11}",
+        "{\"Ａ\":1,\"😀\":2,\"z\":3,\"é\":4,\"Z\":5,\"_\":6,\"\\uff20\":7}",
+        "{\"ids\":[0,1,2,3,4,5,6,7,8,9,10,{\"b\":1,\"a\":\"\"}],\"e\":[],\"n\":[[1,2]],\"o\":{}}",
+        "{\"z\":{\"y\":[0.1,1e-7],\"x\":\"\",\"w\":{\"b\":0.1,\"a\":-1e-7}}}",
+    };
+
+    for (size_t i = 0; i < NELEM(bodies); i++) {
+        const char *body = bodies[i];
+        int failed = check_failed;
+
+        CHECK_STREQ(ipn_strict_canonical(a, body, strlen(body), IPN_ARRAYS_AS_ARRAYS),
+                    ipn_canonicalize(a, body, strlen(body), IPN_ARRAYS_AS_ARRAYS));
+        CHECK_STREQ(ipn_strict_canonical(a, body, strlen(body), IPN_ARRAYS_AS_OBJECTS),
+                    ipn_canonicalize(a, body, strlen(body), IPN_ARRAYS_AS_OBJECTS));
+        if (check_failed != failed)
+            fprintf(stderr, "  in body %s\n", body);
+    }
+    CHECK_STREQ(
+        ipn_strict_canonical(a, d_finished_body, strlen(d_finished_body), IPN_ARRAYS_AS_ARRAYS),
+        d_finished_canonical);
+    CHECK_STREQ(strict_canonical(a, "{\"s\":\"\\u00e9\\/\\u001F\\b\",\"b\":1}"),
+                "{\"b\":1,\"s\":\"é/\\u001f\\b\"}");
+    /* not strict: no canonical form */
+    CHECK_STREQ(strict_canonical(a, "{\"a\":1.0}"), NULL);
+    CHECK_STREQ(strict_canonical(a, "{\"a\":1,\"a\":1}"), NULL);
     arena_reset(a);
 }
 
@@ -433,7 +759,7 @@ test_vectors(struct arena *a)
         const char *body = vector_cases[i].body;
         const char *const secrets[] = {vector_cases[i].secret, NULL};
         char sig[129];
-        bool prev = true;
+        struct ipn_verified v = {.used_previous = true};
         int failed = check_failed;
 
         CHECK_STREQ(ipn_canonicalize(a, body, strlen(body), IPN_ARRAYS_AS_ARRAYS),
@@ -443,9 +769,13 @@ test_vectors(struct arena *a)
         ipn_sign(vector_cases[i].secret, vector_cases[i].canonical,
                  strlen(vector_cases[i].canonical), sig);
         CHECK_STREQ(sig, vector_cases[i].hmac);
-        CHECK_INTEQ(ipn_verify(a, secrets, vector_cases[i].hmac, body, strlen(body), &prev),
+        CHECK_INTEQ(ipn_verify(a, secrets, vector_cases[i].hmac, body, strlen(body), &v),
                     vector_cases[i].via);
-        CHECK(!prev);
+        CHECK(!v.used_previous);
+        /* What is stored and applied is the text that was signed. */
+        CHECK_STREQ(v.text, vector_cases[i].canonical);
+        CHECK_INTEQ(v.len, strlen(vector_cases[i].canonical));
+        CHECK(vector_cases[i].via != IPN_MATCH_RAW || v.text == body);
         if (check_failed != failed)
             fprintf(stderr, "  in vector \"%s\"\n", vector_cases[i].name);
         arena_reset(a);
@@ -647,12 +977,13 @@ static const struct {
      HDR_AS_IS,
      IPN_MATCH_CANONICAL,
      true},
+    /* 2e-06 is not how JavaScript writes 0.000002: a strict rule */
     {"python-style numbers",
      {real_secret},
      BODY_REAL_PYTHON,
      real_sig,
      HDR_AS_IS,
-     IPN_MATCH_CANONICAL,
+     IPN_INVALID,
      false},
     {"docs example", {test_secret}, BODY_DOCS, docs_hmac, HDR_UPPER, IPN_MATCH_CANONICAL, false},
     {"wrong secret", {test_secret}, BODY_REAL, real_sig, HDR_AS_IS, IPN_NO_MATCH, false},
@@ -687,7 +1018,21 @@ static const struct {
      HDR_AS_IS,
      IPN_NO_MATCH,
      false},
-    {"invalid JSON", {real_secret}, BODY_TRUNCATED, real_sig, HDR_AS_IS, IPN_NO_MATCH, false},
+    {"invalid JSON", {real_secret}, BODY_TRUNCATED, real_sig, HDR_AS_IS, IPN_INVALID, false},
+    {"invalid JSON, no header",
+     {real_secret},
+     BODY_TRUNCATED,
+     real_sig,
+     HDR_MISSING,
+     IPN_NO_MATCH,
+     false},
+    {"invalid JSON, malformed header",
+     {real_secret},
+     BODY_TRUNCATED,
+     real_sig,
+     HDR_SHORT,
+     IPN_NO_MATCH,
+     false},
     {"the old one-liner's signature",
      {test_secret},
      BODY_DOCS,
@@ -717,12 +1062,16 @@ test_verify(struct arena *a)
     for (size_t i = 0; i < NELEM(verify_cases); i++) {
         const char *body = body_of(a, verify_cases[i].body);
         const char *header = header_of(a, verify_cases[i].sig, verify_cases[i].header);
-        bool prev = !verify_cases[i].want_previous; /* must be overwritten */
+        struct ipn_verified v = {.used_previous = !verify_cases[i].want_previous};
         int failed = check_failed;
 
-        CHECK_INTEQ(ipn_verify(a, verify_cases[i].secrets, header, body, strlen(body), &prev),
+        CHECK_INTEQ(ipn_verify(a, verify_cases[i].secrets, header, body, strlen(body), &v),
                     verify_cases[i].want);
-        CHECK_INTEQ(prev, verify_cases[i].want_previous);
+        if (verify_cases[i].want == IPN_MATCH_RAW || verify_cases[i].want == IPN_MATCH_CANONICAL)
+            CHECK_INTEQ(v.used_previous, verify_cases[i].want_previous);
+        else
+            CHECK(v.text == NULL);
+        CHECK((v.invalid != NULL) == (verify_cases[i].want == IPN_INVALID));
         if (check_failed != failed)
             fprintf(stderr, "  in case \"%s\"\n", verify_cases[i].name);
         arena_reset(a);
@@ -740,9 +1089,9 @@ test_verify_edges(struct arena *a)
     CHECK_INTEQ(ipn_verify(a, NULL, real_sig, real_body, strlen(real_body), NULL), IPN_NO_MATCH);
     CHECK_INTEQ(ipn_verify(a, secrets, real_sig, real_body, strlen(real_body), NULL),
                 IPN_MATCH_RAW);
-    /* Only the first n bytes are signed. */
+    /* Only the first n bytes are read: without its closing brace it is not JSON. */
     CHECK_INTEQ(ipn_verify(a, secrets, real_sig, real_body, strlen(real_body) - 1, NULL),
-                IPN_NO_MATCH);
+                IPN_INVALID);
     /* An empty secret is never used as a key, even for a matching MAC. */
     ipn_sign("", real_body, strlen(real_body), sig);
     CHECK_INTEQ(ipn_verify(a, empty_secret, sig, real_body, strlen(real_body), NULL), IPN_NO_MATCH);
@@ -755,12 +1104,115 @@ test_verify_edges(struct arena *a)
     arena_reset(a);
 }
 
+/* A captured signature on a body that JSON.parse reads as the signed
+ * object but that says something else to PostgreSQL: refused, never
+ * returned for storage. */
+static void
+test_verify_replays(struct arena *a)
+{
+    const char *const secrets[] = {real_secret, NULL};
+    static const struct {
+        const char *from, *to;
+    } edits[] = {
+        {"\"payment_id\":5800567260", "\"payment_id\":5800567260.0000001"},
+        {"\"payment_id\":5800567260", "\"payment_id\":5.80056726E9"},
+        {"\"price_amount\":20", "\"price_amount\":20.0"},
+        {"\"actually_paid\":0.00656612", "\"actually_paid\":0.006566120"},
+        {"{\"actually_paid\"", "{\"order_id\":\"FFX000000001\",\"actually_paid\""},
+        {"\"fee\":{", "\"fee\":{\"currency\":\"usd\","},
+        {"{\"actually_paid\"", "{\"__proto__\":{\"payment_id\":1},\"actually_paid\""},
+    };
+
+    for (size_t i = 0; i < NELEM(edits); i++) {
+        const char *body = replace(a, real_body, edits[i].from, edits[i].to);
+        struct ipn_verified v;
+
+        /* The reference canonical form still matches the signature... */
+        CHECK_STREQ(ipn_canonicalize(a, body, strlen(body), IPN_ARRAYS_AS_ARRAYS), real_body);
+        /* ...but the body breaks a strict rule. */
+        CHECK_INTEQ(ipn_verify(a, secrets, real_sig, body, strlen(body), &v), IPN_INVALID);
+        CHECK(v.text == NULL);
+        CHECK(v.invalid != NULL);
+    }
+    arena_reset(a);
+}
+
+/* Whatever matched, the text returned for storage is the one signed: the
+ * body for a raw match, else the canonical form of the style that matched. */
+static void
+test_verify_returns_signed_text(struct arena *a)
+{
+    const char *const secrets[] = {"the-new-secret", test_secret, NULL};
+    const char *reordered = docs_body_reordered;
+    struct ipn_verified v;
+
+    CHECK_INTEQ(ipn_verify(a, secrets, docs_hmac, reordered, strlen(reordered), &v),
+                IPN_MATCH_CANONICAL);
+    CHECK_STREQ(v.text, docs_canonical);
+    CHECK_INTEQ(v.len, strlen(docs_canonical));
+    CHECK_INTEQ(v.style, IPN_ARRAYS_AS_ARRAYS);
+    CHECK(v.used_previous);
+    for (size_t i = 0; i < NELEM(array_cases); i++) {
+        CHECK_INTEQ(ipn_verify(a, secrets, array_cases[i].hmac, array_body, strlen(array_body), &v),
+                    IPN_MATCH_CANONICAL);
+        CHECK_STREQ(v.text, array_cases[i].canonical);
+        CHECK_INTEQ(v.style, array_cases[i].style);
+    }
+    CHECK_INTEQ(ipn_verify(a, secrets, docs_hmac, docs_canonical, strlen(docs_canonical), &v),
+                IPN_MATCH_RAW);
+    CHECK(v.text == docs_canonical);
+    /* A forged body that breaks a strict rule: 400 before any canonical work. */
+    CHECK_INTEQ(ipn_verify(a, secrets, docs_hmac, "{\"a\":1,\"a\":2}", 13, &v), IPN_INVALID);
+    CHECK_STREQ(v.invalid, "duplicate key");
+    /* One that keeps them: 401. */
+    CHECK_INTEQ(ipn_verify(a, secrets, docs_hmac, "{\"a\":1}", 7, &v), IPN_NO_MATCH);
+    CHECK(v.text == NULL && v.invalid == NULL);
+    arena_reset(a);
+}
+
+/* padded - body with spaces before it up to exactly n bytes (JSON allows them). */
+static const char *
+padded(struct arena *a, const char *body, size_t n)
+{
+    return arena_sprintf(a, "%*s%s", (int)(n - strlen(body)), "", body);
+}
+
+/* The canonical forms are tried only up to IPN_CANONICAL_MAX bytes; a
+ * larger body must match as sent. */
+static void
+test_canonical_size_bound(struct arena *a)
+{
+    const char *const secrets[] = {test_secret, NULL};
+    const char *at_max = padded(a, docs_body_reordered, IPN_CANONICAL_MAX);
+    const char *over = padded(a, docs_body_reordered, IPN_CANONICAL_MAX + 1);
+    const char *big_canonical = arena_sprintf(a, "{\"a\":\"%*s\",\"payment_id\":1}", 5000, "");
+    struct ipn_verified v;
+    char sig[129];
+
+    CHECK_INTEQ(ipn_verify(a, secrets, docs_hmac, at_max, strlen(at_max), &v), IPN_MATCH_CANONICAL);
+    CHECK_STREQ(v.text, docs_canonical);
+    CHECK_INTEQ(ipn_verify(a, secrets, docs_hmac, over, strlen(over), &v), IPN_NO_MATCH);
+    CHECK(v.text == NULL);
+    /* still checked against the strict rules first */
+    CHECK_INTEQ(ipn_verify(a, secrets, docs_hmac, padded(a, "{\"a\":1.0}", 5000), 5000, &v),
+                IPN_INVALID);
+    /* and a large body signed as sent is fine */
+    ipn_sign(test_secret, big_canonical, strlen(big_canonical), sig);
+    CHECK_INTEQ(ipn_verify(a, secrets, sig, big_canonical, strlen(big_canonical), &v),
+                IPN_MATCH_RAW);
+    arena_reset(a);
+}
+
 int
 main(void)
 {
     struct arena *a = arena_create(64 * 1024);
 
     test_js_number();
+    test_number_canonical();
+    test_number_random();
+    test_strict_rules(a);
+    test_strict_canonical(a);
     test_canonicalize(a);
     test_exact_length(a);
     test_nesting(a);
@@ -768,6 +1220,9 @@ main(void)
     test_array_vectors(a);
     test_verify(a);
     test_verify_edges(a);
+    test_verify_replays(a);
+    test_verify_returns_signed_text(a);
+    test_canonical_size_bound(a);
     arena_destroy(a);
     return check_done();
 }

@@ -84,6 +84,8 @@ static const struct {
      "{\"success\":false,\"error\":\"Order not found\"}"},
     {ERR_TOO_LARGE, "Payload too large", "Status: 413 Payload Too Large",
      "{\"success\":false,\"error\":\"Payload too large\"}"},
+    {ERR_TOO_MANY_REQUESTS, "Too many discount code attempts", "Status: 429 Too Many Requests",
+     "{\"success\":false,\"error\":\"Too many discount code attempts\"}"},
     {ERR_INTERNAL, "secret detail: password=hunter2", "Status: 500 Internal Server Error",
      "{\"success\":false,\"error\":\"Internal server error\",\"request_id\":\"rid7\"}"},
     {ERR_UNAVAILABLE, "db down at 10.1.2.3", "Status: 503 Service Unavailable",

@@ -334,7 +334,7 @@ function createOrderFile() {
 }
 
 // As customer 1: the function's own statement.
-const createOrderSql = `INSERT INTO public.orders (user_id, account_type, account_size, platform_type, discount_code) VALUES (auth.uid(), 'one_step', 10000, 'mt4', NULL) RETURNING jsonb_build_object('order_id', order_id, 'account_type', account_type, 'account_size', account_size, 'platform_type', platform_type, 'amount', amount, 'discount_code', discount_code, 'discount_amount', discount_amount, 'final_amount', final_amount, 'order_status', order_status, 'payment_status', payment_status, 'delivery_status', delivery_status, 'created_at', to_char(created_at AT TIME ZONE 'UTC', ${ISO_FORMAT}));
+const createOrderSql = `SELECT order_doc, error FROM public.order_create('one_step', 10000, 'mt4', NULL);
 `;
 
 const DEBUG_BODY = '{"test":"webhook","source":"bench"}';

@@ -7,7 +7,8 @@
  *   ffx-admin inventory import FILE.csv | report | list [--status S] [--size N] [--platform P]
  *   ffx-admin inventory (disable | enable) ID --reason R
  *   ffx-admin orders list [--status S] [--user EMAIL|ID] [--limit N] | show ID
- *   ffx-admin orders (deliver | resend-email | refund) ID --reason R
+ *   ffx-admin orders (deliver [--force] | accept-payment | resend-email | refund |
+ *                     clear-attention) ID --reason R
  *   ffx-admin events list [--unmatched] [--state S] | reprocess ID [--reason R]
  *   ffx-admin report (revenue [--days N] | conversion | products)
  *   ffx-admin audit [--limit N]
@@ -238,8 +239,10 @@ static const struct {
     {"orders", "list", cmd_orders_list},
     {"orders", "show", cmd_orders_show},
     {"orders", "deliver", cmd_orders_deliver},
+    {"orders", "accept-payment", cmd_orders_accept_payment},
     {"orders", "resend-email", cmd_orders_resend_email},
     {"orders", "refund", cmd_orders_refund},
+    {"orders", "clear-attention", cmd_orders_clear_attention},
     {"events", "list", cmd_events_list},
     {"events", "reprocess", cmd_events_reprocess},
     {"report", "revenue", cmd_report_revenue},
@@ -265,8 +268,9 @@ main(int argc, char **argv)
                     "[--ttl SECONDS]\n"
                     "       ffx-admin inventory (import FILE.csv | report | list | disable ID "
                     "--reason R | enable ID --reason R)\n"
-                    "       ffx-admin orders (list | show ID | deliver ID --reason R | "
-                    "resend-email ID --reason R | refund ID --reason R)\n"
+                    "       ffx-admin orders (list | show ID | deliver ID --reason R [--force] | "
+                    "accept-payment ID --reason R | resend-email ID --reason R | refund ID "
+                    "--reason R | clear-attention ID --reason R)\n"
                     "       ffx-admin events (list [--unmatched] | reprocess ID)\n"
                     "       ffx-admin report (revenue [--days N] | conversion | products)\n"
                     "       ffx-admin audit [--limit N]\n"

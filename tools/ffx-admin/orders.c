@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ffx-admin orders and events: listings, one order in full (never credentials), manual delivery
- * (deliver_account_to_user through admin_order_deliver), the delivery e-mail again
+ * of a paid order (admin_order_deliver; --force for an unpaid one), accepting a held payment
+ * (admin_order_accept_payment), the delivery e-mail again
  * (admin_resend_email), a refund made outside the backend (admin_order_refund: the order
- * refunded, its account suspended), unmatched IPN events and their reprocessing (ipn_reprocess).
+ * refunded, its account suspended), an order's needs_attention cleared once dealt with
+ * (admin_order_clear_attention), unmatched IPN events and their reprocessing (ipn_reprocess).
  */
 #include "admin.h"
 
@@ -39,11 +41,13 @@ static const struct {
     {"order", 1,
      "SELECT o.order_id, o.user_id, p.email, o.account_type, o.account_size, o.platform_type,"
      " o.amount, o.discount_code, o.final_amount, o.order_status, o.payment_status,"
-     " o.delivery_status, o.needs_attention, o.invoice_id, o.paid_at, o.delivered_at, o.created_at"
+     " o.delivery_status, o.needs_attention, o.attention_detail, o.invoice_id, o.paid_at,"
+     " o.delivered_at, o.created_at"
      " FROM orders o LEFT JOIN user_profiles p ON p.id = o.user_id WHERE o.order_id = $1"},
     {"payments", 0,
-     "SELECT payment_id, payment_status, pay_currency, pay_amount, price_amount, needs_review,"
-     " created_at FROM payments WHERE order_id = $1 ORDER BY created_at, payment_id"},
+     "SELECT payment_id, parent_payment_id AS parent, payment_status, pay_currency, pay_amount,"
+     " actually_paid, price_amount, counted, needs_review, created_at FROM payments"
+     " WHERE order_id = $1 ORDER BY created_at, payment_id"},
     {"account", 1,
      "SELECT id, server_name, login_id, platform_type, account_size, current_phase,"
      " account_status, email_sent, delivered_at FROM delivered_accounts WHERE order_id = $1"},
@@ -127,10 +131,25 @@ order_call(const struct args *a, const char *verb, const char *sql)
     return run_call(a, sql, 2, (const char *const[]){id, reason});
 }
 
+/* `orders deliver ID --reason R [--force]`: a paid order only, unless --force, which the
+ * database audits as the operator standing in for the payment. */
 int
 cmd_orders_deliver(const struct args *a)
 {
-    return order_call(a, "deliver", "SELECT admin_order_deliver($1, $2)");
+    const char *id = positional(a, 0), *reason = opt_value(a, "--reason");
+
+    if (id == NULL || reason == NULL) {
+        fprintf(stderr, "usage: ffx-admin orders deliver ID --reason R [--force]\n");
+        return 2;
+    }
+    return run_call(a, "SELECT admin_order_deliver($1, $2, $3::boolean)", 3,
+                    (const char *const[]){id, reason, opt_flag(a, "--force") ? "true" : "false"});
+}
+
+int
+cmd_orders_accept_payment(const struct args *a)
+{
+    return order_call(a, "accept-payment", "SELECT admin_order_accept_payment($1, $2)");
 }
 
 int
@@ -143,6 +162,12 @@ int
 cmd_orders_refund(const struct args *a)
 {
     return order_call(a, "refund", "SELECT admin_order_refund($1, $2)");
+}
+
+int
+cmd_orders_clear_attention(const struct args *a)
+{
+    return order_call(a, "clear-attention", "SELECT admin_order_clear_attention($1, $2)");
 }
 
 int

@@ -22,8 +22,8 @@
 #define DEFAULT_DATABASE_URL "postgresql://postgres:postgres@127.0.0.1:54322/postgres"
 
 /* Options that take no value; every other --option takes the next argument. */
-static const char *const flags[] = {"--json",         "--unmatched", "--admin",
-                                    "--service-role", "--anon",      NULL};
+static const char *const flags[] = {"--json", "--unmatched", "--admin", "--service-role",
+                                    "--anon", "--force",     NULL};
 
 static int
 is_flag(const char *arg)

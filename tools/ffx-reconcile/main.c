@@ -22,6 +22,9 @@
  *   (b) public.reconcile_failed_events(FFX_RECONCILE_BATCH): failed and unmatched inbox events.
  *   (c) public.expire_stale_orders(FFX_RECONCILE_EXPIRY_MINUTES): abandoned unpaid orders.
  *   (d) public.deliver_waiting_orders(): paid orders that stock arrived for while locked.
+ *   (e) public.discount_holds_release_stale(FFX_RECONCILE_EXPIRY_MINUTES): discount-code holds
+ *       that no live payment backs (a checkout that died before its payment was recorded), so a
+ *       code's last use is not held forever by an order nobody can pay.
  * and one summary line with the counts. Every change goes through payment_apply, so the
  * reconciler, the webhook and check-payment-status move the same monotonic state machine, and
  * several reconcilers may run at once (every claim is FOR UPDATE SKIP LOCKED).
@@ -76,7 +79,7 @@ struct reconciler {
 /* What one pass did, for its summary line. */
 struct pass_stats {
     long long claimed, polled, poll_failed, changed, delivered, apply_failed, refreshed_recently;
-    long long events, expired, waiting_delivered;
+    long long events, expired, waiting_delivered, holds_released;
     int db_failures;
 };
 
@@ -306,6 +309,9 @@ run_pass(struct reconciler *m)
                     (const char *const[]){m->expiry}, &st.expired, &st);
     run_scalar_step(m, "deliver_waiting_orders failed", "SELECT public.deliver_waiting_orders()", 0,
                     NULL, &st.waiting_delivered, &st);
+    run_scalar_step(m, "discount_holds_release_stale failed",
+                    "SELECT public.discount_holds_release_stale(make_interval(mins => $1::int))", 1,
+                    (const char *const[]){m->expiry}, &st.holds_released, &st);
     if (!pgsession_ok(&m->db) && st.db_failures == 0)
         st.db_failures++; /* the connection went during the pass */
 
@@ -321,6 +327,7 @@ run_pass(struct reconciler *m)
     log_int(&l, "events_processed", st.events);
     log_int(&l, "orders_expired", st.expired);
     log_int(&l, "waiting_delivered", st.waiting_delivered);
+    log_int(&l, "discount_holds_released", st.holds_released);
     log_int(&l, "db_failures", st.db_failures);
     log_double(&l, "dur_ms", now_ms() - t0);
     log_end(&l);

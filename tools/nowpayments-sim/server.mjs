@@ -510,12 +510,22 @@ export function createSimulator(cfg = loadConfig()) {
     p.updated_at = new Date(now).toISOString();
     p.history.push({ status, at: now, actually_paid: paid });
   }
-  function createChild(parent) {
+  // createChild - a repeated deposit to the parent's address (same asset and amounts), or, with
+  // payCurrency, a wrong-asset deposit: another coin sent to that address, asked at the parent's
+  // price converted to that coin. NOWPayments documents repeated deposits as children with
+  // origin_type REPEATED; what it writes for a wrong-asset child is not documented, so the
+  // simulator says WRONG_ASSET.
+  function createChild(parent, payCurrency = null) {
     const id = newId();
     const now = Math.max(Date.now(), parent.updated_at_ms + 1);
     const child = structuredClone(parent);
+    const wrongAsset = payCurrency !== null && payCurrency !== parent.pay_currency;
+    if (wrongAsset) {
+      child.pay_currency = payCurrency;
+      child.pay_amount = round(convert(parent.price_amount, parent.price_currency, payCurrency), COINS[payCurrency].precision);
+    }
     Object.assign(child, {
-      payment_id: id, parent_payment_id: parent.payment_id, origin_type: 'REPEATED', invoice_id: null,
+      payment_id: id, parent_payment_id: parent.payment_id, origin_type: wrongAsset ? 'WRONG_ASSET' : 'REPEATED', invoice_id: null,
       order_id: null, order_description: null, payment_status: 'waiting', actually_paid: 0, outcome_amount: null,
       payin_hash: null, payout_hash: null, payment_extra_ids: null, token_id: newId(), case: null,
       created_at: new Date(now).toISOString(), updated_at: new Date(now).toISOString(), updated_at_ms: now,
@@ -601,7 +611,14 @@ export function createSimulator(cfg = loadConfig()) {
     if (!isObj(retry)) throw new ParamError('retry must be an object');
     const secret = opts.secret ?? cfg.ipnSecret;
 
-    const p = opts.child ? createChild(original) : original;
+    let childCoin = null;
+    if (isObj(opts.child) && opts.child.pay_currency !== undefined) {
+      childCoin = typeof opts.child.pay_currency === 'string' ? opts.child.pay_currency.toLowerCase() : '';
+      if (!COINS[childCoin]) throw new ParamError('child.pay_currency is not supported');
+    } else if (opts.child !== undefined && typeof opts.child !== 'boolean' && !isObj(opts.child)) {
+      throw new ParamError('child must be a boolean or an object');
+    }
+    const p = opts.child ? createChild(original, childCoin) : original;
     const url = opts.url ?? p.ipn_callback_url;
     const deliveries = [];
     const applied = [];

@@ -1,0 +1,853 @@
+-- 0015_payment_verification: an order is paid, and delivers, only when the money NOWPayments
+-- reports as received for it covers what it asked.
+--
+-- The rule (README "Deviations from the seed"; docs/RELIABILITY.md "Money integrity"):
+--
+--   A payment GROUP is one of the order's own payments (the root: no parent, or a parent we do
+--   not know) plus its child payments (repeated or wrong-asset deposits: parent_payment_id = the
+--   root's payment_id; their IPNs may carry order_id null). The group's RECEIVED money is the sum
+--   of actually_paid over its members whose status says the money reached the merchant
+--   ('finished' or 'partially_paid') AND whose reported pay_currency is the currency recorded for
+--   the root when it was created. Amounts are numeric, never floating point.
+--
+--   verdict(group) =
+--     price_mismatch   the root's price is not the order's final_amount in usd
+--     paid             a member is 'finished' and received >= pay_amount * (1 - tolerance)
+--                      (and <= pay_amount * (1 + tolerance))
+--     overpaid         a member is 'finished' and received > pay_amount * (1 + tolerance):
+--                      delivers, the excess is flagged for a refund decision
+--     wrong_currency   not paid, and money arrived in another asset
+--     partially_paid   not paid, and the money so far is on partially_paid payments only
+--                      (NOWPayments advises against delivering on partially_paid alone, so even
+--                      a covering total needs a finished member, e.g. the repeated deposit)
+--     underpaid        not paid otherwise (e.g. a 'finished' report of half the amount)
+--
+--   tolerance = payment_settings.underpay_tolerance (default 0.005, set from FFX_UNDERPAY_TOLERANCE
+--   by scripts/migrate).
+--
+-- payment_apply evaluates the group of the payment an event is about whenever that event says
+-- money arrived (finished, partially_paid) on an order that is not settled yet. paid/overpaid:
+-- the order becomes paid (paid_at), the group's members are marked `counted`, and the account is
+-- delivered in the same transaction. Anything else HOLDS the order: nothing is delivered, the
+-- order is processing/pending (a failed order stays failed), needs_attention names the verdict,
+-- attention_detail carries what an operator needs (asked, received per payment, currency,
+-- tolerance), and the customer gets one 'payment_review' e-mail. So does a full payment from a
+-- customer whose profile is banned or suspended ('customer_blocked'). An operator resolves a
+-- hold with admin_order_accept_payment (ffx-admin orders accept-payment), audited.
+--
+-- confirmed and sending no longer make an order 'paid': they are processing/pending (the seed's
+-- own values), because the amount is not known to be complete until the payment finishes.
+-- 'paid' means a verified payment; orders the old mapping left paid without paid_at are set back.
+--
+-- On a settled order, money on a payment that was not counted is a second payment: needs_review
+-- and 'second_payment_refund_review' (a child after finished, another coin's payment). The first
+-- money for an order that an operator settled without any (deliver --force) is counted instead.
+-- A refund of a counted payment refunds the order; of an uncounted one, it only ends its review.
+
+-- =============================================================================================
+-- settings
+-- =============================================================================================
+create table public.payment_settings (
+  id                 boolean primary key default true,
+  underpay_tolerance numeric(6,5) not null default 0.005,
+  updated_at         timestamptz not null default now(),
+
+  constraint payment_settings_single_row check (id),
+  constraint payment_settings_underpay_tolerance_check check (underpay_tolerance >= 0 and underpay_tolerance < 0.1)
+);
+
+comment on table public.payment_settings is
+  'One row: how payments are verified. scripts/migrate sets underpay_tolerance from FFX_UNDERPAY_TOLERANCE.';
+comment on column public.payment_settings.underpay_tolerance is
+  'Share of pay_amount a payment may fall short (or exceed) and still count as exact: 0.005 = 0.5 %.';
+
+insert into public.payment_settings (id) values (true);
+
+create trigger update_payment_settings_updated_at
+  before update on public.payment_settings
+  for each row execute function public.update_updated_at_column();
+
+revoke all on table public.payment_settings from public, anon, authenticated, service_role;
+grant select on table public.payment_settings to authenticated, service_role;
+alter table public.payment_settings enable row level security;
+create policy "Admins and the backend can read payment settings" on public.payment_settings
+  for select to authenticated, service_role
+  using ((select public.is_admin()) or (select auth.role()) = 'service_role');
+
+-- =============================================================================================
+-- columns
+-- =============================================================================================
+alter table public.orders add column attention_detail jsonb;
+comment on column public.orders.attention_detail is
+  'What an operator needs about needs_attention: the verdict, asked and received amounts per payment, currency, tolerance. Set by payment_apply().';
+
+alter table public.orders drop constraint orders_needs_attention_check;
+alter table public.orders add constraint orders_needs_attention_check check (needs_attention in (
+  'partially_paid', 'underpaid', 'overpaid', 'wrong_currency', 'price_mismatch', 'customer_blocked',
+  'second_payment_refund_review'));
+comment on column public.orders.needs_attention is
+  'Why an admin must look at this order (NULL: nothing). Holds (nothing delivered): partially_paid, underpaid, wrong_currency, price_mismatch, customer_blocked. Delivered: overpaid (excess to refund or keep). second_payment_refund_review: money that did not pay the order.';
+
+alter table public.payments add column counted boolean not null default false;
+comment on column public.payments.counted is
+  'This payment''s money was counted toward paying its order (set when the order became paid).';
+
+-- Existing data: the payment that paid an order counts; the old mapping's "paid" without a
+-- verified payment (confirmed, sending, a price mismatch) goes back to pending.
+update public.payments pm
+   set counted = true
+  from public.orders o
+ where o.order_id = pm.order_id and o.paid_at is not null
+   and pm.payment_status in ('finished', 'refunded') and not pm.needs_review;
+
+update public.orders o
+   set payment_status = 'pending'
+ where o.payment_status = 'paid' and o.paid_at is null and o.delivery_status <> 'delivered';
+
+-- =============================================================================================
+-- the rule
+-- =============================================================================================
+
+-- payment_group_root(payment): the group a payment belongs to, i.e. its parent when the parent
+-- is recorded for the same order, otherwise itself. Owner only.
+create function public.payment_group_root(p_payment_row_id uuid)
+returns public.payments
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  select coalesce(
+           (select r from public.payments r
+             where r.provider = 'nowpayments' and r.payment_id = pm.parent_payment_id
+               and r.order_id = pm.order_id),
+           pm)
+    from public.payments pm
+   where pm.id = p_payment_row_id
+$$;
+
+-- payment_group_verdict(order, root): the verdict of the header on the group rooted at root, with
+-- everything an operator needs to judge it:
+--   {"verdict", "currency", "asked", "received", "tolerance", "price_amount", "price_currency",
+--    "final_amount", "payments": [{"payment_id", "status", "actually_paid", "pay_currency",
+--    "counts"}]}
+-- Owner only.
+create function public.payment_group_verdict(p_order_id text, p_root_id uuid)
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+  o         public.orders%rowtype;
+  r         public.payments%rowtype;
+  v_tol     numeric;
+  v_got     numeric;
+  v_foreign numeric;
+  v_final   boolean;
+  v_members jsonb;
+  v_verdict text;
+begin
+  select * into o from public.orders x where x.order_id = p_order_id;
+  select * into r from public.payments x where x.id = p_root_id;
+  select s.underpay_tolerance into v_tol from public.payment_settings s;
+  v_tol := coalesce(v_tol, 0.005);
+
+  with members as (
+    select m.payment_id, m.payment_status, coalesce(m.actually_paid, 0) as paid,
+           lower(coalesce(m.raw ->> 'pay_currency', m.pay_currency)) as currency,
+           m.payment_status in ('finished', 'partially_paid') as received,
+           m.created_at
+      from public.payments m
+     where m.order_id = o.order_id
+       and (m.id = r.id or (m.provider = r.provider and m.parent_payment_id = r.payment_id))
+  )
+  select coalesce(sum(m.paid) filter (where m.received and m.currency = r.pay_currency), 0),
+         coalesce(sum(m.paid) filter (where m.received and m.currency is distinct from r.pay_currency), 0),
+         coalesce(bool_or(m.payment_status = 'finished')
+                    filter (where m.received and m.currency = r.pay_currency and m.paid > 0), false),
+         jsonb_agg(jsonb_build_object(
+                     'payment_id', m.payment_id, 'status', m.payment_status, 'actually_paid', m.paid,
+                     'pay_currency', m.currency,
+                     'counts', m.received and m.currency = r.pay_currency)
+                   order by m.created_at, m.payment_id)
+    into v_got, v_foreign, v_final, v_members
+    from members m;
+
+  v_verdict := case
+    when r.price_amount is distinct from o.final_amount or r.price_currency is distinct from 'usd'
+      then 'price_mismatch'
+    when r.pay_amount is null or r.pay_amount <= 0 or r.pay_currency is null
+      then 'underpaid'
+    when v_final and v_got > r.pay_amount * (1 + v_tol) then 'overpaid'
+    when v_final and v_got >= r.pay_amount * (1 - v_tol) then 'paid'
+    when v_foreign > 0 then 'wrong_currency'
+    when not v_final and v_got > 0 then 'partially_paid'
+    else 'underpaid'
+  end;
+
+  return jsonb_build_object(
+    'verdict', v_verdict,
+    'root_payment_id', r.payment_id,
+    'currency', r.pay_currency,
+    'asked', r.pay_amount,
+    'received', v_got,
+    'received_other_assets', v_foreign,
+    'tolerance', v_tol,
+    'price_amount', r.price_amount,
+    'price_currency', r.price_currency,
+    'final_amount', o.final_amount,
+    'payments', coalesce(v_members, '[]'::jsonb));
+end
+$$;
+
+comment on function public.payment_group_verdict(text, uuid) is
+  'paid | overpaid | underpaid | partially_paid | wrong_currency | price_mismatch for one payment group of an order, with the amounts (owner only).';
+
+-- payment_hold(order, reason, detail, source): nothing is delivered; the order waits for an
+-- operator. Owner only; the caller holds the order's lock.
+create function public.payment_hold(p_order_id text, p_reason text, p_detail jsonb)
+returns void
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+declare
+  o       public.orders%rowtype;
+  v_first text;
+  v_email text;
+begin
+  select * into o from public.orders x where x.order_id = p_order_id;
+  update public.orders x
+     set order_status     = case when x.order_status in ('pending', 'processing') then 'processing' else x.order_status end,
+         payment_status   = case when x.order_status in ('pending', 'processing') then 'pending' else x.payment_status end,
+         needs_attention  = p_reason,
+         attention_detail = p_detail
+   where x.order_id = p_order_id;
+
+  select p.first_name, nullif(btrim(p.email), '') into v_first, v_email
+    from public.user_profiles p where p.id = o.user_id;
+  if v_email is null then
+    select nullif(btrim(u.email), '') into v_email from auth.users u where u.id = o.user_id;
+  end if;
+  if v_email is not null then
+    insert into public.email_outbox (order_id, template_name, to_email, variables)
+    values (o.order_id, 'payment_review', v_email,
+            jsonb_build_object('first_name', coalesce(v_first, ''),
+                               'order_id', o.order_id,
+                               'pay_currency', upper(coalesce(p_detail ->> 'currency', '')),
+                               'asked', coalesce(p_detail ->> 'asked', ''),
+                               'received', coalesce(p_detail ->> 'received', '')))
+    on conflict (order_id, template_name) do nothing;
+  end if;
+end
+$$;
+
+-- customer_is_active(user): the customer's profile is neither banned nor suspended (no profile:
+-- active, as Supabase creates it by trigger and older users may lack one). Owner only.
+create function public.customer_is_active(p_user_id uuid)
+returns boolean
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  select coalesce((select p.account_status = 'active' from public.user_profiles p where p.id = p_user_id), true)
+$$;
+
+-- payment_settle(order, root, detail, reason, source): the order is paid by the group rooted at
+-- root: paid_at, counted members, the excess flagged when overpaid, other money flagged for
+-- review; then the delivery. Owner only; the caller holds the order's lock. Returns the
+-- delivery's result.
+create function public.payment_settle(p_order_id text, p_root_id uuid, p_detail jsonb, p_source text)
+returns jsonb
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+declare
+  o       public.orders%rowtype;
+  r       public.payments%rowtype;
+  v_other integer;
+begin
+  select * into o from public.orders x where x.order_id = p_order_id;
+  select * into r from public.payments x where x.id = p_root_id;
+
+  update public.payments m
+     set counted = true
+   where m.order_id = o.order_id
+     and (m.id = r.id or (m.provider = r.provider and m.parent_payment_id = r.payment_id))
+     and m.payment_status in ('finished', 'partially_paid');
+
+  -- money on the order's other payments did not pay it: a refund decision
+  update public.payments m
+     set needs_review = true
+   where m.order_id = o.order_id and not m.counted and not m.needs_review
+     and m.payment_status in ('finished', 'partially_paid') and coalesce(m.actually_paid, 0) > 0;
+  get diagnostics v_other = row_count;
+
+  update public.orders x
+     set order_status     = 'processing',
+         payment_status   = 'paid',
+         paid_at          = coalesce(x.paid_at, now()),
+         needs_attention  = case
+                              when p_detail ->> 'verdict' = 'overpaid' then 'overpaid'
+                              when v_other > 0 then 'second_payment_refund_review'
+                              else null
+                            end,
+         attention_detail = case when p_detail ->> 'verdict' = 'overpaid' or v_other > 0 then p_detail end
+   where x.order_id = o.order_id;
+
+  return public.deliver_account_core(o.order_id, o.user_id, p_source || '_finished');
+end
+$$;
+
+
+-- =============================================================================================
+-- deliver_account_core: nothing for a customer who is banned or suspended. The 0009 logic stays
+-- as deliver_account_unchecked; every caller (payment_apply, deliver_waiting_core,
+-- deliver_account_to_user) reaches it through this check. A paid order of such a customer keeps
+-- waiting; an operator who reactivates the customer can deliver it.
+-- =============================================================================================
+alter function public.deliver_account_core(text, uuid, text) rename to deliver_account_unchecked;
+
+create function public.deliver_account_core(p_order_id text, p_user_id uuid, p_reason text)
+returns jsonb
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+begin
+  if not public.customer_is_active(p_user_id)
+     and not exists (select 1 from public.delivered_accounts d where d.order_id = p_order_id) then
+    return jsonb_build_object('success', false, 'error', 'Customer account is not active',
+                              'order_id', p_order_id);
+  end if;
+  return public.deliver_account_unchecked(p_order_id, p_user_id, p_reason);
+end
+$$;
+
+comment on function public.deliver_account_core(text, uuid, text) is
+  'Delivery logic without a caller check (owner only): refuses banned or suspended customers, then deliver_account_unchecked.';
+comment on function public.deliver_account_unchecked(text, uuid, text) is
+  'The 0009 delivery (owner only); reached only through deliver_account_core, which checks the customer.';
+
+-- =============================================================================================
+-- payment_apply: the 0009 transition with the verification rule of this file's header.
+-- (a) match, (b) lock, (c) the payments row and (e) the records are as in 0009, except that the
+-- pay_currency first recorded for a payment is kept (a later report of another asset is kept in
+-- raw and does not count). (d) the order:
+--   waiting/confirming/confirmed/sending: an unsettled pending order becomes processing/pending
+--     (only by its most advanced payment).
+--   finished/partially_paid:
+--     closed order (refunded/cancelled): needs_review + second_payment_refund_review.
+--     settled order: the counted payment again finishes a pending delivery; the first money of an
+--       order settled without money is counted; any other newly received money is a second
+--       payment (needs_review + second_payment_refund_review).
+--     otherwise: the group's verdict; paid/overpaid (and the customer active): payment_settle and
+--       delivery; anything else: payment_hold.
+--   failed/expired, refunded: as in 0009, "the payment that paid the order" being the counted one.
+-- Returns 0009's document plus "verdict" when one was taken (the group's, or customer_blocked).
+-- =============================================================================================
+create or replace function public.payment_apply(p_payment jsonb, p_source text)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_pid           text;
+  v_status        text;
+  v_order_ref     text;
+  v_parent        text;
+  v_invoice       text;
+  v_price         numeric;
+  v_price_cur     text;
+  v_pay_amount    numeric;
+  v_pay_cur       text;
+  v_pay_address   text;
+  v_paid          numeric;
+  v_outcome       numeric;
+  v_outcome_cur   text;
+  v_created       timestamptz;
+  v_updated       timestamptz;
+  v_order_id      text;
+  o               public.orders%rowtype;
+  pm              public.payments%rowtype;
+  v_root          public.payments%rowtype;
+  v_old           text;
+  v_inserted      boolean := false;
+  v_applied       boolean;
+  v_current       boolean;
+  v_review_before boolean := false;
+  v_rank          integer;
+  v_other_max     integer;
+  v_alive_other   boolean;
+  v_any_counted   boolean;
+  v_settled       boolean;
+  v_closed        boolean;
+  v_detail        jsonb;
+  v_verdict       text;
+  v_before        jsonb;
+  v_after         jsonb;
+  v_delivery      jsonb;
+  v_delivered     boolean := false;
+  v_suspended     integer := 0;
+begin
+  if not (coalesce(auth.role() = 'service_role', false) or public.is_admin()) then
+    raise exception using errcode = 'FF403', message = 'Unauthorized';
+  end if;
+  if p_source is null or p_source !~ '^[a-z][a-z_]{0,31}$' then
+    raise exception 'payment_apply: invalid source %', coalesce(p_source, 'NULL')
+      using errcode = 'invalid_parameter_value';
+  end if;
+  if jsonb_typeof(p_payment) is distinct from 'object' then
+    raise exception 'payment_apply: the payment must be a JSON object' using errcode = 'invalid_parameter_value';
+  end if;
+
+  v_pid    := nullif(btrim(p_payment ->> 'payment_id'), '');
+  v_status := lower(nullif(btrim(p_payment ->> 'payment_status'), ''));
+  if v_pid is null or v_status is null then
+    raise exception 'payment_apply: payment_id and payment_status are required' using errcode = 'invalid_parameter_value';
+  end if;
+  v_rank := public.payment_status_rank(v_status);
+  if v_rank = 0 then
+    raise exception 'payment_apply: unknown payment_status %', v_status using errcode = 'invalid_parameter_value';
+  end if;
+
+  v_order_ref   := nullif(btrim(p_payment ->> 'order_id'), '');
+  v_parent      := nullif(btrim(p_payment ->> 'parent_payment_id'), '');
+  v_invoice     := nullif(btrim(p_payment ->> 'invoice_id'), '');
+  -- amounts are strict: a price that is not a number must not decide a delivery
+  v_price       := nullif(btrim(p_payment ->> 'price_amount'), '')::numeric;
+  v_price_cur   := lower(nullif(btrim(p_payment ->> 'price_currency'), ''));
+  v_pay_amount  := nullif(btrim(p_payment ->> 'pay_amount'), '')::numeric;
+  v_pay_cur     := lower(nullif(btrim(p_payment ->> 'pay_currency'), ''));
+  v_pay_address := nullif(btrim(p_payment ->> 'pay_address'), '');
+  v_paid        := nullif(btrim(p_payment ->> 'actually_paid'), '')::numeric;
+  v_outcome     := nullif(btrim(p_payment ->> 'outcome_amount'), '')::numeric;
+  v_outcome_cur := lower(nullif(btrim(p_payment ->> 'outcome_currency'), ''));
+  v_created     := public.provider_timestamp(p_payment ->> 'created_at');
+  v_updated     := public.provider_timestamp(p_payment ->> 'updated_at');
+
+  -- (a) match ---------------------------------------------------------------------------------
+  if v_order_ref is not null then
+    select x.order_id into v_order_id from public.orders x where x.order_id = v_order_ref;
+  end if;
+  if v_order_id is null and v_parent is not null then
+    select pp.order_id into v_order_id
+      from public.payments pp where pp.provider = 'nowpayments' and pp.payment_id = v_parent;
+  end if;
+  if v_order_id is null and v_invoice is not null then
+    select x.order_id into v_order_id
+      from public.orders x where x.invoice_id = v_invoice order by x.created_at, x.order_id limit 1;
+  end if;
+  if v_order_id is null then
+    select pp.order_id into v_order_id
+      from public.payments pp where pp.provider = 'nowpayments' and pp.payment_id = v_pid;
+  end if;
+  if v_order_id is null then
+    return jsonb_build_object('outcome', 'unmatched', 'payment_id', v_pid, 'payment_status', v_status);
+  end if;
+
+  -- (b) lock ----------------------------------------------------------------------------------
+  select * into o from public.orders x where x.order_id = v_order_id for update;
+  v_before := jsonb_build_object('order_status', o.order_status, 'payment_status', o.payment_status,
+                                 'delivery_status', o.delivery_status, 'needs_attention', o.needs_attention);
+
+  -- (c) the payments row ----------------------------------------------------------------------
+  select * into pm from public.payments x
+   where x.provider = 'nowpayments' and x.payment_id = v_pid
+     for update;
+  if not found then
+    insert into public.payments (provider, payment_id, order_id, user_id, invoice_id, parent_payment_id,
+                                 payment_status, pay_address, pay_amount, pay_currency, actually_paid,
+                                 price_amount, price_currency, outcome_amount, outcome_currency,
+                                 provider_created_at, provider_updated_at, raw)
+    values ('nowpayments', v_pid, o.order_id, o.user_id, v_invoice, v_parent,
+            v_status, v_pay_address, v_pay_amount, v_pay_cur, coalesce(v_paid, 0),
+            v_price, v_price_cur, v_outcome, v_outcome_cur,
+            v_created, v_updated, p_payment)
+    on conflict (provider, payment_id) do nothing
+    returning * into pm;
+    v_inserted := found;
+    if not v_inserted then
+      -- inserted meanwhile by a transaction that matched the event to the order some other way
+      select * into pm from public.payments x
+       where x.provider = 'nowpayments' and x.payment_id = v_pid
+         for update;
+    end if;
+  end if;
+
+  if not v_inserted then
+    if pm.order_id <> o.order_id then
+      raise exception 'payment_apply: payment % belongs to order %, not %', v_pid, pm.order_id, o.order_id
+        using errcode = 'invalid_parameter_value';
+    end if;
+    v_old := pm.payment_status;
+    v_review_before := pm.needs_review;
+    v_applied := case
+                   when v_old = v_status then false
+                   when v_old = 'refunded' then false
+                   when v_old = 'finished' then v_status = 'refunded'
+                   when v_old in ('failed', 'expired') then v_status in ('finished', 'refunded')
+                   else v_rank > public.payment_status_rank(v_old)
+                 end;
+    -- amounts and raw follow the newest report only: a late 'confirming' must not overwrite the
+    -- actually_paid of 'finished'. pay_currency keeps what was first recorded: the asset the
+    -- customer was asked for (raw has the newest report's, which the verdict compares with it).
+    if v_applied
+       or (v_old = v_status
+           and (v_updated is null or pm.provider_updated_at is null or v_updated >= pm.provider_updated_at)) then
+      update public.payments x
+         set payment_status      = case when v_applied then v_status else x.payment_status end,
+             invoice_id          = coalesce(v_invoice, x.invoice_id),
+             parent_payment_id   = coalesce(v_parent, x.parent_payment_id),
+             pay_address         = coalesce(v_pay_address, x.pay_address),
+             pay_amount          = coalesce(v_pay_amount, x.pay_amount),
+             pay_currency        = coalesce(x.pay_currency, v_pay_cur),
+             actually_paid       = coalesce(v_paid, x.actually_paid),
+             price_amount        = coalesce(v_price, x.price_amount),
+             price_currency      = coalesce(v_price_cur, x.price_currency),
+             outcome_amount      = coalesce(v_outcome, x.outcome_amount),
+             outcome_currency    = coalesce(v_outcome_cur, x.outcome_currency),
+             provider_created_at = coalesce(x.provider_created_at, v_created),
+             provider_updated_at = coalesce(v_updated, x.provider_updated_at),
+             -- merged: keys only the create response had (expiration_estimate_date) stay
+             raw                 = x.raw || p_payment
+       where x.id = pm.id
+      returning * into pm;
+    end if;
+  else
+    v_applied := true;
+  end if;
+  -- the event says what the payment now is (new, moved, or the same status again)
+  v_current := v_applied or v_old = v_status;
+
+  -- (d) the order -----------------------------------------------------------------------------
+  select coalesce(max(public.payment_status_rank(x.payment_status))
+                    filter (where x.payment_status in ('waiting', 'confirming', 'confirmed', 'sending',
+                                                       'partially_paid', 'finished')), 0),
+         coalesce(bool_or(x.payment_status in ('waiting', 'confirming', 'confirmed', 'sending',
+                                               'partially_paid', 'finished')), false)
+    into v_other_max, v_alive_other
+    from public.payments x
+   where x.order_id = o.order_id and x.id <> pm.id;
+  select coalesce(bool_or(x.counted), false) into v_any_counted
+    from public.payments x where x.order_id = o.order_id;
+
+  v_settled  := o.delivery_status = 'delivered' or o.paid_at is not null;
+  v_closed   := o.order_status in ('refunded', 'cancelled') or o.payment_status = 'refunded';
+
+  if v_current then
+    case
+      when v_status in ('waiting', 'confirming', 'confirmed', 'sending') then
+        -- money may be on its way, but nothing is known to be complete: processing / pending
+        if not v_closed and not v_settled and o.order_status = 'pending' and v_rank >= v_other_max then
+          update public.orders x set order_status = 'processing', payment_status = 'pending'
+           where x.order_id = o.order_id and x.order_status = 'pending';
+        end if;
+
+      when v_status in ('finished', 'partially_paid') then
+        if v_closed then
+          -- money for an order that is refunded or cancelled: never an account
+          if v_applied then
+            update public.payments x set needs_review = true where x.id = pm.id;
+            update public.orders x set needs_attention = 'second_payment_refund_review'
+             where x.order_id = o.order_id and not v_review_before;
+          end if;
+        elsif v_settled then
+          if pm.counted then
+            -- the money that paid the order, reported again: finish a delivery still pending
+            if o.delivery_status <> 'delivered' and o.payment_status = 'paid' then
+              v_delivery := public.deliver_account_core(o.order_id, o.user_id, p_source || '_finished');
+            end if;
+          elsif not v_any_counted and v_status = 'finished' then
+            -- an operator settled the order without money; this is its money, not a second payment
+            update public.payments x set counted = true where x.id = pm.id returning * into pm;
+            if o.delivery_status <> 'delivered' and o.payment_status = 'paid' then
+              v_delivery := public.deliver_account_core(o.order_id, o.user_id, p_source || '_finished');
+            end if;
+          elsif v_applied then
+            -- a second payment, a child after the order was paid: a refund decision, no account
+            update public.payments x set needs_review = true where x.id = pm.id;
+            update public.orders x set needs_attention = 'second_payment_refund_review'
+             where x.order_id = o.order_id and not v_review_before;
+          end if;
+        else
+          v_root := public.payment_group_root(pm.id);
+          v_detail := public.payment_group_verdict(o.order_id, v_root.id);
+          v_verdict := v_detail ->> 'verdict';
+          if v_verdict in ('paid', 'overpaid') and not public.customer_is_active(o.user_id) then
+            v_verdict := 'customer_blocked';
+            v_detail := v_detail || jsonb_build_object('verdict', v_verdict,
+                                                       'payment_verdict', v_detail ->> 'verdict');
+          end if;
+          if v_verdict in ('paid', 'overpaid') then
+            v_delivery := public.payment_settle(o.order_id, v_root.id, v_detail, p_source);
+          else
+            perform public.payment_hold(o.order_id, v_verdict, v_detail);
+          end if;
+        end if;
+
+      when v_status in ('failed', 'expired') then
+        if not v_closed and not v_settled and o.order_status in ('pending', 'processing') and not v_alive_other then
+          update public.orders x set order_status = 'failed', payment_status = 'failed'
+           where x.order_id = o.order_id;
+        end if;
+
+      when v_status = 'refunded' then
+        if v_applied then
+          update public.payments x set needs_review = false where x.id = pm.id;
+          if not pm.counted and v_any_counted then
+            -- the refund of money that did not pay the order: its review is done
+            update public.orders x set needs_attention = null
+             where x.order_id = o.order_id and x.needs_attention = 'second_payment_refund_review'
+               and not exists (select 1 from public.payments y
+                                where y.order_id = o.order_id and y.needs_review);
+          elsif not (o.order_status = 'refunded' and o.payment_status = 'refunded') then
+            update public.orders x set order_status = 'refunded', payment_status = 'refunded'
+             where x.order_id = o.order_id;
+            update public.delivered_accounts d set account_status = 'suspended'
+             where d.order_id = o.order_id and d.account_status = 'active';
+            get diagnostics v_suspended = row_count;
+          end if;
+        end if;
+    end case;
+  end if;
+
+  if v_delivery is not null then
+    v_delivered := coalesce((v_delivery ->> 'success')::boolean, false)
+                   and not coalesce((v_delivery ->> 'already_delivered')::boolean, false);
+  end if;
+
+  select * into o from public.orders x where x.order_id = o.order_id;
+  select * into pm from public.payments x where x.id = pm.id;
+  v_after := jsonb_build_object('order_status', o.order_status, 'payment_status', o.payment_status,
+                                'delivery_status', o.delivery_status, 'needs_attention', o.needs_attention);
+
+  -- (e) records -------------------------------------------------------------------------------
+  insert into public.payment_transactions (order_id, user_id, transaction_type, provider,
+                                           provider_transaction_id, amount, currency, status,
+                                           event_type, provider_response)
+  values (o.order_id, o.user_id,
+          case when v_status = 'refunded' then 'refund' else 'payment' end,
+          'nowpayments', v_pid,
+          coalesce(v_price, pm.price_amount, o.final_amount),
+          coalesce(v_price_cur, pm.price_currency, 'usd'),
+          case v_status
+            when 'waiting'  then 'pending'
+            when 'finished' then 'completed'
+            when 'refunded' then 'completed'
+            when 'failed'   then 'failed'
+            when 'expired'  then 'failed'
+            else 'processing'
+          end,
+          p_source || '_' || v_status,
+          p_payment);
+
+  if v_after is distinct from v_before then
+    insert into public.admin_audit_log (admin_id, admin_email, action_type, table_name, record_id,
+                                        description, old_values, new_values)
+    values (auth.uid(), auth.jwt() ->> 'email', 'payment_status_changed', 'orders', o.order_id,
+            format('NOWPayments payment %s %s (%s)', v_pid, v_status, p_source),
+            v_before,
+            v_after || jsonb_build_object('payment_id', v_pid, 'provider_status', v_status,
+                                          'source', p_source, 'delivered', v_delivered,
+                                          'accounts_suspended', v_suspended,
+                                          'verdict', v_detail));
+  elsif not v_current then
+    insert into public.admin_audit_log (admin_id, admin_email, action_type, table_name, record_id,
+                                        description, old_values, new_values)
+    values (auth.uid(), auth.jwt() ->> 'email', 'payment_event_ignored', 'payments', v_pid,
+            format('NOWPayments payment %s: %s after %s ignored (%s)', v_pid, v_status, v_old, p_source),
+            jsonb_build_object('payment_status', v_old),
+            jsonb_build_object('provider_status', v_status, 'source', p_source, 'order_id', o.order_id));
+  end if;
+
+  return jsonb_build_object(
+    'outcome',         'processed',
+    'order_id',        o.order_id,
+    'order_status',    o.order_status,
+    'payment_status',  o.payment_status,
+    'delivery_status', o.delivery_status,
+    'needs_attention', o.needs_attention,
+    'payment_id',      v_pid,
+    'delivered',       v_delivered,
+    'changed',         v_applied or v_after is distinct from v_before
+                       or pm.needs_review is distinct from v_review_before)
+    || case when v_verdict is null then '{}'::jsonb else jsonb_build_object('verdict', v_verdict) end;
+end
+$$;
+
+-- =============================================================================================
+-- The operator's way out of a hold, and a manual delivery that refuses unpaid orders
+-- =============================================================================================
+
+-- admin_order_accept_payment(order, reason): an operator accepts the money a held order received
+-- (underpaid within what the firm tolerates, a wrong asset it converted, a price mismatch it
+-- agrees to, a customer it reactivated): the order becomes paid, its received payments counted,
+-- the hold cleared, audited with the verdict it overrode, then delivered. Unknown order: FF404;
+-- no hold (needs_attention not one of the hold reasons) or already paid: FF409; a banned or
+-- suspended customer: FF409 (reactivate first).
+create function public.admin_order_accept_payment(p_order_id text, p_reason text)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  o     public.orders%rowtype;
+  v_res jsonb;
+begin
+  perform public.admin_cli_check(p_reason);
+  if p_reason is null then
+    raise exception using errcode = 'FF400', message = 'A reason is required';
+  end if;
+  select * into o from public.orders x where x.order_id = p_order_id for update;
+  if not found then
+    raise exception using errcode = 'FF404', message = 'Order not found';
+  end if;
+  if o.paid_at is not null or o.delivery_status = 'delivered'
+     or o.order_status in ('refunded', 'cancelled')
+     or o.needs_attention is null
+     or o.needs_attention not in ('partially_paid', 'underpaid', 'wrong_currency', 'price_mismatch', 'customer_blocked') then
+    raise exception using errcode = 'FF409', message = 'Order has no held payment';
+  end if;
+  if not public.customer_is_active(o.user_id) then
+    raise exception using errcode = 'FF409', message = 'Customer account is not active';
+  end if;
+
+  update public.payments m
+     set counted = true
+   where m.order_id = o.order_id and m.payment_status in ('finished', 'partially_paid')
+     and coalesce(m.actually_paid, 0) > 0;
+  update public.orders x
+     set order_status = 'processing', payment_status = 'paid', paid_at = now(),
+         needs_attention = null, attention_detail = null
+   where x.order_id = o.order_id;
+  perform public.admin_cli_audit('payment_accepted', 'orders', o.order_id, p_reason,
+    jsonb_build_object('order_status', o.order_status, 'payment_status', o.payment_status,
+                       'needs_attention', o.needs_attention, 'attention_detail', o.attention_detail),
+    jsonb_build_object('order_status', 'processing', 'payment_status', 'paid'));
+
+  v_res := public.deliver_account_core(o.order_id, o.user_id, 'admin_accept_payment');
+  perform public.admin_cli_audit('manual_delivery', 'orders', o.order_id, p_reason, null,
+    jsonb_build_object('result', v_res));
+  return v_res;
+end
+$$;
+
+comment on function public.admin_order_accept_payment(text, text) is
+  'Operator: accept the money of a held order (needs_attention a hold reason), audited, then deliver. Admins and service_role.';
+
+-- admin_order_deliver(order, reason, force): the seed's manual delivery, for a PAID order only
+-- (one waiting for stock, or whose e-mail-less delivery failed). An order without a verified
+-- payment: FF409, unless force: then the operator's reason stands in for the payment, audited as
+-- 'payment_forced', and the order is paid and delivered. A banned or suspended customer: FF409.
+drop function public.admin_order_deliver(text, text);
+
+create function public.admin_order_deliver(p_order_id text, p_reason text, p_force boolean default false)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  o     public.orders%rowtype;
+  v_res jsonb;
+begin
+  perform public.admin_cli_check(p_reason);
+  if p_reason is null then
+    raise exception using errcode = 'FF400', message = 'A reason is required';
+  end if;
+  select * into o from public.orders x where x.order_id = p_order_id for update;
+  if not found then
+    raise exception using errcode = 'FF404', message = 'Order not found';
+  end if;
+  if o.delivery_status <> 'delivered' and not public.customer_is_active(o.user_id) then
+    raise exception using errcode = 'FF409', message = 'Customer account is not active';
+  end if;
+  if o.payment_status <> 'paid' and o.delivery_status <> 'delivered' then
+    if not coalesce(p_force, false) then
+      raise exception using errcode = 'FF409',
+        message = 'Order not paid: accept a held payment (orders accept-payment) or deliver with --force';
+    end if;
+    if o.order_status in ('refunded', 'cancelled') or o.payment_status = 'refunded' then
+      raise exception using errcode = 'FF409', message = 'Order is refunded or cancelled';
+    end if;
+    update public.orders x
+       set order_status = 'processing', payment_status = 'paid', paid_at = coalesce(x.paid_at, now())
+     where x.order_id = o.order_id;
+    perform public.admin_cli_audit('payment_forced', 'orders', o.order_id, p_reason,
+      jsonb_build_object('order_status', o.order_status, 'payment_status', o.payment_status,
+                         'needs_attention', o.needs_attention),
+      jsonb_build_object('order_status', 'processing', 'payment_status', 'paid'));
+  end if;
+  v_res := public.deliver_account_to_user(o.order_id, o.user_id);
+  perform public.admin_cli_audit('manual_delivery', 'orders', o.order_id, p_reason, null,
+    jsonb_build_object('result', v_res, 'forced', coalesce(p_force, false)));
+  return v_res;
+end
+$$;
+
+comment on function public.admin_order_deliver(text, text, boolean) is
+  'Operator: deliver a paid order (or, with force and a reason, an unpaid one), audited. Admins and service_role.';
+
+-- =============================================================================================
+-- The customer's e-mail while a payment is held
+-- =============================================================================================
+insert into public.email_templates (template_name, subject, html_body, text_body, variables) values (
+  'payment_review',
+  'Your FlashFundX payment for order {{order_id}} is being reviewed',
+  $html$<!DOCTYPE html>
+<html>
+<body style="font-family: Arial, sans-serif; color: #222;">
+  <h2>Hello {{first_name}},</h2>
+  <p>We have received a payment for order <strong>{{order_id}}</strong>, but it does not match the
+  amount we asked for ({{asked}} {{pay_currency}}; received so far: {{received}} {{pay_currency}}).</p>
+  <p>Our team will review it and contact you. Your account will be delivered as soon as the payment
+  is settled. There is no need to pay again.</p>
+  <p>The FlashFundX team</p>
+</body>
+</html>
+$html$,
+  $text$Hello {{first_name}},
+
+We have received a payment for order {{order_id}}, but it does not match the amount we asked for
+({{asked}} {{pay_currency}}; received so far: {{received}} {{pay_currency}}).
+
+Our team will review it and contact you. Your account will be delivered as soon as the payment is
+settled. There is no need to pay again.
+
+The FlashFundX team
+$text$,
+  '["first_name", "order_id", "pay_currency", "asked", "received"]'::jsonb
+);
+
+-- =============================================================================================
+-- Privileges: the new helpers are the owner's; the admin entry points check their callers.
+-- =============================================================================================
+revoke all on function
+  public.payment_group_root(uuid),
+  public.payment_group_verdict(text, uuid),
+  public.payment_hold(text, text, jsonb),
+  public.customer_is_active(uuid),
+  public.payment_settle(text, uuid, jsonb, text),
+  public.deliver_account_core(text, uuid, text),
+  public.deliver_account_unchecked(text, uuid, text),
+  public.admin_order_accept_payment(text, text),
+  public.admin_order_deliver(text, text, boolean)
+from public, anon, authenticated, service_role;
+
+grant execute on function
+  public.admin_order_accept_payment(text, text),
+  public.admin_order_deliver(text, text, boolean)
+to authenticated, service_role;
