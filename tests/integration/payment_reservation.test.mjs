@@ -193,3 +193,34 @@ test('banned and suspended customers cannot get a deposit address', async () => 
     assert.equal((await simCalls(order.order_id, '/v1/invoice')).length, 0, `${status}: NOWPayments was not called`);
   }
 });
+
+test('a discount code\'s last use is held before NOWPayments is asked, and given back when the call fails', async () => {
+  const code = `LAST${process.pid}${Date.now() % 100000}`;
+  sql(`insert into discount_codes (code, percent_off, max_uses) values (:'p1', 10, 1)`, code);
+  const bob = createUser();
+  const orderWithCode = async (user) => {
+    const r = await call('create-order', { body: JSON.stringify({ ...product, discountCode: code }), headers: { authorization: `Bearer ${user.token}` } });
+    assert.equal(r.status, 201, r.text);
+    return r.json.order;
+  };
+  const counts = () => sql(`select uses, held from discount_codes where code = :'p1'`, code)[0].join('/');
+  const mine = await orderWithCode(alice);
+  const his = await orderWithCode(bob);
+  assert.equal(counts(), '0/0', 'orders take no use');
+
+  await sim('POST', '/_sim/faults', { mode: 'error500', count: 1, paths: '/v1/invoice$' });
+  const failed = await pay(mine);
+  assert.equal(failed.status, 500, failed.text);
+  assert.equal(counts(), '0/0', 'the failed call gave the hold back');
+
+  const invoicesBefore = (await sim('GET', '/_sim/calls?method=POST&path=/v1/invoice$')).length;
+  const bobs = await pay(his, 'usdt_bsc', bob);
+  assert.equal(bobs.status, 200, bobs.text);
+  assert.equal(counts(), '0/1', 'bob\'s open payment holds the last use');
+  const refused = await pay(mine);
+  assert.equal(refused.status, 400, refused.text);
+  assert.deepEqual(refused.json, { success: false, error: 'Invalid discount code' });
+  assert.equal((await sim('GET', '/_sim/calls?method=POST&path=/v1/invoice$')).length - invoicesBefore, 1,
+    'NOWPayments was asked for bob\'s invoice only');
+  assert.equal(reservations(mine.order_id).length, 0, 'the refusal reserved nothing');
+});
