@@ -4,7 +4,7 @@
 // Retry-After, or the payment the first call made), and a reservation whose holder stalled past
 // the provider budget + 5 s is taken over. Whatever the timing: one invoice and one payment per
 // order and coin in our database.
-import test from 'node:test';
+import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -55,6 +55,12 @@ async function stackWith(env, ...args) {
   await run(path.join(ROOT, 'scripts/stack'), args, { env: { ...process.env, ...env } });
 }
 
+// The provider timeout is production's 10 s in this file (the test stack's 3 s would leave the
+// 2.7 s provider call below too little room on a busy machine); the stall test sets its own.
+const PRODUCTION_TIMEOUT = { FFX_NP_TIMEOUT_MS: '10000' };
+before(() => stackWith(PRODUCTION_TIMEOUT, 'fn-start', 'create-crypto-payment'));
+after(() => stackWith({}, 'fn-start', 'create-crypto-payment'));
+
 test('two concurrent calls for one order and coin: the second reuses the first one\'s payment', async (t) => {
   const order = await newOrder();
   await sim('POST', '/_sim/faults', { mode: 'latency', latency_ms: 800, count: 1, paths: '/v1/invoice$' });
@@ -76,7 +82,7 @@ test('two concurrent calls for one order and coin: the second reuses the first o
 
 test('a call for an order and coin another call is at NOWPayments for: 503 with Retry-After after about 2 s', async (t) => {
   const order = await newOrder();
-  // slower than the 2 s wait, faster than the test stack's FFX_NP_TIMEOUT_MS (3000)
+  // slower than the 2 s wait, faster than the provider timeout
   await sim('POST', '/_sim/faults', { mode: 'latency', latency_ms: 2700, count: 1, paths: '/v1/invoice$' });
   const first = timed(pay(order));
   assert.ok(await waitFor(() => reservations(order.order_id).length === 1, { stepMs: 10 }), 'the first call reserved');
@@ -177,7 +183,7 @@ test('a worker that stalls holding a reservation: taken over after the budget + 
     assert.equal(payments.length, 2);
   } finally {
     for (const pid of stopped) { try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ } }
-    await stackWith({}, 'fn-start', 'create-crypto-payment'); // disarmed
+    await stackWith(PRODUCTION_TIMEOUT, 'fn-start', 'create-crypto-payment'); // disarmed
   }
 });
 
