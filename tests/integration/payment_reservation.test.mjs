@@ -17,20 +17,8 @@ const run = promisify(execFile);
 const product = { accountType: 'one_step', accountSize: 10000, platformType: 'mt4' };
 const alice = createUser();
 
-async function newOrder(user = alice) {
-  const r = await call('create-order', { body: JSON.stringify(product), headers: { authorization: `Bearer ${user.token}` } });
-  assert.equal(r.status, 201, r.text);
-  return r.json.order;
-}
-
-function pay(order, coin = 'usdt_bsc', user = alice) {
-  return call('create-crypto-payment', {
-    headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      orderId: order.order_id, userId: user.id, ...product, cryptoCurrency: coin, amount: order.amount, finalAmount: order.final_amount,
-    }),
-  });
-}
+const newOrder = (user = alice) => placeOrder(user, product);
+const pay = (order, coin = 'usdt_bsc', user = alice) => checkout(user, order, coin);
 
 async function timed(promise) {
   const t0 = performance.now();

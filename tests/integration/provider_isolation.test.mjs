@@ -32,20 +32,7 @@ const CHECKOUTS_PER_ROUND = 10;
 
 const product = { accountType: 'one_step', accountSize: 10000, platformType: 'mt4' };
 
-async function newOrder(user) {
-  const r = await call('create-order', { body: JSON.stringify(product), headers: { authorization: `Bearer ${user.token}` } });
-  assert.equal(r.status, 201, r.text);
-  return r.json.order;
-}
-
-function checkout(user, order, coin) {
-  return call('create-crypto-payment', {
-    headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      orderId: order.order_id, userId: user.id, ...product, cryptoCurrency: coin, amount: order.amount, finalAmount: order.final_amount,
-    }),
-  });
-}
+const newOrder = (user) => placeOrder(user, product);
 
 async function timed(fn) {
   const t0 = performance.now();
