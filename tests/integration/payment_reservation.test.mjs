@@ -12,6 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT, STATE_DIR, call, sim, sleep, sql, waitFor } from './lib/stack.mjs';
 import { createUser } from './lib/identity.mjs';
+import { checkout, placeOrder } from './lib/commerce.mjs';
 
 const run = promisify(execFile);
 const product = { accountType: 'one_step', accountSize: 10000, platformType: 'mt4' };

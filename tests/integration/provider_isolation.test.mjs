@@ -16,9 +16,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT, call, sim, sleep, waitFor } from './lib/stack.mjs';
+import { ROOT, sim, sleep, waitFor } from './lib/stack.mjs';
 import { createUser } from './lib/identity.mjs';
-import { buy, ipnFor, sendIpn } from './lib/commerce.mjs';
+import { buy, checkout, ipnFor, placeOrder, sendIpn } from './lib/commerce.mjs';
 
 const ROUNDS = Number(process.env.FFX_ISOLATION_ROUNDS ?? 10); // per mode
 const FAULT_MS = 2900; // the finding's provider delay; NOWPayments gives an IPN about 3 s
