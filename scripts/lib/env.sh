@@ -1,8 +1,8 @@
 # shellcheck shell=bash
-# The dev-stack contract (ARCHITECTURE.md §3): ports, dev secrets, state
-# folder. Sourced by every script; each value can be overridden from the
-# environment, which is how scripts/test runs a second stack beside the
-# dev one.
+# The dev-stack contract (docs/ARCHITECTURE.md, "The dev stack"): ports, dev
+# secrets, state folder. Sourced by every script; each value can be overridden
+# from the environment, which is how scripts/test runs a second stack beside
+# the dev one. Change a value here and in that section together.
 
 FFX_ROOT=${FFX_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 FFX_STATE_DIR=${FFX_STATE_DIR:-$FFX_ROOT/.local}

@@ -1,8 +1,8 @@
 // Reliability: the payment lifecycle converges after a crash at each named failpoint, a
 // PostgreSQL restart under a stream of IPNs, NOWPayments failing during a reconcile pass, and a
-// late 'finished' racing the expiry pass (docs/RELIABILITY.md; payments-practice.md section 5,
-// scenarios 15, 16, 17, 20). Processes are crashed with FFX_FAILPOINT (common/failpoint.h: test
-// builds only) and healed by the simulator's IPN retries and `ffx-reconcile --once`.
+// late 'finished' racing the expiry pass (docs/RELIABILITY.md, "Scenarios"). Processes are
+// crashed with FFX_FAILPOINT (common/failpoint.h: test builds only) and healed by the
+// simulator's IPN retries and `ffx-reconcile --once`.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';

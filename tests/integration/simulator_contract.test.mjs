@@ -1,7 +1,8 @@
 // Contract tests of the NOWPayments simulator (tools/nowpayments-sim): every
-// answer has the field names, types and shapes of the real bodies recorded in
-// ../shared/reference/nowpayments.md (§2-§5), and its IPNs are signed the way
-// NOWPayments signs them. Starts its own simulator; needs no stack.
+// answer has the field names, types and shapes of the real bodies below (the
+// facts are in docs/NOWPAYMENTS.md: "What we call", "Errors", "IPN delivery"),
+// and its IPNs are signed the way NOWPayments signs them ("Signatures", its
+// "Test vectors"). Starts its own simulator; needs no stack.
 import test, { after, before, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -26,34 +27,34 @@ const LOG_FILE = path.join(TMP, 'sim.log');
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const hmac = (secret, text) => crypto.createHmac('sha512', secret).update(text).digest('hex');
 
-// ---- real bodies, verbatim from the reference -----------------------------
+// ---- real bodies, verbatim: NOWPayments' documentation, recorded traffic ----
 
 const REAL = {
-  // §2.1, recorded
+  // docs/NOWPAYMENTS.md "Errors": recorded, production and sandbox
   error403: { status: false, statusCode: 403, code: 'INVALID_API_KEY', message: 'Invalid api key' },
-  // §1, recorded (sandbox VCR)
+  // "Errors": recorded from the sandbox, a list call without the Bearer token
   error401: { status: false, statusCode: 401, code: 'AUTH_REQUIRED', message: 'Authorization header is empty (Bearer JWTtoken is required)' },
-  // §3.2 [DOC]
+  // "Endpoints we do not call": POST /v1/auth, the documentation's example (exp - iat = 300)
   auth: { token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpZCI6IjU4MjYyNTkxMTUiLCJpYXQiOjE2MDUyODgzODQsImV4cCI6MTYwNTI4ODY4NH0.bk8B5AjoTt8Qfm1zHJxutAtgaTGW-2j67waGQ2DUHUI' },
-  // §3.3 real capture of ?fixed_rate=true
+  // GET /v1/currencies?fixed_rate=true, a real capture
   fixedRateItem: { currency: 'jst', max_amount: 75768.6451567967, min_amount: 383.1266919 },
-  // §3.4 [DOC] item
+  // GET /v1/full-currencies, the documentation's item
   fullCurrency: {
     id: 121, code: 'AAVE', name: 'Aave', enable: true, wallet_regex: '^(0x)[0-9A-Fa-f]{40}$', priority: 127,
     extra_id_exists: false, extra_id_regex: null, logo_url: '/images/coins/aave.svg', track: true, cg_id: 'aave',
     is_maxlimit: false, network: 'eth', smart_contract: null, network_precision: null,
   },
-  // §3.6 [DOC]
+  // GET /v1/min-amount, the documentation's example
   minAmount: { currency_from: 'eth', currency_to: 'trx', min_amount: 0.0078999, fiat_equivalent: 35.40626584 },
-  // §3.7 [DOC]
+  // GET /v1/estimate, the documentation's example
   estimate: { currency_from: 'usd', amount_from: 3999.5, currency_to: 'btc', estimated_amount: 0.17061637 },
-  // §3.8 [REAL-2026]
+  // "POST /v1/invoice": a real production answer, 2026-08
   invoice: JSON.parse('{"id":"6095133277","token_id":"6392173195","order_id":"deposit-7-1787358890674","order_description":"Foodplug deposit","price_amount":"1","price_currency":"USD","pay_currency":null,"ipn_callback_url":"http://x/api/webhooks/nowpayments","invoice_url":"https://nowpayments.io/payment/?iid=6095133277","success_url":"http://x/deposit","cancel_url":"http://x/deposit","customer_email":null,"partially_paid_url":null,"payout_currency":null,"created_at":"2026-08-22T00:34:50.876Z","updated_at":"2026-08-22T00:34:50.876Z","is_fixed_rate":false,"is_fee_paid_by_user":false,"source":null,"collect_user_data":false,"url":"https://nowpayments.io/payment/?iid=6095133277"}'),
-  // §3.9 [REAL-2025-PHP]
+  // "POST /v1/invoice-payment" (the shape of POST /v1/payment): a real production answer, 2025-08
   paymentCreate: JSON.parse('{"payment_id":"5977953151","payment_status":"waiting","pay_address":"0x24070CE7202c541381F3dF0aeb58d253006b9262","price_amount":13,"price_currency":"usd","pay_amount":13.25552622,"amount_received":12.96277893,"pay_currency":"usdtbsc","order_id":null,"order_description":null,"payin_extra_id":null,"ipn_callback_url":"https://nowpayments.io","customer_email":null,"created_at":"2025-08-27T16:56:58.628Z","updated_at":"2025-08-27T16:56:58.628Z","purchase_id":"4740818607","smart_contract":null,"network":"bsc","network_precision":null,"time_limit":null,"burning_percent":null,"expiration_estimate_date":"2025-08-27T17:16:58.628Z","is_fixed_rate":true,"is_fee_paid_by_user":false,"valid_until":"2025-09-03T16:56:58.628Z","type":"crypto2crypto","product":"api","origin_ip":"157.48.244.247"}'),
-  // §3.12 [REAL-2025-PHP]
+  // "GET /v1/payment/{id}": a real production answer, 2025-08
   paymentGet: JSON.parse('{"payment_id":5093564248,"invoice_id":null,"payment_status":"waiting","pay_address":"0x44568B551126DE713C8EA19ec9eeB6081829d400","payin_extra_id":null,"price_amount":12,"price_currency":"usd","pay_amount":13.488185,"actually_paid":0,"pay_currency":"usdterc20","order_id":null,"order_description":null,"purchase_id":4628350473,"outcome_amount":null,"outcome_currency":"usdtbsc","payout_hash":null,"payin_hash":null,"created_at":"2025-08-26T16:31:32.669Z","updated_at":"2025-08-26T16:31:32.669Z","burning_percent":"null","type":"crypto2crypto"}'),
-  // §3.12 [DOC] (outer braces restored)
+  // "GET /v1/payment/{id}": the documentation's example (its outer braces restored)
   paymentGetFinished: {
     payment_id: 6249365965, invoice_id: null, payment_status: 'finished', pay_address: 'address', payin_extra_id: null,
     price_amount: 1, price_currency: 'usd', pay_amount: 11.8, actually_paid: 12, pay_currency: 'trx', order_id: null,
@@ -61,15 +62,15 @@ const REAL = {
     payin_hash: 'hash', created_at: '2023-07-28T15:06:09.932Z', updated_at: '2023-07-28T15:09:40.535Z', burning_percent: 'null',
     type: 'crypto2crypto', payment_extra_ids: [5513339153],
   },
-  // §3.13 [DOC] list items: a parent with a child, and the child
+  // GET /v1/payment/, the documentation's list items: a parent with a child, and the child
   listParent: { payment_id: 5592161154, invoice_id: 6200264890, payment_status: 'partially_paid', pay_address: 'address', payin_extra_id: null, price_amount: 1, price_currency: 'usd', pay_amount: 12.5, actually_paid: 10, pay_currency: 'trx', order_id: null, order_description: null, purchase_id: 5392971146, outcome_amount: 9.8505, outcome_currency: 'trx', payout_hash: 'hash', payin_hash: 'hash', created_at: '2023-07-19T15:22:15.807Z', updated_at: '2023-07-19T15:27:10.477Z', type: 'crypto2crypto', payment_extra_ids: [4526424492] },
   listChild: { payment_id: 4526424492, invoice_id: 6200264890, payment_status: 'finished', pay_address: 'address', payin_extra_id: null, price_amount: 1, price_currency: 'usd', pay_amount: 12.5, actually_paid: 12.5, pay_currency: 'trx', order_id: null, order_description: null, purchase_id: 5392971146, outcome_amount: 12.338, outcome_currency: 'trx', payout_hash: 'hash', payin_hash: 'hash', created_at: '2023-07-19T15:22:15.754Z', updated_at: '2023-07-19T15:25:56.280Z', type: 'crypto2crypto', parent_payment_id: 5592161154, origin_type: 'REPEATED' },
   listEnvelope: { data: [], limit: 10, page: 0, pagesCount: 582, total: 5815 },
-  // §5.4 c [REAL-IPN-2025] with its secret and signature
+  // "Test vectors" 1: a real production IPN, 2025-12, with its secret and signature
   ipnRaw: '{"actually_paid":0.00656612,"actually_paid_at_fiat":0,"fee":{"currency":"btc","depositFee":0.000002,"serviceFee":0.000003,"withdrawalFee":0},"invoice_id":null,"order_description":null,"order_id":"deposit_a7936ab3-8970-4d3b-8f79-d17aa8928b03_1765249230","outcome_amount":0.00022187,"outcome_currency":"btc","parent_payment_id":null,"pay_address":"0x05Db991D7930CE6Ac8c21064de9A14EB2a154746","pay_amount":0.00656612,"pay_currency":"eth","payin_extra_id":null,"payment_extra_ids":null,"payment_id":5800567260,"payment_status":"finished","price_amount":20,"price_currency":"usd","purchase_id":"5172103429","updated_at":1765249461097}',
   ipnSecret: 'm+uEkMgkRR3ir3i+bX4ezfTLne5LN4Pq',
   ipnSig: 'da9aa86444805aa09917654dec3a524d84d6ce2d5e60fa0dbfef53312e7219a4f8f7ee24314ebce597bb28e037e67c03205a9c5094ba88ef8854f9ad36cc6292',
-  // §5.4 d [REAL-2023] waiting, not key-sorted
+  // "Test vectors" 3: a real production IPN, 2023-10, waiting, not key-sorted
   ipn2023Waiting: '{"payment_id":5261148849,"parent_payment_id":null,"invoice_id":6417549628,"payment_status":"waiting","pay_address":"TDbqd96NNmXmNQCCbdohbvDnDZHcZy1GGJ","payin_extra_id":null,"price_amount":5,"price_currency":"usd","pay_amount":69.242455,"actually_paid":0,"actually_paid_at_fiat":0,"pay_currency":"trx","order_id":"1","order_description":"Pay for services","purchase_id":"5931000544","updated_at":1698697714802,"outcome_amount":4.958355,"outcome_currency":"usdttrc20","payment_extra_ids":null}',
 };
 
@@ -208,7 +209,7 @@ async function invoicePayment({ price = 649, payCurrency = 'btc', ipn = receiver
   return { invoice: inv.json, payment: pay.json, id: Number(pay.json.payment_id) };
 }
 
-// ---- the signer against the real vectors (§5.5) ----------------------------
+// ---- the signer against docs/NOWPAYMENTS.md "Test vectors" -------------------
 
 test('signer: the real 2025 production IPN and its signature', () => {
   const body = JSON.parse(REAL.ipnRaw);

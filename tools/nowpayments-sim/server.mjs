@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // NOWPayments API simulator for the dev stack and the tests.
 //
-// Serves the payments API under /v1 the way ../../../shared/reference/nowpayments.md
-// records the real one (field names, types, quirks, error shapes), plus a
+// Serves the payments API under /v1 the way docs/NOWPAYMENTS.md describes the
+// real one (field names, types, quirks, error shapes), plus a
 // control API under /_sim that drives payments through their statuses, sends
 // signed IPNs and injects faults. README.md next to this file documents both.
 //
@@ -18,11 +18,11 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 // ---------------------------------------------------------------------------
-// Canonical JSON and the IPN signature (reference §5.2.3)
+// Canonical JSON and the IPN signature (docs/NOWPAYMENTS.md, "Canonical form")
 
 // sortDeep - a copy of value with object keys sorted (UTF-16 code unit order,
 // Array.prototype.sort's default) at every depth. Arrays stay arrays
-// (arrays = 'array', as SDK-NODE2, PHP and Python do) or become {"0":…}
+// (arrays = 'array', as the newer official Node SDK, PHP and Python do) or become {"0":…}
 // objects (arrays = 'object', as the documented Node sortObject does).
 export function sortDeep(value, arrays = 'array') {
   if (Array.isArray(value)) {
@@ -56,8 +56,9 @@ export function signIpn(payload, secret, { arrays = 'array' } = {}) {
   return hmacHex(secret, canonicalJson(payload, { arrays }));
 }
 
-// The key order of the real 2023 IPNs (reference §5.4 d); fee (absent in
-// 2023) goes last with the inner order of the docs example (§5.4 a).
+// The key order of the real 2023 IPNs (docs/NOWPAYMENTS.md, "Test vectors" 3);
+// fee (absent in 2023) goes last with the inner order of the documentation's
+// example ("Test vectors" 2).
 export const IPN_ORDER_2023 = [
   'payment_id', 'parent_payment_id', 'invoice_id', 'payment_status', 'pay_address', 'payin_extra_id',
   'price_amount', 'price_currency', 'pay_amount', 'actually_paid', 'actually_paid_at_fiat', 'pay_currency',
@@ -110,7 +111,7 @@ export const COINS = {
 };
 
 const SERVICE_FEE = 0.005; // 0.5 % of the received amount, in the outcome currency
-const FLAG_MIN_FACTOR = 1.25; // fixed-rate / fee-paid-by-user minimums are higher (reference §3.6)
+const FLAG_MIN_FACTOR = 1.25; // fixed-rate / fee-paid-by-user minimums are higher (documented for /v1/min-amount)
 export const STATUSES = ['waiting', 'confirming', 'confirmed', 'sending', 'partially_paid', 'finished', 'failed', 'refunded', 'expired', 'cancelled'];
 const PAID = new Set(['confirming', 'confirmed', 'sending', 'finished']);
 const SANDBOX_CASES = {
@@ -365,7 +366,7 @@ export function createSimulator(cfg = loadConfig()) {
     }
   }
 
-  // ---- views: the shapes of the real bodies (reference §3, §5)
+  // ---- views: the shapes of the real bodies (docs/NOWPAYMENTS.md, "What we call", "IPN delivery")
   function createView(p) {
     return {
       payment_id: String(p.payment_id), payment_status: p.payment_status, pay_address: p.pay_address,
