@@ -8,8 +8,9 @@ select tables_are('public', array[
   'payment_transactions', 'admin_audit_log', 'crypto_addresses', 'email_templates',
   'webhook_debug_log', 'payments', 'pricing', 'discount_codes', 'crypto_currency_map',
   'email_outbox', 'ipn_events', 'payment_settings', 'discount_code_uses', 'discount_code_attempts',
-  'order_settings', 'payment_reservations', 'payment_refreshes', 'schema_migrations'
-], 'public has exactly the application tables plus schema_migrations');
+  'order_settings', 'payment_reservations', 'payment_refreshes', 'schema_migrations',
+  'schema_definitions'
+], 'public has exactly the application tables plus the runner''s schema_migrations and schema_definitions');
 
 select is(
   array(select c.relname::text from pg_class c
@@ -86,7 +87,7 @@ select is(
                                    'payment_transactions', 'admin_audit_log', 'email_templates',
                                    'webhook_debug_log', 'discount_codes', 'ipn_events',
                                    'discount_code_uses', 'discount_code_attempts', 'order_settings',
-                                   'schema_migrations']) t
+                                   'schema_migrations', 'schema_definitions']) t
          where has_table_privilege('anon', 'public.' || t, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')),
   '{}'::text[],
   'anon has no privilege on any private table');
@@ -128,9 +129,10 @@ select is(
 
 select is(
   array(select r from unnest(array['anon', 'authenticated', 'service_role']) r
-         where has_table_privilege(r, 'public.schema_migrations', 'SELECT, INSERT, UPDATE, DELETE')),
+         where has_table_privilege(r, 'public.schema_migrations', 'SELECT, INSERT, UPDATE, DELETE')
+            or has_table_privilege(r, 'public.schema_definitions', 'SELECT, INSERT, UPDATE, DELETE')),
   '{}'::text[],
-  'no API role can touch schema_migrations');
+  'no API role can touch schema_migrations or schema_definitions');
 
 select function_privs_are('public', 'webhook_debug_record', array['text', 'text', 'text', 'jsonb', 'bytea', 'text'],
   'anon', '{}'::text[], 'anon cannot call webhook_debug_record');

@@ -23,7 +23,7 @@
 -- Callers: admins and service_role (SECURITY DEFINER: it counts rows RLS would hide; it returns
 -- counts and ages only, never a row's content). Everyone else: FF403.
 
-create function public.metrics_gauges()
+create or replace function public.metrics_gauges()
 returns table (metric text, labels jsonb, value double precision)
 language plpgsql
 stable
@@ -101,8 +101,5 @@ $$;
 
 comment on function public.metrics_gauges() is
   'The metrics endpoint''s database gauges: (metric, labels, value) rows of counts and ages, never row content. Admins and service_role.';
-
--- PUBLIC gets EXECUTE on new functions by default: revoke, then grant back. The function checks
--- the admin claim / service_role itself.
 revoke all on function public.metrics_gauges() from public, anon, authenticated, service_role;
 grant execute on function public.metrics_gauges() to authenticated, service_role;
