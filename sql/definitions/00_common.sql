@@ -139,3 +139,68 @@ comment on function public.runs_as_owner() is
   'True when the current role has the table owner''s privileges (superuser, owner, our SECURITY DEFINER functions); false for anon, authenticated and service_role.';
 revoke all on function public.runs_as_owner() from public, anon, authenticated, service_role;
 grant execute on function public.runs_as_owner() to anon, authenticated, service_role;
+
+-- is_service_role(): the request runs as the backend (the verified claims' role is service_role).
+-- Like is_admin(), a single expression without a SET clause, so the planner inlines it.
+create or replace function public.is_service_role()
+returns boolean
+language sql
+stable
+as $$
+  select coalesce(auth.role() = 'service_role', false)
+$$;
+comment on function public.is_service_role() is
+  'True when the request''s claims carry role service_role (the backend, ffx-admin, the workers).';
+revoke all on function public.is_service_role() from public, anon, authenticated, service_role;
+grant execute on function public.is_service_role() to anon, authenticated, service_role;
+
+-- The callers' guards. An entry point that only the backend may call starts with
+-- `perform public.require_service_role();`, one that admins may call too with
+-- `perform public.require_admin_or_service();`; both refuse with FF403 Unauthorized. SECURITY
+-- INVOKER without a SET clause (they read only the claims), executable by the API roles because
+-- SECURITY INVOKER entry points (the reports) call them as the caller.
+create or replace function public.require_service_role()
+returns void
+language plpgsql
+stable
+as $$
+begin
+  if not public.is_service_role() then
+    raise exception using errcode = 'FF403', message = 'Unauthorized';
+  end if;
+end
+$$;
+comment on function public.require_service_role() is
+  'Guard: FF403 Unauthorized unless the caller is service_role.';
+revoke all on function public.require_service_role() from public, anon, authenticated, service_role;
+grant execute on function public.require_service_role() to authenticated, service_role;
+
+create or replace function public.require_admin_or_service()
+returns void
+language plpgsql
+stable
+as $$
+begin
+  if not (public.is_admin() or public.is_service_role()) then
+    raise exception using errcode = 'FF403', message = 'Unauthorized';
+  end if;
+end
+$$;
+comment on function public.require_admin_or_service() is
+  'Guard: FF403 Unauthorized unless the caller carries the admin claim or is service_role.';
+revoke all on function public.require_admin_or_service() from public, anon, authenticated, service_role;
+grant execute on function public.require_admin_or_service() to authenticated, service_role;
+
+-- may_act_for(user): the caller may act for that user's orders: it is that user, an admin, or
+-- service_role.
+create or replace function public.may_act_for(p_user_id uuid)
+returns boolean
+language sql
+stable
+as $$
+  select coalesce(auth.uid() = p_user_id, false) or public.is_admin() or public.is_service_role()
+$$;
+comment on function public.may_act_for(uuid) is
+  'True when the caller is the user p_user_id, an admin or service_role.';
+revoke all on function public.may_act_for(uuid) from public, anon, authenticated, service_role;
+grant execute on function public.may_act_for(uuid) to authenticated, service_role;

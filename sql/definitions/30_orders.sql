@@ -252,8 +252,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  if not (coalesce(auth.role() = 'service_role', false)
-          or coalesce(auth.uid() = p_user_id, false)) then
+  if not (public.is_service_role() or coalesce(auth.uid() = p_user_id, false)) then
     raise exception using errcode = 'FF403', message = 'Unauthorized';
   end if;
   select c.amount, c.discount_amount, c.final_amount, c.discount_code, c.code_refused

@@ -378,9 +378,7 @@ declare
   v_order_id text;
   v_count    integer := 0;
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
   if p_max_age is null or p_max_age < interval '0' then
     raise exception 'discount_holds_release_stale: p_max_age must be a non-negative interval'
       using errcode = 'invalid_parameter_value';

@@ -137,9 +137,7 @@ begin
   end if;
 
   -- the caller check comes first so that nobody can lock another user's order
-  if not (coalesce(auth.uid() = p_user_id, false)
-          or public.is_admin()
-          or coalesce(auth.role() = 'service_role', false)) then
+  if not public.may_act_for(p_user_id) then
     raise exception using errcode = 'FF404', message = 'Order not found';
   end if;
 
@@ -296,9 +294,7 @@ declare
   v_reserved       boolean;
   v_new_payment    uuid;
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
 
   select * into o from public.orders x where x.order_id = p_order_id for update;
   if not found then
@@ -447,9 +443,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
   delete from public.payment_reservations x where x.order_id = p_order_id and x.token = p_token;
   if not found then
     return false;
@@ -570,9 +564,7 @@ as $$
 declare
   v_claimed boolean;
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
   if p_min_interval_s is null or p_min_interval_s not between 0 and 604800 then
     raise exception 'payment_refresh_claim: p_min_interval_s must be between 0 and 604800'
       using errcode = 'invalid_parameter_value';

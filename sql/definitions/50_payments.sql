@@ -144,7 +144,7 @@ grant select on table public.payment_settings to authenticated, service_role;
 drop policy if exists "Admins and the backend can read payment settings" on public.payment_settings;
 create policy "Admins and the backend can read payment settings" on public.payment_settings
   for select to authenticated, service_role
-  using ((select public.is_admin()) or (select auth.role()) = 'service_role');
+  using ((select public.is_admin()) or (select public.is_service_role()));
 
 -- =============================================================================================
 -- ipn_events: the inbox. Every signed notification is stored before it is applied.
@@ -500,9 +500,7 @@ declare
   v_delivered     boolean := false;
   v_suspended     integer := 0;
 begin
-  if not (coalesce(auth.role() = 'service_role', false) or public.is_admin()) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_admin_or_service();
   if p_source is null or p_source !~ '^[a-z][a-z_]{0,31}$' then
     raise exception 'payment_apply: invalid source %', coalesce(p_source, 'NULL')
       using errcode = 'invalid_parameter_value';
@@ -864,9 +862,7 @@ as $$
 declare
   v_id bigint;
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
   if jsonb_typeof(p_payload) is distinct from 'object'
      or nullif(btrim(p_payload ->> 'payment_id'), '') is null
      or nullif(btrim(p_payload ->> 'payment_status'), '') is null then
@@ -907,9 +903,7 @@ declare
   v_state text;
   v_res   jsonb;
 begin
-  if not (v_admin or coalesce(auth.role() = 'service_role', false)) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_admin_or_service();
 
   select e.state into v_state from public.ipn_events e where e.id = p_event_id for update;
   if not found then

@@ -265,9 +265,7 @@ as $$
 declare
   v_admin boolean := public.is_admin();
 begin
-  if not (v_admin or coalesce(auth.role() = 'service_role', false)) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_admin_or_service();
   return public.deliver_account_core(p_order_id, p_user_id, case when v_admin then 'admin' else 'service' end);
 end
 $$;
@@ -355,9 +353,7 @@ as $$
 declare
   v_admin boolean := public.is_admin();
 begin
-  if not (v_admin or coalesce(auth.role() = 'service_role', false)) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_admin_or_service();
   return public.deliver_waiting_core(p_account_size, p_platform_type,
                                      case when v_admin then 'admin_deliver_waiting' else 'deliver_waiting' end);
 end

@@ -227,7 +227,7 @@ declare
   v_is_admin boolean := public.is_admin();
   v_error    text;
 begin
-  if not v_is_admin and coalesce(auth.role(), '') <> 'service_role' then
+  if not (v_is_admin or public.is_service_role()) then
     raise exception 'admin only' using errcode = 'insufficient_privilege';
   end if;
 

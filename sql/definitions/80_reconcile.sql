@@ -71,9 +71,7 @@ set search_path = ''
 as $$
 #variable_conflict use_column
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
   if p_limit is null or p_limit not between 1 and 10000 then
     raise exception 'reconcile_due_payments: p_limit must be between 1 and 10000' using errcode = 'invalid_parameter_value';
   end if;
@@ -180,9 +178,7 @@ declare
   v_status   text;
   v_count    integer := 0;
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
   if p_max_age is null or p_max_age < interval '0' then
     raise exception 'expire_stale_orders: p_max_age must be a non-negative interval' using errcode = 'invalid_parameter_value';
   end if;
@@ -263,9 +259,7 @@ declare
   v_res   jsonb;
   v_count integer := 0;
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
   if p_limit is null or p_limit not between 1 and 10000 then
     raise exception 'reconcile_failed_events: p_limit must be between 1 and 10000' using errcode = 'invalid_parameter_value';
   end if;

@@ -87,9 +87,7 @@ security invoker
 set search_path = ''
 as $$
 begin
-  if not (public.is_admin() or coalesce(auth.role() = 'service_role', false)) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_admin_or_service();
   if p_reason is not null and p_reason !~ '[^[:space:]]' then
     raise exception using errcode = 'FF400', message = 'A reason is required';
   end if;
@@ -108,9 +106,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
   return query
     select u.id, u.email::text, coalesce(u.raw_app_meta_data, '{}'::jsonb), coalesce(u.raw_user_meta_data, '{}'::jsonb)
       from auth.users u

@@ -1,6 +1,6 @@
 -- Structure, privileges and seed data: what the migrations must have created.
 begin;
-select plan(50);
+select plan(51);
 
 -- tables -------------------------------------------------------------------------------------
 select tables_are('public', array[
@@ -73,6 +73,15 @@ select is(
         'payment_apply', 'payment_refresh_claim', 'payments_discount_hold', 'reconcile_due_payments', 'reconcile_failed_events',
         'webhook_debug_record'],
   'the SECURITY DEFINER functions are exactly the expected ones');
+-- the guard every backend-only entry point needs is written once (sql/definitions/00_common.sql)
+select is(
+  array(select p.proname::text from pg_proc p
+         where p.pronamespace = 'public'::regnamespace
+           and p.prosrc ~ 'auth\.role\(\)\s*(=|<>)\s*''service_role'''
+           and p.proname <> 'is_service_role'
+         order by 1),
+  '{}'::text[],
+  'no function but is_service_role() compares auth.role() with service_role (the guards call it)');
 select trigger_is('auth', 'users', 'on_auth_user_created', 'public', 'handle_new_user',
   'auth.users insert trigger creates the profile');
 select trigger_is('public', 'orders', 'orders_set_order_id', 'public', 'orders_set_order_id',
