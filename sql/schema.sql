@@ -193,9 +193,7 @@ CREATE FUNCTION public.admin_cli_check(p_reason text) RETURNS void
     SET search_path TO ''
     AS $$
 begin
-  if not (public.is_admin() or coalesce(auth.role() = 'service_role', false)) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_admin_or_service();
   if p_reason is not null and p_reason !~ '[^[:space:]]' then
     raise exception using errcode = 'FF400', message = 'A reason is required';
   end if;
@@ -212,9 +210,7 @@ CREATE FUNCTION public.admin_identity(p_email text) RETURNS TABLE(id uuid, email
     SET search_path TO ''
     AS $$
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
   return query
     select u.id, u.email::text, coalesce(u.raw_app_meta_data, '{}'::jsonb), coalesce(u.raw_user_meta_data, '{}'::jsonb)
       from auth.users u
@@ -811,9 +807,7 @@ begin
   end if;
 
   -- the caller check comes first so that nobody can lock another user's order
-  if not (coalesce(auth.uid() = p_user_id, false)
-          or public.is_admin()
-          or coalesce(auth.role() = 'service_role', false)) then
+  if not public.may_act_for(p_user_id) then
     raise exception using errcode = 'FF404', message = 'Order not found';
   end if;
 
@@ -985,9 +979,7 @@ declare
   v_reserved       boolean;
   v_new_payment    uuid;
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
 
   select * into o from public.orders x where x.order_id = p_order_id for update;
   if not found then
@@ -1134,9 +1126,7 @@ CREATE FUNCTION public.crypto_payment_release(p_order_id text, p_token uuid) RET
     SET search_path TO ''
     AS $$
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
   delete from public.payment_reservations x where x.order_id = p_order_id and x.token = p_token;
   if not found then
     return false;
@@ -1203,9 +1193,7 @@ CREATE FUNCTION public.deliver_account_to_user(p_order_id text, p_user_id uuid) 
 declare
   v_admin boolean := public.is_admin();
 begin
-  if not (v_admin or coalesce(auth.role() = 'service_role', false)) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_admin_or_service();
   return public.deliver_account_core(p_order_id, p_user_id, case when v_admin then 'admin' else 'service' end);
 end
 $$;
@@ -1366,7 +1354,7 @@ $$;
 -- Name: FUNCTION deliver_account_unchecked(p_order_id text, p_user_id uuid, p_reason text); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.deliver_account_unchecked(p_order_id text, p_user_id uuid, p_reason text) IS 'The 0009 delivery (owner only); reached only through deliver_account_core, which checks the customer.';
+COMMENT ON FUNCTION public.deliver_account_unchecked(p_order_id text, p_user_id uuid, p_reason text) IS 'The delivery itself (owner only); reached only through deliver_account_core, which checks the customer.';
 
 
 --
@@ -1447,9 +1435,7 @@ CREATE FUNCTION public.deliver_waiting_orders(p_account_size integer DEFAULT NUL
 declare
   v_admin boolean := public.is_admin();
 begin
-  if not (v_admin or coalesce(auth.role() = 'service_role', false)) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_admin_or_service();
   return public.deliver_waiting_core(p_account_size, p_platform_type,
                                      case when v_admin then 'admin_deliver_waiting' else 'deliver_waiting' end);
 end
@@ -1671,7 +1657,7 @@ begin
   if not found or o.discount_code is null or o.paid_at is not null then
     return 'none';
   end if;
-  -- a finished payment of an unpaid order is money held for an operator's review (0015): its
+  -- a finished payment of an unpaid order is money held for an operator's review (50_payments): its
   -- hold stays until the operator accepts (the use then counts) or the order closes
   if o.order_status not in ('failed', 'cancelled', 'refunded')
      and exists (select 1 from public.payments p
@@ -1722,9 +1708,7 @@ declare
   v_order_id text;
   v_count    integer := 0;
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
   if p_max_age is null or p_max_age < interval '0' then
     raise exception 'discount_holds_release_stale: p_max_age must be a non-negative interval'
       using errcode = 'invalid_parameter_value';
@@ -1844,9 +1828,7 @@ declare
   v_status   text;
   v_count    integer := 0;
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
   if p_max_age is null or p_max_age < interval '0' then
     raise exception 'expire_stale_orders: p_max_age must be a non-negative interval' using errcode = 'invalid_parameter_value';
   end if;
@@ -2052,9 +2034,7 @@ CREATE FUNCTION public.ipn_receive(p_payload jsonb, p_signature text) RETURNS js
 declare
   v_id bigint;
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
   if jsonb_typeof(p_payload) is distinct from 'object'
      or nullif(btrim(p_payload ->> 'payment_id'), '') is null
      or nullif(btrim(p_payload ->> 'payment_status'), '') is null then
@@ -2097,9 +2077,7 @@ declare
   v_state text;
   v_res   jsonb;
 begin
-  if not (v_admin or coalesce(auth.role() = 'service_role', false)) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_admin_or_service();
 
   select e.state into v_state from public.ipn_events e where e.id = p_event_id for update;
   if not found then
@@ -2142,6 +2120,42 @@ $$;
 
 
 --
+-- Name: is_service_role(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.is_service_role() RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+  select coalesce(auth.role() = 'service_role', false)
+$$;
+
+
+--
+-- Name: FUNCTION is_service_role(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.is_service_role() IS 'True when the request''s claims carry role service_role (the backend, ffx-admin, the workers).';
+
+
+--
+-- Name: may_act_for(uuid); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.may_act_for(p_user_id uuid) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+  select coalesce(auth.uid() = p_user_id, false) or public.is_admin() or public.is_service_role()
+$$;
+
+
+--
+-- Name: FUNCTION may_act_for(p_user_id uuid); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.may_act_for(p_user_id uuid) IS 'True when the caller is the user p_user_id, an admin or service_role.';
+
+
+--
 -- Name: metrics_gauges(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2150,7 +2164,7 @@ CREATE FUNCTION public.metrics_gauges() RETURNS TABLE(metric text, labels jsonb,
     SET search_path TO ''
     AS $$
 begin
-  perform public.admin_cli_check(null); -- admins and service_role only (0011)
+  perform public.admin_cli_check(null); -- admins and service_role only
 
   return query
   with ipn as (
@@ -2385,8 +2399,7 @@ CREATE FUNCTION public.order_quote(p_user_id uuid, p_account_type text, p_accoun
     SET search_path TO ''
     AS $$
 begin
-  if not (coalesce(auth.role() = 'service_role', false)
-          or coalesce(auth.uid() = p_user_id, false)) then
+  if not (public.is_service_role() or coalesce(auth.uid() = p_user_id, false)) then
     raise exception using errcode = 'FF403', message = 'Unauthorized';
   end if;
   select c.amount, c.discount_amount, c.final_amount, c.discount_code, c.code_refused
@@ -2794,7 +2807,7 @@ declare
   v_is_admin boolean := public.is_admin();
   v_error    text;
 begin
-  if not v_is_admin and coalesce(auth.role(), '') <> 'service_role' then
+  if not (v_is_admin or public.is_service_role()) then
     raise exception 'admin only' using errcode = 'insufficient_privilege';
   end if;
 
@@ -2873,9 +2886,7 @@ declare
   v_delivered     boolean := false;
   v_suspended     integer := 0;
 begin
-  if not (coalesce(auth.role() = 'service_role', false) or public.is_admin()) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_admin_or_service();
   if p_source is null or p_source !~ '^[a-z][a-z_]{0,31}$' then
     raise exception 'payment_apply: invalid source %', coalesce(p_source, 'NULL')
       using errcode = 'invalid_parameter_value';
@@ -3404,9 +3415,7 @@ CREATE FUNCTION public.payment_refresh_claim(p_payment_id text, p_min_interval_s
 declare
   v_claimed boolean;
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
   if p_min_interval_s is null or p_min_interval_s not between 0 and 604800 then
     raise exception 'payment_refresh_claim: p_min_interval_s must be between 0 and 604800'
       using errcode = 'invalid_parameter_value';
@@ -3584,9 +3593,7 @@ CREATE FUNCTION public.reconcile_due_payments(p_limit integer, p_min_age_s integ
     AS $$
 #variable_conflict use_column
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
   if p_limit is null or p_limit not between 1 and 10000 then
     raise exception 'reconcile_due_payments: p_limit must be between 1 and 10000' using errcode = 'invalid_parameter_value';
   end if;
@@ -3638,9 +3645,7 @@ declare
   v_res   jsonb;
   v_count integer := 0;
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
   if p_limit is null or p_limit not between 1 and 10000 then
     raise exception 'reconcile_failed_events: p_limit must be between 1 and 10000' using errcode = 'invalid_parameter_value';
   end if;
@@ -3684,6 +3689,50 @@ $$;
 --
 
 COMMENT ON FUNCTION public.reconcile_failed_events(p_limit integer) IS 'Reconciler: re-run up to p_limit failed inbox events (backoff) and unmatched ones younger than 7 days (every 5 minutes); returns how many were processed. service_role only.';
+
+
+--
+-- Name: require_admin_or_service(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.require_admin_or_service() RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+  if not (public.is_admin() or public.is_service_role()) then
+    raise exception using errcode = 'FF403', message = 'Unauthorized';
+  end if;
+end
+$$;
+
+
+--
+-- Name: FUNCTION require_admin_or_service(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.require_admin_or_service() IS 'Guard: FF403 Unauthorized unless the caller carries the admin claim or is service_role.';
+
+
+--
+-- Name: require_service_role(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.require_service_role() RETURNS void
+    LANGUAGE plpgsql STABLE
+    AS $$
+begin
+  if not public.is_service_role() then
+    raise exception using errcode = 'FF403', message = 'Unauthorized';
+  end if;
+end
+$$;
+
+
+--
+-- Name: FUNCTION require_service_role(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.require_service_role() IS 'Guard: FF403 Unauthorized unless the caller is service_role.';
 
 
 --
@@ -4275,7 +4324,7 @@ CREATE TABLE public.user_profiles (
 -- Name: TABLE user_profiles; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.user_profiles IS 'Customer profile, one per auth.users row. Deliberately no password column (ARCHITECTURE.md section 6).';
+COMMENT ON TABLE public.user_profiles IS 'Customer profile, one per auth.users row. Deliberately no password column (README "Deviations from the seed").';
 
 
 --
@@ -5394,7 +5443,7 @@ ALTER TABLE ONLY public.user_profiles
 -- Name: payment_settings Admins and the backend can read payment settings; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins and the backend can read payment settings" ON public.payment_settings FOR SELECT TO authenticated, service_role USING ((( SELECT public.is_admin() AS is_admin) OR (( SELECT auth.role() AS role) = 'service_role'::text)));
+CREATE POLICY "Admins and the backend can read payment settings" ON public.payment_settings FOR SELECT TO authenticated, service_role USING ((( SELECT public.is_admin() AS is_admin) OR ( SELECT public.is_service_role() AS is_service_role)));
 
 
 --
@@ -6177,6 +6226,25 @@ GRANT ALL ON FUNCTION public.is_admin() TO service_role;
 
 
 --
+-- Name: FUNCTION is_service_role(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.is_service_role() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.is_service_role() TO anon;
+GRANT ALL ON FUNCTION public.is_service_role() TO authenticated;
+GRANT ALL ON FUNCTION public.is_service_role() TO service_role;
+
+
+--
+-- Name: FUNCTION may_act_for(p_user_id uuid); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.may_act_for(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.may_act_for(p_user_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.may_act_for(p_user_id uuid) TO service_role;
+
+
+--
 -- Name: FUNCTION metrics_gauges(); Type: ACL; Schema: public; Owner: -
 --
 
@@ -6427,6 +6495,24 @@ GRANT ALL ON FUNCTION public.reconcile_due_payments(p_limit integer, p_min_age_s
 
 REVOKE ALL ON FUNCTION public.reconcile_failed_events(p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.reconcile_failed_events(p_limit integer) TO service_role;
+
+
+--
+-- Name: FUNCTION require_admin_or_service(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.require_admin_or_service() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.require_admin_or_service() TO authenticated;
+GRANT ALL ON FUNCTION public.require_admin_or_service() TO service_role;
+
+
+--
+-- Name: FUNCTION require_service_role(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.require_service_role() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.require_service_role() TO authenticated;
+GRANT ALL ON FUNCTION public.require_service_role() TO service_role;
 
 
 --

@@ -39,10 +39,10 @@ revoke all on function public.update_updated_at_column() from public, anon, auth
 -- ---------------------------------------------------------------------------------------------
 -- Who is calling
 -- ---------------------------------------------------------------------------------------------
--- ---------------------------------------------------------------------------------------------
--- Admin check: a claim set by the auth server in app_metadata (users cannot edit it), never an
--- e-mail address (ARCHITECTURE.md section 6).
--- ---------------------------------------------------------------------------------------------
+
+-- is_admin(): a claim set by the auth server in app_metadata (users cannot edit it), never an
+-- e-mail address (README "Deviations from the seed"). A single expression without a SET clause,
+-- so the planner inlines it into the policies and queries that call it.
 create or replace function public.is_admin()
 returns boolean
 language sql
@@ -53,77 +53,11 @@ $$;
 revoke all on function public.is_admin() from public, anon, authenticated, service_role;
 grant execute on function public.is_admin() to anon, authenticated, service_role;
 
--- 0017_order_rules: discount codes that cannot be burned, who may buy, and what a direct insert
--- or update of orders may do (issue 13, items 6, 7 and 8).
---
--- Before this migration a discount code's use was counted when an order was INSERTED, paid or
--- not, and never given back; a banned or suspended customer could order; a customer's direct
--- insert through the Data API could set created_at, payment_provider and crypto_currency; and an
--- admin (or service_role) could UPDATE an order's statuses directly, around payment_apply() and
--- the audit log.
---
--- 1. Who writes. A trigger cannot trust a session flag (a client might set it), but it can trust
---    current_user: the Data API and the C functions run statements as anon, authenticated or
---    service_role, while inside our SECURITY DEFINER functions (payment_apply, the admin
---    functions, ...) current_user is their owner, the owner of the tables. runs_as_owner() tells
---    the two apart; the rules below bind every role that is NOT the owner (or a superuser).
---
--- 2. A direct insert into orders (orders_apply_pricing, BEFORE INSERT, replaced here). From the
---    API roles only the columns a customer chooses are taken: account_type, account_size,
---    platform_type and discount_code. user_id is auth.uid() (service_role, which has no uid,
---    names the buyer: that is the one more column it may choose); every other column is set by
---    the database, overwriting what was sent. The buyer must not be banned or suspended (FF403),
---    the product must have a price (FF400), and a discount code is checked as described in 3.
---    The owner's own inserts (fixtures, tools as the superuser) keep their columns but are priced
---    and checked the same way.
---
--- 3. Discount codes. A use counts when the order is PAID (orders.paid_at set, by whichever path),
---    or is HELD while a payment of the order is open, and the hold is RELEASED when the order fails
---    or is cancelled unpaid. discount_code_uses is the ledger (one row per order with a code);
---    discount_codes.uses (paid) and .held (open payments) count it under the code's row lock.
---    max_uses bounds uses + held, max_uses_per_user bounds one customer's uses + holds. An order
---    is accepted when the code would still have room at that moment, but nothing is taken then:
---    the hold is taken when a payment is opened (discount_hold_take, FF400 'Invalid discount
---    code' when there is no room), so unpaid orders no longer burn uses. Until the checkout's
---    reservation step calls it before NOWPayments is asked, the AFTER INSERT trigger on payments
---    takes it when create-crypto-payment records the payment (refusing it there). A hold that no
---    live payment backs is given back by discount_hold_release (a failed provider call) or, after
---    FFX_RECONCILE_EXPIRY_MINUTES, by the reconciler (discount_holds_release_stale). A payment that
---    pays an order whose hold was released (a late payment after expiry) is honoured and counted
---    even beyond max_uses, and audited ('discount_over_limit').
---
---    Guessing is rate-limited: every insert carrying a code counts as an attempt of its buyer,
---    right or wrong, and beyond order_settings.discount_attempts_per_hour attempts in the last
---    hour the insert fails with FF429 'Too many discount code attempts'. A failed INSERT would
---    roll back the attempt it recorded, so a refused code does not raise: the BEFORE INSERT
---    trigger records the attempt and skips the row (the statement succeeds with 0 rows; through
---    PostgREST an empty result). create-order calls order_create(), which turns the skipped row
---    into its 400 'Invalid discount code'. Wrong, expired, inactive, not yet valid and used-up
---    codes all take the same path and give the same answer.
---
--- 4. A direct UPDATE of orders by an API role (an admin's or service_role's; customers have no
---    UPDATE policy at all) is refused with FF403 and a message naming the way to change the
---    column: statuses, paid_at, delivered_at and needs_attention through payment_apply() or the
---    audited admin functions (admin_order_clear_attention, new here, for needs_attention), provider
---    columns through create-crypto-payment, the rest never.
---    Likewise discount_codes.uses and .held are the database's count, not an admin's to edit.
---
--- Business errors: SQLSTATE FF400/FF403/FF429 with the client message (common/db.c maps them).
---
--- The SECURITY DEFINER functions pin search_path to ''. The SECURITY INVOKER ones carry no SET
--- clause, for 0014's reason: they run on every insert and update of an order (payment_apply's
--- included), a SET clause costs a configuration save and restore on each call (about 0.1 ms of
--- a create-order's 0.25 ms here), and, naming everything schema-qualified and holding no
--- privilege of their own, they have no search path to protect.
-
--- =============================================================================================
--- Who writes
--- =============================================================================================
-
 -- runs_as_owner(): whether the current role holds the privileges of the owner of the application
 -- tables: a superuser, the owner, or code running inside one of our SECURITY DEFINER functions.
 -- False for anon, authenticated and service_role, the roles of the Data API and the C functions.
--- SECURITY INVOKER on purpose: it must see the caller's current_user.
+-- SECURITY INVOKER on purpose: it must see the caller's current_user. The triggers of 30_orders and
+-- 32_discount_codes use it to bind the API roles and let our own functions through.
 create or replace function public.runs_as_owner()
 returns boolean
 language sql

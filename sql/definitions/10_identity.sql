@@ -95,7 +95,7 @@ revoke all on function public.customer_is_active(uuid) from public, anon, authen
 
 -- ---------------------------------------------------------------------------------------------
 -- Admin: change a customer's account_status. Admin requests run as `authenticated`, whose UPDATE
--- on user_profiles is limited to harmless columns (0003); this is the audited path for the rest.
+-- on user_profiles is limited to harmless columns (above); this is the audited path for the rest.
 -- ---------------------------------------------------------------------------------------------
 create or replace function public.admin_set_account_status(p_user_id uuid, p_status text, p_reason text default null)
 returns void

@@ -308,8 +308,8 @@ comment on function public.orders_insert_defaults(public.orders) is
 revoke all on function public.orders_insert_defaults(orders) from public, anon, authenticated, service_role;
 grant execute on function public.orders_insert_defaults(orders) to authenticated, service_role;
 
--- orders_apply_pricing: BEFORE INSERT on orders (replaces 0006's; same name, so it still fires
--- before orders_set_order_id). SECURITY INVOKER now: it must see who inserts.
+-- orders_apply_pricing: BEFORE INSERT on orders. Named so that it fires before orders_set_order_id
+-- (same-event triggers fire in name order). SECURITY INVOKER: it must see who inserts.
 --   API role:  columns reset (orders_insert_defaults), then order_quote: buyer, product, rate
 --              limit, code; a refused code records its attempt and SKIPS the row (RETURN NULL):
 --              raising would roll the attempt back with the insert.

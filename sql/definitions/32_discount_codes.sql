@@ -341,7 +341,7 @@ begin
   if not found or o.discount_code is null or o.paid_at is not null then
     return 'none';
   end if;
-  -- a finished payment of an unpaid order is money held for an operator's review (0015): its
+  -- a finished payment of an unpaid order is money held for an operator's review (50_payments): its
   -- hold stays until the operator accepts (the use then counts) or the order closes
   if o.order_status not in ('failed', 'cancelled', 'refunded')
      and exists (select 1 from public.payments p

@@ -68,7 +68,7 @@ from public, anon, authenticated, service_role;
 -- crypto_payment_open(order, coin): the open payment of an order in a coin, as the answer's
 -- "payment" object, or NULL. Owner only (begin and record call it).
 --
--- "Open" (as in 0007) = a NOWPayments payment of the order, status waiting, in the coin, whose
+-- "Open" = a NOWPayments payment of the order, status waiting, in the coin, whose
 -- expiration_estimate_date lies in the future, or, when none is known, that was created less
 -- than 20 minutes ago (NOWPayments' fixed-rate window).
 -- =============================================================================================

@@ -167,7 +167,8 @@ create policy "Admins can view IPN events" on public.ipn_events
 -- helpers
 -- =============================================================================================
 
--- Rank of a NOWPayments payment status (nowpayments.md section 4): a payments row only moves to
+-- Rank of a NOWPayments payment status (docs/NOWPAYMENTS.md, "Payment statuses"): a payments row only
+-- moves to
 -- a higher rank (plus the allowed terminal transitions, see payment_apply). Unknown: 0.
 create or replace function public.payment_status_rank(p_status text)
 returns integer
@@ -437,23 +438,45 @@ revoke all on function public.payment_settle(text, uuid, jsonb, text) from publi
 -- =============================================================================================
 -- payment_apply: THE transition
 -- =============================================================================================
--- =============================================================================================
--- payment_apply: the 0009 transition with the verification rule of this file's header.
--- (a) match, (b) lock, (c) the payments row and (e) the records are as in 0009, except that the
--- pay_currency first recorded for a payment is kept (a later report of another asset is kept in
--- raw and does not count). (d) the order:
---   waiting/confirming/confirmed/sending: an unsettled pending order becomes processing/pending
---     (only by its most advanced payment).
---   finished/partially_paid:
---     closed order (refunded/cancelled): needs_review + second_payment_refund_review.
---     settled order: the counted payment again finishes a pending delivery; the first money of an
---       order settled without money is counted; any other newly received money is a second
---       payment (needs_review + second_payment_refund_review).
---     otherwise: the group's verdict; paid/overpaid (and the customer active): payment_settle and
---       delivery; anything else: payment_hold.
---   failed/expired, refunded: as in 0009, "the payment that paid the order" being the counted one.
--- Returns 0009's document plus "verdict" when one was taken (the group's, or customer_blocked).
--- =============================================================================================
+--
+-- p_payment: a NOWPayments payment object, IPN or GET shape (payment_id number or string,
+-- payment_status, order_id or null, parent_payment_id, invoice_id, pay_address, pay_amount,
+-- pay_currency, price_amount, price_currency, actually_paid, outcome_amount, outcome_currency,
+-- created_at, updated_at as ISO-8601 or epoch ms). p_source names the path ('ipn',
+-- 'status_check', 'reconcile', ...): payment_transactions.event_type = <source>_<status>.
+-- Admins and service_role (FF403 otherwise).
+--
+-- (a) The order: by order_id; else the order of the parent payment (child payments carry
+--     order_id null); else by orders.invoice_id; else the order of an existing payments row with
+--     this payment_id. None: {"outcome":"unmatched"} and nothing is written.
+-- (b) The order row is locked: every event of one order is serialised.
+-- (c) The payments row is inserted or updated, up the rank only (see the header). A payment that
+--     is already recorded for another order is refused (22023): the event fails for review.
+--     Amounts and raw follow the newest report only; pay_currency keeps what was first recorded
+--     (a later report of another asset is kept in raw and does not count).
+-- (d) The order moves (only on an event that is the payment's current status):
+--     waiting/confirming/confirmed/sending: an unsettled pending order becomes
+--       processing/pending (only by its most advanced payment).
+--     finished/partially_paid:
+--       closed order (refunded/cancelled): needs_review + second_payment_refund_review.
+--       settled order: the counted payment again finishes a pending delivery; the first money of
+--         an order settled without money is counted; any other newly received money is a second
+--         payment (needs_review + second_payment_refund_review).
+--       otherwise: the group's verdict; paid/overpaid (and the customer active): payment_settle
+--         and delivery; anything else: payment_hold.
+--     failed/expired: fail an unsettled pending/processing order unless another of its payments
+--       is still alive (waiting..partially_paid) or finished.
+--     refunded (when newly applied): a refund of a payment that did not pay the order (it was not
+--       counted, another was) ends its review only; otherwise the order becomes refunded/refunded
+--       and its delivered account is suspended.
+-- (e) payment_transactions row for every matched event; admin_audit_log 'payment_status_changed'
+--     for every change of the order's statuses or needs_attention (old/new values and the
+--     verdict), and 'payment_event_ignored' for an event the payments row did not take.
+--
+-- Returns {"outcome":"processed","order_id","order_status","payment_status","delivery_status",
+-- "needs_attention","payment_id","delivered": this call delivered an account,
+-- "changed": the payment's status or flags or the order changed}, plus "verdict" when one was
+-- taken (the group's, or customer_blocked).
 create or replace function public.payment_apply(p_payment jsonb, p_source text)
 returns jsonb
 language plpgsql

@@ -229,7 +229,7 @@ end
 $$;
 
 comment on function public.deliver_account_unchecked(text, uuid, text) is
-  'The 0009 delivery (owner only); reached only through deliver_account_core, which checks the customer.';
+  'The delivery itself (owner only); reached only through deliver_account_core, which checks the customer.';
 revoke all on function public.deliver_account_unchecked(text, uuid, text) from public, anon, authenticated, service_role;
 
 create or replace function public.deliver_account_core(p_order_id text, p_user_id uuid, p_reason text)

@@ -26,16 +26,6 @@
 -- =============================================================================================
 -- The caller, the reason and the audit row
 -- =============================================================================================
--- 0011_admin: the operator CLI's write paths (tools/ffx-admin).
---
--- Every change the CLI makes goes through one of these functions, which check the caller (an admin
--- claim or service_role), require a reason, and write admin_audit_log with the operator: an
--- admin's e-mail (auth.jwt()), or for service_role the claims' "operator" field (the OS user the
--- CLI runs as), recorded as admin_email 'operator:<name>'. Deliveries go through the automation's
--- own deliver_account_to_user / the stock trigger; e-mail re-sends through the outbox.
---
--- Business errors: SQLSTATE FF400/FF403/FF404/FF409 with the message, as in 0009.
-
 -- admin_cli_audit(...): one audit row naming the operator. Owner only (SECURITY INVOKER, called
 -- from the SECURITY DEFINER entry points below).
 create or replace function public.admin_cli_audit(p_action text, p_table text, p_record text, p_description text,
@@ -55,30 +45,10 @@ as $$
 $$;
 revoke all on function public.admin_cli_audit(text, text, text, text, jsonb, jsonb) from public, anon, authenticated, service_role;
 
--- 0013_admin_refund_reports: `ffx-admin orders refund` and the operator's reports as SQL.
---
--- admin_order_refund records a refund the operator made outside the backend (NOWPayments has no
--- refund API: refunds go through its dashboard or support). It has the effect of a NOWPayments
--- 'refunded' on the paying payment (0009, payment_apply step d): the order becomes
--- refunded/refunded and its delivered account is suspended, plus a 'refund' row in
--- payment_transactions (provider 'manual') and an audit row naming the operator and the reason
--- (admin_cli_audit, 0011). A 'refunded' IPN arriving later for the same payment changes no order
--- state (the order is already refunded); a 'finished' one is flagged for review, never delivered.
---
--- The reports are SECURITY INVOKER: they read with the caller's rights, so RLS applies to them
--- as to any query of the caller (admins see every order, service_role bypasses RLS), and they
--- refuse anyone else with FF403 (admin_cli_check). Money is orders.final_amount (USD, the price the order was
--- paid at). Revenue is counted on the UTC day the order was paid (paid_at); a refunded order
--- stays on its paid day and is subtracted there (net = gross - refunded).
---
--- Also: admin_cli_check refuses a reason of tabs or line breaks, not only of spaces.
---
--- Business errors: SQLSTATE FF400/FF403/FF404/FF409 with the message, as in 0009 and 0011.
-
--- admin_cli_check(reason), as in 0011, but a reason made only of white space (tabs and line
--- breaks included, which btrim's default of spaces let through) is no reason. The reports
--- (SECURITY INVOKER) call it with the caller's rights, so authenticated and service_role may now
--- execute it: it reads nothing and only raises.
+-- admin_cli_check(reason): the caller is an admin or service_role (FF403), and a reason, when one
+-- is asked for (not NULL), is more than white space (tabs and line breaks included) (FF400). The
+-- reports (SECURITY INVOKER) call it with the caller's rights, so authenticated and service_role
+-- may execute it: it reads nothing and only raises.
 create or replace function public.admin_cli_check(p_reason text)
 returns void
 language plpgsql
@@ -422,9 +392,9 @@ grant execute on function public.admin_order_refund(text, text) to authenticated
 
 -- admin_order_clear_attention(order, reason): the operator has dealt with what needs_attention
 -- asked for (a price checked by hand, a refund decided outside the backend): the flag goes,
--- audited with the old value. Until now an admin cleared it with a direct UPDATE, which the guard
--- above refuses. The payments' needs_review marks stay as they are: payment_apply reads them to
--- tell a paying payment from one under review. Unknown order: FF404; nothing to clear: FF409.
+-- audited with the old value (a direct UPDATE of the column is refused: 30_orders). The payments'
+-- needs_review marks stay as they are: payment_apply reads them to tell a paying payment from one
+-- under review. Unknown order: FF404; nothing to clear: FF409.
 create or replace function public.admin_order_clear_attention(p_order_id text, p_reason text)
 returns jsonb
 language plpgsql

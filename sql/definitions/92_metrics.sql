@@ -1,4 +1,4 @@
--- 0012_metrics: the database gauges of the metrics endpoint (functions/metrics).
+-- 92_metrics: the database gauges of the metrics endpoint (functions/metrics).
 --
 -- public.metrics_gauges() is the endpoint's one SQL call: a point-in-time reading of the state
 -- the business runs on, one row per sample (metric, labels as a jsonb object, value), sorted by
@@ -31,7 +31,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform public.admin_cli_check(null); -- admins and service_role only (0011)
+  perform public.admin_cli_check(null); -- admins and service_role only
 
   return query
   with ipn as (

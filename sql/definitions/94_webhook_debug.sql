@@ -14,7 +14,7 @@ create policy "Admins can manage webhook debug log" on public.webhook_debug_log
 
 -- ---------------------------------------------------------------------------------------------
 -- webhook-debug sink: record one request and keep only the newest 1000 rows, so an open debug
--- endpoint cannot fill the disk. Executable by service_role only (0003).
+-- endpoint cannot fill the disk. Executable by service_role only.
 -- ---------------------------------------------------------------------------------------------
 create or replace function public.webhook_debug_record(
   p_method      text,
