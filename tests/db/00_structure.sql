@@ -19,7 +19,7 @@ select is(
   '{}'::text[],
   'row-level security is enabled on every public table');
 
--- no passwords for people (ARCHITECTURE.md section 6)
+-- no passwords for people (README "Deviations from the seed")
 select hasnt_column('public', 'user_profiles', 'password', 'user_profiles has no password column');
 select is(
   array(select column_name::text from information_schema.columns

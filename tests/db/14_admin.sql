@@ -1,4 +1,4 @@
--- The operator CLI's SQL (0011_admin, 0013_admin_refund_reports): who may call each function,
+-- The operator CLI's SQL (sql/definitions/90_admin.sql): who may call each function,
 -- what it changes, the audit row naming the operator and the reason, refusals (missing reason,
 -- unknown ids, bad states), idempotence, nothing half-done on error, and the reports' values on
 -- known orders (revenue by the UTC day of payment net of refunds, conversion, products).
