@@ -202,6 +202,23 @@ $$;
 
 
 --
+-- Name: admin_cli_require_reason(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.admin_cli_require_reason(p_reason text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+begin
+  perform public.admin_cli_check(p_reason);
+  if p_reason is null then
+    raise exception using errcode = 'FF400', message = 'A reason is required';
+  end if;
+end
+$$;
+
+
+--
 -- Name: admin_identity(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -308,10 +325,7 @@ declare
   v_old text;
   v_now text;
 begin
-  perform public.admin_cli_check(p_reason);
-  if p_reason is null then
-    raise exception using errcode = 'FF400', message = 'A reason is required';
-  end if;
+  perform public.admin_cli_require_reason(p_reason);
   if p_status not in ('available', 'disabled') then
     raise exception using errcode = 'FF400', message = 'Status must be available or disabled';
   end if;
@@ -367,14 +381,7 @@ declare
   o     public.orders%rowtype;
   v_res jsonb;
 begin
-  perform public.admin_cli_check(p_reason);
-  if p_reason is null then
-    raise exception using errcode = 'FF400', message = 'A reason is required';
-  end if;
-  select * into o from public.orders x where x.order_id = p_order_id for update;
-  if not found then
-    raise exception using errcode = 'FF404', message = 'Order not found';
-  end if;
+  o := public.admin_order_for_update(p_order_id, p_reason);
   if o.paid_at is not null or o.delivery_status = 'delivered'
      or o.order_status in ('refunded', 'cancelled')
      or o.needs_attention is null
@@ -425,14 +432,7 @@ declare
   o          public.orders%rowtype;
   v_reviewed jsonb;
 begin
-  perform public.admin_cli_check(p_reason);
-  if p_reason is null then
-    raise exception using errcode = 'FF400', message = 'A reason is required';
-  end if;
-  select * into o from public.orders x where x.order_id = p_order_id for update;
-  if not found then
-    raise exception using errcode = 'FF404', message = 'Order not found';
-  end if;
+  o := public.admin_order_for_update(p_order_id, p_reason);
   if o.needs_attention is null then
     raise exception using errcode = 'FF409', message = 'Order needs no attention';
   end if;
@@ -469,14 +469,7 @@ declare
   o     public.orders%rowtype;
   v_res jsonb;
 begin
-  perform public.admin_cli_check(p_reason);
-  if p_reason is null then
-    raise exception using errcode = 'FF400', message = 'A reason is required';
-  end if;
-  select * into o from public.orders x where x.order_id = p_order_id for update;
-  if not found then
-    raise exception using errcode = 'FF404', message = 'Order not found';
-  end if;
+  o := public.admin_order_for_update(p_order_id, p_reason);
   if o.delivery_status <> 'delivered' and not public.customer_is_active(o.user_id) then
     raise exception using errcode = 'FF409', message = 'Customer account is not active';
   end if;
@@ -511,6 +504,112 @@ $$;
 COMMENT ON FUNCTION public.admin_order_deliver(p_order_id text, p_reason text, p_force boolean) IS 'Operator: deliver a paid order (or, with force and a reason, an unpaid one), audited. Admins and service_role.';
 
 
+SET default_tablespace = '';
+
+SET default_table_access_method = heap;
+
+--
+-- Name: orders; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.orders (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    order_id text NOT NULL,
+    user_id uuid NOT NULL,
+    account_type text NOT NULL,
+    account_size integer NOT NULL,
+    platform_type text NOT NULL,
+    amount numeric(12,2) NOT NULL,
+    discount_code text,
+    discount_amount numeric(12,2) DEFAULT 0 NOT NULL,
+    final_amount numeric(12,2) NOT NULL,
+    order_status text DEFAULT 'pending'::text NOT NULL,
+    payment_status text DEFAULT 'pending'::text NOT NULL,
+    delivery_status text DEFAULT 'pending'::text NOT NULL,
+    payment_provider text DEFAULT 'nowpayments'::text NOT NULL,
+    payment_provider_id text,
+    invoice_id text,
+    crypto_currency text,
+    crypto_amount numeric,
+    crypto_address text,
+    paid_at timestamp with time zone,
+    delivered_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    invoice_url text,
+    pay_currency text,
+    needs_attention text,
+    attention_detail jsonb,
+    CONSTRAINT orders_account_size_check CHECK ((account_size > 0)),
+    CONSTRAINT orders_account_type_check CHECK ((account_type = ANY (ARRAY['instant'::text, 'hft'::text, 'one_step'::text, 'two_step'::text]))),
+    CONSTRAINT orders_amount_check CHECK ((amount >= (0)::numeric)),
+    CONSTRAINT orders_delivery_status_check CHECK ((delivery_status = ANY (ARRAY['pending'::text, 'delivered'::text, 'failed'::text]))),
+    CONSTRAINT orders_discount_amount_check CHECK ((discount_amount >= (0)::numeric)),
+    CONSTRAINT orders_final_amount_check CHECK ((final_amount >= (0)::numeric)),
+    CONSTRAINT orders_needs_attention_check CHECK ((needs_attention = ANY (ARRAY['partially_paid'::text, 'underpaid'::text, 'overpaid'::text, 'wrong_currency'::text, 'price_mismatch'::text, 'customer_blocked'::text, 'second_payment_refund_review'::text]))),
+    CONSTRAINT orders_order_id_format CHECK ((order_id ~ '^FFX[0-9]{9}$'::text)),
+    CONSTRAINT orders_order_status_check CHECK ((order_status = ANY (ARRAY['pending'::text, 'processing'::text, 'completed'::text, 'failed'::text, 'cancelled'::text, 'refunded'::text]))),
+    CONSTRAINT orders_payment_status_check CHECK ((payment_status = ANY (ARRAY['pending'::text, 'paid'::text, 'failed'::text, 'refunded'::text]))),
+    CONSTRAINT orders_platform_type_check CHECK ((platform_type = ANY (ARRAY['mt4'::text, 'mt5'::text])))
+);
+
+
+--
+-- Name: COLUMN orders.order_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.orders.order_id IS 'FFX + 9 digits; always set by trigger orders_set_order_id on insert and immutable afterwards.';
+
+
+--
+-- Name: COLUMN orders.invoice_url; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.orders.invoice_url IS 'NOWPayments hosted checkout link of invoice_id; set by crypto_payment_record().';
+
+
+--
+-- Name: COLUMN orders.pay_currency; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.orders.pay_currency IS 'NOWPayments pay_currency of the newest payment created for the order.';
+
+
+--
+-- Name: COLUMN orders.needs_attention; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.orders.needs_attention IS 'Why an admin must look at this order (NULL: nothing). Holds (nothing delivered): partially_paid, underpaid, wrong_currency, price_mismatch, customer_blocked. Delivered: overpaid (excess to refund or keep). second_payment_refund_review: money that did not pay the order.';
+
+
+--
+-- Name: COLUMN orders.attention_detail; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.orders.attention_detail IS 'What an operator needs about needs_attention: the verdict, asked and received amounts per payment, currency, tolerance. Set by payment_apply().';
+
+
+--
+-- Name: admin_order_for_update(text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.admin_order_for_update(p_order_id text, p_reason text) RETURNS public.orders
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  o public.orders%rowtype;
+begin
+  perform public.admin_cli_require_reason(p_reason);
+  select * into o from public.orders x where x.order_id = p_order_id for update;
+  if not found then
+    raise exception using errcode = 'FF404', message = 'Order not found';
+  end if;
+  return o;
+end
+$$;
+
+
 --
 -- Name: admin_order_refund(text, text); Type: FUNCTION; Schema: public; Owner: -
 --
@@ -523,14 +622,7 @@ declare
   o           public.orders%rowtype;
   v_suspended integer;
 begin
-  perform public.admin_cli_check(p_reason);
-  if p_reason is null then
-    raise exception using errcode = 'FF400', message = 'A reason is required';
-  end if;
-  select * into o from public.orders x where x.order_id = p_order_id for update;
-  if not found then
-    raise exception using errcode = 'FF404', message = 'Order not found';
-  end if;
+  o := public.admin_order_for_update(p_order_id, p_reason);
   if o.order_status = 'refunded' or o.payment_status = 'refunded' then
     raise exception using errcode = 'FF409', message = 'Order is already refunded';
   end if;
@@ -658,10 +750,7 @@ CREATE FUNCTION public.admin_resend_email(p_order_id text, p_reason text) RETURN
 declare
   e public.email_outbox%rowtype;
 begin
-  perform public.admin_cli_check(p_reason);
-  if p_reason is null then
-    raise exception using errcode = 'FF400', message = 'A reason is required';
-  end if;
+  perform public.admin_cli_require_reason(p_reason);
   select * into e from public.email_outbox x
    where x.order_id = p_order_id and x.template_name = 'account_delivery' for update;
   if not found then
@@ -2463,91 +2552,6 @@ begin
   return null;
 end
 $$;
-
-
-SET default_tablespace = '';
-
-SET default_table_access_method = heap;
-
---
--- Name: orders; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.orders (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    order_id text NOT NULL,
-    user_id uuid NOT NULL,
-    account_type text NOT NULL,
-    account_size integer NOT NULL,
-    platform_type text NOT NULL,
-    amount numeric(12,2) NOT NULL,
-    discount_code text,
-    discount_amount numeric(12,2) DEFAULT 0 NOT NULL,
-    final_amount numeric(12,2) NOT NULL,
-    order_status text DEFAULT 'pending'::text NOT NULL,
-    payment_status text DEFAULT 'pending'::text NOT NULL,
-    delivery_status text DEFAULT 'pending'::text NOT NULL,
-    payment_provider text DEFAULT 'nowpayments'::text NOT NULL,
-    payment_provider_id text,
-    invoice_id text,
-    crypto_currency text,
-    crypto_amount numeric,
-    crypto_address text,
-    paid_at timestamp with time zone,
-    delivered_at timestamp with time zone,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    invoice_url text,
-    pay_currency text,
-    needs_attention text,
-    attention_detail jsonb,
-    CONSTRAINT orders_account_size_check CHECK ((account_size > 0)),
-    CONSTRAINT orders_account_type_check CHECK ((account_type = ANY (ARRAY['instant'::text, 'hft'::text, 'one_step'::text, 'two_step'::text]))),
-    CONSTRAINT orders_amount_check CHECK ((amount >= (0)::numeric)),
-    CONSTRAINT orders_delivery_status_check CHECK ((delivery_status = ANY (ARRAY['pending'::text, 'delivered'::text, 'failed'::text]))),
-    CONSTRAINT orders_discount_amount_check CHECK ((discount_amount >= (0)::numeric)),
-    CONSTRAINT orders_final_amount_check CHECK ((final_amount >= (0)::numeric)),
-    CONSTRAINT orders_needs_attention_check CHECK ((needs_attention = ANY (ARRAY['partially_paid'::text, 'underpaid'::text, 'overpaid'::text, 'wrong_currency'::text, 'price_mismatch'::text, 'customer_blocked'::text, 'second_payment_refund_review'::text]))),
-    CONSTRAINT orders_order_id_format CHECK ((order_id ~ '^FFX[0-9]{9}$'::text)),
-    CONSTRAINT orders_order_status_check CHECK ((order_status = ANY (ARRAY['pending'::text, 'processing'::text, 'completed'::text, 'failed'::text, 'cancelled'::text, 'refunded'::text]))),
-    CONSTRAINT orders_payment_status_check CHECK ((payment_status = ANY (ARRAY['pending'::text, 'paid'::text, 'failed'::text, 'refunded'::text]))),
-    CONSTRAINT orders_platform_type_check CHECK ((platform_type = ANY (ARRAY['mt4'::text, 'mt5'::text])))
-);
-
-
---
--- Name: COLUMN orders.order_id; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.orders.order_id IS 'FFX + 9 digits; always set by trigger orders_set_order_id on insert and immutable afterwards.';
-
-
---
--- Name: COLUMN orders.invoice_url; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.orders.invoice_url IS 'NOWPayments hosted checkout link of invoice_id; set by crypto_payment_record().';
-
-
---
--- Name: COLUMN orders.pay_currency; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.orders.pay_currency IS 'NOWPayments pay_currency of the newest payment created for the order.';
-
-
---
--- Name: COLUMN orders.needs_attention; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.orders.needs_attention IS 'Why an admin must look at this order (NULL: nothing). Holds (nothing delivered): partially_paid, underpaid, wrong_currency, price_mismatch, customer_blocked. Delivered: overpaid (excess to refund or keep). second_payment_refund_review: money that did not pay the order.';
-
-
---
--- Name: COLUMN orders.attention_detail; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.orders.attention_detail IS 'What an operator needs about needs_attention: the verdict, asked and received amounts per payment, currency, tolerance. Set by payment_apply().';
 
 
 --
@@ -5863,6 +5867,13 @@ GRANT ALL ON FUNCTION public.admin_cli_check(p_reason text) TO service_role;
 
 
 --
+-- Name: FUNCTION admin_cli_require_reason(p_reason text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.admin_cli_require_reason(p_reason text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION admin_identity(p_email text); Type: ACL; Schema: public; Owner: -
 --
 
@@ -5922,6 +5933,21 @@ GRANT ALL ON FUNCTION public.admin_order_clear_attention(p_order_id text, p_reas
 REVOKE ALL ON FUNCTION public.admin_order_deliver(p_order_id text, p_reason text, p_force boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.admin_order_deliver(p_order_id text, p_reason text, p_force boolean) TO authenticated;
 GRANT ALL ON FUNCTION public.admin_order_deliver(p_order_id text, p_reason text, p_force boolean) TO service_role;
+
+
+--
+-- Name: TABLE orders; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.orders TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.orders TO service_role;
+
+
+--
+-- Name: FUNCTION admin_order_for_update(p_order_id text, p_reason text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.admin_order_for_update(p_order_id text, p_reason text) FROM PUBLIC;
 
 
 --
@@ -6319,14 +6345,6 @@ REVOKE ALL ON FUNCTION public.orders_apply_pricing() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION public.orders_discount_follow() FROM PUBLIC;
-
-
---
--- Name: TABLE orders; Type: ACL; Schema: public; Owner: -
---
-
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.orders TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.orders TO service_role;
 
 
 --

@@ -66,6 +66,47 @@ $$;
 revoke all on function public.admin_cli_check(text) from public, anon, authenticated, service_role;
 grant execute on function public.admin_cli_check(text) to authenticated, service_role;
 
+-- admin_cli_require_reason(reason): admin_cli_check, and the reason may not be missing (FF400).
+-- Owner only (the SECURITY DEFINER entry points below call it).
+create or replace function public.admin_cli_require_reason(p_reason text)
+returns void
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+begin
+  perform public.admin_cli_check(p_reason);
+  if p_reason is null then
+    raise exception using errcode = 'FF400', message = 'A reason is required';
+  end if;
+end
+$$;
+revoke all on function public.admin_cli_require_reason(text) from public, anon, authenticated, service_role;
+
+-- admin_order_for_update(order, reason): the prologue of every operator command on one order:
+-- the caller and the reason checked (admin_cli_require_reason), then the order locked FOR UPDATE
+-- and returned; FF404 Order not found. Owner only.
+create or replace function public.admin_order_for_update(p_order_id text, p_reason text)
+returns public.orders
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+declare
+  o public.orders%rowtype;
+begin
+  perform public.admin_cli_require_reason(p_reason);
+  select * into o from public.orders x where x.order_id = p_order_id for update;
+  if not found then
+    raise exception using errcode = 'FF404', message = 'Order not found';
+  end if;
+  return o;
+end
+$$;
+revoke all on function public.admin_order_for_update(text, text) from public, anon, authenticated, service_role;
+
 -- admin_identity(email): the auth.users row the CLI's --as-admin names (service_role only; the
 -- CLI then acts as that user, and refuses unless app_metadata.role is 'admin').
 create or replace function public.admin_identity(p_email text)
@@ -186,10 +227,7 @@ declare
   v_old text;
   v_now text;
 begin
-  perform public.admin_cli_check(p_reason);
-  if p_reason is null then
-    raise exception using errcode = 'FF400', message = 'A reason is required';
-  end if;
+  perform public.admin_cli_require_reason(p_reason);
   if p_status not in ('available', 'disabled') then
     raise exception using errcode = 'FF400', message = 'Status must be available or disabled';
   end if;
@@ -228,14 +266,7 @@ declare
   o     public.orders%rowtype;
   v_res jsonb;
 begin
-  perform public.admin_cli_check(p_reason);
-  if p_reason is null then
-    raise exception using errcode = 'FF400', message = 'A reason is required';
-  end if;
-  select * into o from public.orders x where x.order_id = p_order_id for update;
-  if not found then
-    raise exception using errcode = 'FF404', message = 'Order not found';
-  end if;
+  o := public.admin_order_for_update(p_order_id, p_reason);
   if o.delivery_status <> 'delivered' and not public.customer_is_active(o.user_id) then
     raise exception using errcode = 'FF409', message = 'Customer account is not active';
   end if;
@@ -288,14 +319,7 @@ declare
   o     public.orders%rowtype;
   v_res jsonb;
 begin
-  perform public.admin_cli_check(p_reason);
-  if p_reason is null then
-    raise exception using errcode = 'FF400', message = 'A reason is required';
-  end if;
-  select * into o from public.orders x where x.order_id = p_order_id for update;
-  if not found then
-    raise exception using errcode = 'FF404', message = 'Order not found';
-  end if;
+  o := public.admin_order_for_update(p_order_id, p_reason);
   if o.paid_at is not null or o.delivery_status = 'delivered'
      or o.order_status in ('refunded', 'cancelled')
      or o.needs_attention is null
@@ -345,14 +369,7 @@ declare
   o           public.orders%rowtype;
   v_suspended integer;
 begin
-  perform public.admin_cli_check(p_reason);
-  if p_reason is null then
-    raise exception using errcode = 'FF400', message = 'A reason is required';
-  end if;
-  select * into o from public.orders x where x.order_id = p_order_id for update;
-  if not found then
-    raise exception using errcode = 'FF404', message = 'Order not found';
-  end if;
+  o := public.admin_order_for_update(p_order_id, p_reason);
   if o.order_status = 'refunded' or o.payment_status = 'refunded' then
     raise exception using errcode = 'FF409', message = 'Order is already refunded';
   end if;
@@ -406,14 +423,7 @@ declare
   o          public.orders%rowtype;
   v_reviewed jsonb;
 begin
-  perform public.admin_cli_check(p_reason);
-  if p_reason is null then
-    raise exception using errcode = 'FF400', message = 'A reason is required';
-  end if;
-  select * into o from public.orders x where x.order_id = p_order_id for update;
-  if not found then
-    raise exception using errcode = 'FF404', message = 'Order not found';
-  end if;
+  o := public.admin_order_for_update(p_order_id, p_reason);
   if o.needs_attention is null then
     raise exception using errcode = 'FF409', message = 'Order needs no attention';
   end if;
@@ -448,10 +458,7 @@ as $$
 declare
   e public.email_outbox%rowtype;
 begin
-  perform public.admin_cli_check(p_reason);
-  if p_reason is null then
-    raise exception using errcode = 'FF400', message = 'A reason is required';
-  end if;
+  perform public.admin_cli_require_reason(p_reason);
   select * into e from public.email_outbox x
    where x.order_id = p_order_id and x.template_name = 'account_delivery' for update;
   if not found then
