@@ -16,9 +16,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT, call, sim, sleep, waitFor } from './lib/stack.mjs';
+import { ROOT, sim, sleep, waitFor } from './lib/stack.mjs';
 import { createUser } from './lib/identity.mjs';
-import { buy, ipnFor, sendIpn } from './lib/commerce.mjs';
+import { buy, checkout, ipnFor, placeOrder, sendIpn } from './lib/commerce.mjs';
 
 const ROUNDS = Number(process.env.FFX_ISOLATION_ROUNDS ?? 10); // per mode
 const FAULT_MS = 2900; // the finding's provider delay; NOWPayments gives an IPN about 3 s
@@ -32,20 +32,7 @@ const CHECKOUTS_PER_ROUND = 10;
 
 const product = { accountType: 'one_step', accountSize: 10000, platformType: 'mt4' };
 
-async function newOrder(user) {
-  const r = await call('create-order', { body: JSON.stringify(product), headers: { authorization: `Bearer ${user.token}` } });
-  assert.equal(r.status, 201, r.text);
-  return r.json.order;
-}
-
-function checkout(user, order, coin) {
-  return call('create-crypto-payment', {
-    headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      orderId: order.order_id, userId: user.id, ...product, cryptoCurrency: coin, amount: order.amount, finalAmount: order.final_amount,
-    }),
-  });
-}
+const newOrder = (user) => placeOrder(user, product);
 
 async function timed(fn) {
   const t0 = performance.now();
