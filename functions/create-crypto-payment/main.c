@@ -5,7 +5,7 @@
  * the server set on the order.
  *
  * No transaction is open and no row is locked while NOWPayments is called
- * (sql/migrations/0016_provider_calls.sql): a slow provider costs this
+ * (sql/definitions/40_checkout.sql): a slow provider costs this
  * worker its time, and nobody else anything.
  *
  *   crypto_payment_begin    as the caller, one short transaction: check

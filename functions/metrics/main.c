@@ -9,7 +9,7 @@
  *   per-function         every <function>.metrics file of FFX_METRICS_DIR:
  *                        requests by status code, latency histograms, start
  *                        times, the functions' own counters (common/metrics.h)
- *   database gauges      one call of public.metrics_gauges() (0012_metrics.sql):
+ *   database gauges      one call of public.metrics_gauges() (92_metrics.sql):
  *                        inbox, orders, paid-but-undelivered, outbox, stock
  *   answer 200           ffx_database_up says whether the gauges could be read:
  *                        a database outage still serves the per-function

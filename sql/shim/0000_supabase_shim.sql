@@ -8,11 +8,11 @@
 -- so `scripts/migrate --shim` can run it on every start.  Roles are cluster-wide;
 -- everything else is per database.
 --
--- Source of every definition: shared/reference/supabase.md section 3
--- (auth functions verbatim from supabase/auth migrations 20220224000811 and
--- 20220531120530; roles from supabase/postgres initial-schema; auth.users columns
--- from section 3.6).  Deliberately no encrypted_password column: this project
--- stores no passwords (ARCHITECTURE.md section 6).
+-- Source of every definition: Supabase's own (auth functions verbatim from
+-- supabase/auth migrations 20220224000811 and 20220531120530; roles from
+-- supabase/postgres initial-schema; auth.users: the subset of its columns that
+-- application SQL uses).  Deliberately no encrypted_password column: this project
+-- stores no passwords (README "Deviations from the seed").
 
 do $$
 begin
@@ -59,7 +59,7 @@ create schema if not exists auth;
 grant usage on schema auth to anon, authenticated, service_role;
 grant usage on schema public to anon, authenticated, service_role;
 
--- Columns per supabase.md section 3.6 (a subset of the real table that app SQL uses).
+-- A subset of the real table's columns: the ones application SQL uses.
 create table if not exists auth.users (
   instance_id uuid,
   id uuid primary key,

@@ -1,6 +1,6 @@
 -- Structure, privileges and seed data: what the migrations must have created.
 begin;
-select plan(50);
+select plan(51);
 
 -- tables -------------------------------------------------------------------------------------
 select tables_are('public', array[
@@ -8,8 +8,9 @@ select tables_are('public', array[
   'payment_transactions', 'admin_audit_log', 'crypto_addresses', 'email_templates',
   'webhook_debug_log', 'payments', 'pricing', 'discount_codes', 'crypto_currency_map',
   'email_outbox', 'ipn_events', 'payment_settings', 'discount_code_uses', 'discount_code_attempts',
-  'order_settings', 'payment_reservations', 'payment_refreshes', 'schema_migrations'
-], 'public has exactly the application tables plus schema_migrations');
+  'order_settings', 'payment_reservations', 'payment_refreshes', 'schema_migrations',
+  'schema_definitions'
+], 'public has exactly the application tables plus the runner''s schema_migrations and schema_definitions');
 
 select is(
   array(select c.relname::text from pg_class c
@@ -18,7 +19,7 @@ select is(
   '{}'::text[],
   'row-level security is enabled on every public table');
 
--- no passwords for people (ARCHITECTURE.md section 6)
+-- no passwords for people (README "Deviations from the seed")
 select hasnt_column('public', 'user_profiles', 'password', 'user_profiles has no password column');
 select is(
   array(select column_name::text from information_schema.columns
@@ -72,6 +73,15 @@ select is(
         'payment_apply', 'payment_refresh_claim', 'payments_discount_hold', 'reconcile_due_payments', 'reconcile_failed_events',
         'webhook_debug_record'],
   'the SECURITY DEFINER functions are exactly the expected ones');
+-- the guard every backend-only entry point needs is written once (sql/definitions/00_common.sql)
+select is(
+  array(select p.proname::text from pg_proc p
+         where p.pronamespace = 'public'::regnamespace
+           and p.prosrc ~ 'auth\.role\(\)\s*(=|<>)\s*''service_role'''
+           and p.proname <> 'is_service_role'
+         order by 1),
+  '{}'::text[],
+  'no function but is_service_role() compares auth.role() with service_role (the guards call it)');
 select trigger_is('auth', 'users', 'on_auth_user_created', 'public', 'handle_new_user',
   'auth.users insert trigger creates the profile');
 select trigger_is('public', 'orders', 'orders_set_order_id', 'public', 'orders_set_order_id',
@@ -86,7 +96,7 @@ select is(
                                    'payment_transactions', 'admin_audit_log', 'email_templates',
                                    'webhook_debug_log', 'discount_codes', 'ipn_events',
                                    'discount_code_uses', 'discount_code_attempts', 'order_settings',
-                                   'schema_migrations']) t
+                                   'schema_migrations', 'schema_definitions']) t
          where has_table_privilege('anon', 'public.' || t, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')),
   '{}'::text[],
   'anon has no privilege on any private table');
@@ -128,9 +138,10 @@ select is(
 
 select is(
   array(select r from unnest(array['anon', 'authenticated', 'service_role']) r
-         where has_table_privilege(r, 'public.schema_migrations', 'SELECT, INSERT, UPDATE, DELETE')),
+         where has_table_privilege(r, 'public.schema_migrations', 'SELECT, INSERT, UPDATE, DELETE')
+            or has_table_privilege(r, 'public.schema_definitions', 'SELECT, INSERT, UPDATE, DELETE')),
   '{}'::text[],
-  'no API role can touch schema_migrations');
+  'no API role can touch schema_migrations or schema_definitions');
 
 select function_privs_are('public', 'webhook_debug_record', array['text', 'text', 'text', 'jsonb', 'bytea', 'text'],
   'anon', '{}'::text[], 'anon cannot call webhook_debug_record');

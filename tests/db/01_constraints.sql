@@ -105,13 +105,13 @@ select ok(pg_temp.rejects($$update public.payment_transactions set amount = -1$$
 -- payments -------------------------------------------------------------------------------------
 select ok(pg_temp.rejects($$update public.payments set payment_status = 'paid'$$, 'payments_payment_status_check'), 'payments.payment_status rejects paid (not a provider status)');
 
--- pricing (0006) -------------------------------------------------------------------------------
+-- pricing -------------------------------------------------------------------------------
 select ok(pg_temp.rejects($$insert into public.pricing (account_type, account_size, platform_type, price_usd) values ('three_step', 5000, 'mt4', 1)$$, 'pricing_account_type_check'), 'pricing.account_type rejects three_step');
 select ok(pg_temp.rejects($$insert into public.pricing (account_type, account_size, platform_type, price_usd) values ('hft', 0, 'mt4', 1)$$, 'pricing_account_size_check'), 'pricing.account_size must be positive');
 select ok(pg_temp.rejects($$insert into public.pricing (account_type, account_size, platform_type, price_usd) values ('hft', 7000, 'ctrader', 1)$$, 'pricing_platform_type_check'), 'pricing.platform_type rejects ctrader');
 select ok(pg_temp.rejects($$update public.pricing set price_usd = 0 where account_type = 'hft' and account_size = 5000$$, 'pricing_price_usd_check'), 'pricing.price_usd must be positive');
 
--- discount_codes (0006) ------------------------------------------------------------------------
+-- discount_codes ------------------------------------------------------------------------
 insert into public.discount_codes (code, percent_off) values ('CHECKS', 10);
 select ok(pg_temp.rejects($$insert into public.discount_codes (code, percent_off) values ('TWO WORDS', 10)$$, 'discount_codes_code_format'), 'discount_codes.code rejects a space');
 select ok(pg_temp.rejects($$update public.discount_codes set percent_off = 100.01 where code = 'CHECKS'$$, 'discount_codes_percent_off_check'), 'discount_codes.percent_off is at most 100');
@@ -121,31 +121,31 @@ select ok(pg_temp.rejects($$update public.discount_codes set valid_from = now(),
 select ok(pg_temp.rejects($$update public.discount_codes set max_uses = -1 where code = 'CHECKS'$$, 'discount_codes_max_uses_check'), 'discount_codes.max_uses rejects negatives');
 select ok(pg_temp.rejects($$update public.discount_codes set uses = -1 where code = 'CHECKS'$$, 'discount_codes_uses_check'), 'discount_codes.uses rejects negatives');
 
--- crypto_currency_map (0006) -------------------------------------------------------------------
+-- crypto_currency_map -------------------------------------------------------------------
 select ok(pg_temp.rejects($$insert into public.crypto_currency_map (code, provider_code) values ('USDT-ERC20', 'usdterc20')$$, 'crypto_currency_map_code_format'), 'crypto_currency_map.code is lower-case letters, digits and _');
 select ok(pg_temp.rejects($$update public.crypto_currency_map set provider_code = 'usdt bsc' where code = 'usdt_bsc'$$, 'crypto_currency_map_provider_code_format'), 'crypto_currency_map.provider_code is lower-case letters and digits');
 
--- email_outbox (0008) -------------------------------------------------------------------------
+-- email_outbox -------------------------------------------------------------------------
 select ok(pg_temp.rejects($$insert into public.email_outbox (order_id, template_name, to_email, status) select order_id, 'checks', 'x@example.com', 'queued' from public.orders limit 1$$, 'email_outbox_status_check'), 'email_outbox.status rejects queued');
 
--- lifecycle (0009) -----------------------------------------------------------------------------
+-- lifecycle -----------------------------------------------------------------------------
 select ok(pg_temp.rejects($$update public.orders set needs_attention = 'bored'$$, 'orders_needs_attention_check'), 'orders.needs_attention rejects an unknown reason');
 insert into public.ipn_events (dedupe_key, payment_id, payment_status, payload, signature)
 values ('5514469786:waiting:::', '5514469786', 'waiting', '{"payment_id": 5514469786, "payment_status": "waiting"}', 'raw');
 select ok(pg_temp.rejects($$update public.ipn_events set signature = 'none'$$, 'ipn_events_signature_check'), 'ipn_events.signature is raw or canonical');
 select ok(pg_temp.rejects($$update public.ipn_events set state = 'done'$$, 'ipn_events_state_check'), 'ipn_events.state rejects done');
 
--- payment verification (0015) -------------------------------------------------------------------
+-- payment verification -------------------------------------------------------------------
 select ok(pg_temp.rejects($$insert into public.payment_settings (id) values (false)$$, 'payment_settings_single_row'), 'payment_settings has one row only');
 select ok(pg_temp.rejects($$update public.payment_settings set underpay_tolerance = 0.1$$, 'payment_settings_underpay_tolerance_check'), 'the underpayment tolerance is below 10 %');
 select ok(pg_temp.rejects($$update public.payment_settings set underpay_tolerance = -0.001$$, 'payment_settings_underpay_tolerance_check'), 'the underpayment tolerance is not negative');
--- order rules (0017) --------------------------------------------------------------------------
+-- order rules --------------------------------------------------------------------------
 select ok(pg_temp.rejects($$update public.discount_codes set held = -1 where code = 'CHECKS'$$, 'discount_codes_held_check'), 'discount_codes.held rejects negatives');
 select ok(pg_temp.rejects($$update public.discount_codes set max_uses_per_user = -1 where code = 'CHECKS'$$, 'discount_codes_max_uses_per_user_check'), 'discount_codes.max_uses_per_user rejects negatives');
 select ok(pg_temp.rejects($$insert into public.order_settings (id) values (false)$$, 'order_settings_one_row'), 'order_settings holds one row (id true)');
 select ok(pg_temp.rejects($$update public.order_settings set discount_attempts_per_hour = 0$$, 'order_settings_attempts_check'), 'order_settings.discount_attempts_per_hour is at least 1');
 select ok(pg_temp.rejects($$insert into public.discount_code_uses (order_id, code, user_id, state) select order_id, 'CHECKS', user_id, 'burned' from public.orders limit 1$$, 'discount_code_uses_state_check'), 'discount_code_uses.state is held, used or released');
--- provider calls (0016) ---------------------------------------------------------------------------
+-- provider calls ---------------------------------------------------------------------------
 select ok(pg_temp.rejects($$insert into public.payment_reservations (order_id, pay_currency, token, holder, actor_role, creates_invoice, expires_at)
   select order_id, 'btc', gen_random_uuid(), repeat('h', 201), 'service_role', true, now() + interval '1 minute' from public.orders limit 1$$,
   'payment_reservations_holder_length'), 'payment_reservations.holder is at most 200 characters');

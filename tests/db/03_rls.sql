@@ -93,7 +93,7 @@ select throws_ok($$insert into public.user_profiles (id) values ('b0000000-0000-
   '42501', null, 'alice cannot insert profiles');
 
 -- orders: create her own, in the initial state only; no changes afterwards. A direct insert keeps
--- only type, size, platform and code: whatever else she sends is replaced (0017).
+-- only type, size, platform and code: whatever else she sends is replaced.
 select lives_ok($$insert into public.orders (user_id, account_type, account_size, platform_type, amount, final_amount, crypto_currency)
   values ('a0000000-0000-4000-8000-00000000000a', 'hft', 25000, 'mt5', 199, 199, 'usdt_bsc')$$,
   'alice can create an order for herself');
@@ -207,7 +207,7 @@ select is((select count(*) from public.crypto_addresses), 6::bigint, 'the admin 
 select throws_ok($$update public.orders set order_status = 'cancelled'
   where user_id = 'b0000000-0000-4000-8000-00000000000b'$$, 'FF403',
   'order_status changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, accept-payment, refund, clear-attention)',
-  'the admin sees every order but changes its status only through the audited functions (0017)');
+  'the admin sees every order but changes its status only through the audited functions');
 select is(pg_temp.rows_affected($$update public.delivered_accounts set account_status = 'breached'
   where user_id = 'b0000000-0000-4000-8000-00000000000b'$$), 1::bigint, 'the admin can update any delivered account');
 select lives_ok($$insert into public.account_container (account_size, platform_type, server_name, login_id, password)
@@ -248,7 +248,7 @@ select is(pg_temp.rows_affected($$update public.user_profiles set account_status
 select throws_ok($$update public.orders set payment_status = 'paid', order_status = 'completed'
   where user_id = 'a0000000-0000-4000-8000-00000000000a' and account_type = 'one_step'$$, 'FF403',
   'order_status changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, accept-payment, refund, clear-attention)',
-  'service_role cannot move an order to paid directly: only payment_apply() does (0017)');
+  'service_role cannot move an order to paid directly: only payment_apply() does');
 select lives_ok($$select public.webhook_debug_record('POST', '/webhook-debug', 'a=1', '{}', 'x'::bytea, '10.0.0.1')$$,
   'service_role can call webhook_debug_record');
 select lives_ok($$insert into public.admin_audit_log (action_type, description) values ('system', 'by the backend')$$,

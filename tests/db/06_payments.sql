@@ -1,4 +1,4 @@
--- payments (0005): structure, constraints, privileges and RLS, and order_payment_status(), exercised
+-- payments: structure, constraints, privileges and RLS, and order_payment_status(), exercised
 -- the way the C functions run a request:
 --   select set_config('request.jwt.claims', '<verified JWT payload>', true);
 --   set local role authenticated | anon | service_role;

@@ -1,4 +1,4 @@
--- pricing, discount codes and the coin map (0006): the server sets every order's price, whatever
+-- pricing, discount codes and the coin map: the server sets every order's price, whatever
 -- the inserter sent. Exercised the way the C functions run a request:
 --   select set_config('request.jwt.claims', '<verified JWT payload>', true);
 --   set local role authenticated | anon | service_role;
@@ -70,7 +70,7 @@ select results_eq(
   $$select p.prosecdef, p.proconfig is null from pg_proc p
      where p.oid = 'public.orders_apply_pricing()'::regprocedure$$,
   $$values (false, true)$$,
-  'orders_apply_pricing is SECURITY INVOKER (it must see who inserts; order_quote reads the codes), without a SET clause (0017)');
+  'orders_apply_pricing is SECURITY INVOKER (it must see who inserts; order_quote reads the codes), without a SET clause');
 -- BEFORE INSERT row triggers on orders fire in name order: the price is set before (or with) the id
 select is(
   array(select t.tgname::text from pg_trigger t
@@ -167,20 +167,20 @@ select results_eq($$select * from pg_temp.place('two_step', 5000, 'mt4', '  flat
   'a lower-case code (with blanks) is accepted and stored upper-case');
 
 select is((select count(*) from pg_temp.place('one_step', 10000, 'mt4', 'OLD')), 0::bigint,
-  'an expired code is refused: no order (0017: the row is skipped so that the attempt is kept)');
+  'an expired code is refused: no order (the row is skipped so that the attempt is kept)');
 select is((select count(*) from pg_temp.place('one_step', 10000, 'mt4', 'SOON')), 0::bigint,
-  'a code that is not yet valid is refused: no order (0017: the row is skipped so that the attempt is kept)');
+  'a code that is not yet valid is refused: no order (the row is skipped so that the attempt is kept)');
 select is((select count(*) from pg_temp.place('one_step', 10000, 'mt4', 'OFF')), 0::bigint,
-  'an inactive code is refused: no order (0017: the row is skipped so that the attempt is kept)');
+  'an inactive code is refused: no order (the row is skipped so that the attempt is kept)');
 select is((select count(*) from pg_temp.place('one_step', 10000, 'mt4', 'NOPE')), 0::bigint,
-  'an unknown code is refused: no order (0017: the row is skipped so that the attempt is kept)');
+  'an unknown code is refused: no order (the row is skipped so that the attempt is kept)');
 select is((select count(*) from pg_temp.place('one_step', 10000, 'mt4', 'PCT10; drop table x')), 0::bigint,
   'garbage is just an unknown code');
 
 select lives_ok($$select * from pg_temp.place('hft', 10000, 'mt4', 'TWICE')$$, 'TWICE: first use');
 select lives_ok($$select * from pg_temp.place('hft', 10000, 'mt4', 'twice')$$, 'TWICE: second use');
 select lives_ok($$select * from pg_temp.place('hft', 10000, 'mt4', 'TWICE')$$,
-  'TWICE: a third unpaid order is accepted too: only paid orders (and open payments) use a code (0017)');
+  'TWICE: a third unpaid order is accepted too: only paid orders (and open payments) use a code');
 
 -- products
 select throws_ok($$select * from pg_temp.place('one_step', 7000, 'mt4')$$,
@@ -210,7 +210,7 @@ reset role;
 select results_eq(
   $$select code, uses from public.discount_codes order by code$$,
   $$values ('BIG', 0), ('FLAT50', 0), ('ODD12', 0), ('OFF', 0), ('OLD', 0), ('PCT10', 0), ('SOON', 0), ('TWICE', 0)$$,
-  'an unpaid order uses nothing of its code (0017: a use counts when the order is paid)');
+  'an unpaid order uses nothing of its code (a use counts when the order is paid)');
 select is((select count(*) from public.orders where discount_code = 'TWICE'), 3::bigint,
   'three unpaid orders carry TWICE');
 select is((select count(*) from public.discount_code_uses), 0::bigint, 'and no order holds or used a code');

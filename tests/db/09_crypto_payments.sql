@@ -1,4 +1,4 @@
--- crypto_payment_begin / crypto_payment_record (0007, two transactions since 0016), called the way
+-- crypto_payment_begin / crypto_payment_record (sql/definitions/40_checkout.sql), called the way
 -- create-crypto-payment does:
 --   under the caller's identity (request.jwt.claims set, set local role authenticated | service_role):
 --     select public.crypto_payment_begin(...);   -- checks; reuse, wait, or a reservation with a token
@@ -359,10 +359,10 @@ select throws_ok(
 -- the provider columns are the backend's
 select results_eq($$insert into public.orders (user_id, account_type, account_size, platform_type, invoice_url)
   values ('a0000000-0000-4000-8000-00000000000a', 'hft', 5000, 'mt4', 'https://phish.example') returning invoice_url$$,
-  $$values (null::text)$$, 'an invoice_url alice sends with a new order is dropped (0017)');
+  $$values (null::text)$$, 'an invoice_url alice sends with a new order is dropped');
 select results_eq($$insert into public.orders (user_id, account_type, account_size, platform_type, pay_currency)
   values ('a0000000-0000-4000-8000-00000000000a', 'hft', 5000, 'mt4', 'btc') returning pay_currency$$,
-  $$values (null::text)$$, 'a pay_currency alice sends with a new order is dropped (0017)');
+  $$values (null::text)$$, 'a pay_currency alice sends with a new order is dropped');
 select is(pg_temp.rows_affected(format($$update public.orders set invoice_url = 'https://phish.example'
   where order_id = %L$$, pg_temp.ord('alice_a'))), 0::bigint, 'alice cannot change her order''s invoice_url');
 

@@ -1,4 +1,4 @@
--- email_outbox (0008): structure, privileges and RLS, and the mailer's functions outbox_claim,
+-- email_outbox: structure, privileges and RLS, and the mailer's functions outbox_claim,
 -- outbox_mark_sent, outbox_mark_failed, outbox_requeue, run the way the mailer runs them:
 --   select set_config('request.jwt.claims', '{"role":"service_role"}', true);
 --   set local role service_role;

@@ -1,4 +1,4 @@
--- The payment state machine (0009): ipn_receive -> ipn_events -> payment_apply, run the way
+-- The payment state machine: ipn_receive -> ipn_events -> payment_apply, run the way
 -- payment-webhook runs it:
 --   select set_config('request.jwt.claims', '{"role":"service_role"}', true);
 --   set local role service_role;
@@ -109,7 +109,7 @@ select results_eq(
            ('attempts', 'integer', true, '', '0'),
            ('last_error', 'text', false, '', null),
            ('processed_at', 'timestamp with time zone', false, '', null),
-           -- 0010: the reconciler's retry time
+           -- the reconciler's retry time
            ('next_retry_at', 'timestamp with time zone', false, '', null)$$,
   'ipn_events has exactly the documented columns, types, nullability and defaults');
 select col_is_unique('public', 'ipn_events', 'dedupe_key', 'ipn_events.dedupe_key is unique');

@@ -1,4 +1,4 @@
--- Account delivery (0009): deliver_account_to_user (the seed's function, admin console and
+-- Account delivery: deliver_account_to_user (the seed's function, admin console and
 -- backend), delivery on stock arrival (account_container triggers, deliver_waiting_orders), the
 -- orders_waiting_for_stock view, and two sessions racing for stock (dblink).
 -- Users: alice (a...a), bob (b...b) and carol (c...c) are customers; ops (ad...ad) carries

@@ -1,4 +1,4 @@
--- The reconciler's functions (0010): reconcile_due_payments (which payments to poll, with a
+-- The reconciler's functions: reconcile_due_payments (which payments to poll, with a
 -- per-payment backoff), expire_stale_orders (abandoned orders failed through payment_apply),
 -- reconcile_failed_events (the inbox's second chance), and, with two sessions (dblink), that
 -- concurrent reconcilers never claim the same payment and that a late 'finished' and the expiry

@@ -1,4 +1,4 @@
--- The operator CLI's SQL (0011_admin, 0013_admin_refund_reports): who may call each function,
+-- The operator CLI's SQL (sql/definitions/90_admin.sql): who may call each function,
 -- what it changes, the audit row naming the operator and the reason, refusals (missing reason,
 -- unknown ids, bad states), idempotence, nothing half-done on error, and the reports' values on
 -- known orders (revenue by the UTC day of payment net of refunds, conversion, products).
@@ -130,6 +130,7 @@ select results_eq(
                              'admin_order_deliver', 'admin_order_refund', 'admin_resend_email', 'admin_ipn_reprocess'))
      order by 1$$,
   $$values ('admin_cli_audit', false, true, 'void'), ('admin_cli_check', false, true, 'void'),
+           ('admin_cli_require_reason', false, true, 'void'),
            ('admin_identity', true, true, 'record'), ('admin_inventory_import', true, true, 'jsonb'),
            ('admin_inventory_set_status', true, true, 'jsonb'), ('admin_ipn_reprocess', true, true, 'jsonb'),
            ('admin_order_deliver', true, true, 'jsonb'), ('admin_order_refund', true, true, 'jsonb'),

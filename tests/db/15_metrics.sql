@@ -1,4 +1,4 @@
--- The metrics endpoint's database gauges (0012): public.metrics_gauges() is callable by admins and
+-- The metrics endpoint's database gauges: public.metrics_gauges() is callable by admins and
 -- service_role only, answers counts and ages (never row content), lists every known state and every
 -- product on sale even at 0, and moves by exactly what the fixtures add.
 -- Users: alice (a...a) is a customer; ops (ad...ad) carries app_metadata.role=admin.

@@ -1,4 +1,4 @@
--- Fast paths (0014): check_payment_status() returns what order_payment_status() returns plus the
+-- Fast paths: check_payment_status() returns what order_payment_status() returns plus the
 -- age of our copy of the newest payment, under the caller's RLS; the single-expression helpers
 -- are inlined by the planner (no SET clause) and still give the same answers.
 -- Users: alice (a...a), bob (b...b), ops (ad...ad, app_metadata.role=admin).

@@ -1,4 +1,4 @@
--- Payment verification (0015): an order is paid, and delivers, only when what NOWPayments reports
+-- Payment verification: an order is paid, and delivers, only when what NOWPayments reports
 -- as received for it (the parent and its repeated deposits, in the asset it was asked in, as exact
 -- decimals) covers the signed pay_amount less the tolerance, at the order's price, for a customer
 -- who may buy. Everything runs the way payment-webhook runs it (service_role, ipn_receive).

@@ -1,4 +1,4 @@
--- No provider call under a lock, and bounded refreshes (0016): the reservation that
+-- No provider call under a lock, and bounded refreshes: the reservation that
 -- crypto_payment_begin takes for (order, coin) while create-crypto-payment calls NOWPayments with
 -- nothing open (wait, takeover after expiry, token-bound record and release, one invoice per
 -- order), the refusal of banned and suspended customers, and payment_refresh_claim (at most once
@@ -341,7 +341,7 @@ select is((select expires_at - reserved_at from public.payment_reservations wher
   interval '6 seconds', 'and expires 5 s after it');
 
 -- ==============================================================================================
--- the discount code's last use: held by the reservation, before NOWPayments is asked (0017)
+-- the discount code's last use: held by the reservation, before NOWPayments is asked
 -- ==============================================================================================
 reset role;
 insert into public.discount_codes (code, percent_off, max_uses) values ('LASTONE', 10, 1);

@@ -1,4 +1,4 @@
--- Order rules (0017): discount codes that cannot be burned, who may buy, and what a direct insert
+-- Order rules: discount codes that cannot be burned, who may buy, and what a direct insert
 -- or update of orders may do through the Data API. Requests are reproduced as PostgREST makes
 -- them: claims and role for the transaction, then the statement (pg_temp.act_as below).
 -- Users: alice (a...a), bob (b...b), erin (e...e), frank (f...f), grace (9...9), hank (7...7) are
@@ -78,7 +78,7 @@ language sql stable as $$ select order_id from pg_temp.fx where name = p_name $$
 create function pg_temp.keep(p_name text, p_order_id text) returns text
 language sql as $$ insert into pg_temp.fx values (p_name, p_order_id) returning order_id $$;
 
--- open_payment(order, coin): create-crypto-payment's steps (0016): crypto_payment_begin as the
+-- open_payment(order, coin): create-crypto-payment's steps: crypto_payment_begin as the
 -- current caller (the reservation, and with it the discount-code hold), then, as service_role with
 -- the reservation's token, crypto_payment_record of what NOWPayments created; then back to the
 -- caller.

@@ -9,7 +9,10 @@
 #   2. runs two `scripts/migrate --shim` at once on it (the advisory lock must serialise them);
 #   3. runs `scripts/migrate --shim` again and checks it applies nothing and leaves
 #      `pg_dump --schema-only` byte-identical (re-running migrations is a no-op);
-#   4. creates extension pgtap and runs pg_prove over tests/db/*.sql.
+#   4. checks that such a run takes no lock and writes nothing: it finishes while another session
+#      holds the runner's advisory lock and an EXCLUSIVE lock (only plain reads pass) on every
+#      table, and the same run with one definitions file changed waits for those locks and fails;
+#   5. creates extension pgtap and runs pg_prove over tests/db/*.sql.
 # Exits non-zero on any failure. The database is left behind for inspection.
 #
 # Environment: PSQL, PG_DUMP, PG_PROVE to pick client binaries.
@@ -91,15 +94,56 @@ dump_schema() {
 echo "# re-run is a no-op"
 dump_schema >"$work/schema-1.sql"
 psql_test -At -c 'select version, applied_at from public.schema_migrations order by 1' >"$work/versions-1"
+psql_test -At -c 'select name, checksum, applied_at from public.schema_definitions order by 1' >>"$work/versions-1"
 "$root/scripts/migrate" --shim "$test_url" | tee "$work/migrate-2.out"
-grep -q '^applied ' "$work/migrate-2.out" && fail "second run applied a migration"
+grep -qE '^(applied|recorded|defined) ' "$work/migrate-2.out" && fail "second run applied a migration or a definition"
 grep -q '^0 applied, 0 pending' "$work/migrate-2.out" || fail "second run did not report '0 applied, 0 pending'"
 dump_schema >"$work/schema-2.sql"
 psql_test -At -c 'select version, applied_at from public.schema_migrations order by 1' >"$work/versions-2"
+psql_test -At -c 'select name, checksum, applied_at from public.schema_definitions order by 1' >>"$work/versions-2"
 diff -u "$work/schema-1.sql" "$work/schema-2.sql" || fail "pg_dump --schema-only differs after a re-run"
-diff -u "$work/versions-1" "$work/versions-2" || fail "schema_migrations changed after a re-run"
+diff -u "$work/versions-1" "$work/versions-2" || fail "schema_migrations or schema_definitions changed after a re-run"
 [[ "$("$root/scripts/migrate" --dry-run "$test_url")" == "0 pending" ]] || fail "--dry-run does not report '0 pending'"
 echo "ok: re-run applied nothing, schema dump identical ($(wc -l <"$work/schema-1.sql") lines)"
+
+echo "# an unchanged tree takes no lock and writes nothing"
+# The holder: the runner's advisory lock plus EXCLUSIVE on every table of public (bookkeeping
+# included), which conflicts with every lock a write or DDL takes and lets only plain SELECTs
+# through. It sleeps until terminated.
+PGAPPNAME=ffx_lock_holder psql_test -c "begin;
+  select pg_advisory_lock(7265746977601001);
+  do \$\$ declare t regclass; begin
+    for t in select c.oid from pg_class c where c.relnamespace = 'public'::regnamespace and c.relkind = 'r' loop
+      execute format('lock table %s in exclusive mode', t);
+    end loop; end \$\$;
+  select pg_sleep(300);" >/dev/null 2>&1 &
+holder=$!
+release_holder() {
+  psql_test -At -c "select pg_terminate_backend(pid) from pg_stat_activity
+                     where application_name = 'ffx_lock_holder' and datname = current_database()" >/dev/null
+  wait "$holder" 2>/dev/null || true
+}
+for _ in $(seq 100); do
+  [[ "$(psql_test -At -c "select count(*) from pg_locks l join pg_stat_activity a using (pid)
+                           where a.application_name = 'ffx_lock_holder' and l.locktype = 'advisory' and l.granted")" == 1 ]] && break
+  sleep 0.1
+done
+# lock_timeout makes a run that asks for any lock the holder has fail within 3 s instead of hanging
+if ! PGOPTIONS="-c lock_timeout=3s" timeout 60 "$root/scripts/migrate" --shim "$test_url" >"$work/migrate-idle.out" 2>&1; then
+  cat "$work/migrate-idle.out"; release_holder; fail "an unchanged tree waited for a lock (or failed)"
+fi
+# The same with one definitions file changed must wait for the lock, and so fail here: the check
+# can tell the two apart.
+mkdir -p "$work/tree/scripts"
+cp -r "$root/sql" "$work/tree/"
+cp "$root/scripts/migrate" "$work/tree/scripts/"
+echo "-- changed" >>"$work/tree/sql/definitions/$(basename "$(ls "$root"/sql/definitions/*.sql | tail -n 1)")"
+if PGOPTIONS="-c lock_timeout=3s" timeout 60 "$work/tree/scripts/migrate" --shim "$test_url" >"$work/migrate-changed.out" 2>&1; then
+  cat "$work/migrate-changed.out"; release_holder; fail "a changed definitions file was applied without waiting for the holder's locks"
+fi
+grep -q 'lock timeout' "$work/migrate-changed.out" || { cat "$work/migrate-changed.out"; release_holder; fail "the changed tree failed, but not on the lock"; }
+release_holder
+echo "ok: an unchanged tree ran beside the held locks; a changed one waited for them"
 
 echo "# pgTAP"
 psql_test -c 'create extension if not exists pgtap'

@@ -1,5 +1,5 @@
 // create-crypto-payment calls NOWPayments with no transaction open and no row locked: a
-// reservation of (order, coin) in the database (sql/migrations/0016_provider_calls.sql) decides
+// reservation of (order, coin) in the database (sql/definitions/40_checkout.sql) decides
 // who calls, a concurrent call for the same order and coin waits about 2 s at most (then 503 with
 // Retry-After, or the payment the first call made), and a reservation whose holder stalled past
 // the provider budget + 5 s is taken over. Whatever the timing: one invoice and one payment per

@@ -20,7 +20,7 @@
  * carrying the claims Supabase Auth puts in an access token, so the dev
  * stack can be called exactly as a logged-in frontend would call it.
  * The operator commands (session.c) act as an admin user or service_role, never as a superuser:
- * every change goes through an audited SQL function (0011_admin.sql).
+ * every change goes through an audited SQL function (sql/definitions/90_admin.sql).
  * Connection: DATABASE_URL. Exit status: 0 done, 1 failed, 2 usage.
  */
 #include "admin.h"

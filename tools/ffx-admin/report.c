@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-/* The reports are SQL functions (0013_admin_refund_reports.sql) so that pgTAP checks the same
+/* The reports are SQL functions (sql/definitions/90_admin.sql) so that pgTAP checks the same
  * numbers the operator reads: revenue per UTC day of payment net of refunds, conversion, and
  * revenue per product. */
 int

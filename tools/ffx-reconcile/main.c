@@ -2,7 +2,7 @@
 /*
  * ffx-reconcile - the sweeper that makes the payment lifecycle converge when an IPN is lost, a
  * process dies between two steps, NOWPayments or PostgreSQL was away, or an order is abandoned
- * (sql/migrations/0010_reconcile.sql; payments-practice.md section 5).
+ * (sql/definitions/80_reconcile.sql).
  *
  *   ffx-reconcile           a pass every FFX_RECONCILE_INTERVAL seconds until SIGTERM/SIGINT
  *                           (finishes the step in hand, exits 0)

@@ -1,7 +1,24 @@
--- 0015_payment_verification: an order is paid, and delivers, only when the money NOWPayments
--- reports as received for it covers what it asked.
+-- 50_payments: the payment state machine and its inbox.
 --
--- The rule (README "Deviations from the seed"; docs/RELIABILITY.md "Money integrity"):
+-- Every provider event (IPN, the status refresh of check-payment-status, the reconciler's
+-- GET /v1/payment) goes through ONE function, payment_apply(), which moves the order forward
+-- monotonically and delivers an account on a verified payment, in the same transaction:
+--
+--   payment-webhook ─ ipn_receive(payload, signature)
+--                       │ inbox row in ipn_events (dedupe_key UNIQUE: a re-sent notification
+--                       │ is a 'duplicate' and changes nothing else)
+--                       └─ subtransaction: payment_apply(payload, 'ipn')
+--                            │ match the order, lock it, upsert the payments row,
+--                            │ apply the status mapping, payment_transactions + audit rows
+--                            └─ money verified: payment_settle -> deliver_account_core (60_delivery)
+--                                 lock an inventory row (FOR UPDATE SKIP LOCKED), delivered_accounts,
+--                                 order completed/paid/delivered, user totals, audit, e-mail outbox
+--
+-- An exception inside the subtransaction rolls back only the apply: the event stays stored with
+-- state 'failed' and its error, the webhook still answers 200, and ipn_reprocess() runs it again.
+--
+-- An order is paid, and delivers, only when the money NOWPayments reports as received for it
+-- covers what it asked (README "Deviations from the seed"; docs/RELIABILITY.md "Money integrity"):
 --
 --   A payment GROUP is one of the order's own payments (the root: no parent, or a parent we do
 --   not know) plus its child payments (repeated or wrong-asset deposits: parent_payment_id = the
@@ -35,82 +52,203 @@
 -- customer whose profile is banned or suspended ('customer_blocked'). An operator resolves a
 -- hold with admin_order_accept_payment (ffx-admin orders accept-payment), audited.
 --
--- confirmed and sending no longer make an order 'paid': they are processing/pending (the seed's
--- own values), because the amount is not known to be complete until the payment finishes.
--- 'paid' means a verified payment; orders the old mapping left paid without paid_at are set back.
+-- confirmed and sending make an order processing/pending (the seed's own values), not 'paid':
+-- the amount is not known to be complete until the payment finishes. 'paid' means a verified
+-- payment.
+--
+-- Monotonic: a payments row's status only moves up the rank of payment_status_rank(), except by
+-- the allowed terminal transitions (failed/expired -> finished: a late payment, honoured;
+-- finished -> refunded; failed/expired -> refunded); nothing leaves refunded. An event the
+-- payments row does not take (a 'confirming' after 'finished') is still recorded in
+-- payment_transactions and audited as 'payment_event_ignored', and changes no order state.
+-- The order never leaves a settled state (paid_at set or delivered) except by a refund of the
+-- payment that paid it.
 --
 -- On a settled order, money on a payment that was not counted is a second payment: needs_review
 -- and 'second_payment_refund_review' (a child after finished, another coin's payment). The first
 -- money for an order that an operator settled without any (deliver --force) is counted instead.
 -- A refund of a counted payment refunds the order; of an uncounted one, it only ends its review.
+-- orders.needs_attention names the newest reason an operator must look; every change of it is
+-- in admin_audit_log.
+--
+-- Callers: SECURITY DEFINER functions check the caller themselves (service_role, or an admin
+-- claim where the admin console needs it). The helpers hold the logic, are SECURITY INVOKER and
+-- executable by nobody but their owner, so only the checked entry points reach them.
+--
+-- Locks, always in this order: the order row (FOR UPDATE), its payments row, an inventory row
+-- (FOR UPDATE SKIP LOCKED: never waited for), the customer's user_profiles row (totals). Two
+-- deliveries to one customer therefore serialise on the profile row for the rest of the first
+-- transaction. Only a transaction that delivers several orders (stock arrival) can meet another
+-- one doing so for the same customers in the opposite order; the deadlock detector then fails one
+-- delivery, which deliver_waiting_core catches: that order simply keeps waiting.
+--
+-- Business errors: SQLSTATE FF400/FF403/FF404/FF409 with the client message. A malformed provider
+-- payload raises 22023 (or the cast's own error), which the inbox records as 'failed'.
 
 -- =============================================================================================
--- settings
+-- payments: one row per NOWPayments payment, several per order. Customers and admins read it
+-- under RLS; only the backend writes; no DELETE for anyone (payments are financial records).
 -- =============================================================================================
-create table public.payment_settings (
-  id                 boolean primary key default true,
-  underpay_tolerance numeric(6,5) not null default 0.005,
-  updated_at         timestamptz not null default now(),
+revoke all on table public.payments from public, anon, authenticated, service_role;
+grant select on table public.payments to authenticated;
+grant select, insert, update on table public.payments to service_role;
 
-  constraint payment_settings_single_row check (id),
-  constraint payment_settings_underpay_tolerance_check check (underpay_tolerance >= 0 and underpay_tolerance < 0.1)
-);
+drop policy if exists "Users can view own payments" on public.payments;
+create policy "Users can view own payments" on public.payments
+  for select to authenticated
+  using ((select auth.uid()) = user_id);
 
-comment on table public.payment_settings is
-  'One row: how payments are verified. scripts/migrate sets underpay_tolerance from FFX_UNDERPAY_TOLERANCE.';
-comment on column public.payment_settings.underpay_tolerance is
-  'Share of pay_amount a payment may fall short (or exceed) and still count as exact: 0.005 = 0.5 %.';
+drop policy if exists "Admins can view all payments" on public.payments;
+create policy "Admins can view all payments" on public.payments
+  for select to authenticated
+  using ((select public.is_admin()));
 
-insert into public.payment_settings (id) values (true);
+create or replace trigger update_payments_updated_at
+  before update on public.payments
+  for each row
+  when ((to_jsonb(old) - array['reconcile_attempts', 'next_reconcile_at', 'updated_at'])
+        is distinct from (to_jsonb(new) - array['reconcile_attempts', 'next_reconcile_at', 'updated_at']))
+  execute function public.update_updated_at_column();
 
-create trigger update_payment_settings_updated_at
+-- =============================================================================================
+-- payment_transactions: every provider event for an order (the audit trail of payments)
+-- =============================================================================================
+create or replace trigger update_payment_transactions_updated_at
+  before update on public.payment_transactions
+  for each row execute function public.update_updated_at_column();
+
+revoke all on table public.payment_transactions from public, anon, authenticated, service_role;
+grant select, insert, update, delete on table public.payment_transactions to authenticated, service_role;
+
+drop policy if exists "Users can view own payment transactions" on public.payment_transactions;
+create policy "Users can view own payment transactions" on public.payment_transactions
+  for select to authenticated
+  using ((select auth.uid()) = user_id);
+
+drop policy if exists "Admins can manage all payment transactions" on public.payment_transactions;
+create policy "Admins can manage all payment transactions" on public.payment_transactions
+  for all to authenticated
+  using ((select public.is_admin()))
+  with check ((select public.is_admin()));
+
+-- =============================================================================================
+-- payment_settings: one row, how payments are verified
+-- =============================================================================================
+create or replace trigger update_payment_settings_updated_at
   before update on public.payment_settings
   for each row execute function public.update_updated_at_column();
 
 revoke all on table public.payment_settings from public, anon, authenticated, service_role;
 grant select on table public.payment_settings to authenticated, service_role;
-alter table public.payment_settings enable row level security;
+
+drop policy if exists "Admins and the backend can read payment settings" on public.payment_settings;
 create policy "Admins and the backend can read payment settings" on public.payment_settings
   for select to authenticated, service_role
-  using ((select public.is_admin()) or (select auth.role()) = 'service_role');
+  using ((select public.is_admin()) or (select public.is_service_role()));
 
 -- =============================================================================================
--- columns
+-- ipn_events: the inbox. Every signed notification is stored before it is applied.
 -- =============================================================================================
-alter table public.orders add column attention_detail jsonb;
-comment on column public.orders.attention_detail is
-  'What an operator needs about needs_attention: the verdict, asked and received amounts per payment, currency, tolerance. Set by payment_apply().';
+revoke all on table public.ipn_events from public, anon, authenticated, service_role;
+revoke all on sequence public.ipn_events_id_seq from public, anon, authenticated, service_role;
+-- admins run as authenticated: SELECT, narrowed to admins by the policy
+grant select on table public.ipn_events to authenticated;
+grant select, insert, update, delete on table public.ipn_events to service_role;
 
-alter table public.orders drop constraint orders_needs_attention_check;
-alter table public.orders add constraint orders_needs_attention_check check (needs_attention in (
-  'partially_paid', 'underpaid', 'overpaid', 'wrong_currency', 'price_mismatch', 'customer_blocked',
-  'second_payment_refund_review'));
-comment on column public.orders.needs_attention is
-  'Why an admin must look at this order (NULL: nothing). Holds (nothing delivered): partially_paid, underpaid, wrong_currency, price_mismatch, customer_blocked. Delivered: overpaid (excess to refund or keep). second_payment_refund_review: money that did not pay the order.';
+drop policy if exists "Admins can view IPN events" on public.ipn_events;
+create policy "Admins can view IPN events" on public.ipn_events
+  for select to authenticated
+  using ((select public.is_admin()));
 
-alter table public.payments add column counted boolean not null default false;
-comment on column public.payments.counted is
-  'This payment''s money was counted toward paying its order (set when the order became paid).';
+-- =============================================================================================
+-- helpers
+-- =============================================================================================
+-- =============================================================================================
+-- helpers
+-- =============================================================================================
 
--- Existing data: the payment that paid an order counts; the old mapping's "paid" without a
--- verified payment (confirmed, sending, a price mismatch) goes back to pending.
-update public.payments pm
-   set counted = true
-  from public.orders o
- where o.order_id = pm.order_id and o.paid_at is not null
-   and pm.payment_status in ('finished', 'refunded') and not pm.needs_review;
+-- Rank of a NOWPayments payment status (docs/NOWPAYMENTS.md, "Payment statuses"): a payments row only
+-- moves to
+-- a higher rank (plus the allowed terminal transitions, see payment_apply). Unknown: 0.
+create or replace function public.payment_status_rank(p_status text)
+returns integer
+language sql
+immutable
+parallel safe
+as $$
+  select case p_status
+           when 'waiting'        then 1
+           when 'confirming'     then 2
+           when 'confirmed'      then 3
+           when 'sending'        then 4
+           when 'partially_paid' then 5
+           when 'finished'       then 6
+           when 'failed'         then 7
+           when 'expired'        then 7
+           when 'refunded'       then 8
+           else 0
+         end
+$$;
 
-update public.orders o
-   set payment_status = 'pending'
- where o.payment_status = 'paid' and o.paid_at is null and o.delivery_status <> 'delivered';
+comment on function public.payment_status_rank(text) is
+  'waiting 1, confirming 2, confirmed 3, sending 4, partially_paid 5, finished 6, failed/expired 7 (terminal), refunded 8; unknown 0.';
+revoke all on function public.payment_status_rank(text) from public, anon, authenticated, service_role;
+grant execute on function public.payment_status_rank(text) to authenticated, service_role;
 
+-- The inbox's dedupe key. Built from the parsed document, so key order and whitespace of the body
+-- do not matter, and payment_id 5800567260 and "5800567260" give the same key. A provider retry,
+-- a dashboard resend and a simulator duplicate carry the same updated_at and amounts.
+create or replace function public.ipn_dedupe_key(p_payload jsonb)
+returns text
+language sql
+immutable
+parallel safe
+as $$
+  select (p_payload ->> 'payment_id') || ':' || (p_payload ->> 'payment_status')
+         || ':' || coalesce(p_payload ->> 'updated_at', '')
+         || ':' || coalesce(p_payload ->> 'actually_paid', '')
+         || ':' || coalesce(p_payload ->> 'outcome_amount', '')
+$$;
+
+comment on function public.ipn_dedupe_key(jsonb) is
+  'payment_id:payment_status:updated_at:actually_paid:outcome_amount of an IPN body (ipn_events.dedupe_key).';
+revoke all on function public.ipn_dedupe_key(jsonb) from public, anon, authenticated, service_role;
+grant execute on function public.ipn_dedupe_key(jsonb) to authenticated, service_role;
+
+-- A provider timestamp: epoch milliseconds (IPNs) or ISO-8601 (GET responses). Anything else is
+-- NULL: a bad timestamp must not make an otherwise good event fail.
+create or replace function public.provider_timestamp(p_value text)
+returns timestamptz
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v text := btrim(p_value);
+begin
+  if v is null or v = '' then
+    return null;
+  end if;
+  if v ~ '^\d{1,16}(\.\d+)?$' then
+    return to_timestamp(v::numeric / 1000);
+  end if;
+  return v::timestamptz;
+exception when others then
+  return null;
+end
+$$;
+revoke all on function public.provider_timestamp(text) from public, anon, authenticated, service_role;
+
+-- =============================================================================================
+-- The verdict on a payment group
+-- =============================================================================================
 -- =============================================================================================
 -- the rule
 -- =============================================================================================
 
 -- payment_group_root(payment): the group a payment belongs to, i.e. its parent when the parent
 -- is recorded for the same order, otherwise itself. Owner only.
-create function public.payment_group_root(p_payment_row_id uuid)
+create or replace function public.payment_group_root(p_payment_row_id uuid)
 returns public.payments
 language sql
 stable
@@ -125,6 +263,7 @@ as $$
     from public.payments pm
    where pm.id = p_payment_row_id
 $$;
+revoke all on function public.payment_group_root(uuid) from public, anon, authenticated, service_role;
 
 -- payment_group_verdict(order, root): the verdict of the header on the group rooted at root, with
 -- everything an operator needs to judge it:
@@ -132,7 +271,7 @@ $$;
 --    "final_amount", "payments": [{"payment_id", "status", "actually_paid", "pay_currency",
 --    "counts"}]}
 -- Owner only.
-create function public.payment_group_verdict(p_order_id text, p_root_id uuid)
+create or replace function public.payment_group_verdict(p_order_id text, p_root_id uuid)
 returns jsonb
 language plpgsql
 stable
@@ -204,10 +343,11 @@ $$;
 
 comment on function public.payment_group_verdict(text, uuid) is
   'paid | overpaid | underpaid | partially_paid | wrong_currency | price_mismatch for one payment group of an order, with the amounts (owner only).';
+revoke all on function public.payment_group_verdict(text, uuid) from public, anon, authenticated, service_role;
 
 -- payment_hold(order, reason, detail, source): nothing is delivered; the order waits for an
 -- operator. Owner only; the caller holds the order's lock.
-create function public.payment_hold(p_order_id text, p_reason text, p_detail jsonb)
+create or replace function public.payment_hold(p_order_id text, p_reason text, p_detail jsonb)
 returns void
 language plpgsql
 volatile
@@ -244,24 +384,13 @@ begin
   end if;
 end
 $$;
-
--- customer_is_active(user): the customer's profile is neither banned nor suspended (no profile:
--- active, as Supabase creates it by trigger and older users may lack one). Owner only.
-create function public.customer_is_active(p_user_id uuid)
-returns boolean
-language sql
-stable
-security invoker
-set search_path = ''
-as $$
-  select coalesce((select p.account_status = 'active' from public.user_profiles p where p.id = p_user_id), true)
-$$;
+revoke all on function public.payment_hold(text, text, jsonb) from public, anon, authenticated, service_role;
 
 -- payment_settle(order, root, detail, reason, source): the order is paid by the group rooted at
 -- root: paid_at, counted members, the excess flagged when overpaid, other money flagged for
 -- review; then the delivery. Owner only; the caller holds the order's lock. Returns the
 -- delivery's result.
-create function public.payment_settle(p_order_id text, p_root_id uuid, p_detail jsonb, p_source text)
+create or replace function public.payment_settle(p_order_id text, p_root_id uuid, p_detail jsonb, p_source text)
 returns jsonb
 language plpgsql
 volatile
@@ -304,55 +433,50 @@ begin
   return public.deliver_account_core(o.order_id, o.user_id, p_source || '_finished');
 end
 $$;
-
-
--- =============================================================================================
--- deliver_account_core: nothing for a customer who is banned or suspended. The 0009 logic stays
--- as deliver_account_unchecked; every caller (payment_apply, deliver_waiting_core,
--- deliver_account_to_user) reaches it through this check. A paid order of such a customer keeps
--- waiting; an operator who reactivates the customer can deliver it.
--- =============================================================================================
-alter function public.deliver_account_core(text, uuid, text) rename to deliver_account_unchecked;
-
-create function public.deliver_account_core(p_order_id text, p_user_id uuid, p_reason text)
-returns jsonb
-language plpgsql
-volatile
-security invoker
-set search_path = ''
-as $$
-begin
-  if not public.customer_is_active(p_user_id)
-     and not exists (select 1 from public.delivered_accounts d where d.order_id = p_order_id) then
-    return jsonb_build_object('success', false, 'error', 'Customer account is not active',
-                              'order_id', p_order_id);
-  end if;
-  return public.deliver_account_unchecked(p_order_id, p_user_id, p_reason);
-end
-$$;
-
-comment on function public.deliver_account_core(text, uuid, text) is
-  'Delivery logic without a caller check (owner only): refuses banned or suspended customers, then deliver_account_unchecked.';
-comment on function public.deliver_account_unchecked(text, uuid, text) is
-  'The 0009 delivery (owner only); reached only through deliver_account_core, which checks the customer.';
+revoke all on function public.payment_settle(text, uuid, jsonb, text) from public, anon, authenticated, service_role;
 
 -- =============================================================================================
--- payment_apply: the 0009 transition with the verification rule of this file's header.
--- (a) match, (b) lock, (c) the payments row and (e) the records are as in 0009, except that the
--- pay_currency first recorded for a payment is kept (a later report of another asset is kept in
--- raw and does not count). (d) the order:
---   waiting/confirming/confirmed/sending: an unsettled pending order becomes processing/pending
---     (only by its most advanced payment).
---   finished/partially_paid:
---     closed order (refunded/cancelled): needs_review + second_payment_refund_review.
---     settled order: the counted payment again finishes a pending delivery; the first money of an
---       order settled without money is counted; any other newly received money is a second
---       payment (needs_review + second_payment_refund_review).
---     otherwise: the group's verdict; paid/overpaid (and the customer active): payment_settle and
---       delivery; anything else: payment_hold.
---   failed/expired, refunded: as in 0009, "the payment that paid the order" being the counted one.
--- Returns 0009's document plus "verdict" when one was taken (the group's, or customer_blocked).
+-- payment_apply: THE transition
 -- =============================================================================================
+--
+-- p_payment: a NOWPayments payment object, IPN or GET shape (payment_id number or string,
+-- payment_status, order_id or null, parent_payment_id, invoice_id, pay_address, pay_amount,
+-- pay_currency, price_amount, price_currency, actually_paid, outcome_amount, outcome_currency,
+-- created_at, updated_at as ISO-8601 or epoch ms). p_source names the path ('ipn',
+-- 'status_check', 'reconcile', ...): payment_transactions.event_type = <source>_<status>.
+-- Admins and service_role (FF403 otherwise).
+--
+-- (a) The order: by order_id; else the order of the parent payment (child payments carry
+--     order_id null); else by orders.invoice_id; else the order of an existing payments row with
+--     this payment_id. None: {"outcome":"unmatched"} and nothing is written.
+-- (b) The order row is locked: every event of one order is serialised.
+-- (c) The payments row is inserted or updated, up the rank only (see the header). A payment that
+--     is already recorded for another order is refused (22023): the event fails for review.
+--     Amounts and raw follow the newest report only; pay_currency keeps what was first recorded
+--     (a later report of another asset is kept in raw and does not count).
+-- (d) The order moves (only on an event that is the payment's current status):
+--     waiting/confirming/confirmed/sending: an unsettled pending order becomes
+--       processing/pending (only by its most advanced payment).
+--     finished/partially_paid:
+--       closed order (refunded/cancelled): needs_review + second_payment_refund_review.
+--       settled order: the counted payment again finishes a pending delivery; the first money of
+--         an order settled without money is counted; any other newly received money is a second
+--         payment (needs_review + second_payment_refund_review).
+--       otherwise: the group's verdict; paid/overpaid (and the customer active): payment_settle
+--         and delivery; anything else: payment_hold.
+--     failed/expired: fail an unsettled pending/processing order unless another of its payments
+--       is still alive (waiting..partially_paid) or finished.
+--     refunded (when newly applied): a refund of a payment that did not pay the order (it was not
+--       counted, another was) ends its review only; otherwise the order becomes refunded/refunded
+--       and its delivered account is suspended.
+-- (e) payment_transactions row for every matched event; admin_audit_log 'payment_status_changed'
+--     for every change of the order's statuses or needs_attention (old/new values and the
+--     verdict), and 'payment_event_ignored' for an event the payments row did not take.
+--
+-- Returns {"outcome":"processed","order_id","order_status","payment_status","delivery_status",
+-- "needs_attention","payment_id","delivered": this call delivered an account,
+-- "changed": the payment's status or flags or the order changed}, plus "verdict" when one was
+-- taken (the group's, or customer_blocked).
 create or replace function public.payment_apply(p_payment jsonb, p_source text)
 returns jsonb
 language plpgsql
@@ -399,9 +523,7 @@ declare
   v_delivered     boolean := false;
   v_suspended     integer := 0;
 begin
-  if not (coalesce(auth.role() = 'service_role', false) or public.is_admin()) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_admin_or_service();
   if p_source is null or p_source !~ '^[a-z][a-z_]{0,31}$' then
     raise exception 'payment_apply: invalid source %', coalesce(p_source, 'NULL')
       using errcode = 'invalid_parameter_value';
@@ -685,17 +807,75 @@ begin
 end
 $$;
 
+comment on function public.payment_apply(jsonb, text) is
+  'The payment state machine: apply one NOWPayments payment report (IPN, status refresh, reconciler) to its order, delivering on finished. service_role only.';
+revoke all on function public.payment_apply(jsonb, text) from public, anon, authenticated, service_role;
+grant execute on function public.payment_apply(jsonb, text) to service_role;
+
 -- =============================================================================================
--- The operator's way out of a hold, and a manual delivery that refuses unpaid orders
+-- The inbox functions
+-- =============================================================================================
+-- =============================================================================================
+-- The inbox functions
 -- =============================================================================================
 
--- admin_order_accept_payment(order, reason): an operator accepts the money a held order received
--- (underpaid within what the firm tolerates, a wrong asset it converted, a price mismatch it
--- agrees to, a customer it reactivated): the order becomes paid, its received payments counted,
--- the hold cleared, audited with the verdict it overrode, then delivered. Unknown order: FF404;
--- no hold (needs_attention not one of the hold reasons) or already paid: FF409; a banned or
--- suspended customer: FF409 (reactivate first).
-create function public.admin_order_accept_payment(p_order_id text, p_reason text)
+-- ipn_process_event(id): apply a stored event in a subtransaction and record the result on it.
+-- Owner only; ipn_receive and ipn_reprocess call it after their caller checks.
+create or replace function public.ipn_process_event(p_event_id bigint)
+returns jsonb
+language plpgsql
+volatile
+security invoker
+set search_path = ''
+as $$
+declare
+  v_payload jsonb;
+  v_res     jsonb;
+  v_error   text;
+  v_state   text;
+begin
+  select e.payload into v_payload from public.ipn_events e where e.id = p_event_id for update;
+  if not found then
+    raise exception using errcode = 'FF404', message = 'Event not found';
+  end if;
+
+  begin
+    v_res := public.payment_apply(v_payload, 'ipn');
+    if v_res ->> 'outcome' = 'unmatched' then
+      update public.ipn_events e
+         set state = 'unmatched', attempts = e.attempts + 1, matched_order_id = null,
+             last_error = null, processed_at = now()
+       where e.id = p_event_id;
+    else
+      update public.ipn_events e
+         set state = 'processed', attempts = e.attempts + 1, matched_order_id = v_res ->> 'order_id',
+             last_error = null, processed_at = now()
+       where e.id = p_event_id;
+    end if;
+  exception when others then
+    -- everything the apply did is rolled back; the event itself stays, marked for a retry
+    get stacked diagnostics v_error = message_text, v_state = returned_sqlstate;
+    update public.ipn_events e
+       set state = 'failed', attempts = e.attempts + 1, last_error = left(v_state || ': ' || v_error, 1000),
+           processed_at = null
+     where e.id = p_event_id;
+    return jsonb_build_object('outcome', 'failed', 'event_id', p_event_id, 'error', v_error);
+  end;
+
+  return v_res || jsonb_build_object('event_id', p_event_id);
+end
+$$;
+
+comment on function public.ipn_process_event(bigint) is
+  'Apply one stored IPN event in a subtransaction; the event records processed/unmatched/failed (owner only).';
+revoke all on function public.ipn_process_event(bigint) from public, anon, authenticated, service_role;
+
+-- ipn_receive(payload, signature): the webhook's one call, as service_role. Stores the event
+-- (a duplicate dedupe_key: {"outcome":"duplicate"}, nothing else happens), then applies it:
+-- {"outcome":"processed",...} | {"outcome":"unmatched",...} | {"outcome":"failed",...}. Every one
+-- of these means "durably stored": the webhook answers 200. An error escaping this function
+-- means the event was NOT stored (the webhook answers 5xx and NOWPayments retries).
+create or replace function public.ipn_receive(p_payload jsonb, p_signature text)
 returns jsonb
 language plpgsql
 volatile
@@ -703,57 +883,38 @@ security definer
 set search_path = ''
 as $$
 declare
-  o     public.orders%rowtype;
-  v_res jsonb;
+  v_id bigint;
 begin
-  perform public.admin_cli_check(p_reason);
-  if p_reason is null then
-    raise exception using errcode = 'FF400', message = 'A reason is required';
-  end if;
-  select * into o from public.orders x where x.order_id = p_order_id for update;
-  if not found then
-    raise exception using errcode = 'FF404', message = 'Order not found';
-  end if;
-  if o.paid_at is not null or o.delivery_status = 'delivered'
-     or o.order_status in ('refunded', 'cancelled')
-     or o.needs_attention is null
-     or o.needs_attention not in ('partially_paid', 'underpaid', 'wrong_currency', 'price_mismatch', 'customer_blocked') then
-    raise exception using errcode = 'FF409', message = 'Order has no held payment';
-  end if;
-  if not public.customer_is_active(o.user_id) then
-    raise exception using errcode = 'FF409', message = 'Customer account is not active';
+  perform public.require_service_role();
+  if jsonb_typeof(p_payload) is distinct from 'object'
+     or nullif(btrim(p_payload ->> 'payment_id'), '') is null
+     or nullif(btrim(p_payload ->> 'payment_status'), '') is null then
+    raise exception using errcode = 'FF400', message = 'Invalid payload';
   end if;
 
-  update public.payments m
-     set counted = true
-   where m.order_id = o.order_id and m.payment_status in ('finished', 'partially_paid')
-     and coalesce(m.actually_paid, 0) > 0;
-  update public.orders x
-     set order_status = 'processing', payment_status = 'paid', paid_at = now(),
-         needs_attention = null, attention_detail = null
-   where x.order_id = o.order_id;
-  perform public.admin_cli_audit('payment_accepted', 'orders', o.order_id, p_reason,
-    jsonb_build_object('order_status', o.order_status, 'payment_status', o.payment_status,
-                       'needs_attention', o.needs_attention, 'attention_detail', o.attention_detail),
-    jsonb_build_object('order_status', 'processing', 'payment_status', 'paid'));
+  insert into public.ipn_events (dedupe_key, payment_id, payment_status, order_id, parent_payment_id,
+                                 invoice_id, payload, signature)
+  values (public.ipn_dedupe_key(p_payload), p_payload ->> 'payment_id', p_payload ->> 'payment_status',
+          p_payload ->> 'order_id', p_payload ->> 'parent_payment_id', p_payload ->> 'invoice_id',
+          p_payload, p_signature)
+  on conflict (dedupe_key) do nothing
+  returning id into v_id;
+  if v_id is null then
+    return jsonb_build_object('outcome', 'duplicate');
+  end if;
 
-  v_res := public.deliver_account_core(o.order_id, o.user_id, 'admin_accept_payment');
-  perform public.admin_cli_audit('manual_delivery', 'orders', o.order_id, p_reason, null,
-    jsonb_build_object('result', v_res));
-  return v_res;
+  return public.ipn_process_event(v_id);
 end
 $$;
 
-comment on function public.admin_order_accept_payment(text, text) is
-  'Operator: accept the money of a held order (needs_attention a hold reason), audited, then deliver. Admins and service_role.';
+comment on function public.ipn_receive(jsonb, text) is
+  'payment-webhook: store a verified IPN in the inbox (deduplicated) and apply it. service_role only.';
+revoke all on function public.ipn_receive(jsonb, text) from public, anon, authenticated, service_role;
+grant execute on function public.ipn_receive(jsonb, text) to service_role;
 
--- admin_order_deliver(order, reason, force): the seed's manual delivery, for a PAID order only
--- (one waiting for stock, or whose e-mail-less delivery failed). An order without a verified
--- payment: FF409, unless force: then the operator's reason stands in for the payment, audited as
--- 'payment_forced', and the order is paid and delivered. A banned or suspended customer: FF409.
-drop function public.admin_order_deliver(text, text);
-
-create function public.admin_order_deliver(p_order_id text, p_reason text, p_force boolean default false)
+-- ipn_reprocess(id): run a failed, unmatched (or never processed) event again, the same way.
+-- Admins and service_role (the reconciler). A processed event: FF409. Admin runs are audited.
+create or replace function public.ipn_reprocess(p_event_id bigint)
 returns jsonb
 language plpgsql
 volatile
@@ -761,93 +922,49 @@ security definer
 set search_path = ''
 as $$
 declare
-  o     public.orders%rowtype;
-  v_res jsonb;
+  v_admin boolean := public.is_admin();
+  v_state text;
+  v_res   jsonb;
 begin
-  perform public.admin_cli_check(p_reason);
-  if p_reason is null then
-    raise exception using errcode = 'FF400', message = 'A reason is required';
-  end if;
-  select * into o from public.orders x where x.order_id = p_order_id for update;
+  perform public.require_admin_or_service();
+
+  select e.state into v_state from public.ipn_events e where e.id = p_event_id for update;
   if not found then
-    raise exception using errcode = 'FF404', message = 'Order not found';
+    raise exception using errcode = 'FF404', message = 'Event not found';
   end if;
-  if o.delivery_status <> 'delivered' and not public.customer_is_active(o.user_id) then
-    raise exception using errcode = 'FF409', message = 'Customer account is not active';
+  if v_state = 'processed' then
+    raise exception using errcode = 'FF409', message = 'Event already processed';
   end if;
-  if o.payment_status <> 'paid' and o.delivery_status <> 'delivered' then
-    if not coalesce(p_force, false) then
-      raise exception using errcode = 'FF409',
-        message = 'Order not paid: accept a held payment (orders accept-payment) or deliver with --force';
-    end if;
-    if o.order_status in ('refunded', 'cancelled') or o.payment_status = 'refunded' then
-      raise exception using errcode = 'FF409', message = 'Order is refunded or cancelled';
-    end if;
-    update public.orders x
-       set order_status = 'processing', payment_status = 'paid', paid_at = coalesce(x.paid_at, now())
-     where x.order_id = o.order_id;
-    perform public.admin_cli_audit('payment_forced', 'orders', o.order_id, p_reason,
-      jsonb_build_object('order_status', o.order_status, 'payment_status', o.payment_status,
-                         'needs_attention', o.needs_attention),
-      jsonb_build_object('order_status', 'processing', 'payment_status', 'paid'));
+
+  v_res := public.ipn_process_event(p_event_id);
+
+  if v_admin then
+    insert into public.admin_audit_log (admin_id, admin_email, action_type, table_name, record_id,
+                                        old_values, new_values)
+    values (auth.uid(), auth.jwt() ->> 'email', 'ipn_reprocessed', 'ipn_events', p_event_id::text,
+            jsonb_build_object('state', v_state),
+            jsonb_build_object('outcome', v_res ->> 'outcome', 'order_id', v_res ->> 'order_id'));
   end if;
-  v_res := public.deliver_account_to_user(o.order_id, o.user_id);
-  perform public.admin_cli_audit('manual_delivery', 'orders', o.order_id, p_reason, null,
-    jsonb_build_object('result', v_res, 'forced', coalesce(p_force, false)));
   return v_res;
 end
 $$;
 
-comment on function public.admin_order_deliver(text, text, boolean) is
-  'Operator: deliver a paid order (or, with force and a reason, an unpaid one), audited. Admins and service_role.';
+comment on function public.ipn_reprocess(bigint) is
+  'Re-run a failed or unmatched IPN event through payment_apply. Admins and service_role.';
+revoke all on function public.ipn_reprocess(bigint) from public, anon, authenticated, service_role;
+grant execute on function public.ipn_reprocess(bigint) to authenticated, service_role;
 
--- =============================================================================================
--- The customer's e-mail while a payment is held
--- =============================================================================================
-insert into public.email_templates (template_name, subject, html_body, text_body, variables) values (
-  'payment_review',
-  'Your FlashFundX payment for order {{order_id}} is being reviewed',
-  $html$<!DOCTYPE html>
-<html>
-<body style="font-family: Arial, sans-serif; color: #222;">
-  <h2>Hello {{first_name}},</h2>
-  <p>We have received a payment for order <strong>{{order_id}}</strong>, but it does not match the
-  amount we asked for ({{asked}} {{pay_currency}}; received so far: {{received}} {{pay_currency}}).</p>
-  <p>Our team will review it and contact you. Your account will be delivered as soon as the payment
-  is settled. There is no need to pay again.</p>
-  <p>The FlashFundX team</p>
-</body>
-</html>
-$html$,
-  $text$Hello {{first_name}},
+-- security_invoker: the caller's RLS applies (admins see all, customers nothing of ipn_events)
+create or replace view public.ipn_unmatched_events
+with (security_invoker = true)
+as
+select e.id, e.received_at, now() - e.received_at as age, e.payment_id, e.payment_status, e.order_id,
+       e.parent_payment_id, e.invoice_id, e.attempts, e.processed_at as last_attempt_at, e.payload
+  from public.ipn_events e
+ where e.state = 'unmatched';
 
-We have received a payment for order {{order_id}}, but it does not match the amount we asked for
-({{asked}} {{pay_currency}}; received so far: {{received}} {{pay_currency}}).
+comment on view public.ipn_unmatched_events is
+  'IPN events no order could be matched to (admins; ipn_reprocess() retries one).';
 
-Our team will review it and contact you. Your account will be delivered as soon as the payment is
-settled. There is no need to pay again.
-
-The FlashFundX team
-$text$,
-  '["first_name", "order_id", "pay_currency", "asked", "received"]'::jsonb
-);
-
--- =============================================================================================
--- Privileges: the new helpers are the owner's; the admin entry points check their callers.
--- =============================================================================================
-revoke all on function
-  public.payment_group_root(uuid),
-  public.payment_group_verdict(text, uuid),
-  public.payment_hold(text, text, jsonb),
-  public.customer_is_active(uuid),
-  public.payment_settle(text, uuid, jsonb, text),
-  public.deliver_account_core(text, uuid, text),
-  public.deliver_account_unchecked(text, uuid, text),
-  public.admin_order_accept_payment(text, text),
-  public.admin_order_deliver(text, text, boolean)
-from public, anon, authenticated, service_role;
-
-grant execute on function
-  public.admin_order_accept_payment(text, text),
-  public.admin_order_deliver(text, text, boolean)
-to authenticated, service_role;
+revoke all on table public.ipn_unmatched_events from public, anon, authenticated, service_role;
+grant select on table public.ipn_unmatched_events to authenticated, service_role;

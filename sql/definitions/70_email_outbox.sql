@@ -1,8 +1,9 @@
--- 0008_outbox: the e-mail outbox and the functions the mailer (tools/ffx-mailer) works it with.
+-- 70_email_outbox: e-mail templates, the outbox and the functions the mailer (tools/ffx-mailer)
+-- works it with.
 --
--- ARCHITECTURE.md section 5: the delivery transaction writes the e-mail to this outbox together
--- with the delivered account, so an e-mail exists if and only if the delivery committed. The
--- mailer, a separate long-running process, sends what is due:
+-- The delivery transaction writes the e-mail to this outbox together with the delivered account,
+-- so an e-mail exists if and only if the delivery committed. The mailer, a separate long-running
+-- process, sends what is due:
 --
 --   pending --outbox_claim--> sending --outbox_mark_sent--> sent
 --                               |   \--outbox_mark_failed--> pending (backoff) ... --> failed
@@ -16,48 +17,33 @@
 --
 -- variables holds the template's values, account credentials included: only the backend
 -- (service_role) and admins read the table, and the functions below are the mailer's only way in.
--- Privileges and policies follow 0003 (revoke all, grant back what each role needs; RLS on;
--- is_admin() wrapped in (select ...)).
 
--- ---------------------------------------------------------------------------------------------
+-- =============================================================================================
+-- email_templates: {{placeholder}} templates rendered by the mailer; admin-only
+-- =============================================================================================
+create or replace trigger update_email_templates_updated_at
+  before update on public.email_templates
+  for each row execute function public.update_updated_at_column();
+
+revoke all on table public.email_templates from public, anon, authenticated, service_role;
+grant select, insert, update, delete on table public.email_templates to authenticated, service_role;
+
+drop policy if exists "Admins can manage email templates" on public.email_templates;
+create policy "Admins can manage email templates" on public.email_templates
+  for all to authenticated
+  using ((select public.is_admin()))
+  with check ((select public.is_admin()));
+
+-- =============================================================================================
 -- email_outbox
--- ---------------------------------------------------------------------------------------------
-create table public.email_outbox (
-  id              bigint generated always as identity primary key,
-  order_id        text not null references public.orders (order_id),
-  template_name   text not null,
-  to_email        text not null,
-  variables       jsonb not null default '{}'::jsonb,
-  status          text not null default 'pending',
-  attempts        integer not null default 0,
-  next_attempt_at timestamptz not null default now(),
-  -- the lease of the mailer that claimed the row ('sending'); past it, another claim may take it
-  locked_until    timestamptz,
-  last_error      text,
-  sent_at         timestamptz,
-  created_at      timestamptz not null default now(),
-  updated_at      timestamptz not null default now(),
-
-  -- one e-mail of each kind per order, whoever tries to write a second one
-  constraint email_outbox_order_id_template_name_key unique (order_id, template_name),
-  constraint email_outbox_status_check check (status in ('pending', 'sending', 'sent', 'failed'))
-);
-
-comment on table public.email_outbox is
-  'E-mails to send, written in the transaction that caused them; worked by tools/ffx-mailer through outbox_claim/outbox_mark_sent/outbox_mark_failed.';
-comment on column public.email_outbox.variables is
-  'Template values ({{name}} -> value); may hold account credentials: service_role and admins only.';
-
--- what outbox_claim scans: due pending rows and expired 'sending' leases
-create index email_outbox_status_next_attempt_at_idx on public.email_outbox (status, next_attempt_at);
-
-create trigger update_email_outbox_updated_at
+-- =============================================================================================
+create or replace trigger update_email_outbox_updated_at
   before update on public.email_outbox
   for each row execute function public.update_updated_at_column();
 
 -- Wake the mailer (LISTEN ffx_outbox) as soon as the inserting transaction commits; the payload is
 -- the row id. The mailer also polls, so a lost notification only delays an e-mail.
-create function public.email_outbox_notify()
+create or replace function public.email_outbox_notify()
 returns trigger
 language plpgsql
 set search_path = ''
@@ -67,14 +53,12 @@ begin
   return new;
 end
 $$;
+revoke all on function public.email_outbox_notify() from public, anon, authenticated, service_role;
 
-create trigger email_outbox_notify
+create or replace trigger email_outbox_notify
   after insert on public.email_outbox
   for each row execute function public.email_outbox_notify();
 
--- ---------------------------------------------------------------------------------------------
--- privileges and row-level security
--- ---------------------------------------------------------------------------------------------
 revoke all on table public.email_outbox from public, anon, authenticated, service_role;
 revoke all on sequence public.email_outbox_id_seq from public, anon, authenticated, service_role;
 -- admins run as authenticated: SELECT is granted and the policy narrows it to admins, so an
@@ -83,12 +67,14 @@ grant select on table public.email_outbox to authenticated;
 -- the backend: the delivery transaction inserts, the outbox functions do the rest; no DELETE
 grant select, insert, update on table public.email_outbox to service_role;
 
-alter table public.email_outbox enable row level security;
-
+drop policy if exists "Admins can view the email outbox" on public.email_outbox;
 create policy "Admins can view the email outbox" on public.email_outbox
   for select to authenticated
   using ((select public.is_admin()));
 
+-- =============================================================================================
+-- The mailer's functions
+-- =============================================================================================
 -- ---------------------------------------------------------------------------------------------
 -- outbox_claim(limit, lease): take up to p_limit due messages for sending.
 --
@@ -98,7 +84,7 @@ create policy "Admins can view the email outbox" on public.email_outbox
 -- more attempt. The template (active only) comes along; NULL subject/html_body = no such active
 -- template, which the mailer treats as a permanent failure.
 -- ---------------------------------------------------------------------------------------------
-create function public.outbox_claim(p_limit integer, p_lease_seconds integer)
+create or replace function public.outbox_claim(p_limit integer, p_lease_seconds integer)
 returns table (id bigint, to_email text, template_name text, subject text, html_body text,
                text_body text, variables jsonb, attempts integer)
 language plpgsql
@@ -142,13 +128,15 @@ $$;
 
 comment on function public.outbox_claim(integer, integer) is
   'Mailer: claim up to p_limit due e-mails (pending and due, or sending with an expired lease) for p_lease_seconds, with their active template.';
+revoke all on function public.outbox_claim(integer, integer) from public, anon, authenticated, service_role;
+grant execute on function public.outbox_claim(integer, integer) to service_role;
 
 -- ---------------------------------------------------------------------------------------------
 -- outbox_mark_sent(id): the SMTP server accepted the message. Idempotent: a second call (a resend
 -- after a lost acknowledgement) keeps the first sent_at. For account_delivery it also records the
 -- e-mail on the order's delivered account. Returns false when there is no such row.
 -- ---------------------------------------------------------------------------------------------
-create function public.outbox_mark_sent(p_id bigint)
+create or replace function public.outbox_mark_sent(p_id bigint)
 returns boolean
 language plpgsql
 volatile
@@ -183,6 +171,8 @@ $$;
 
 comment on function public.outbox_mark_sent(bigint) is
   'Mailer: the message was accepted by the SMTP server (idempotent); account_delivery also sets delivered_accounts.email_sent.';
+revoke all on function public.outbox_mark_sent(bigint) from public, anon, authenticated, service_role;
+grant execute on function public.outbox_mark_sent(bigint) to service_role;
 
 -- ---------------------------------------------------------------------------------------------
 -- outbox_mark_failed(id, error, max_attempts): this attempt failed. With attempts left the row
@@ -191,7 +181,7 @@ comment on function public.outbox_mark_sent(bigint) is
 -- changes: a row another mailer has meanwhile sent stays sent. Returns the row's status after
 -- the call, NULL when there is no such row.
 -- ---------------------------------------------------------------------------------------------
-create function public.outbox_mark_failed(p_id bigint, p_error text, p_max_attempts integer)
+create or replace function public.outbox_mark_failed(p_id bigint, p_error text, p_max_attempts integer)
 returns text
 language plpgsql
 volatile
@@ -218,13 +208,15 @@ $$;
 
 comment on function public.outbox_mark_failed(bigint, text, integer) is
   'Mailer: the attempt failed; back to pending with backoff min(2^attempts, 300) s, or failed once attempts >= p_max_attempts.';
+revoke all on function public.outbox_mark_failed(bigint, text, integer) from public, anon, authenticated, service_role;
+grant execute on function public.outbox_mark_failed(bigint, text, integer) to service_role;
 
 -- ---------------------------------------------------------------------------------------------
 -- outbox_requeue(id): an admin (or the backend) sends a failed e-mail again, with a fresh count
 -- of attempts, and wakes the mailer. An admin's requeue is written to the audit log. Returns
 -- false when the row does not exist or is not 'failed'.
 -- ---------------------------------------------------------------------------------------------
-create function public.outbox_requeue(p_id bigint)
+create or replace function public.outbox_requeue(p_id bigint)
 returns boolean
 language plpgsql
 volatile
@@ -235,7 +227,7 @@ declare
   v_is_admin boolean := public.is_admin();
   v_error    text;
 begin
-  if not v_is_admin and coalesce(auth.role(), '') <> 'service_role' then
+  if not (v_is_admin or public.is_service_role()) then
     raise exception 'admin only' using errcode = 'insufficient_privilege';
   end if;
 
@@ -261,19 +253,5 @@ $$;
 
 comment on function public.outbox_requeue(bigint) is
   'Admin or service_role: send a failed e-mail again (status pending, attempts 0); audited for admins.';
-
-revoke all on function
-  public.email_outbox_notify(),
-  public.outbox_claim(integer, integer),
-  public.outbox_mark_sent(bigint),
-  public.outbox_mark_failed(bigint, text, integer),
-  public.outbox_requeue(bigint)
-from public, anon, authenticated, service_role;
-
-grant execute on function
-  public.outbox_claim(integer, integer),
-  public.outbox_mark_sent(bigint),
-  public.outbox_mark_failed(bigint, text, integer)
-to service_role;
--- checks is_admin() itself, so ordinary users are refused inside
+revoke all on function public.outbox_requeue(bigint) from public, anon, authenticated, service_role;
 grant execute on function public.outbox_requeue(bigint) to authenticated, service_role;

@@ -1,6 +1,5 @@
--- 0010_reconcile: the database half of ffx-reconcile, the sweeper that makes the payment
--- lifecycle converge when an IPN is lost, a process dies between two steps, or an order is
--- abandoned (payments-practice.md section 5, scenarios 7, 12, 15, 16, 20).
+-- 80_reconcile: the database half of ffx-reconcile, the sweeper that makes the payment lifecycle
+-- converge when an IPN is lost, a process dies between two steps, or an order is abandoned.
 --
 -- ffx-reconcile (tools/ffx-reconcile) runs one pass every FFX_RECONCILE_INTERVAL seconds, each
 -- step in its own short transaction as service_role:
@@ -10,55 +9,22 @@
 --                                            payment_apply(raw, 'reconcile') in its own transaction
 --   reconcile_failed_events(batch)           re-run inbox events that failed or found no order
 --   expire_stale_orders(max_age)             fail orders whose only payments expired unpaid
---   deliver_waiting_orders()                 paid orders still waiting for stock (0009)
+--   deliver_waiting_orders()                 paid orders still waiting for stock (60_delivery)
+--   discount_holds_release_stale(max_age)    discount-code holds no payment backs (32_discount_codes)
 --
--- Every state change still goes through payment_apply (0009): the reconciler adds no second
--- state machine, only ways of feeding the one there is.
+-- Every state change still goes through payment_apply (50_payments): the reconciler adds no
+-- second state machine, only ways of feeding the one there is.
 --
 -- Several reconcilers may run at once (two hosts, a --once run beside the daemon): every claim is
 -- FOR UPDATE SKIP LOCKED and moves the claimed rows' next due time forward before it commits, so
 -- no payment is polled by two of them at once and no order is expired by two of them.
 --
--- All three functions are SECURITY DEFINER, search_path '', executable by service_role only, and
+-- The entry points are SECURITY DEFINER, search_path '', executable by service_role only, and
 -- check the caller themselves (auth.role() = 'service_role', else FF403 Unauthorized).
-
--- =============================================================================================
--- columns
--- =============================================================================================
-alter table public.payments add column if not exists reconcile_attempts integer not null default 0;
-alter table public.payments add column if not exists next_reconcile_at timestamptz;
-alter table public.ipn_events add column if not exists next_retry_at timestamptz;
-
-comment on column public.payments.reconcile_attempts is
-  'Polls of this payment by the reconciler since its status last changed (the backoff exponent).';
-comment on column public.payments.next_reconcile_at is
-  'The reconciler polls this payment again no earlier than this (NULL: as soon as it is old enough).';
-comment on column public.ipn_events.next_retry_at is
-  'The reconciler re-runs this failed/unmatched event no earlier than this (NULL: at once).';
-
--- the reconciler's scan: non-final NOWPayments payments by due time
-create index if not exists payments_reconcile_due_idx
-  on public.payments (next_reconcile_at nulls first, updated_at)
-  where payment_status in ('waiting', 'confirming', 'confirmed', 'sending', 'partially_paid');
--- the reconciler's scan of the inbox
-create index if not exists ipn_events_retry_idx
-  on public.ipn_events (next_retry_at nulls first, received_at)
-  where state in ('failed', 'unmatched');
-
--- The reconciler's bookkeeping is not a change of the payment: payments.updated_at (which says
--- how old our copy of the provider's state is, for reconcile_due_payments and the status refresh
--- of check-payment-status) is stamped only when something else changes.
-drop trigger if exists update_payments_updated_at on public.payments;
-create trigger update_payments_updated_at
-  before update on public.payments
-  for each row
-  when ((to_jsonb(old) - array['reconcile_attempts', 'next_reconcile_at', 'updated_at'])
-        is distinct from (to_jsonb(new) - array['reconcile_attempts', 'next_reconcile_at', 'updated_at']))
-  execute function public.update_updated_at_column();
 
 -- A payment whose status moves starts its backoff again: a payment that was 'waiting' through
 -- twenty polls and then 'confirming' is polled soon, not an hour later.
-create function public.payments_reset_reconcile()
+create or replace function public.payments_reset_reconcile()
 returns trigger
 language plpgsql
 set search_path = ''
@@ -72,13 +38,17 @@ $$;
 
 comment on function public.payments_reset_reconcile() is
   'Trigger: a change of payments.payment_status resets the reconciler''s backoff for the payment.';
+revoke all on function public.payments_reset_reconcile() from public, anon, authenticated, service_role;
 
-create trigger payments_reset_reconcile
+create or replace trigger payments_reset_reconcile
   before update of payment_status on public.payments
   for each row
   when (old.payment_status is distinct from new.payment_status)
   execute function public.payments_reset_reconcile();
 
+-- =============================================================================================
+-- reconcile_due_payments(limit, min_age_s): the payments to poll now
+-- =============================================================================================
 -- =============================================================================================
 -- reconcile_due_payments(limit, min_age_s): the payments to poll now
 -- =============================================================================================
@@ -92,7 +62,7 @@ create trigger payments_reset_reconcile
 -- neither waits for nor returns it. The caller polls each one and applies the answer with
 -- payment_apply(raw, 'reconcile'); a NOWPayments failure needs no write: the backoff is already
 -- recorded. A change of status resets the backoff (payments_reset_reconcile).
-create function public.reconcile_due_payments(p_limit integer, p_min_age_s integer)
+create or replace function public.reconcile_due_payments(p_limit integer, p_min_age_s integer)
 returns table (payment_id text, order_id text)
 language plpgsql
 volatile
@@ -101,9 +71,7 @@ set search_path = ''
 as $$
 #variable_conflict use_column
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
   if p_limit is null or p_limit not between 1 and 10000 then
     raise exception 'reconcile_due_payments: p_limit must be between 1 and 10000' using errcode = 'invalid_parameter_value';
   end if;
@@ -135,7 +103,12 @@ $$;
 
 comment on function public.reconcile_due_payments(integer, integer) is
   'Reconciler: claim up to p_limit non-final payments unchanged for p_min_age_s seconds whose backoff has passed, and move their next poll forward. service_role only.';
+revoke all on function public.reconcile_due_payments(integer, integer) from public, anon, authenticated, service_role;
+grant execute on function public.reconcile_due_payments(integer, integer) to service_role;
 
+-- =============================================================================================
+-- expire_stale_orders(max_age): fail orders nobody paid
+-- =============================================================================================
 -- =============================================================================================
 -- expire_stale_orders(max_age): fail orders nobody paid
 -- =============================================================================================
@@ -143,7 +116,7 @@ comment on function public.reconcile_due_payments(integer, integer) is
 -- payment_is_stale(payment): a 'waiting' payment whose time is up: its provider expiration
 -- (raw ->> 'expiration_estimate_date', kept from the create response) has passed, or, when none is
 -- known or readable, it was created more than p_max_age ago. Owner only.
-create function public.payment_is_stale(p_raw jsonb, p_created_at timestamptz, p_max_age interval)
+create or replace function public.payment_is_stale(p_raw jsonb, p_created_at timestamptz, p_max_age interval)
 returns boolean
 language sql
 stable
@@ -152,11 +125,12 @@ as $$
   select coalesce(public.provider_timestamp(p_raw ->> 'expiration_estimate_date') <= now(),
                   p_created_at <= now() - p_max_age)
 $$;
+revoke all on function public.payment_is_stale(jsonb, timestamptz, interval) from public, anon, authenticated, service_role;
 
 -- order_is_stale(order, max_age): the order has at least one payment, every payment that is
 -- still waiting is stale, and no payment went further than waiting (the rest are failed or
 -- expired already). Owner only.
-create function public.order_is_stale(p_order_id text, p_max_age interval)
+create or replace function public.order_is_stale(p_order_id text, p_max_age interval)
 returns boolean
 language sql
 stable
@@ -171,6 +145,7 @@ as $$
                                  and not public.payment_is_stale(y.raw, coalesce(y.provider_created_at, y.created_at),
                                                                  p_max_age))))
 $$;
+revoke all on function public.order_is_stale(text, interval) from public, anon, authenticated, service_role;
 
 -- Orders still open and unpaid (pending/pending or processing/pending, no paid_at, nothing
 -- delivered) whose payments are all stale 'waiting' ones (or already failed/expired), and none
@@ -189,7 +164,7 @@ $$;
 -- At most 500 orders per call (the rest on the next pass); each order in its own subtransaction,
 -- so one that fails (logged as a WARNING) neither stops the pass nor half-expires. Returns how
 -- many orders were failed.
-create function public.expire_stale_orders(p_max_age interval)
+create or replace function public.expire_stale_orders(p_max_age interval)
 returns integer
 language plpgsql
 volatile
@@ -203,9 +178,7 @@ declare
   v_status   text;
   v_count    integer := 0;
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
   if p_max_age is null or p_max_age < interval '0' then
     raise exception 'expire_stale_orders: p_max_age must be a non-negative interval' using errcode = 'invalid_parameter_value';
   end if;
@@ -255,7 +228,12 @@ $$;
 
 comment on function public.expire_stale_orders(interval) is
   'Reconciler: fail open unpaid orders whose waiting payments all expired (provider expiration passed, else older than p_max_age), through payment_apply. service_role only.';
+revoke all on function public.expire_stale_orders(interval) from public, anon, authenticated, service_role;
+grant execute on function public.expire_stale_orders(interval) to service_role;
 
+-- =============================================================================================
+-- reconcile_failed_events(limit): the inbox's second chance
+-- =============================================================================================
 -- =============================================================================================
 -- reconcile_failed_events(limit): the inbox's second chance
 -- =============================================================================================
@@ -268,7 +246,7 @@ comment on function public.expire_stale_orders(interval) is
 -- most every 5 minutes; failed ones back off like payments (30 s x 2^attempts, at most 1 h), so
 -- an event that can never apply does not cost every pass. Returns how many events were
 -- processed (matched and applied) by this call.
-create function public.reconcile_failed_events(p_limit integer)
+create or replace function public.reconcile_failed_events(p_limit integer)
 returns integer
 language plpgsql
 volatile
@@ -281,9 +259,7 @@ declare
   v_res   jsonb;
   v_count integer := 0;
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
   if p_limit is null or p_limit not between 1 and 10000 then
     raise exception 'reconcile_failed_events: p_limit must be between 1 and 10000' using errcode = 'invalid_parameter_value';
   end if;
@@ -323,22 +299,5 @@ $$;
 
 comment on function public.reconcile_failed_events(integer) is
   'Reconciler: re-run up to p_limit failed inbox events (backoff) and unmatched ones younger than 7 days (every 5 minutes); returns how many were processed. service_role only.';
-
--- =============================================================================================
--- Privileges (PUBLIC gets EXECUTE on new functions by default): revoke, then grant back.
--- =============================================================================================
-revoke all on function
-  public.payments_reset_reconcile(),
-  public.reconcile_due_payments(integer, integer),
-  public.payment_is_stale(jsonb, timestamptz, interval),
-  public.order_is_stale(text, interval),
-  public.expire_stale_orders(interval),
-  public.reconcile_failed_events(integer)
-from public, anon, authenticated, service_role;
-
-grant execute on function
-  public.reconcile_due_payments(integer, integer),
-  public.expire_stale_orders(interval),
-  public.reconcile_failed_events(integer)
-to service_role;
--- payments_reset_reconcile (trigger), payment_is_stale and order_is_stale: owner only
+revoke all on function public.reconcile_failed_events(integer) from public, anon, authenticated, service_role;
+grant execute on function public.reconcile_failed_events(integer) to service_role;

@@ -1,13 +1,10 @@
--- 0016_provider_calls: no NOWPayments call under a lock, and bounded status refreshes (issue 13).
+-- 40_checkout: the database half of create-crypto-payment and check-payment-status.
 --
--- Until now create-crypto-payment held ONE transaction, and the order's row lock, across its
--- NOWPayments calls (up to 2 x FFX_NP_TIMEOUT_MS). Behind a connection pool that transaction also
--- held a server connection for the whole round trip, so a slow provider stalled every other
--- request waiting for one (IPNs included), and a second call for the same order waited as long.
--- Now the function runs three short steps and calls NOWPayments with nothing open in between:
+-- create-crypto-payment runs three short steps and calls NOWPayments with nothing open in
+-- between, so a slow provider holds no row lock and no pooled connection:
 --
---   (1) crypto_payment_begin   as the caller: the checks of 0007 in their order, then either the
---                              open payment ("reuse"), or "wait" (another call holds the order and
+--   (1) crypto_payment_begin   as the caller: the checks in their order, then either the open
+--                              payment ("reuse"), or "wait" (another call holds the order and
 --                              coin), or a RESERVATION of (order, coin) with a random token
 --                              ("create"); short transaction, the order row locked only inside it
 --   (2) NOWPayments            POST /v1/invoice (only when the order has none), then
@@ -26,8 +23,8 @@
 -- token: the worker that held it crashed or stalled. If the stalled worker wakes up, its record
 -- step finds its token gone and stores nothing (answer: "superseded"); the payment (and perhaps
 -- the invoice) it created at NOWPayments is an orphan that no customer was ever shown: it expires
--- there unpaid. So there is still exactly one invoice per order and one open payment per order
--- and coin in our database, whatever the timing.
+-- there unpaid. So there is exactly one invoice per order and one open payment per order and coin
+-- in our database, whatever the timing.
 --
 -- Invoices: while an order has no invoice, the call that will create it blocks every coin of the
 -- order (a reservation of another coin makes the others "wait"), so two coins never create two
@@ -35,92 +32,47 @@
 -- invoice-creating reservation also removes the order's other expired reservations, and
 -- crypto_payment_record refuses a second invoice for an order that already has one.
 --
--- Security. crypto_payment_record and crypto_payment_release are service_role only AND bound to
--- the token: on Supabase every public function is an RPC endpoint, and a customer calling them
+-- Security. crypto_payment_begin runs as the caller and is SECURITY DEFINER (customers may not
+-- update orders nor write payments): the caller may act for an order iff auth.uid() is the
+-- order's user, or public.is_admin(), or service_role; anyone else gets the same FF404 "Order not
+-- found" as for a missing order, so order ids cannot be probed. It also refuses an order whose
+-- customer profile is banned or suspended: FF403 "Account is suspended or banned" (create-order's
+-- words). crypto_payment_record and crypto_payment_release are service_role only AND bound to the
+-- token: on Supabase every public function is an RPC endpoint, and a customer calling them
 -- directly through the Data API must not be able to record a payment NOWPayments never created.
--- (Before, the same-transaction GUC of 0007 did that job; with two transactions it cannot.)
--- crypto_payment_begin also refuses an order whose customer profile is banned or suspended:
--- FF403 "Account is suspended or banned" (create-order's words).
 --
--- Discount codes (0017's ledger): the reservation step takes the order's discount-code hold
--- (public.discount_hold_take, FF400 "Invalid discount code" when the code has no room left)
--- BEFORE NOWPayments is asked, in the same short transaction as the reservation, so two
--- customers cannot both open a payment for a code's last use; crypto_payment_release gives the
--- hold back when the provider call failed (public.discount_hold_release keeps it while another
--- live payment of the order backs it). The record step therefore no longer runs in begin's
--- transaction, and the payments trigger of 0017 finds the hold already taken.
+-- Discount codes (32_discount_codes): the reservation step takes the order's discount-code hold
+-- (discount_hold_take, FF400 "Invalid discount code" when the code has no room left) BEFORE
+-- NOWPayments is asked, in the same short transaction as the reservation, so two customers cannot
+-- both open a payment for a code's last use; crypto_payment_release gives the hold back when the
+-- provider call failed (discount_hold_release keeps it while another live payment of the order
+-- backs it).
 --
--- Status refreshes. check-payment-status refreshed a stale payment from NOWPayments on EVERY call
--- (with retries); ffx-reconcile polls the same payments. Both now first claim the refresh in
--- payment_refreshes with payment_refresh_claim(payment_id, interval, by): one atomic statement
--- that succeeds for at most one caller per payment per interval, across every worker and host.
--- Only the winner makes the GET.
+-- Status refreshes. check-payment-status refreshes a stale payment from NOWPayments, and
+-- ffx-reconcile polls the same payments. Both first claim the refresh in payment_refreshes with
+-- payment_refresh_claim(payment_id, interval, by): one atomic statement that succeeds for at most
+-- one caller per payment per interval, across every worker and host. Only the winner makes the GET.
+--
+-- Business errors: SQLSTATE FF400/FF403/FF404 with the client-facing text as message. A malformed
+-- provider response (which is not the client's fault) raises 22023 and becomes a 500.
+
+-- payment_reservations and payment_refreshes: nobody reads or writes them but the SECURITY
+-- DEFINER functions below (their owner).
+revoke all on table public.payment_reservations, public.payment_refreshes
+from public, anon, authenticated, service_role;
 
 -- =============================================================================================
--- payment_reservations
+-- create-crypto-payment
 -- =============================================================================================
-create table public.payment_reservations (
-  order_id        text        not null references public.orders (order_id) on delete cascade,
-  -- the provider coin (crypto_currency_map.provider_code), as payments.pay_currency
-  pay_currency    text        not null,
-  token           uuid        not null,
-  -- who holds it: "<host>:<pid>:<request id>" of the worker making the provider calls
-  holder          text        not null,
-  -- the verified caller of crypto_payment_begin, for the audit row crypto_payment_record writes
-  actor_id        uuid,
-  actor_email     text,
-  actor_role      text        not null,
-  -- the order had no invoice when this was taken: the holder creates it
-  creates_invoice boolean     not null,
-  reserved_at     timestamptz not null default now(),
-  expires_at      timestamptz not null,
-
-  primary key (order_id, pay_currency),
-  constraint payment_reservations_token_key unique (token),
-  constraint payment_reservations_holder_length check (char_length(holder) <= 200),
-  constraint payment_reservations_expiry check (expires_at > reserved_at)
-);
-
-comment on table public.payment_reservations is
-  'create-crypto-payment: the call that is creating a NOWPayments payment for (order, coin), while it calls NOWPayments with no transaction open. Written only by crypto_payment_begin/record/release.';
-comment on column public.payment_reservations.expires_at is
-  'reserved_at + the holder''s provider budget + 5 s; after it, another call may take the reservation over (new token).';
-
--- nobody reads or writes it but the SECURITY DEFINER functions below (their owner)
-alter table public.payment_reservations enable row level security;
-revoke all on table public.payment_reservations from public, anon, authenticated, service_role;
-
--- =============================================================================================
--- payment_refreshes
--- =============================================================================================
-create table public.payment_refreshes (
-  provider     text        not null,
-  payment_id   text        not null,
-  -- the last time somebody was allowed to ask NOWPayments for this payment
-  attempted_at timestamptz not null,
-  -- "check-payment-status" or "ffx-reconcile"
-  attempted_by text        not null,
-
-  primary key (provider, payment_id),
-  foreign key (provider, payment_id) references public.payments (provider, payment_id) on delete cascade,
-  constraint payment_refreshes_by_length check (char_length(attempted_by) <= 64)
-);
-
-comment on table public.payment_refreshes is
-  'The last GET /v1/payment/{id} attempt per payment (check-payment-status and ffx-reconcile), claimed through payment_refresh_claim().';
-
-alter table public.payment_refreshes enable row level security;
-revoke all on table public.payment_refreshes from public, anon, authenticated, service_role;
-
 -- =============================================================================================
 -- crypto_payment_open(order, coin): the open payment of an order in a coin, as the answer's
 -- "payment" object, or NULL. Owner only (begin and record call it).
 --
--- "Open" (as in 0007) = a NOWPayments payment of the order, status waiting, in the coin, whose
+-- "Open" = a NOWPayments payment of the order, status waiting, in the coin, whose
 -- expiration_estimate_date lies in the future, or, when none is known, that was created less
 -- than 20 minutes ago (NOWPayments' fixed-rate window).
 -- =============================================================================================
-create function public.crypto_payment_open(p_order_id text, p_coin text)
+create or replace function public.crypto_payment_open(p_order_id text, p_coin text)
 returns jsonb
 language sql
 stable
@@ -148,37 +100,9 @@ $$;
 
 comment on function public.crypto_payment_open(text, text) is
   'The open (waiting, unexpired) NOWPayments payment of an order in a provider coin, as {payment_id, pay_address, pay_amount, pay_currency, expiration_date}; NULL if none. Owner only.';
+revoke all on function public.crypto_payment_open(text, text) from public, anon, authenticated, service_role;
 
--- =============================================================================================
--- crypto_payment_begin: check the request against the order and reserve (order, coin)
---
--- Order of checks (each a client error), those of 0007 unchanged in order and wording:
---   1. p_crypto_currency must be an active crypto_currency_map code  -> FF400 Unsupported currency: <code>
---   2. the order (order_id, user_id) exists and the caller may act   -> FF404 Order not found
---   3. the order's customer profile is active (not banned/suspended) -> FF403 Account is suspended or banned
---   4. the request matches the order (type, size, platform, amounts)  -> FF400 Order mismatch: <field>
---   5. an open payment in the same coin exists                        -> {"action": "reuse", ...}
---   6. the order is pending/pending/pending                           -> else FF400 Order is not in a payable state
---   7. there is something to pay (final_amount > 0)                   -> else FF400 Order has nothing to pay
---   8. another call holds an unexpired reservation of this coin (or of any coin while the order
---      has no invoice)                                                -> {"action": "wait"}
---   9. the order's discount code has room for it (hold taken)         -> else FF400 Invalid discount code
---   -> the reservation is taken (a new one, or over an expired one): {"action": "create",
---      "token", "pay_currency", "price_amount", "price_currency", "invoice_id" (null: create the
---      invoice first), "order_description", "took_over" (an expired reservation was replaced),
---      "previous_holder"}
---
--- The order row is locked (FOR UPDATE) only for this transaction: it serialises the reservation
--- decisions of concurrent calls, and is released at once.
---
--- p_holder    "<host>:<pid>:<request id>" of the calling worker (at most 200 characters)
--- p_budget_ms how long the caller's provider calls may take at most (1000-600000; the C function
---             passes 2 x FFX_NP_TIMEOUT_MS); the reservation expires 5 s after it.
--- =============================================================================================
-drop function public.crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text);
-drop function public.crypto_payment_record(text, jsonb, jsonb);
-
-create function public.crypto_payment_begin(
+create or replace function public.crypto_payment_begin(
   p_order_id        text,
   p_user_id         uuid,
   p_account_type    text,
@@ -213,9 +137,7 @@ begin
   end if;
 
   -- the caller check comes first so that nobody can lock another user's order
-  if not (coalesce(auth.uid() = p_user_id, false)
-          or public.is_admin()
-          or coalesce(auth.role() = 'service_role', false)) then
+  if not public.may_act_for(p_user_id) then
     raise exception using errcode = 'FF404', message = 'Order not found';
   end if;
 
@@ -316,6 +238,8 @@ $$;
 
 comment on function public.crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text, text, integer) is
   'create-crypto-payment, step 1 (as the caller): check the order; {"action":"reuse",...}, {"action":"wait"} or a reservation {"action":"create","token",...}.';
+revoke all on function public.crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text, text, integer) from public, anon, authenticated, service_role;
+grant execute on function public.crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text, text, integer) to authenticated, service_role;
 
 -- =============================================================================================
 -- crypto_payment_record: store what NOWPayments created, if the token still holds the
@@ -342,7 +266,7 @@ comment on function public.crypto_payment_begin(text, uuid, text, integer, text,
 -- FF404 (no order), FF400 (the order stopped being payable); a provider answer that makes no
 -- sense raises 22023 (a 500).
 -- =============================================================================================
-create function public.crypto_payment_record(p_order_id text, p_token uuid, p_invoice jsonb, p_payment jsonb)
+create or replace function public.crypto_payment_record(p_order_id text, p_token uuid, p_invoice jsonb, p_payment jsonb)
 returns jsonb
 language plpgsql
 volatile
@@ -370,9 +294,7 @@ declare
   v_reserved       boolean;
   v_new_payment    uuid;
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
 
   select * into o from public.orders x where x.order_id = p_order_id for update;
   if not found then
@@ -504,6 +426,8 @@ $$;
 
 comment on function public.crypto_payment_record(text, uuid, jsonb, jsonb) is
   'create-crypto-payment, step 3 (service_role): store the NOWPayments invoice/payment if the token still holds the reservation, and release it; statuses stay pending.';
+revoke all on function public.crypto_payment_record(text, uuid, jsonb, jsonb) from public, anon, authenticated, service_role;
+grant execute on function public.crypto_payment_record(text, uuid, jsonb, jsonb) to service_role;
 
 -- =============================================================================================
 -- crypto_payment_release(order, token): give the reservation back after a failed provider call,
@@ -511,7 +435,7 @@ comment on function public.crypto_payment_record(text, uuid, jsonb, jsonb) is
 -- live payment of the order still backs it). True when the token still held it. service_role
 -- only.
 -- =============================================================================================
-create function public.crypto_payment_release(p_order_id text, p_token uuid)
+create or replace function public.crypto_payment_release(p_order_id text, p_token uuid)
 returns boolean
 language plpgsql
 volatile
@@ -519,9 +443,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
   delete from public.payment_reservations x where x.order_id = p_order_id and x.token = p_token;
   if not found then
     return false;
@@ -533,6 +455,95 @@ $$;
 
 comment on function public.crypto_payment_release(text, uuid) is
   'create-crypto-payment: release a reservation after a failed provider call (only with its token). service_role only.';
+revoke all on function public.crypto_payment_release(text, uuid) from public, anon, authenticated, service_role;
+grant execute on function public.crypto_payment_release(text, uuid) to service_role;
+
+-- =============================================================================================
+-- check-payment-status
+-- =============================================================================================
+-- check_payment_status(order_id): what check-payment-status needs, in one call, shaped so that the
+-- function copies the documents into its answer without parsing them: the order's owner (for the
+-- userId check), the order document without the owner, the newest payment's document (NULL
+-- without a payment), that payment's id and status, and how many seconds ago our copy of it last
+-- changed (which decides whether the function refreshes it from NOWPayments). Every column is
+-- NULL when RLS hides the order or it does not exist. The documents are order_payment_status()'s.
+create or replace function public.check_payment_status(p_order_id text, out owner uuid, out order_doc jsonb,
+                                            out payment_doc jsonb, out payment_id text,
+                                            out payment_status text, out payment_age_s bigint)
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+begin
+  select o.user_id,
+         jsonb_build_object(
+           'order_id',        o.order_id,
+           'order_status',    o.order_status,
+           'payment_status',  o.payment_status,
+           'delivery_status', o.delivery_status,
+           'account_type',    o.account_type,
+           'account_size',    o.account_size,
+           'platform_type',   o.platform_type,
+           'amount',          o.amount,
+           'final_amount',    o.final_amount,
+           'crypto_currency', o.crypto_currency,
+           'crypto_amount',   o.crypto_amount,
+           'crypto_address',  o.crypto_address,
+           'created_at',      to_char(o.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+           'updated_at',      to_char(o.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
+         case when p.id is null then null else jsonb_build_object(
+           'payment_id',      p.payment_id,
+           'payment_status',  p.payment_status,
+           'pay_address',     p.pay_address,
+           'pay_amount',      p.pay_amount,
+           'actually_paid',   p.actually_paid,
+           'pay_currency',    p.pay_currency,
+           'order_id',        p.order_id,
+           'created_at',      to_char(coalesce(p.provider_created_at, p.created_at) at time zone 'UTC',
+                                      'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+           'updated_at',      to_char(coalesce(p.provider_updated_at, p.updated_at) at time zone 'UTC',
+                                      'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) end,
+         p.payment_id, p.payment_status, extract(epoch from now() - p.updated_at)::bigint
+    into owner, order_doc, payment_doc, payment_id, payment_status, payment_age_s
+    from public.orders o
+    left join lateral (
+           select pm.id, pm.payment_id, pm.payment_status, pm.pay_address, pm.pay_amount,
+                  pm.actually_paid, pm.pay_currency, pm.order_id, pm.provider_created_at,
+                  pm.provider_updated_at, pm.created_at, pm.updated_at
+             from public.payments pm
+            where pm.order_id = o.order_id
+            order by pm.provider_created_at desc nulls last, pm.created_at desc, pm.id desc
+            limit 1
+         ) p on true
+   where o.order_id = p_order_id;
+end
+$$;
+
+comment on function public.check_payment_status(text) is
+  'check-payment-status: owner, order and newest-payment documents, that payment''s id, status and age in seconds.';
+revoke all on function public.check_payment_status(text) from public, anon, authenticated, service_role;
+grant execute on function public.check_payment_status(text) to authenticated, service_role;
+
+-- order_payment_status keeps its contract and now shares the query above.
+create or replace function public.order_payment_status(p_order_id text)
+returns jsonb
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  select case when s.order_doc is not null then
+           jsonb_build_object('order', s.order_doc || jsonb_build_object('user_id', s.owner),
+                              'payment', coalesce(s.payment_doc, 'null'::jsonb))
+         end
+    from public.check_payment_status(p_order_id) s
+$$;
+
+comment on function public.order_payment_status(text) is
+  'check-payment-status: {"order": ..., "payment": newest payment or null} for an order the caller may see; NULL otherwise.';
+revoke all on function public.order_payment_status(text) from public, anon, authenticated, service_role;
+grant execute on function public.order_payment_status(text) to authenticated, service_role;
 
 -- =============================================================================================
 -- payment_refresh_claim(payment, interval, by): may the caller ask NOWPayments for this payment
@@ -543,7 +554,7 @@ comment on function public.crypto_payment_release(text, uuid) is
 -- a payment we do not have. service_role only (check-payment-status claims as the service after
 -- the caller's own read proved the order is theirs; ffx-reconcile is the service).
 -- =============================================================================================
-create function public.payment_refresh_claim(p_payment_id text, p_min_interval_s integer, p_by text)
+create or replace function public.payment_refresh_claim(p_payment_id text, p_min_interval_s integer, p_by text)
 returns boolean
 language plpgsql
 volatile
@@ -553,9 +564,7 @@ as $$
 declare
   v_claimed boolean;
 begin
-  if not coalesce(auth.role() = 'service_role', false) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
+  perform public.require_service_role();
   if p_min_interval_s is null or p_min_interval_s not between 0 and 604800 then
     raise exception 'payment_refresh_claim: p_min_interval_s must be between 0 and 604800'
       using errcode = 'invalid_parameter_value';
@@ -579,24 +588,5 @@ $$;
 
 comment on function public.payment_refresh_claim(text, integer, text) is
   'check-payment-status and ffx-reconcile: claim the right to GET a payment from NOWPayments; true for at most one caller per payment per p_min_interval_s. service_role only.';
-
--- =============================================================================================
--- Privileges
--- =============================================================================================
-revoke all on function
-  public.crypto_payment_open(text, text),
-  public.crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text, text, integer),
-  public.crypto_payment_record(text, uuid, jsonb, jsonb),
-  public.crypto_payment_release(text, uuid),
-  public.payment_refresh_claim(text, integer, text)
-from public, anon, authenticated, service_role;
-
--- step 1 runs as the caller (the customer, an admin or the service role)
-grant execute on function
-  public.crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text, text, integer)
-to authenticated, service_role;
-grant execute on function
-  public.crypto_payment_record(text, uuid, jsonb, jsonb),
-  public.crypto_payment_release(text, uuid),
-  public.payment_refresh_claim(text, integer, text)
-to service_role;
+revoke all on function public.payment_refresh_claim(text, integer, text) from public, anon, authenticated, service_role;
+grant execute on function public.payment_refresh_claim(text, integer, text) to service_role;

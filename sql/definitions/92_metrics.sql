@@ -1,4 +1,4 @@
--- 0012_metrics: the database gauges of the metrics endpoint (functions/metrics).
+-- 92_metrics: the database gauges of the metrics endpoint (functions/metrics).
 --
 -- public.metrics_gauges() is the endpoint's one SQL call: a point-in-time reading of the state
 -- the business runs on, one row per sample (metric, labels as a jsonb object, value), sorted by
@@ -23,7 +23,7 @@
 -- Callers: admins and service_role (SECURITY DEFINER: it counts rows RLS would hide; it returns
 -- counts and ages only, never a row's content). Everyone else: FF403.
 
-create function public.metrics_gauges()
+create or replace function public.metrics_gauges()
 returns table (metric text, labels jsonb, value double precision)
 language plpgsql
 stable
@@ -31,7 +31,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform public.admin_cli_check(null); -- admins and service_role only (0011)
+  perform public.admin_cli_check(null); -- admins and service_role only
 
   return query
   with ipn as (
@@ -101,8 +101,5 @@ $$;
 
 comment on function public.metrics_gauges() is
   'The metrics endpoint''s database gauges: (metric, labels, value) rows of counts and ages, never row content. Admins and service_role.';
-
--- PUBLIC gets EXECUTE on new functions by default: revoke, then grant back. The function checks
--- the admin claim / service_role itself.
 revoke all on function public.metrics_gauges() from public, anon, authenticated, service_role;
 grant execute on function public.metrics_gauges() to authenticated, service_role;
