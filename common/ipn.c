@@ -11,6 +11,7 @@
 #include "crypto.h"
 #include "jsonlex.h"
 #include "jsonnum.h"
+#include "strbuf.h"
 #include "text.h"
 
 #include <cjson/cJSON.h>
@@ -30,14 +31,6 @@
  * with an own "constructor" key (its value.constructor === Object test).
  */
 enum emit_mode { EMIT_SORT_ARRAYS, EMIT_SORT_OBJECTS, EMIT_AS_IS };
-
-/* A growing output string in the arena. */
-struct out {
-    struct arena *a;
-    char *p;
-    size_t len;
-    size_t cap;
-};
 
 /* One member of an object being written. */
 struct member {
@@ -66,35 +59,8 @@ parse(const char *body, size_t n)
 
 /* ---- output ----------------------------------------------------------- */
 
-/* reserve - room for n more bytes and a NUL at o->p + o->len. */
-static void
-reserve(struct out *o, size_t n)
-{
-    if (o->cap - o->len < n + 1) {
-        size_t cap = o->cap * 2 > o->len + n + 1 ? o->cap * 2 : o->len + n + 1;
-        char *p = arena_alloc(o->a, cap);
-
-        if (o->len > 0)
-            memcpy(p, o->p, o->len);
-        o->p = p;
-        o->cap = cap;
-    }
-}
-
-static void
-put(struct out *o, const char *s, size_t n)
-{
-    reserve(o, n);
-    memcpy(o->p + o->len, s, n);
-    o->len += n;
-    o->p[o->len] = '\0';
-}
-
-static void
-put_str(struct out *o, const char *s)
-{
-    put(o, s, strlen(s));
-}
+/* Output goes to a strbuf without a cap (IPN_BODY_MAX and the strict
+ * bounds bound it), so strbuf_room always has room. */
 
 /* write_escaped - the character c (", \ or U+0000..U+001F) at w as
  * JSON.stringify escapes it: the short form where JSON has one, else
@@ -123,10 +89,11 @@ write_escaped(char *w, unsigned char c)
 }
 
 static void
-put_escaped(struct out *o, unsigned char c)
+put_escaped(struct strbuf *o, unsigned char c)
 {
-    reserve(o, 6);
-    o->len = (size_t)(write_escaped(o->p + o->len, c) - o->p);
+    char *w = strbuf_room(o, 6);
+
+    o->len = (size_t)(write_escaped(w, c) - o->p);
     o->p[o->len] = '\0';
 }
 
@@ -134,12 +101,12 @@ put_escaped(struct out *o, unsigned char c)
  * escaped (put_escaped), everything else raw: no \/, no escapes for DEL,
  * U+2028 or non-ASCII. */
 static void
-put_string(struct out *o, const char *s)
+put_string(struct strbuf *o, const char *s)
 {
     const char *p = s;
     size_t run = 0;
 
-    put(o, "\"", 1);
+    strbuf_add(o, "\"", 1);
     for (; *p != '\0'; p++) {
         unsigned char c = (unsigned char)*p;
 
@@ -147,12 +114,12 @@ put_string(struct out *o, const char *s)
             run++;
             continue;
         }
-        put(o, p - run, run);
+        strbuf_add(o, p - run, run);
         run = 0;
         put_escaped(o, c);
     }
-    put(o, p - run, run);
-    put(o, "\"", 1);
+    strbuf_add(o, p - run, run);
+    strbuf_add(o, "\"", 1);
 }
 
 /* ---- objects ---------------------------------------------------------- */
@@ -276,10 +243,10 @@ members(struct arena *a, const cJSON *obj, enum emit_mode mode, size_t *count)
     return m;
 }
 
-static void put_value(struct out *o, const cJSON *item, enum emit_mode mode);
+static void put_value(struct strbuf *o, const cJSON *item, enum emit_mode mode);
 
 static void
-put_object(struct out *o, const cJSON *obj, enum emit_mode mode)
+put_object(struct strbuf *o, const cJSON *obj, enum emit_mode mode)
 {
     size_t n = 0;
     const struct member *m = NULL;
@@ -289,41 +256,41 @@ put_object(struct out *o, const cJSON *obj, enum emit_mode mode)
     if (mode == EMIT_SORT_ARRAYS && cJSON_GetObjectItemCaseSensitive(obj, "constructor") != NULL)
         mode = EMIT_AS_IS;
     m = members(o->a, obj, mode, &n);
-    put(o, "{", 1);
+    strbuf_add(o, "{", 1);
     for (size_t i = 0; i < n; i++) {
         if (i > 0)
-            put(o, ",", 1);
+            strbuf_add(o, ",", 1);
         put_string(o, m[i].key);
-        put(o, ":", 1);
+        strbuf_add(o, ":", 1);
         put_value(o, m[i].item, mode);
     }
-    put(o, "}", 1);
+    strbuf_add(o, "}", 1);
 }
 
 /* put_array - [a,b] or, as the documentation's sortObject makes it,
  * {"0":a,"1":b}. */
 static void
-put_array(struct out *o, const cJSON *arr, enum emit_mode mode)
+put_array(struct strbuf *o, const cJSON *arr, enum emit_mode mode)
 {
     size_t i = 0;
 
-    put(o, mode == EMIT_SORT_OBJECTS ? "{" : "[", 1);
+    strbuf_add(o, mode == EMIT_SORT_OBJECTS ? "{" : "[", 1);
     for (const cJSON *c = arr->child; c != NULL; c = c->next, i++) {
         char key[32];
 
         if (i > 0)
-            put(o, ",", 1);
+            strbuf_add(o, ",", 1);
         if (mode == EMIT_SORT_OBJECTS) {
             snprintf(key, sizeof(key), "\"%zu\":", i);
-            put_str(o, key);
+            strbuf_str(o, key);
         }
         put_value(o, c, mode);
     }
-    put(o, mode == EMIT_SORT_OBJECTS ? "}" : "]", 1);
+    strbuf_add(o, mode == EMIT_SORT_OBJECTS ? "}" : "]", 1);
 }
 
 static void
-put_value(struct out *o, const cJSON *item, enum emit_mode mode)
+put_value(struct strbuf *o, const cJSON *item, enum emit_mode mode)
 {
     char num[32];
 
@@ -335,9 +302,9 @@ put_value(struct out *o, const cJSON *item, enum emit_mode mode)
         put_string(o, item->valuestring);
     } else if (cJSON_IsNumber(item)) {
         jsonnum_js_text(item->valuedouble, num);
-        put_str(o, num);
+        strbuf_str(o, num);
     } else {
-        put_str(o, cJSON_IsTrue(item) ? "true" : cJSON_IsFalse(item) ? "false" : "null");
+        strbuf_str(o, cJSON_IsTrue(item) ? "true" : cJSON_IsFalse(item) ? "false" : "null");
     }
 }
 
@@ -345,9 +312,9 @@ put_value(struct out *o, const cJSON *item, enum emit_mode mode)
 static char *
 emit(struct arena *a, const cJSON *tree, enum emit_mode mode, size_t size_hint)
 {
-    struct out o = {.a = a, .cap = size_hint + 64};
+    struct strbuf o;
 
-    o.p = arena_alloc(a, o.cap);
+    strbuf_init(&o, a, size_hint + 64, 0);
     put_value(&o, tree, mode);
     return o.p;
 }
@@ -639,16 +606,15 @@ ipn_strict_check(struct arena *a, const char *body, size_t n)
  * with each escape decoded and re-escaped only where JSON.stringify does,
  * which never makes it longer. */
 static void
-put_lexeme(struct out *o, const struct jsonlex_token *l)
+put_lexeme(struct strbuf *o, const struct jsonlex_token *l)
 {
     char *w = NULL;
 
     if (!l->escaped) {
-        put(o, l->text, l->len);
+        strbuf_add(o, l->text, l->len);
         return;
     }
-    reserve(o, l->len);
-    w = o->p + o->len;
+    w = strbuf_room(o, l->len);
     *w++ = '"';
     for (size_t i = 1; i + 1 < l->len;) {
         uint32_t c = (unsigned char)l->text[i];
@@ -698,7 +664,7 @@ sorted_members(struct arena *a, struct node *obj)
 
 /* put_index - "i": for an array element written as a member. */
 static void
-put_index(struct out *o, size_t i)
+put_index(struct strbuf *o, size_t i)
 {
     char text[24], *p = text + sizeof(text);
 
@@ -709,44 +675,44 @@ put_index(struct out *o, size_t i)
         i /= 10;
     } while (i > 0);
     *--p = '"';
-    put(o, p, (size_t)(text + sizeof(text) - p));
+    strbuf_add(o, p, (size_t)(text + sizeof(text) - p));
 }
 
 /* put_arrays_form - nd with arrays kept, noting where each node and key
  * went for put_objects_form. */
 static void
-put_arrays_form(struct out *o, struct node *nd)
+put_arrays_form(struct strbuf *o, struct node *nd)
 {
     size_t at = o->len, i = 0;
 
     if (nd->kind == NODE_STRING) {
         put_lexeme(o, &nd->value);
     } else if (nd->kind == NODE_NUMBER || nd->kind == NODE_LITERAL) {
-        put(o, nd->value.text, nd->value.len); /* canonical already */
+        strbuf_add(o, nd->value.text, nd->value.len); /* canonical already */
     } else if (nd->kind == NODE_ARRAY) {
-        put(o, "[", 1);
+        strbuf_add(o, "[", 1);
         for (struct node *e = nd->first; e != NULL; e = e->next, i++) {
             if (i > 0)
-                put(o, ",", 1);
+                strbuf_add(o, ",", 1);
             put_arrays_form(o, e);
         }
-        put(o, "]", 1);
+        strbuf_add(o, "]", 1);
     } else {
         struct node **members = sorted_members(o->a, nd);
 
-        put(o, "{", 1);
+        strbuf_add(o, "{", 1);
         for (; i < nd->count; i++) {
             struct node *m = members[i];
 
             if (i > 0)
-                put(o, ",", 1);
+                strbuf_add(o, ",", 1);
             m->key_placed.at = o->len;
             put_lexeme(o, &m->key);
             m->key_placed.len = o->len - m->key_placed.at;
-            put(o, ":", 1);
+            strbuf_add(o, ":", 1);
             put_arrays_form(o, m);
         }
-        put(o, "}", 1);
+        strbuf_add(o, "}", 1);
     }
     nd->placed = (struct span){at, o->len - at};
 }
@@ -754,19 +720,19 @@ put_arrays_form(struct out *o, struct node *nd)
 /* put_objects_form - nd with arrays written as {"0":…}: whatever holds no
  * array is the same in both forms, so it is copied from the arrays form. */
 static void
-put_objects_form(struct out *o, const struct node *nd, const char *arrays)
+put_objects_form(struct strbuf *o, const struct node *nd, const char *arrays)
 {
     size_t i = 0;
 
     if (!nd->holds_array) {
-        put(o, arrays + nd->placed.at, nd->placed.len);
+        strbuf_add(o, arrays + nd->placed.at, nd->placed.len);
         return;
     }
-    put(o, "{", 1);
+    strbuf_add(o, "{", 1);
     if (nd->kind == NODE_ARRAY) {
         for (const struct node *e = nd->first; e != NULL; e = e->next, i++) {
             if (i > 0)
-                put(o, ",", 1);
+                strbuf_add(o, ",", 1);
             put_index(o, i);
             put_objects_form(o, e, arrays);
         }
@@ -775,24 +741,23 @@ put_objects_form(struct out *o, const struct node *nd, const char *arrays)
             const struct node *m = nd->sorted[i];
 
             if (i > 0)
-                put(o, ",", 1);
-            put(o, arrays + m->key_placed.at, m->key_placed.len);
-            put(o, ":", 1);
+                strbuf_add(o, ",", 1);
+            strbuf_add(o, arrays + m->key_placed.at, m->key_placed.len);
+            strbuf_add(o, ":", 1);
             put_objects_form(o, m, arrays);
         }
     }
-    put(o, "}", 1);
+    strbuf_add(o, "}", 1);
 }
 
 /* strict_forms - both canonical forms of a strict tree, indexed by
  * enum ipn_array_style, from a body of n bytes: each is at most n bytes,
  * plus what the indices of arrays as objects add. */
 static void
-strict_forms(struct arena *a, struct node *tree, size_t n, struct out forms[2])
+strict_forms(struct arena *a, struct node *tree, size_t n, struct strbuf forms[2])
 {
     for (int f = 0; f < 2; f++) {
-        forms[f] = (struct out){.a = a, .cap = n + 8 * IPN_MAX_ELEMENTS + 1};
-        forms[f].p = arena_alloc(a, forms[f].cap);
+        strbuf_init(&forms[f], a, n + 8 * IPN_MAX_ELEMENTS, 0);
     }
     put_arrays_form(&forms[IPN_ARRAYS_AS_ARRAYS], tree);
     put_objects_form(&forms[IPN_ARRAYS_AS_OBJECTS], tree, forms[IPN_ARRAYS_AS_ARRAYS].p);
@@ -803,7 +768,7 @@ ipn_strict_canonical(struct arena *a, const char *body, size_t n, enum ipn_array
 {
     const char *broken = NULL;
     struct node *tree = strict_parse(a, body, n, &broken);
-    struct out forms[2];
+    struct strbuf forms[2];
 
     if (tree == NULL)
         return NULL;
@@ -909,7 +874,7 @@ signed_by(const struct keys *k, const char *msg, size_t n, const unsigned char *
 
 /* same - whether a form is the text s[0..n). */
 static bool
-same(const struct out *form, const char *s, size_t n)
+same(const struct strbuf *form, const char *s, size_t n)
 {
     return form->len == n && memcmp(form->p, s, n) == 0;
 }
@@ -941,7 +906,7 @@ ipn_verify(struct arena *a, const char *const *secrets, const char *sig_header, 
 {
     unsigned char want[CRYPTO_SHA512_LEN];
     struct ipn_verified ignored;
-    struct out forms[2];
+    struct strbuf forms[2];
     struct node *tree = NULL;
     struct keys k;
     long place = -1;
