@@ -314,6 +314,27 @@ test('lines that start with a dot arrive as written: SMTP transparency is libcur
   assert.deepEqual(outboxRow(id).slice(0, 2), ['sent', '1']);
 });
 
+test('numbers in the variables are written as the database holds them, never through a double', async () => {
+  sql(`insert into public.email_templates (template_name, subject, html_body, text_body) values
+       ('mailer_numbers', 'numbers {{a}}', '<p>{{a}}|{{b}}|{{c}}|{{d}}|{{e}}</p>', '{{a}}|{{b}}|{{c}}|{{d}}|{{e}}')
+       on conflict (template_name) do nothing;`);
+  const d = delivery({ outbox: false });
+  // jsonb keeps a numeric exactly: 649.00 stays 649.00, 1e-7 reads as 0.0000001
+  const [[id]] = sql(`
+    insert into public.email_outbox (order_id, template_name, to_email, variables)
+    values (${lit(d.orderId)}, 'mailer_numbers', ${lit(d.email)},
+            '{"a": 649.00, "b": 12345678901234567.89, "c": 0.30000000000000004, "d": 10000, "e": 1e-7}'::jsonb)
+    returning id;`);
+  const r = await runOnce();
+  assert.equal(r.code, 0, r.out);
+  const [m] = await messagesFor(id);
+  assert.ok(m, 'the message arrived');
+  const want = '649.00|12345678901234567.89|0.30000000000000004|10000|0.0000001';
+  assert.equal(m.text.trim(), want);
+  assert.equal(m.html.trim(), `<p>${want}</p>`);
+  assert.equal(m.subject, 'numbers 649.00');
+});
+
 test('SMTP down: back to pending with backoff; after recovery it is sent exactly once', async () => {
   const d = delivery();
   await stopCatcher();

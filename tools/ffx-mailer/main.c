@@ -8,10 +8,10 @@
  *
  * Loop: LISTEN ffx_outbox (outside any transaction: the login role may LISTEN itself); claim a
  * batch with public.outbox_claim in a short transaction that first sets the claims and the role
- * to service_role; for each message render the template ({{name}} -> the variable's value,
- * HTML-escaped in the HTML body, unknown names empty), build a multipart/alternative UTF-8
- * message (common/mime.h) whose Message-ID <outbox-ID@flashfundx.local> is stable per row,
- * send it, then
+ * to service_role; for each message render the template ({{name}} -> the variable's value, a
+ * number as the database wrote it, HTML-escaped in the HTML body, unknown names empty), build a
+ * multipart/alternative UTF-8 message (common/mime.h) whose Message-ID
+ * <outbox-ID@flashfundx.local> is stable per row, send it, then
  * outbox_mark_sent or outbox_mark_failed (backoff and the final failure are the database's).
  * Between rounds wait for a notification or FFX_MAIL_POLL_MS. A lost database connection is
  * reopened every second; a sent message whose acknowledgement failed is acknowledged after the
@@ -35,12 +35,12 @@
 #include "arena.h"
 #include "cfg.h"
 #include "failpoint.h"
+#include "jsonlex.h"
 #include "log.h"
 #include "mime.h"
 #include "pgsession.h"
 #include "strbuf.h"
 
-#include <cjson/cJSON.h>
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
@@ -211,29 +211,37 @@ valid_name(const char *s, size_t n)
     return true;
 }
 
-/* The text of variable name[0..n): strings as they are, numbers without a
- * needless fraction, booleans as true/false; anything else is empty. */
+/* A message's variables: the members of its jsonb object, read by the
+ * strict lexer (common/jsonlex.h), whose rules PostgreSQL's output keeps. */
+struct vars {
+    struct jsonlex_member *members;
+    size_t count;
+};
+
+/* The text of variable name[0..n): strings as they are, numbers as the
+ * database wrote them (an amount keeps its digits: 649.00, not 649; never
+ * through a double), booleans as true/false; anything else is empty. */
 static const char *
-var_value(struct arena *a, const cJSON *vars, const char *name, size_t n)
+var_value(struct arena *a, const struct vars *vars, const char *name, size_t n)
 {
     char key[64];
-    const cJSON *v;
+    const struct jsonlex_member *v = NULL;
 
     memcpy(key, name, n);
     key[n] = '\0';
-    v = cJSON_GetObjectItemCaseSensitive(vars, key);
-    if (cJSON_IsString(v))
-        return v->valuestring;
-    if (cJSON_IsBool(v))
-        return cJSON_IsTrue(v) ? "true" : "false";
-    if (cJSON_IsNumber(v)) {
-        double d = v->valuedouble;
-
-        if (d >= -1e15 && d <= 1e15 && d == (double)(long long)d)
-            return arena_sprintf(a, "%lld", (long long)d);
-        return arena_sprintf(a, "%.15g", d);
+    v = jsonlex_find(vars->members, vars->count, key);
+    switch (v != NULL ? v->value.kind : JSONLEX_NULL) {
+    case JSONLEX_STRING:
+        return jsonlex_decode(a, &v->value, NULL);
+    case JSONLEX_NUMBER:
+        return arena_strndup(a, v->value.text, v->value.len);
+    case JSONLEX_TRUE:
+        return "true";
+    case JSONLEX_FALSE:
+        return "false";
+    default:
+        return "";
     }
-    return "";
 }
 
 static void
@@ -264,7 +272,7 @@ add_escaped(struct strbuf *out, const char *s, enum escape esc)
  * Values are inserted once and never scanned again. Text that is not a
  * placeholder, such as "${{x}}"'s "$" or a lone "{{", is copied as it is. */
 static void
-render(struct strbuf *out, const char *tmpl, const cJSON *vars, enum escape esc)
+render(struct strbuf *out, const char *tmpl, const struct vars *vars, enum escape esc)
 {
     const char *p = tmpl;
 
@@ -298,12 +306,6 @@ render(struct strbuf *out, const char *tmpl, const cJSON *vars, enum escape esc)
     }
 }
 
-static void
-free_json(void *json)
-{
-    cJSON_Delete(json);
-}
-
 /* Render subject, text and HTML and build the message. A failure here is
  * permanent (the same row would fail the same way again): *why is set. The
  * Message-ID and the boundary come from the row's id, so a resent message
@@ -313,7 +315,8 @@ compose(const struct mailer *m, const struct outbox_msg *msg, struct strbuf *out
 {
     struct arena *a = m->msg;
     struct strbuf sub, txt, html;
-    cJSON *vars;
+    struct jsonlex_token object;
+    struct vars vars = {NULL, 0};
 
     if (msg->subject == NULL || msg->html == NULL) {
         *why = arena_sprintf(a, "template %s is missing or inactive", msg->template_name);
@@ -323,20 +326,20 @@ compose(const struct mailer *m, const struct outbox_msg *msg, struct strbuf *out
         *why = "invalid recipient address";
         return -1;
     }
-    vars = cJSON_Parse(msg->variables);
-    if (!cJSON_IsObject(vars)) {
-        cJSON_Delete(vars);
+    if (msg->variables == NULL ||
+        !jsonlex_document(msg->variables, strlen(msg->variables), &object) ||
+        object.kind != JSONLEX_OBJECT) {
         *why = "variables are not a JSON object";
         return -1;
     }
-    arena_defer(a, free_json, vars);
+    vars.count = jsonlex_members(a, &object, &vars.members);
     strbuf_init(&sub, a, 0, MESSAGE_MAX);
     strbuf_init(&txt, a, 0, MESSAGE_MAX);
     strbuf_init(&html, a, 0, MESSAGE_MAX);
-    render(&sub, msg->subject, vars, ESC_NONE);
+    render(&sub, msg->subject, &vars, ESC_NONE);
     if (msg->text != NULL)
-        render(&txt, msg->text, vars, ESC_NONE);
-    render(&html, msg->html, vars, ESC_HTML);
+        render(&txt, msg->text, &vars, ESC_NONE);
+    render(&html, msg->html, &vars, ESC_HTML);
     mime_build(out, &(struct mime_message){
                         .from = m->from_header,
                         .to = msg->to,
