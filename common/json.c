@@ -184,13 +184,14 @@ lexeme_of(const struct req *r, const cJSON *obj, const char *key, struct jsonlex
     struct jsonlex_token root;
     struct jsonlex_member *members = NULL;
     const struct jsonlex_member *m = NULL;
-    size_t n = 0;
+    size_t n = 0, count = 0;
     const char *text = body_text(r, &n);
 
     if (obj->prev != NULL || obj->next != NULL || !jsonlex_document(text, n, &root) ||
         root.kind != JSONLEX_OBJECT)
         return false; /* not a body's root: no text to read it from */
-    m = jsonlex_find(members, jsonlex_members(r->arena, &root, &members), key);
+    count = jsonlex_members(r->arena, &root, &members);
+    m = jsonlex_find(members, count, key);
     if (m == NULL || m->value.kind != JSONLEX_NUMBER)
         return false;
     *out = m->value;
