@@ -467,15 +467,6 @@ db_begin(struct req *r, enum db_role role, const char *claims_json)
     return ERR_OK;
 }
 
-enum err_code
-db_begin_with_timeout(struct req *r, enum db_role role, const char *claims_json,
-                      long long timeout_ms)
-{
-    db_begin(r, role, claims_json);
-    pending.timeout_ms = arena_sprintf(r->arena, "%lld", timeout_ms);
-    return ERR_OK;
-}
-
 /* The first statement of a transaction travels with BEGIN and the prelude. */
 static enum err_code
 exec_first(struct req *r, PGresult **out, const struct stmt *s)

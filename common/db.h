@@ -59,12 +59,6 @@ const char *db_role_name(enum db_role role);
  * reached) therefore include the transaction's. */
 enum err_code db_begin(struct req *r, enum db_role role, const char *claims_json);
 
-/* db_begin_with_timeout - db_begin with this transaction's statement_timeout
- * instead of FFX_DB_STATEMENT_TIMEOUT_MS (a transaction that holds a lock
- * across slow calls elsewhere). */
-enum err_code db_begin_with_timeout(struct req *r, enum db_role role, const char *claims_json,
-                                    long long timeout_ms);
-
 #define DB_MAX_PARAMS   16
 #define DB_MAX_PIPELINE 4 /* statements sent together: BEGIN, the claims, one statement */
 

@@ -8,6 +8,7 @@
 
 #include "log.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +21,22 @@ failpoint(const char *name)
 {
     static const char *armed;
     static bool loaded;
+    size_t n = name != NULL ? strlen(name) : 0;
 
     if (!loaded) {
         armed = getenv("FFX_FAILPOINT");
         loaded = true;
     }
-    if (armed == NULL || name == NULL || strcmp(armed, name) != 0)
+    if (armed == NULL || name == NULL || strncmp(armed, name, n) != 0)
+        return;
+    if (strcmp(armed + n, ":stop") == 0) {
+        log_event(LOG_WARN, NULL, "failpoint", "failpoint %s reached: stopping until SIGCONT",
+                  name);
+        raise(SIGSTOP);
+        log_event(LOG_WARN, NULL, "failpoint", "failpoint %s: continued", name);
+        return;
+    }
+    if (armed[n] != '\0')
         return;
     log_event(LOG_ERROR, NULL, "failpoint", "failpoint %s reached: exiting with status %d", name,
               FAILPOINT_EXIT_STATUS);

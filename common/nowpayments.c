@@ -373,6 +373,7 @@ struct np_call {
     const char *body;   /* POST only */
     int (*parse)(struct arena *, const char *, size_t, void *);
     void *out;
+    const struct np_limits *limits; /* NULL: the configured timeouts and retries */
 
     struct np_buf buf;
     CURLcode cc;
@@ -433,18 +434,31 @@ make_headers(struct arena *a, bool post)
     return h;
 }
 
+/* The whole call's timeout: FFX_NP_TIMEOUT_MS, or the caller's shorter
+ * budget. */
+static long
+call_timeout_ms(const struct np_call *c)
+{
+    long configured = (long)cfg_int("FFX_NP_TIMEOUT_MS");
+
+    if (c->limits == NULL || c->limits->timeout_ms <= 0 || c->limits->timeout_ms > configured)
+        return configured;
+    return c->limits->timeout_ms;
+}
+
 static bool
 set_options(struct np_call *c, const char *url, struct curl_slist *headers)
 {
     const char *ca = cfg_str("FFX_NP_CA_FILE");
+    long timeout = call_timeout_ms(c);
+    long connect = (long)cfg_int("FFX_NP_CONNECT_TIMEOUT_MS");
     bool bad = false;
 
     bad |= curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK;
     bad |= curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
     bad |= curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                            (long)cfg_int("FFX_NP_CONNECT_TIMEOUT_MS")) != CURLE_OK;
-    bad |=
-        curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)cfg_int("FFX_NP_TIMEOUT_MS")) != CURLE_OK;
+                            connect < timeout ? connect : timeout) != CURLE_OK;
+    bad |= curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout) != CURLE_OK;
     bad |= curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, c->errbuf) != CURLE_OK;
     bad |= curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
     bad |= curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
@@ -526,14 +540,16 @@ base_url(struct arena *a)
     return arena_strndup(a, base, n);
 }
 
-/* GETs are retried (200 ms, then 600 ms); a POST may have created
- * something upstream, so it gets exactly one attempt. */
+/* GETs are retried (200 ms, then 600 ms) unless the caller asked for a
+ * single attempt; a POST may have created something upstream, so it gets
+ * exactly one attempt. */
 static void
 perform(struct req *r, struct np_call *c)
 {
     static const long backoff_ms[] = {200, 600};
     const char *url = arena_sprintf(r->arena, "%s%s", base_url(r->arena), c->path);
     bool post = c->body != NULL;
+    bool once = post || (c->limits != NULL && c->limits->single_attempt);
     struct curl_slist *headers;
 
     if (curl == NULL && np_init() != 0) {
@@ -543,7 +559,7 @@ perform(struct req *r, struct np_call *c)
     headers = make_headers(r->arena, post);
     for (size_t i = 0;; i++) {
         perform_once(c, url, headers);
-        if (post || i == sizeof(backoff_ms) / sizeof(backoff_ms[0]) || !retryable(c))
+        if (once || i == sizeof(backoff_ms) / sizeof(backoff_ms[0]) || !retryable(c))
             break;
         sleep_ms(backoff_ms[i]);
     }
@@ -751,7 +767,14 @@ np_create_invoice_payment(struct req *r, const char *invoice_id, const char *pay
 enum err_code
 np_get_payment(struct req *r, const char *payment_id, struct np_payment *out)
 {
-    struct np_call c = {.method = "GET", .parse = parse_payment_cb, .out = out};
+    return np_get_payment_limited(r, payment_id, NULL, out);
+}
+
+enum err_code
+np_get_payment_limited(struct req *r, const char *payment_id, const struct np_limits *lim,
+                       struct np_payment *out)
+{
+    struct np_call c = {.method = "GET", .parse = parse_payment_cb, .out = out, .limits = lim};
 
     memset(out, 0, sizeof(*out));
     if (!all_digits(payment_id, 19))

@@ -12,6 +12,8 @@
  * POST may have created the invoice). Failures set r->err to ERR_UPSTREAM
  * with the client message "NowPayments error: <provider message or a short
  * reason>" and log the detail (status, provider code, curl error, duration).
+ * A caller that answers a customer can ask for less per call (struct
+ * np_limits): a shorter budget and a single attempt.
  *
  * Parsed values are arena strings: ids are normalised to decimal text
  * whether the API sent a number or a string, amounts are kept as the decimal
@@ -25,6 +27,7 @@
 #include "err.h"
 #include "server.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct arena;
@@ -103,6 +106,14 @@ struct np_api_error {
     const char *message;
 };
 
+/* Per-call limits. timeout_ms bounds the whole call, connecting included
+ * (0: FFX_NP_TIMEOUT_MS; never more than it); single_attempt turns the
+ * GET retries off. */
+struct np_limits {
+    long timeout_ms;
+    bool single_attempt;
+};
+
 /* POST /v1/invoice, then POST /v1/invoice-payment, GET /v1/payment/{id}. */
 enum err_code np_create_invoice(struct req *r, const struct np_invoice_request *q,
                                 struct np_invoice *out);
@@ -110,6 +121,11 @@ enum err_code np_create_invoice_payment(struct req *r, const char *invoice_id,
                                         const char *pay_currency, const char *order_id,
                                         const char *order_description, struct np_payment *out);
 enum err_code np_get_payment(struct req *r, const char *payment_id, struct np_payment *out);
+
+/* np_get_payment_limited - GET /v1/payment/{id} within lim (NULL: as
+ * np_get_payment). */
+enum err_code np_get_payment_limited(struct req *r, const char *payment_id,
+                                     const struct np_limits *lim, struct np_payment *out);
 
 /* Parsers, public for the unit tests and fuzzers. 0 on success, -1 when the
  * body is not the expected JSON object or lacks the identifying field

@@ -12,6 +12,14 @@
  * fetched from NOWPayments and applied through the same transition as an
  * IPN (public.payment_apply). If NOWPayments fails, the answer comes from
  * the database as it is.
+ *
+ * That refresh is bounded, because customers poll this endpoint: at most
+ * one GET per payment per FFX_STATUS_REFRESH_SECONDS across every worker
+ * and host (public.payment_refresh_claim records the attempt in the
+ * database, in a statement of its own, before the GET; ffx-reconcile
+ * claims the same way), one attempt, within FFX_STATUS_REFRESH_BUDGET_MS,
+ * with no transaction open while it runs. Everybody else answers from the
+ * database at once.
  */
 #include "arena.h"
 #include "auth.h"
@@ -28,7 +36,10 @@
 
 static const struct cfg_key status_keys[] = {
     {"FFX_STATUS_REFRESH_SECONDS", CFG_INT, "30", 0, 86400, NULL, 0,
-     "refresh a non-final payment from NOWPayments when our copy is older than this"},
+     "refresh a non-final payment from NOWPayments when our copy is older than this, at most "
+     "once per payment per this many seconds"},
+    {"FFX_STATUS_REFRESH_BUDGET_MS", CFG_INT, "1500", 100, 10000, NULL, 0,
+     "the refresh's one GET from NOWPayments, connecting included, takes at most this long"},
     CFG_END,
 };
 
@@ -106,21 +117,48 @@ needs_refresh(const struct order_status *st)
     return true;
 }
 
-/* Fetch the payment from NOWPayments and apply it like an IPN; on success
- * *st is replaced by the fresh state. Failures are logged and ignored: the
- * caller still gets what the database has. */
+/* claim_refresh - whether this call may ask NOWPayments for the payment:
+ * the attempt is recorded first, in a transaction of its own, and only one
+ * caller per payment per FFX_STATUS_REFRESH_SECONDS gets true. The
+ * caller's read already proved the order is theirs; the claim runs as the
+ * service, like the apply. */
+static bool
+claim_refresh(struct req *r, const char *payment_id)
+{
+    PGresult *res = NULL;
+
+    if (db_single_text(
+            r, DB_ROLE_SERVICE, NULL, &res,
+            "SELECT public.payment_refresh_claim($1, $2::int, 'check-payment-status')", 2,
+            (const char *const[]){
+                payment_id, arena_sprintf(r->arena, "%lld",
+                                          cfg_int("FFX_STATUS_REFRESH_SECONDS"))}) != ERR_OK) {
+        log_event(LOG_WARN, r->request_id, "status",
+                  "refresh claim failed, answering from the database");
+        err_clear(&r->err);
+        return false;
+    }
+    return strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+}
+
+/* Fetch the payment from NOWPayments (one attempt, within the budget) and
+ * apply it like an IPN; on success *st is replaced by the fresh state.
+ * Failures are logged and ignored: the caller still gets what the database
+ * has. */
 static void
 refresh_status(struct req *r, const struct auth_identity *id, const char *order_id,
                struct order_status *st)
 {
+    const struct np_limits limits = {cfg_int("FFX_STATUS_REFRESH_BUDGET_MS"), true};
     struct np_payment p = {0};
     struct order_status fresh = {0};
     PGresult *res = NULL;
 
-    /* The caller's read already proved the order is theirs; what is applied
-     * comes from NOWPayments, not from the caller, so it runs as the
-     * service, exactly as an IPN would. */
-    if (np_get_payment(r, st->payment_id, &p) != ERR_OK ||
+    if (!claim_refresh(r, st->payment_id))
+        return;
+    /* What is applied comes from NOWPayments, not from the caller, so it
+     * runs as the service, exactly as an IPN would. */
+    if (np_get_payment_limited(r, st->payment_id, &limits, &p) != ERR_OK ||
         db_single_text(r, DB_ROLE_SERVICE, NULL, &res,
                        "SELECT public.payment_apply($1::jsonb, 'status_check')", 1,
                        (const char *const[]){p.raw_json}) != ERR_OK ||

@@ -4,34 +4,52 @@
  * (hosted checkout link) and a deposit address for an order, at the price
  * the server set on the order.
  *
- * One transaction, under the caller's identity, holds the order's row lock
- * from the check to the record, so concurrent calls for one order create one
- * invoice and a retry returns the open one without calling NOWPayments:
+ * No transaction is open and no row is locked while NOWPayments is called
+ * (sql/migrations/0016_provider_calls.sql): a slow provider costs this
+ * worker its time, and nobody else anything.
  *
- *   crypto_payment_begin   lock, check ownership/state/request, reuse or plan
- *   np_create_invoice      only when the order has no invoice yet
+ *   crypto_payment_begin    as the caller, one short transaction: check
+ *                           ownership/state/request, then reuse the open
+ *                           payment, or wait for the call that holds the
+ *                           order and coin (polled, at most
+ *                           FFX_PAYMENT_WAIT_MS, then 503), or reserve
+ *                           (order, coin) with a token
+ *   np_create_invoice       only when the order has no invoice yet
  *   np_create_invoice_payment   the deposit address for the chosen coin
- *   crypto_payment_record  store invoice, payment, crypto fields, audit
+ *   crypto_payment_record   as the service, one short transaction: store
+ *                           invoice, payment, crypto fields, audit, if the
+ *                           token still holds the reservation; release it
  *
- * A NOWPayments failure rolls everything back: the order stays payable.
+ * A NOWPayments failure releases the reservation (crypto_payment_release):
+ * the order stays payable. A worker that dies holding a reservation blocks
+ * the order's coin until the reservation expires (the provider budget plus
+ * 5 s); the next call then takes it over.
  */
 #include "arena.h"
 #include "auth.h"
 #include "cfg.h"
 #include "db.h"
+#include "failpoint.h"
 #include "json.h"
+#include "log.h"
 #include "nowpayments.h"
 #include "response.h"
 #include "server.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 static const struct cfg_key payment_keys[] = {
     {"FFX_PUBLIC_URL", CFG_STR, "http://127.0.0.1:54321", 0, 0, NULL, 0,
      "public base URL of this API; NOWPayments posts IPNs to <it>/functions/v1/payment-webhook"},
     {"FRONTEND_URL", CFG_STR, "http://localhost:3000", 0, 0, NULL, 0,
      "where the checkout sends the customer back (success and cancel pages)"},
+    {"FFX_PAYMENT_WAIT_MS", CFG_INT, "2000", 0, 10000, NULL, 0,
+     "how long a call waits for another call that is creating the same order's payment in the "
+     "same coin before it answers 503"},
     CFG_END,
 };
 
@@ -82,40 +100,98 @@ read_request(struct req *r, struct payment_request *p)
     return rc;
 }
 
-/* Run a one-row jsonb query and parse its value. */
-static enum err_code
-query_json(struct req *r, const char *sql, int n, const char *const *params, cJSON **out)
+/* "<host>:<pid>:<request id>": who holds a reservation, for operators and
+ * for the tests that stop the holding worker. */
+static const char *
+holder_name(struct req *r)
 {
-    PGresult *res = NULL;
-    enum err_code rc = db_exec_text(r, &res, sql, n, params);
+    char host[64] = "";
 
-    *out = NULL;
-    if (rc)
-        return rc;
-    *out = json_parse(r->arena, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
-    return *out ? ERR_OK : ERR_SET(&r->err, ERR_INTERNAL, "%s returned no JSON", sql);
+    if (gethostname(host, sizeof(host) - 1) != 0)
+        strcpy(host, "unknown");
+    return arena_sprintf(r->arena, "%.64s:%ld:%.64s", host, (long)getpid(),
+                         r->request_id ? r->request_id : "");
 }
 
+static const char *
+plan_action(const cJSON *plan)
+{
+    const char *action = json_string_field(plan, "action");
+
+    return action != NULL ? action : "";
+}
+
+/* One crypto_payment_begin, a transaction of its own under the caller's
+ * identity. The provider budget is what the two POSTs may take (each
+ * bounded by FFX_NP_TIMEOUT_MS, connecting included, never retried). */
+static enum err_code
+begin_once(struct req *r, const struct auth_identity *id, const struct payment_request *p,
+           const char *holder, cJSON **plan)
+{
+    PGresult *res = NULL;
+    enum err_code rc = db_single_text(
+        r, id->role, id->claims_json, &res,
+        "SELECT public.crypto_payment_begin($1, $2::uuid, $3, $4::int, $5, $6::numeric,"
+        " $7::numeric, $8, $9, $10::int)",
+        10,
+        (const char *const[]){p->order_id, p->user_id, p->account_type,
+                              arena_sprintf(r->arena, "%lld", p->account_size), p->platform_type,
+                              p->amount, p->final_amount, p->crypto_currency, holder,
+                              arena_sprintf(r->arena, "%lld", 2 * cfg_int("FFX_NP_TIMEOUT_MS"))});
+
+    *plan = NULL;
+    if (rc)
+        return rc;
+    *plan = json_parse(r->arena, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+    return *plan ? ERR_OK : ERR_SET(&r->err, ERR_INTERNAL, "crypto_payment_begin returned no JSON");
+}
+
+static long long
+monotonic_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+sleep_ms(long long ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* begin_payment - crypto_payment_begin until it answers "reuse" or
+ * "create". While another call holds the order and coin ("wait"), ask
+ * again every 20 ms doubling to 200 ms, each time in a new short
+ * transaction (nothing is held while sleeping), for at most
+ * FFX_PAYMENT_WAIT_MS; then 503: the client retries and gets the payment
+ * the other call made. */
 static enum err_code
 begin_payment(struct req *r, const struct auth_identity *id, const struct payment_request *p,
               cJSON **plan)
 {
-    /* The order's lock is held across the HTTP calls: a concurrent call for
-     * the same order must wait that long instead of timing out first. */
-    enum err_code rc = db_begin_with_timeout(r, id->role, id->claims_json,
-                                             2 * cfg_int("FFX_NP_TIMEOUT_MS") + 5000);
+    const char *holder = holder_name(r);
+    long long deadline = monotonic_ms() + cfg_int("FFX_PAYMENT_WAIT_MS");
+    long long pause = 20;
 
-    if (rc)
-        return rc;
-    return query_json(r,
-                      "SELECT public.crypto_payment_begin($1, $2::uuid, $3, $4::int, $5,"
-                      " $6::numeric, $7::numeric, $8)",
-                      8,
-                      (const char *const[]){p->order_id, p->user_id, p->account_type,
-                                            arena_sprintf(r->arena, "%lld", p->account_size),
-                                            p->platform_type, p->amount, p->final_amount,
-                                            p->crypto_currency},
-                      plan);
+    for (;;) {
+        enum err_code rc = begin_once(r, id, p, holder, plan);
+
+        if (rc || strcmp(plan_action(*plan), "wait") != 0)
+            return rc;
+        if (monotonic_ms() + pause > deadline) {
+            ERR_SET(&r->err, ERR_UNAVAILABLE, "another call is creating this payment");
+            err_detail(&r->err, "order %s, coin %s: still reserved after %lld ms", p->order_id,
+                       p->crypto_currency, cfg_int("FFX_PAYMENT_WAIT_MS"));
+            return ERR_UNAVAILABLE;
+        }
+        sleep_ms(pause);
+        pause = pause * 2 > 200 ? 200 : pause * 2;
+    }
 }
 
 static enum err_code
@@ -183,29 +259,121 @@ invoice_record_json(struct req *r, const struct np_invoice *inv)
     return json_print(r->arena, o);
 }
 
+/* An expired reservation was replaced: its holder crashed or stalled. */
+static void
+log_takeover(struct req *r, const struct payment_request *p, const cJSON *plan)
+{
+    struct log_line l;
+    const char *previous = json_string_field(plan, "previous_holder");
+
+    log_begin(&l, LOG_WARN, r->request_id, "payment", "took over an expired reservation");
+    log_str(&l, "order_id", p->order_id);
+    log_str(&l, "pay_currency", json_string_field(plan, "pay_currency"));
+    log_str(&l, "previous_holder", previous ? previous : "");
+    log_end(&l);
+}
+
+/* This call's reservation was taken over while it was at NOWPayments: the
+ * payment it created there is an orphan nobody is shown. */
+static void
+log_superseded(struct req *r, const struct payment_request *p, const struct np_payment *pay)
+{
+    struct log_line l;
+
+    log_begin(&l, LOG_WARN, r->request_id, "payment",
+              "reservation taken over meanwhile; the payment created at NOWPayments is not used");
+    log_str(&l, "order_id", p->order_id);
+    log_str(&l, "orphan_payment_id", pay->payment_id ? pay->payment_id : "");
+    log_str(&l, "orphan_invoice_id", pay->invoice_id ? pay->invoice_id : "");
+    log_end(&l);
+}
+
+/* The provider calls, with nothing held: the invoice when the order has
+ * none (*invoice_json then describes it), then the payment. */
 static enum err_code
-create_payment(struct req *r, const struct payment_request *p, const cJSON *plan, cJSON **saved)
+call_provider(struct req *r, const struct payment_request *p, const cJSON *plan,
+              const char **invoice_json, struct np_payment *pay)
 {
     const char *invoice_id = json_string_field(plan, "invoice_id");
-    const char *invoice_json = NULL;
     struct np_invoice inv = {0};
-    struct np_payment pay = {0};
     enum err_code rc;
 
+    *invoice_json = NULL;
     if (invoice_id == NULL) {
         rc = create_invoice(r, p, plan, &inv);
         if (rc)
             return rc;
         invoice_id = inv.id;
-        invoice_json = invoice_record_json(r, &inv);
+        *invoice_json = invoice_record_json(r, &inv);
     }
-    rc = np_create_invoice_payment(r, invoice_id, json_string_field(plan, "pay_currency"),
-                                   p->order_id, json_string_field(plan, "order_description"), &pay);
+    return np_create_invoice_payment(r, invoice_id, json_string_field(plan, "pay_currency"),
+                                     p->order_id, json_string_field(plan, "order_description"),
+                                     pay);
+}
+
+/* crypto_payment_record as the service (step 1 checked the caller under
+ * the caller's identity; the token proves this call made the plan). A
+ * "superseded" answer (the reservation was taken over) carries the open
+ * payment of this coin, which is what the client gets, or none: 503. */
+static enum err_code
+record_payment(struct req *r, const struct payment_request *p, const char *token,
+               const char *invoice_json, const struct np_payment *pay, cJSON **saved)
+{
+    PGresult *res = NULL;
+    enum err_code rc = db_single_text(
+        r, DB_ROLE_SERVICE, NULL, &res,
+        "SELECT public.crypto_payment_record($1, $2::uuid, $3::jsonb, $4::jsonb)", 4,
+        (const char *const[]){p->order_id, token, invoice_json, payment_json(r, pay)});
+
     if (rc)
         return rc;
-    return query_json(r, "SELECT public.crypto_payment_record($1, $2::jsonb, $3::jsonb)", 3,
-                      (const char *const[]){p->order_id, invoice_json, payment_json(r, &pay)},
-                      saved);
+    *saved = json_parse(r->arena, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+    if (*saved == NULL)
+        return ERR_SET(&r->err, ERR_INTERNAL, "crypto_payment_record returned no JSON");
+    if (strcmp(plan_action(*saved), "superseded") != 0)
+        return ERR_OK;
+    log_superseded(r, p, pay);
+    if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(*saved, "payment")))
+        return ERR_OK;
+    return ERR_SET(&r->err, ERR_UNAVAILABLE, "the reservation was taken over");
+}
+
+/* Give the reservation back after a failure, keeping the failure's error. */
+static void
+release_reservation(struct req *r, const struct payment_request *p, const char *token)
+{
+    struct err failure = r->err;
+    PGresult *res = NULL;
+
+    err_clear(&r->err);
+    if (db_single_text(r, DB_ROLE_SERVICE, NULL, &res,
+                       "SELECT public.crypto_payment_release($1, $2::uuid)", 2,
+                       (const char *const[]){p->order_id, token}) != ERR_OK)
+        log_event(LOG_WARN, r->request_id, "payment",
+                  "could not release the reservation; it expires on its own");
+    r->err = failure;
+}
+
+/* reserve, call, record; on any failure after the reservation, release */
+static enum err_code
+create_payment(struct req *r, const struct payment_request *p, const cJSON *plan, cJSON **saved)
+{
+    const char *token = json_string_field(plan, "token");
+    const char *invoice_json = NULL;
+    struct np_payment pay = {0};
+    enum err_code rc;
+
+    if (token == NULL)
+        return ERR_SET(&r->err, ERR_INTERNAL, "crypto_payment_begin gave no token");
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(plan, "took_over")))
+        log_takeover(r, p, plan);
+    rc = call_provider(r, p, plan, &invoice_json, &pay);
+    failpoint("payment-before-record"); /* test builds: stall or die with a reservation held */
+    if (!rc)
+        rc = record_payment(r, p, token, invoice_json, &pay, saved);
+    if (rc)
+        release_reservation(r, p, token);
+    return rc;
 }
 
 /* {"success":true,"invoice_url":…,"payment":{…,"qr_code":"","time_limit":""}} */
@@ -244,15 +412,14 @@ handle_create_crypto_payment(struct req *r)
         rc = ERR_SET(&r->err, ERR_FORBIDDEN, "Unauthorized");
     if (!rc)
         rc = begin_payment(r, &id, &p, &plan);
-    if (rc)
-        return rc;
-    if (strcmp(json_string_field(plan, "action") ? json_string_field(plan, "action") : "",
-               "reuse") == 0)
+    if (!rc && strcmp(plan_action(plan), "reuse") == 0)
         saved = plan;
-    else
+    else if (!rc)
         rc = create_payment(r, &p, plan, &saved);
-    if (!rc)
-        rc = db_commit(r);
+    /* every 503 here is worth retrying soon: a payment in progress, or the
+     * database coming back */
+    if (rc == ERR_UNAVAILABLE)
+        resp_add_header(r, "Retry-After: 2");
     return rc ? rc : reply(r, saved);
 }
 

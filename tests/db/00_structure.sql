@@ -8,7 +8,7 @@ select tables_are('public', array[
   'payment_transactions', 'admin_audit_log', 'crypto_addresses', 'email_templates',
   'webhook_debug_log', 'payments', 'pricing', 'discount_codes', 'crypto_currency_map',
   'email_outbox', 'ipn_events', 'payment_settings', 'discount_code_uses', 'discount_code_attempts',
-  'order_settings', 'schema_migrations'
+  'order_settings', 'payment_reservations', 'payment_refreshes', 'schema_migrations'
 ], 'public has exactly the application tables plus schema_migrations');
 
 select is(
@@ -64,12 +64,13 @@ select is(
         'admin_order_clear_attention', 'admin_order_deliver', 'admin_order_refund',
         'admin_resend_email',
         'admin_set_account_status', 'crypto_payment_begin',
-        'crypto_payment_record', 'deliver_account_to_user', 'deliver_waiting_orders',
+        'crypto_payment_record', 'crypto_payment_release', 'deliver_account_to_user', 'deliver_waiting_orders',
         'discount_holds_release_stale', 'expire_stale_orders',
         'generate_order_id', 'get_available_accounts_count', 'handle_new_user', 'ipn_receive', 'ipn_reprocess',
         'metrics_gauges', 'order_quote', 'orders_discount_follow',
         'outbox_claim', 'outbox_mark_failed', 'outbox_mark_sent', 'outbox_requeue',
-        'payment_apply', 'payments_discount_hold', 'reconcile_due_payments', 'reconcile_failed_events', 'webhook_debug_record'],
+        'payment_apply', 'payment_refresh_claim', 'payments_discount_hold', 'reconcile_due_payments', 'reconcile_failed_events',
+        'webhook_debug_record'],
   'the SECURITY DEFINER functions are exactly the expected ones');
 select trigger_is('auth', 'users', 'on_auth_user_created', 'public', 'handle_new_user',
   'auth.users insert trigger creates the profile');

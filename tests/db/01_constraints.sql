@@ -1,7 +1,7 @@
 -- CHECK constraints (one rejected value per constraint), uniqueness and foreign keys.
 -- Runs as the superuser: constraints hold for every role, RLS is not the subject here.
 begin;
-select plan(74);
+select plan(77);
 
 -- rejects(sql, constraint): true when running sql fails with a check violation (23514) of exactly
 -- that constraint. Each constraint that rejected is remembered, so the last test can prove that
@@ -145,6 +145,18 @@ select ok(pg_temp.rejects($$update public.discount_codes set max_uses_per_user =
 select ok(pg_temp.rejects($$insert into public.order_settings (id) values (false)$$, 'order_settings_one_row'), 'order_settings holds one row (id true)');
 select ok(pg_temp.rejects($$update public.order_settings set discount_attempts_per_hour = 0$$, 'order_settings_attempts_check'), 'order_settings.discount_attempts_per_hour is at least 1');
 select ok(pg_temp.rejects($$insert into public.discount_code_uses (order_id, code, user_id, state) select order_id, 'CHECKS', user_id, 'burned' from public.orders limit 1$$, 'discount_code_uses_state_check'), 'discount_code_uses.state is held, used or released');
+-- provider calls (0016) ---------------------------------------------------------------------------
+select ok(pg_temp.rejects($$insert into public.payment_reservations (order_id, pay_currency, token, holder, actor_role, creates_invoice, expires_at)
+  select order_id, 'btc', gen_random_uuid(), repeat('h', 201), 'service_role', true, now() + interval '1 minute' from public.orders limit 1$$,
+  'payment_reservations_holder_length'), 'payment_reservations.holder is at most 200 characters');
+select ok(pg_temp.rejects($$insert into public.payment_reservations (order_id, pay_currency, token, holder, actor_role, creates_invoice, expires_at)
+  select order_id, 'btc', gen_random_uuid(), 'h:1:r', 'service_role', true, now() from public.orders limit 1$$,
+  'payment_reservations_expiry'), 'a reservation expires after it was taken');
+insert into public.payments (payment_id, order_id, user_id, payment_status)
+select '9100000001', order_id, user_id, 'waiting' from public.orders limit 1;
+select ok(pg_temp.rejects($$insert into public.payment_refreshes (provider, payment_id, attempted_at, attempted_by)
+  values ('nowpayments', '9100000001', now(), repeat('x', 65))$$, 'payment_refreshes_by_length'),
+  'payment_refreshes.attempted_by is at most 64 characters');
 
 -- every CHECK constraint in public was exercised above
 select set_eq(

@@ -1,8 +1,13 @@
--- crypto_payment_begin / crypto_payment_record (0007), called the way create-crypto-payment does:
--- one transaction under the caller's identity,
---   select set_config('request.jwt.claims', '<verified JWT payload>', true);
---   set local role authenticated | service_role;
---   select public.crypto_payment_begin(...);  -- (NOWPayments calls)  select public.crypto_payment_record(...);
+-- crypto_payment_begin / crypto_payment_record (0007, two transactions since 0016), called the way
+-- create-crypto-payment does:
+--   under the caller's identity (request.jwt.claims set, set local role authenticated | service_role):
+--     select public.crypto_payment_begin(...);   -- checks; reuse, wait, or a reservation with a token
+--   (NOWPayments calls, nothing open)
+--   as service_role, with the token:
+--     select public.crypto_payment_record(order, token, invoice, payment);
+-- Here both run in one test transaction; pg_temp.rec() switches to service_role for the record
+-- step and back. The reservations themselves (waiting, takeover, release) are tested in
+-- 18_provider_calls.sql.
 -- Users: alice (a...a) and bob (b...b) are customers; ops (ad...ad) carries app_metadata.role=admin.
 begin;
 select plan(80);
@@ -55,11 +60,19 @@ update public.orders set order_status = 'completed', payment_status = 'paid', de
 create function pg_temp.ord(p_name text) returns text
 language sql stable as $$ select order_id from pg_temp.fx where name = p_name $$;
 
+-- the newest plan crypto_payment_begin returned per order and provider coin (its token)
+create temp table plans (order_id text, coin text, plan jsonb, primary key (order_id, coin));
+grant all on plans to public;
+
 -- beg(name, coin, overrides): crypto_payment_begin with the order's own values, except the
 -- fields named in overrides (keys: user_id, account_type, account_size, platform_type, amount,
--- final_amount, order_id)
+-- final_amount, order_id); a "create" plan is kept in plans (the token) and returned without
+-- the reservation's own fields (token, took_over, previous_holder)
 create function pg_temp.beg(p_name text, p_coin text default 'usdt_bsc', p_over jsonb default '{}')
-returns jsonb language sql as $$
+returns jsonb language plpgsql as $$
+declare
+  v jsonb;
+begin
   select public.crypto_payment_begin(
            coalesce(p_over ->> 'order_id', f.order_id),
            coalesce((p_over ->> 'user_id')::uuid, f.user_id),
@@ -68,8 +81,36 @@ returns jsonb language sql as $$
            coalesce(p_over ->> 'platform_type', f.platform_type),
            coalesce((p_over ->> 'amount')::numeric, f.amount),
            coalesce((p_over ->> 'final_amount')::numeric, f.final_amount),
-           p_coin)
-    from pg_temp.fx f where f.name = p_name
+           p_coin, 'pgtap:1:09', 20000)
+    into v
+    from pg_temp.fx f where f.name = p_name;
+  if v ->> 'action' = 'create' then
+    insert into pg_temp.plans values (pg_temp.ord(p_name), v ->> 'pay_currency', v)
+    on conflict (order_id, coin) do update set plan = excluded.plan;
+  end if;
+  return v - 'token' - 'took_over' - 'previous_holder';
+end
+$$;
+
+-- rec(order, invoice, payment): crypto_payment_record as service_role with the token of the
+-- order's newest plan in the payment's coin (none: a random token), then back to the caller
+create function pg_temp.rec(p_order text, p_invoice jsonb, p_payment jsonb)
+returns jsonb language plpgsql as $$
+declare
+  v_claims text := current_setting('request.jwt.claims', true);
+  v_role   text := current_user;
+  v_token  uuid;
+  v        jsonb;
+begin
+  select (p.plan ->> 'token')::uuid into v_token
+    from pg_temp.plans p where p.order_id = p_order and p.coin = lower(p_payment ->> 'pay_currency');
+  perform set_config('request.jwt.claims', '{"role":"service_role"}', true);
+  set local role service_role;
+  v := public.crypto_payment_record(p_order, coalesce(v_token, gen_random_uuid()), p_invoice, p_payment);
+  perform set_config('request.jwt.claims', v_claims, true);
+  execute format('set local role %I', v_role);
+  return v;
+end
 $$;
 
 create function pg_temp.iso(t timestamptz) returns text
@@ -102,28 +143,28 @@ select has_column('public', 'orders', 'pay_currency', 'orders.pay_currency exist
 select results_eq(
   $$select p.proname::text collate "default", p.prosecdef, p.proconfig = array['search_path=""'], p.prorettype = 'jsonb'::regtype
       from pg_proc p
-     where p.oid in ('public.crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text)'::regprocedure,
-                     'public.crypto_payment_record(text, jsonb, jsonb)'::regprocedure)
+     where p.oid in ('public.crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text, text, integer)'::regprocedure,
+                     'public.crypto_payment_record(text, uuid, jsonb, jsonb)'::regprocedure)
      order by 1$$,
   $$values ('crypto_payment_begin', true, true, true), ('crypto_payment_record', true, true, true)$$,
   'both functions are SECURITY DEFINER, search_path pinned to empty, return jsonb');
 select function_privs_are('public', 'crypto_payment_begin',
-  array['text', 'uuid', 'text', 'integer', 'text', 'numeric', 'numeric', 'text'], 'anon', '{}'::text[],
+  array['text', 'uuid', 'text', 'integer', 'text', 'numeric', 'numeric', 'text', 'text', 'integer'], 'anon', '{}'::text[],
   'anon cannot call crypto_payment_begin');
-select function_privs_are('public', 'crypto_payment_record', array['text', 'jsonb', 'jsonb'], 'anon', '{}'::text[],
+select function_privs_are('public', 'crypto_payment_record', array['text', 'uuid', 'jsonb', 'jsonb'], 'anon', '{}'::text[],
   'anon cannot call crypto_payment_record');
 select function_privs_are('public', 'crypto_payment_begin',
-  array['text', 'uuid', 'text', 'integer', 'text', 'numeric', 'numeric', 'text'], 'authenticated', array['EXECUTE'],
+  array['text', 'uuid', 'text', 'integer', 'text', 'numeric', 'numeric', 'text', 'text', 'integer'], 'authenticated', array['EXECUTE'],
   'authenticated can call crypto_payment_begin');
-select function_privs_are('public', 'crypto_payment_record', array['text', 'jsonb', 'jsonb'], 'authenticated',
-  array['EXECUTE'], 'authenticated can call crypto_payment_record');
+select function_privs_are('public', 'crypto_payment_record', array['text', 'uuid', 'jsonb', 'jsonb'], 'authenticated',
+  '{}'::text[], 'authenticated cannot call crypto_payment_record (a customer could record a payment NOWPayments never made)');
 select function_privs_are('public', 'crypto_payment_begin',
-  array['text', 'uuid', 'text', 'integer', 'text', 'numeric', 'numeric', 'text'], 'service_role', array['EXECUTE'],
+  array['text', 'uuid', 'text', 'integer', 'text', 'numeric', 'numeric', 'text', 'text', 'integer'], 'service_role', array['EXECUTE'],
   'service_role can call crypto_payment_begin');
-select function_privs_are('public', 'crypto_payment_record', array['text', 'jsonb', 'jsonb'], 'service_role',
+select function_privs_are('public', 'crypto_payment_record', array['text', 'uuid', 'jsonb', 'jsonb'], 'service_role',
   array['EXECUTE'], 'service_role can call crypto_payment_record');
-select ok(not has_function_privilege('public', 'public.crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text)', 'EXECUTE')
-      and not has_function_privilege('public', 'public.crypto_payment_record(text, jsonb, jsonb)', 'EXECUTE'),
+select ok(not has_function_privilege('public', 'public.crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text, text, integer)', 'EXECUTE')
+      and not has_function_privilege('public', 'public.crypto_payment_record(text, uuid, jsonb, jsonb)', 'EXECUTE'),
   'PUBLIC can call neither');
 
 -- ==============================================================================================
@@ -132,7 +173,7 @@ select ok(not has_function_privilege('public', 'public.crypto_payment_begin(text
 select set_config('request.jwt.claims', '{"role":"anon"}', true);
 set local role anon;
 select throws_ok($$select pg_temp.beg('alice_a')$$, '42501', null, 'anon cannot execute crypto_payment_begin');
-select throws_ok(format($$select public.crypto_payment_record(%L, null, %L)$$, pg_temp.ord('alice_a'),
+select throws_ok(format($$select public.crypto_payment_record(%L, gen_random_uuid(), null, %L)$$, pg_temp.ord('alice_a'),
                         pg_temp.np_payment('1', 'usdtbsc', pg_temp.ord('alice_a'), '1')),
   '42501', null, 'anon cannot execute crypto_payment_record');
 
@@ -182,10 +223,10 @@ select is(pg_temp.beg('alice_a', 'usdt_bsc', '{"amount": "649.00", "final_amount
   'a first call plans an invoice and a payment (amounts compare as numbers: 649 = 649.00)');
 
 select is(
-  public.crypto_payment_record(pg_temp.ord('alice_a'),
+  pg_temp.rec(pg_temp.ord('alice_a'),
     '{"id": "4522625843", "invoice_url": "https://nowpayments.io/payment/?iid=4522625843"}',
     pg_temp.np_payment('5514469786', 'usdtbsc', pg_temp.ord('alice_a'), '4522625843')),
-  jsonb_build_object('invoice_url', 'https://nowpayments.io/payment/?iid=4522625843',
+  jsonb_build_object('action', 'recorded', 'invoice_url', 'https://nowpayments.io/payment/?iid=4522625843',
                      'payment', jsonb_build_object('payment_id', '5514469786', 'pay_address', 'addr-5514469786',
                                                    'pay_amount', 649.5, 'pay_currency', 'usdtbsc',
                                                    'expiration_date', pg_temp.iso(now() + interval '20 minutes'))),
@@ -214,9 +255,9 @@ select is(pg_temp.beg('alice_a', 'btc'),
                      'order_description', 'FlashFundX one_step 10000 MT4'),
   'another coin plans a new payment on the existing invoice');
 select is(
-  public.crypto_payment_record(pg_temp.ord('alice_a'), null,
+  pg_temp.rec(pg_temp.ord('alice_a'), null,
     pg_temp.np_payment('5514469787', 'BTC', pg_temp.ord('alice_a'), '4522625843', p_pay_amount => '0.00612345')),
-  jsonb_build_object('invoice_url', 'https://nowpayments.io/payment/?iid=4522625843',
+  jsonb_build_object('action', 'recorded', 'invoice_url', 'https://nowpayments.io/payment/?iid=4522625843',
                      'payment', jsonb_build_object('payment_id', '5514469787', 'pay_address', 'addr-5514469787',
                                                    'pay_amount', 0.00612345, 'pay_currency', 'btc',
                                                    'expiration_date', pg_temp.iso(now() + interval '20 minutes'))),
@@ -232,18 +273,22 @@ select is(pg_temp.beg('alice_a', 'usdt_bsc') -> 'payment' ->> 'payment_id', '551
 select is(pg_temp.beg('alice_a', 'btc') -> 'payment' ->> 'payment_id', '5514469787',
   'and so is the second coin''s');
 
--- a replay of the same provider payment adds nothing
+-- a replay of the same provider payment adds nothing: its token was used up, and the answer is the
+-- open payment
 select is(
-  public.crypto_payment_record(pg_temp.ord('alice_a'), null,
+  pg_temp.rec(pg_temp.ord('alice_a'), null,
     pg_temp.np_payment('5514469787', 'btc', pg_temp.ord('alice_a'), '4522625843', p_pay_amount => '0.00612345')
-      - 'expiration_estimate_date') -> 'payment' ->> 'expiration_date',
-  pg_temp.iso(now() + interval '20 minutes'),
-  'recording the same payment twice is accepted (counted below); expiration_date falls back to raw');
+      - 'expiration_estimate_date') - 'invoice_url',
+  jsonb_build_object('action', 'superseded',
+                     'payment', jsonb_build_object('payment_id', '5514469787', 'pay_address', 'addr-5514469787',
+                                                   'pay_amount', 0.00612345, 'pay_currency', 'btc',
+                                                   'expiration_date', pg_temp.iso(now() + interval '20 minutes'))),
+  'recording the same payment twice stores nothing (counted below) and answers the open payment');
 
 -- expiry: past expiration_estimate_date, or no expiration and older than 20 minutes
 select is(pg_temp.beg('alice_b', 'usdt_trc20') ->> 'action', 'create', 'alice_b: a first payment is planned');
 select lives_ok(
-  format($$select public.crypto_payment_record(%L, '{"id": "4522625900", "invoice_url": "https://nowpayments.io/payment/?iid=4522625900"}', %L)$$,
+  format($$select pg_temp.rec(%L, '{"id": "4522625900", "invoice_url": "https://nowpayments.io/payment/?iid=4522625900"}', %L)$$,
          pg_temp.ord('alice_b'),
          pg_temp.np_payment('6000000001', 'usdttrc20', pg_temp.ord('alice_b'), '4522625900', now() - interval '1 minute')),
   'a payment whose estimate already expired is recorded');
@@ -251,7 +296,7 @@ select is(pg_temp.beg('alice_b', 'usdt_trc20') ->> 'action', 'create',
   'a payment past its expiration_estimate_date is not reused');
 select is(pg_temp.beg('alice_b', 'bnb') ->> 'action', 'create', 'alice_b: a bnb payment is planned');
 select lives_ok(
-  format($$select public.crypto_payment_record(%L, null, %L)$$, pg_temp.ord('alice_b'),
+  format($$select pg_temp.rec(%L, null, %L)$$, pg_temp.ord('alice_b'),
          pg_temp.np_payment('6000000002', 'bnbbsc', pg_temp.ord('alice_b'), '4522625900', null)),
   'a payment without an expiration is recorded');
 select is(pg_temp.beg('alice_b', 'bnb') -> 'payment' ->> 'payment_id', '6000000002',
@@ -278,35 +323,36 @@ select is(pg_temp.beg('alice_a', 'btc') ->> 'action', 'reuse',
 select throws_ok($$select pg_temp.beg('alice_a', 'usdt_polygon')$$, 'FF400', 'Order is not in a payable state',
   'but a new coin for a processing order is refused');
 select throws_ok(
-  format($$select public.crypto_payment_record(%L, null, %L)$$, pg_temp.ord('alice_a'),
-         pg_temp.np_payment('5514469799', 'usdtmatic', pg_temp.ord('alice_a'), '4522625843')),
-  'FF400', 'Order is not in a payable state', 'nor can a payment be recorded for it');
+  format($$select pg_temp.rec(%L, null, %L)$$, pg_temp.ord('alice_a'),
+         pg_temp.np_payment('5514469799', 'usdtbsc', pg_temp.ord('alice_a'), '4522625843')),
+  'FF400', 'Order is not in a payable state',
+  'nor can a payment be recorded for it, even under a reservation taken while it was pending');
 reset role;
 update public.orders set order_status = 'pending' where order_id = pg_temp.ord('alice_a');
 set local role authenticated;
 
--- record: the caller and the provider's answer are checked
+-- record: only the service records, and the provider's answer is checked
 select throws_ok(
-  format($$select public.crypto_payment_record(%L, null, %L)$$, pg_temp.ord('bob_a'),
-         pg_temp.np_payment('7000000001', 'usdtbsc', pg_temp.ord('bob_a'), null)),
-  'FF404', 'Order not found', 'alice cannot record a payment for bob''s order');
-select throws_ok($$select public.crypto_payment_record('FFX000000000', null, '{"payment_id": "1", "pay_currency": "btc"}')$$,
-  'FF404', 'Order not found', 'nor for a missing order');
+  format($$select public.crypto_payment_record(%L, gen_random_uuid(), null, %L)$$, pg_temp.ord('alice_a'),
+         pg_temp.np_payment('7000000001', 'usdtbsc', pg_temp.ord('alice_a'), null)),
+  '42501', null, 'alice cannot record a payment, not even for her own order');
+select throws_ok($$select pg_temp.rec('FFX000000000', null, '{"payment_id": "1", "pay_currency": "btc"}')$$,
+  'FF404', 'Order not found', 'the service cannot record one for a missing order');
 select throws_ok(
-  format($$select public.crypto_payment_record(%L, null, %L)$$, pg_temp.ord('alice_a'),
+  format($$select pg_temp.rec(%L, null, %L)$$, pg_temp.ord('alice_a'),
          pg_temp.np_payment('7000000002', 'usdtbsc', pg_temp.ord('alice_a'), null) - 'payment_id'),
   '22023', null, 'a payment without payment_id is an internal error');
 select throws_ok(
-  format($$select public.crypto_payment_record(%L, null, %L)$$, pg_temp.ord('alice_a'),
+  format($$select pg_temp.rec(%L, null, %L)$$, pg_temp.ord('alice_a'),
          pg_temp.np_payment('7000000003', 'usdtbsc', pg_temp.ord('alice_a'), null, p_status => 'finished')),
   '22023', null, 'a new payment that is not waiting is refused (a caller cannot forge a finished payment)');
 select throws_ok(
-  format($$select public.crypto_payment_record(%L, null, %L)$$, pg_temp.ord('alice_a'),
+  format($$select pg_temp.rec(%L, null, %L)$$, pg_temp.ord('alice_a'),
          pg_temp.np_payment('7000000004', 'usdtbsc', pg_temp.ord('alice_b'), null)),
   '22023', null, 'a payment made out to another order is refused');
 select is(pg_temp.beg('alice_b', 'usdt_bsc') ->> 'action', 'create', 'alice_b: a usdtbsc payment is planned');
 select throws_ok(
-  format($$select public.crypto_payment_record(%L, null, %L)$$, pg_temp.ord('alice_b'),
+  format($$select pg_temp.rec(%L, null, %L)$$, pg_temp.ord('alice_b'),
          pg_temp.np_payment('5514469786', 'usdtbsc', pg_temp.ord('alice_b'), null)),
   '22023', null, 'a payment_id already recorded for another order is refused');
 
@@ -370,18 +416,19 @@ select set_config('request.jwt.claims',
 set local role authenticated;
 select throws_ok($$select pg_temp.beg('alice_a')$$, 'FF404', 'Order not found', 'bob cannot begin a payment for alice''s order');
 select throws_ok(
-  format($$select public.crypto_payment_record(%L, null, %L)$$, pg_temp.ord('alice_a'),
-         pg_temp.np_payment('7100000001', 'usdtbsc', pg_temp.ord('alice_a'), null)),
-  'FF404', 'Order not found', 'bob cannot record a payment for alice''s order');
-select throws_ok(
-  format($$select public.crypto_payment_record(%L, '{"id": "1", "invoice_url": "https://forged.example"}', %L)$$,
+  format($$select public.crypto_payment_record(%L, gen_random_uuid(), '{"id": "1", "invoice_url": "https://forged.example"}', %L)$$,
          pg_temp.ord('bob_a'), pg_temp.np_payment('7100000002', 'usdtbsc', pg_temp.ord('bob_a'), '1')),
-  '55000', null, 'bob cannot record a payment for his own order without crypto_payment_begin first');
+  '42501', null, 'bob cannot record a payment for his own order (the Data API path)');
+select is(
+  pg_temp.rec(pg_temp.ord('bob_a'), '{"id": "1", "invoice_url": "https://forged.example"}',
+              pg_temp.np_payment('7100000002', 'usdtbsc', pg_temp.ord('bob_a'), '1')),
+  '{"action": "superseded", "invoice_url": null, "payment": null}'::jsonb,
+  'even the service records nothing without a token that holds a reservation');
 select is(pg_temp.beg('bob_a') ->> 'action', 'create', 'bob can begin a payment for his own order');
 select is(
-  public.crypto_payment_record(pg_temp.ord('bob_a'), '{"id": "4522625950", "invoice_url": "https://nowpayments.io/payment/?iid=4522625950"}',
+  pg_temp.rec(pg_temp.ord('bob_a'), '{"id": "4522625950", "invoice_url": "https://nowpayments.io/payment/?iid=4522625950"}',
     pg_temp.np_payment('7100000003', 'usdtbsc', pg_temp.ord('bob_a'), '4522625950')) -> 'payment' ->> 'payment_id',
-  '7100000003', 'and then record it');
+  '7100000003', 'and the service records it with his reservation''s token');
 -- bob with user_metadata.role = admin (which users can edit) is still bob
 select set_config('request.jwt.claims',
   '{"sub":"b0000000-0000-4000-8000-00000000000b","role":"authenticated","email":"bob@example.com","app_metadata":{"provider":"email"},"user_metadata":{"role":"admin"}}',
@@ -405,9 +452,9 @@ select is(pg_temp.beg('bob_a', 'usdt_trc20'),
                      'order_description', 'FlashFundX two_step 10000 MT4'),
   'the admin can begin a payment (another coin) for bob''s order');
 select is(
-  public.crypto_payment_record(pg_temp.ord('bob_a'), null,
+  pg_temp.rec(pg_temp.ord('bob_a'), null,
     pg_temp.np_payment('7200000001', 'usdttrc20', pg_temp.ord('bob_a'), '4522625950')) ->> 'invoice_url',
-  'https://nowpayments.io/payment/?iid=4522625950', 'the admin can record it');
+  'https://nowpayments.io/payment/?iid=4522625950', 'the admin''s reservation is recorded');
 
 -- ==============================================================================================
 -- service_role: the backend may act for any order
@@ -417,7 +464,7 @@ select set_config('request.jwt.claims', '{"role":"service_role"}', true);
 set local role service_role;
 select is(pg_temp.beg('bob_b', 'btc') ->> 'action', 'create', 'service_role can begin a payment for bob''s order');
 select lives_ok(
-  format($$select public.crypto_payment_record(%L, '{"id": "4522626100", "invoice_url": "https://nowpayments.io/payment/?iid=4522626100"}', %L)$$,
+  format($$select pg_temp.rec(%L, '{"id": "4522626100", "invoice_url": "https://nowpayments.io/payment/?iid=4522626100"}', %L)$$,
          pg_temp.ord('bob_b'), pg_temp.np_payment('7300000001', 'btc', pg_temp.ord('bob_b'), '4522626100')),
   'service_role can record it');
 select is(pg_temp.beg('bob_b', 'btc') ->> 'action', 'reuse', 'and then reuses it');

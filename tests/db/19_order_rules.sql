@@ -78,26 +78,36 @@ language sql stable as $$ select order_id from pg_temp.fx where name = p_name $$
 create function pg_temp.keep(p_name text, p_order_id text) returns text
 language sql as $$ insert into pg_temp.fx values (p_name, p_order_id) returning order_id $$;
 
--- open_payment(order, coin): create-crypto-payment's transaction as the order's owner (the
--- current caller): crypto_payment_begin, then crypto_payment_record of what NOWPayments created.
+-- open_payment(order, coin): create-crypto-payment's steps (0016): crypto_payment_begin as the
+-- current caller (the reservation, and with it the discount-code hold), then, as service_role with
+-- the reservation's token, crypto_payment_record of what NOWPayments created; then back to the
+-- caller.
 create function pg_temp.open_payment(p_order_id text, p_coin text default 'usdt_bsc') returns jsonb
 language plpgsql as $$
 declare
-  o public.orders%rowtype;
-  v_begin jsonb;
+  o        public.orders%rowtype;
+  v_begin  jsonb;
+  v_claims text := current_setting('request.jwt.claims', true);
+  v_role   text := current_user;
+  v        jsonb;
 begin
   select * into o from public.orders x where x.order_id = p_order_id;
   v_begin := public.crypto_payment_begin(o.order_id, o.user_id, o.account_type, o.account_size, o.platform_type,
-                                         o.amount, o.final_amount, p_coin);
+                                         o.amount, o.final_amount, p_coin, 'pgtap:1:19', 20000);
   if v_begin ->> 'action' = 'reuse' then
     return v_begin;
   end if;
-  return public.crypto_payment_record(o.order_id,
+  perform set_config('request.jwt.claims', '{"role":"service_role"}', true);
+  set local role service_role;
+  v := public.crypto_payment_record(o.order_id, (v_begin ->> 'token')::uuid,
     case when o.invoice_id is null then jsonb_build_object('id', 'inv-' || o.order_id, 'invoice_url', 'https://pay/' || o.order_id) end,
     jsonb_build_object('payment_id', 'np-' || o.order_id || '-' || p_coin, 'payment_status', 'waiting',
                        'pay_address', 'addr-' || o.order_id, 'pay_amount', o.final_amount,
                        'pay_currency', v_begin ->> 'pay_currency', 'price_amount', o.final_amount,
                        'price_currency', 'usd', 'order_id', o.order_id, 'raw', '{}'::jsonb));
+  perform set_config('request.jwt.claims', v_claims, true);
+  execute format('set local role %I', v_role);
+  return v;
 end
 $$;
 

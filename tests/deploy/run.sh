@@ -419,7 +419,7 @@ test_nginx() {
     local bad
     for bad in "SERVER_NAME=x;include /etc/passwd" "IPN_ALLOWLIST=maybe" "TRUSTED_PROXY=evil.example" \
         "METRICS_ALLOW=evil.example" "METRICS_ALLOW=10.0.0.1;deny" \
-        "TLS_CERT=" "RATE_CREATE=1000" "RUN_DIR=/run/x;y"; do
+        "TLS_CERT=" "RATE_CREATE=1000" "RATE_STATUS=1r/h" "BURST_STATUS=-1" "RUN_DIR=/run/x;y"; do
         if render "$TMP/bad.conf" "$bad" 2>/dev/null; then
             not_ok "render-nginx accepted $bad"
         else
@@ -606,6 +606,18 @@ test_nginx_live() {
     check "rate limit: Retry-After" grep -qi '^Retry-After:' "$TMP/headers"
     r=$(curl_to "$https/functions/v1/payment-webhook" -d '{}' -H 'X-Forwarded-For: 51.89.194.21')
     check "rate limit: zones are separate (the webhook still passes)" test "${r%%$'\t'*}" = 503
+    # customers poll check-payment-status: a zone of its own (RATE_STATUS, BURST_STATUS)
+    got429=0
+    for i in $(seq 40); do
+        r=$(curl_to "$https/functions/v1/check-payment-status?orderId=FFX1&userId=u")
+        if [ "${r%%$'\t'*}" = 429 ]; then
+            got429=1
+            break
+        fi
+    done
+    check "rate limit: a burst of status checks meets 429 JSON (after $i requests)" \
+        test "$got429:$r" = $'1:429\t{"success":false,"error":"Too many requests"}'
+    check "rate limit: Retry-After on the status check's 429" grep -qi '^Retry-After:' "$TMP/headers"
 
     kill -QUIT "$(cat "$TMP/nginx.pid")"
     for _ in $(seq 50); do [ -s "$TMP/nginx.pid" ] || break; sleep 0.1; done

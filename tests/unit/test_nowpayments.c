@@ -1113,6 +1113,56 @@ test_timeout(struct req *r)
     CHECK_INTEQ(load_cfg(), 0);
 }
 
+/* np_get_payment_limited: the caller's budget bounds the whole call (even
+ * below FFX_NP_TIMEOUT_MS, never above it), and a single attempt means no
+ * retry on a timeout or a 5xx. */
+static void
+test_get_limited(struct req *r)
+{
+    static const struct canned hang[] = {{HANG, 0, NULL, NULL, 0}};
+    static const struct canned bad_gateway[] = {
+        {SEND, 502, HTML, "<html>bad gateway</html>", 0},
+        {SEND, 200, JSON, GET_2025_08, 0},
+    };
+    const struct np_limits once_300 = {300, true};
+    const struct np_limits once = {0, true};
+    struct np_payment p;
+    struct server s;
+    double t0;
+
+    s = server_start(hang, N(hang)); /* FFX_NP_TIMEOUT_MS is the default 10000 here */
+    t0 = now_ms();
+    CHECK_INTEQ(np_get_payment_limited(r, "5093564248", &once_300, &p), ERR_UPSTREAM);
+    t0 = now_ms() - t0;
+    CHECK(t0 >= 290 && t0 < 1500);
+    expect_failure(r, "NowPayments error: timeout");
+    CHECK_INTEQ(server_stop(&s, seen, N(seen)), 1);
+
+    s = server_start(bad_gateway, N(bad_gateway));
+    CHECK_INTEQ(np_get_payment_limited(r, "5093564248", &once, &p), ERR_UPSTREAM);
+    expect_failure(r, "NowPayments error: service unavailable");
+    CHECK_INTEQ(server_stop(&s, seen, N(seen)), 1);
+
+    /* a budget above FFX_NP_TIMEOUT_MS is cut to it; without single_attempt
+     * the GET is retried as usual */
+    setenv("FFX_NP_TIMEOUT_MS", "200", 1);
+    s = server_start(hang, N(hang));
+    t0 = now_ms();
+    CHECK_INTEQ(np_get_payment_limited(r, "5093564248", &(struct np_limits){5000, false}, &p),
+                ERR_UPSTREAM);
+    t0 = now_ms() - t0;
+    CHECK(t0 >= 1350 && t0 < 3500); /* 3 x 200 ms + 800 ms backoff */
+    expect_failure(r, "NowPayments error: timeout");
+    CHECK_INTEQ(server_stop(&s, seen, N(seen)), 3);
+    unsetenv("FFX_NP_TIMEOUT_MS");
+    CHECK_INTEQ(load_cfg(), 0);
+
+    s = server_start(bad_gateway, N(bad_gateway));
+    CHECK_INTEQ(np_get_payment_limited(r, "5093564248", NULL, &p), ERR_OK);
+    CHECK_STREQ(p.payment_id, "5093564248");
+    CHECK_INTEQ(server_stop(&s, seen, N(seen)), 2);
+}
+
 static void
 test_connection_refused(struct req *r)
 {
@@ -1314,6 +1364,7 @@ main(void)
     test_get_failures(&r);
     test_forbidden_detail(&r);
     test_timeout(&r);
+    test_get_limited(&r);
     test_connection_refused(&r);
     test_create_invoice(&r);
     test_create_invoice_payment(&r);

@@ -287,13 +287,15 @@ function paymentFile(name, numbers) {
 }
 
 const repeatPaymentSql = (count) => `\\set k random(1, ${count})
-SELECT public.crypto_payment_begin(p.order_id, p.user_id, 'one_step', 10000, 'mt4', 649, 649, 'usdt_bsc') FROM bench.paid_orders p WHERE p.k = :k;
+SELECT public.crypto_payment_begin(p.order_id, p.user_id, 'one_step', 10000, 'mt4', 649, 649, 'usdt_bsc', 'bench:0:pgbench', 20000) FROM bench.paid_orders p WHERE p.k = :k;
 `;
 
-// begin + record, as the function runs them around the two NOWPayments calls, in one statement.
+// begin (the reservation) + record (with its token), which the function runs in two short
+// transactions around the two NOWPayments calls, here in one statement.
 const freshPaymentSql = `WITH o AS (SELECT f.n, f.order_id, f.user_id FROM bench.fresh_orders f WHERE f.n = (SELECT nextval('bench.fresh_seq'))),
- b AS MATERIALIZED (SELECT o.*, public.crypto_payment_begin(o.order_id, o.user_id, 'one_step', 10000, 'mt4', 649, 649, 'usdt_bsc') AS plan FROM o)
-SELECT public.crypto_payment_record(b.order_id,
+ b AS MATERIALIZED (SELECT o.*, public.crypto_payment_begin(o.order_id, o.user_id, 'one_step', 10000, 'mt4', 649, 649, 'usdt_bsc',
+                                                           'bench:0:pgbench', 20000) AS plan FROM o)
+SELECT public.crypto_payment_record(b.order_id, (b.plan ->> 'token')::uuid,
   jsonb_build_object('id', '8' || substr(b.order_id, 4), 'invoice_url', 'https://nowpayments.io/payment/?iid=8' || substr(b.order_id, 4)),
   jsonb_build_object('payment_id', '9' || substr(b.order_id, 4), 'payment_status', 'waiting', 'pay_address', '0x' || md5(b.order_id),
     'pay_amount', 649, 'pay_currency', 'usdtbsc', 'price_amount', 649, 'price_currency', 'usd',

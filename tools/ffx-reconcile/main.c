@@ -13,6 +13,9 @@
  * the role, transaction-local: the login role is NOINHERIT and can do nothing on its own):
  *   (a) public.reconcile_due_payments(FFX_RECONCILE_BATCH, FFX_RECONCILE_MIN_AGE_S) claims the
  *       non-final payments due for a poll (the backoff is the database's); for each,
+ *       public.payment_refresh_claim(id, FFX_RECONCILE_MIN_AGE_S, 'ffx-reconcile') (a payment
+ *       check-payment-status or another reconciler asked NOWPayments about within that many
+ *       seconds is skipped: one GET per payment per interval across all of them), then
  *       GET /v1/payment/{id}, then public.payment_apply(raw, 'reconcile') in a transaction of its
  *       own. A NOWPayments failure is logged and the payment skipped: it is polled again after
  *       its backoff.
@@ -75,7 +78,7 @@ struct reconciler {
 
 /* What one pass did, for its summary line. */
 struct pass_stats {
-    long long claimed, polled, poll_failed, changed, delivered, apply_failed;
+    long long claimed, polled, poll_failed, changed, delivered, apply_failed, refreshed_recently;
     long long events, expired, waiting_delivered, holds_released;
     int db_failures;
 };
@@ -161,6 +164,23 @@ discard_output(void *ctx, const char *buf, size_t n)
     return 0;
 }
 
+/* Whether this pass may GET the payment: 1 when nobody (check-payment-status, another
+ * reconciler) asked NOWPayments about it in the last FFX_RECONCILE_MIN_AGE_S seconds, 0 when
+ * somebody did, -1 when the database failed (the pass then counts a failure). The attempt is
+ * recorded before the GET, in a transaction of its own. */
+static int
+claim_refresh(struct reconciler *m, const char *payment_id)
+{
+    PGresult *res =
+        pgsession_tx_exec(&m->db, m->item, "payment_refresh_claim failed",
+                          "SELECT public.payment_refresh_claim($1, $2::int, 'ffx-reconcile')", 2,
+                          (const char *const[]){payment_id, m->min_age});
+
+    if (res == NULL || PQntuples(res) != 1)
+        return -1;
+    return strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+}
+
 /* Poll one payment and apply what NOWPayments says. A NOWPayments failure is only logged (the
  * payment's backoff is already recorded); so is an apply that the database refuses (apply_failed,
  * e.g. a status payment_apply does not know). Only a lost connection fails the pass. */
@@ -174,6 +194,16 @@ reconcile_payment(struct reconciler *m, const char *payment_id, const char *orde
     PGresult *res;
 
     req_init(&r, m->item, (struct resp_sink){discard_output, NULL});
+    switch (claim_refresh(m, payment_id)) {
+    case -1:
+        st->db_failures++;
+        return;
+    case 0:
+        st->refreshed_recently++;
+        return;
+    default:
+        break;
+    }
     if (np_get_payment(&r, payment_id, &p) != ERR_OK) {
         st->poll_failed++;
         log_begin(&l, LOG_WARN, NULL, "reconcile",
@@ -288,6 +318,7 @@ run_pass(struct reconciler *m)
     log_begin(&l, st.db_failures ? LOG_WARN : LOG_INFO, NULL, "reconcile",
               stopping ? "pass interrupted by a stop signal" : "pass done");
     log_int(&l, "claimed", st.claimed);
+    log_int(&l, "refreshed_recently", st.refreshed_recently);
     log_int(&l, "polled", st.polled);
     log_int(&l, "poll_failed", st.poll_failed);
     log_int(&l, "changed", st.changed);

@@ -4,6 +4,7 @@
 // recorded for the OpenAPI check (openapi.check.mjs).
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import path from 'node:path';
@@ -140,9 +141,26 @@ export async function waitFor(fn, { timeoutMs = 10000, stepMs = 50 } = {}) {
   }
 }
 
-// The NOWPayments simulator's control API (tools/nowpayments-sim/README.md).
-export async function sim(method, path, body) {
-  const res = await fetch(`${SIM}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  try { return JSON.parse(text); } catch { return text; }
+// The NOWPayments simulator's control API (tools/nowpayments-sim/README.md). A fresh connection
+// per call: fetch keeps idle connections for reuse, and a test that blocks the event loop for a
+// few seconds (spawnSync of scripts/stack or a reconciler pass) meets one the simulator has closed
+// meanwhile ("fetch failed") before the pool's own timer could drop it.
+export function sim(method, path, body) {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${SIM}${path}`, {
+      method, agent: false,
+      headers: { 'content-type': 'application/json', ...(payload === undefined ? {} : { 'content-length': Buffer.byteLength(payload) }) },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => { text += chunk; });
+      res.on('end', () => {
+        try { resolve(JSON.parse(text)); } catch { resolve(text); }
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
