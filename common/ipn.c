@@ -26,9 +26,9 @@
  * How a value is written. The two sorted modes are the two official
  * samples (docs/NOWPAYMENTS.md, "Canonical form"): the Node SDK's
  * sortObjectDeep keeps arrays, the documentation's sortObject turns them
- * into {"0":…} objects. EMIT_AS_IS is plain JSON.stringify of
- * the parsed value, which sortObjectDeep returns unchanged for an object
- * with an own "constructor" key (its value.constructor === Object test).
+ * into {"0":…} objects. EMIT_AS_IS is plain JSON.stringify of the parsed
+ * value, which sortObjectDeep returns unchanged for an object with an own
+ * "constructor" key (its value.constructor === Object test).
  */
 enum emit_mode { EMIT_SORT_ARRAYS, EMIT_SORT_OBJECTS, EMIT_AS_IS };
 
@@ -57,10 +57,7 @@ parse(const char *body, size_t n)
     return cJSON_ParseWithLength(body, n);
 }
 
-/* ---- output ----------------------------------------------------------- */
-
-/* Output goes to a strbuf without a cap (IPN_BODY_MAX and the strict
- * bounds bound it), so strbuf_room always has room. */
+/* ---- output: a strbuf without a cap, so strbuf_room always has room --- */
 
 /* write_escaped - the character c (", \ or U+0000..U+001F) at w as
  * JSON.stringify escapes it: the short form where JSON has one, else
