@@ -214,40 +214,29 @@ test_documents(void)
     CHECK(jsonlex_document("[1]]", 3, &(struct jsonlex_token){0})); /* the first n bytes */
 }
 
-/* nest - depth times open, a 0, depth times close, in the arena. */
-static char *
-nest(struct arena *a, size_t depth, const char *open, const char *close)
-{
-    size_t lo = strlen(open), lc = strlen(close);
-    char *s = arena_alloc(a, depth * (lo + lc) + 2), *p = s;
-
-    for (size_t i = 0; i < depth; i++, p += lo)
-        memcpy(p, open, lo);
-    *p++ = '0';
-    for (size_t i = 0; i < depth; i++, p += lc)
-        memcpy(p, close, lc);
-    *p = '\0';
-    return s;
-}
-
-/* JSONLEX_DEPTH_MAX, exactly, and cJSON's limit is the same. */
+/* JSONLEX_DEPTH_MAX, exactly, as cJSON's limit: arrays alone, and arrays
+ * around one object (which counts as one level too). */
 static void
 test_depth(struct arena *a)
 {
-    static const char *const shapes[][2] = {{"[", "]"}, {"{\"a\":", "}"}};
+    const size_t max = JSONLEX_DEPTH_MAX;
+    char *s = arena_alloc(a, 2 * max + 3);
     struct jsonlex_token v;
 
-    for (size_t i = 0; i < NELEM(shapes); i++) {
-        const char *ok = nest(a, JSONLEX_DEPTH_MAX, shapes[i][0], shapes[i][1]);
-        const char *deep = nest(a, JSONLEX_DEPTH_MAX + 1, shapes[i][0], shapes[i][1]);
-        cJSON *tree = cJSON_ParseWithLength(ok, strlen(ok));
+    for (size_t depth = max - 1; depth <= max + 1; depth++) {
+        for (int object = 0; object < 2; object++) {
+            size_t arrays = object ? depth - 1 : depth, n = 2 * depth;
+            cJSON *tree = NULL;
 
-        CHECK(jsonlex_document(ok, strlen(ok), &v));
-        CHECK(tree != NULL);
-        cJSON_Delete(tree);
-        CHECK(!jsonlex_document(deep, strlen(deep), &v));
-        tree = cJSON_ParseWithLength(deep, strlen(deep));
-        CHECK(tree == NULL);
+            memset(s, '[', arrays);
+            memcpy(s + arrays, object ? "{}" : "", object ? 2 : 0);
+            memset(s + arrays + (object ? 2 : 0), ']', arrays);
+            s[n] = '\0';
+            CHECK_INTEQ(jsonlex_document(s, n, &v), depth <= max);
+            tree = cJSON_ParseWithLength(s, n);
+            CHECK((tree != NULL) == (depth <= max));
+            cJSON_Delete(tree);
+        }
     }
     arena_reset(a);
 }
