@@ -12,25 +12,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT, STATE_DIR, call, sim, sleep, sql, waitFor } from './lib/stack.mjs';
 import { createUser } from './lib/identity.mjs';
+import { checkout, placeOrder } from './lib/commerce.mjs';
 
 const run = promisify(execFile);
 const product = { accountType: 'one_step', accountSize: 10000, platformType: 'mt4' };
 const alice = createUser();
 
-async function newOrder(user = alice) {
-  const r = await call('create-order', { body: JSON.stringify(product), headers: { authorization: `Bearer ${user.token}` } });
-  assert.equal(r.status, 201, r.text);
-  return r.json.order;
-}
-
-function pay(order, coin = 'usdt_bsc', user = alice) {
-  return call('create-crypto-payment', {
-    headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      orderId: order.order_id, userId: user.id, ...product, cryptoCurrency: coin, amount: order.amount, finalAmount: order.final_amount,
-    }),
-  });
-}
+const newOrder = (user = alice) => placeOrder(user, product);
+const pay = (order, coin = 'usdt_bsc', user = alice) => checkout(user, order, coin);
 
 async function timed(promise) {
   const t0 = performance.now();

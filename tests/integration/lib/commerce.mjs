@@ -8,17 +8,27 @@ import { call, sim, sql } from './stack.mjs';
 export const IPN_SECRET = process.env.NOWPAYMENTS_IPN_SECRET ?? 'sim-ipn-secret';
 export const MAIL = `http://127.0.0.1:${process.env.FFX_MAIL_WEB_PORT ?? 54324}`;
 
+// create-order for the user (product in the request's own field names); the order it answered.
+export async function placeOrder(user, product) {
+  const r = await call('create-order', { body: JSON.stringify(product), headers: { authorization: `Bearer ${user.token}` } });
+  assert.equal(r.status, 201, r.text);
+  return r.json.order;
+}
+
+// create-crypto-payment for the user's order in a coin; the raw answer (callers check the status).
+export function checkout(user, order, coin = 'usdt_bsc') {
+  return call('create-crypto-payment', {
+    headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      orderId: order.order_id, userId: user.id, accountType: order.account_type, accountSize: order.account_size,
+      platformType: order.platform_type, cryptoCurrency: coin, amount: order.amount, finalAmount: order.final_amount,
+    }),
+  });
+}
+
 export async function buy(user, { type = 'one_step', size = 10000, platform = 'mt4', coin = 'usdt_bsc' } = {}) {
-  const o = await call('create-order', {
-    body: JSON.stringify({ accountType: type, accountSize: size, platformType: platform }),
-    headers: { authorization: `Bearer ${user.token}` },
-  });
-  assert.equal(o.status, 201, o.text);
-  const order = o.json.order;
-  const p = await call('create-crypto-payment', {
-    body: JSON.stringify({ orderId: order.order_id, userId: user.id, accountType: type, accountSize: size, platformType: platform, cryptoCurrency: coin, amount: order.amount, finalAmount: order.final_amount }),
-    headers: { authorization: `Bearer ${user.token}` },
-  });
+  const order = await placeOrder(user, { accountType: type, accountSize: size, platformType: platform });
+  const p = await checkout(user, order, coin);
   assert.equal(p.status, 200, p.text);
   return { order, payment: p.json.payment, user };
 }
