@@ -9,12 +9,12 @@
 #include "ipn.h"
 #include "arena.h"
 #include "crypto.h"
+#include "jsonlex.h"
+#include "jsonnum.h"
+#include "strbuf.h"
 #include "text.h"
 
 #include <cjson/cJSON.h>
-#include <ctype.h>
-#include <float.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,20 +24,13 @@
 
 /*
  * How a value is written. The two sorted modes are the two official
- * samples: [SDK-NODE2] sortObjectDeep keeps arrays, the [DOC] sortObject
- * turns them into {"0":…} objects. EMIT_AS_IS is plain JSON.stringify of
- * the parsed value, which sortObjectDeep returns unchanged for an object
- * with an own "constructor" key (its value.constructor === Object test).
+ * samples (docs/NOWPAYMENTS.md, "Canonical form"): the Node SDK's
+ * sortObjectDeep keeps arrays, the documentation's sortObject turns them
+ * into {"0":…} objects. EMIT_AS_IS is plain JSON.stringify of the parsed
+ * value, which sortObjectDeep returns unchanged for an object with an own
+ * "constructor" key (its value.constructor === Object test).
  */
 enum emit_mode { EMIT_SORT_ARRAYS, EMIT_SORT_OBJECTS, EMIT_AS_IS };
-
-/* A growing output string in the arena. */
-struct out {
-    struct arena *a;
-    char *p;
-    size_t len;
-    size_t cap;
-};
 
 /* One member of an object being written. */
 struct member {
@@ -48,359 +41,23 @@ struct member {
     bool is_index;     /* a canonical array index, which JS enumerates first */
 };
 
-/* ---- numbers: ECMAScript Number::toString ----------------------------- */
-
-/* parse_e - the k significant digits and exponent n (v = 0.d1d2… × 10^n)
- * of the "%.*e" text s; returns k. */
-static size_t
-parse_e(const char *s, char *digits, int *n)
-{
-    size_t k = 0;
-
-    for (; *s != 'e'; s++)
-        if (*s != '.')
-            digits[k++] = *s;
-    digits[k] = '\0';
-    *n = atoi(s + 1) + 1;
-    return k;
-}
-
-/* read_back - the double that 0.d1d2…dk × 10^n reads as (text written by
- * hand: this runs for every long number of every IPN). */
-static double
-read_back(const char *digits, size_t k, int n)
-{
-    char text[48], exponent[8];
-    char *o = text;
-    int e = n < 0 ? -n : n, m = 0;
-
-    *o++ = '0';
-    *o++ = '.';
-    memcpy(o, digits, k);
-    o += k;
-    *o++ = 'e';
-    if (n < 0)
-        *o++ = '-';
-    do {
-        exponent[m++] = (char)('0' + e % 10);
-        e /= 10;
-    } while (e > 0 && m < (int)sizeof(exponent));
-    while (m > 0)
-        *o++ = exponent[--m];
-    *o = '\0';
-    return strtod(text, NULL);
-}
-
-/* round_trips - whether the k digits with exponent n read back as v. */
-static bool
-round_trips(const char *digits, size_t k, int n, double v)
-{
-    return read_back(digits, k, n) == v;
-}
-
-/* step_last - add (up) or subtract one unit in the last of k digits,
- * staying at k digits: 99+1 = 10 with n+1, 10-1 = 99 with n-1. */
-static void
-step_last(char *digits, size_t k, int *n, bool up)
-{
-    size_t i = k;
-
-    while (i-- > 0) {
-        if (digits[i] != (up ? '9' : '0')) {
-            digits[i] = (char)(digits[i] + (up ? 1 : -1));
-            break;
-        }
-        digits[i] = up ? '0' : '9';
-    }
-    if (digits[0] == '0' && up) {
-        digits[0] = '1';
-        ++*n;
-    } else if (digits[0] == '0') {
-        memset(digits, '9', k);
-        --*n;
-    }
-}
-
-/*
- * shortest_from - the fewest significant digits, from first + 1 on, that
- * read back as v (finite, > 0), into digits (room for 18); returns their
- * count, the exponent in *n. At each length the correctly rounded digits
- * come first, being the closest; when they miss because v's rounding
- * interval is lopsided (v a power of two), the neighbour on the other side
- * of v may still hit. Once a length hits, every longer one does (its
- * candidates include the shorter one's with a zero appended), which is
- * what lets ipn_number_canonical start the search near the answer.
- */
-static size_t
-shortest_from(double v, int first, char *digits, int *n)
-{
-    char text[48];
-    size_t k = 0;
-
-    for (int prec = first; prec < 17; prec++) {
-        char other[24];
-        int n2 = 0;
-
-        snprintf(text, sizeof(text), "%.*e", prec, v);
-        k = parse_e(text, digits, n);
-        if (round_trips(digits, k, *n, v))
-            break;
-        memcpy(other, digits, k + 1);
-        n2 = *n;
-        step_last(other, k, &n2, strtod(text, NULL) < v);
-        if (round_trips(other, k, n2, v)) {
-            memcpy(digits, other, k + 1);
-            *n = n2;
-            break;
-        }
-    }
-    while (k > 1 && digits[k - 1] == '0')
-        k--;
-    digits[k] = '\0';
-    return k;
-}
-
-/* layout - the k digits with exponent n as Number::toString lays them out
- * (ECMA-262 §6.1.6.1.20, steps 6-12), at o; returns the end. */
-static char *
-layout(const char *d, int k, int n, char *o)
-{
-    int e = n - 1 < 0 ? 1 - n : n - 1;
-
-    if (k <= n && n <= 21) { /* 15, 1e21 - 1: digits and zeros */
-        memcpy(o, d, (size_t)k);
-        memset(o + k, '0', (size_t)(n - k));
-        return o + n;
-    }
-    if (0 < n && n <= 21) { /* 14.8106 */
-        memcpy(o, d, (size_t)n);
-        o[n] = '.';
-        memcpy(o + n + 1, d + n, (size_t)(k - n));
-        return o + k + 1;
-    }
-    if (-6 < n && n <= 0) { /* 0.000002 */
-        memcpy(o, "0.", 2);
-        memset(o + 2, '0', (size_t)-n);
-        memcpy(o + 2 - n, d, (size_t)k);
-        return o + 2 - n + k;
-    }
-    *o++ = d[0]; /* 1e-7, 1.5e-7, 1e+21 */
-    if (k > 1) {
-        *o++ = '.';
-        memcpy(o, d + 1, (size_t)k - 1);
-        o += k - 1;
-    }
-    *o++ = 'e';
-    *o++ = n - 1 < 0 ? '-' : '+';
-    if (e >= 100)
-        *o++ = (char)('0' + e / 100);
-    if (e >= 10)
-        *o++ = (char)('0' + e / 10 % 10);
-    *o++ = (char)('0' + e % 10);
-    return o;
-}
-
-void
-ipn_js_number(double v, char out[32])
-{
-    char digits[24];
-    int k = 0, n = 0;
-    char *o = out;
-
-    if (isnan(v) || isinf(v)) {
-        strcpy(out, "null"); /* what JSON.stringify writes for them */
-        return;
-    }
-    if (v == 0) {
-        strcpy(out, "0"); /* -0 too */
-        return;
-    }
-    if (v < 0) {
-        *o++ = '-';
-        v = -v;
-    }
-    k = (int)shortest_from(v, 0, digits, &n);
-    *layout(digits, k, n, o) = '\0';
-}
-
-/* ---- the lexical checks cJSON leaves out ------------------------------ */
-
-/* is_json_space - the four bytes JSON allows between tokens. */
-static bool
-is_json_space(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static bool
-is_hex4(const unsigned char *s)
-{
-    for (int i = 0; i < 4; i++)
-        if (!isxdigit(s[i]))
-            return false;
-    return true;
-}
-
-/* string_end - the position after the JSON string starting at s[i] (a
- * quote), or 0 when JSON.parse would refuse it or we cannot represent it:
- * raw control characters, bad escapes, invalid UTF-8, and \u0000 (cJSON
- * strings end at NUL). */
-static size_t
-string_end(const unsigned char *s, size_t n, size_t i)
-{
-    for (i++; i < n;) {
-        size_t step = 1;
-
-        if (s[i] == '"')
-            return i + 1;
-        if (s[i] < 0x20)
-            return 0;
-        if (s[i] == '\\') {
-            if (i + 1 >= n)
-                return 0;
-            if (s[i + 1] == 'u') {
-                /* cJSON reads a bad hex digit as U+0000, and ends its
-                 * strings at NUL; it does check the surrogates. */
-                if (n - i < 6 || !is_hex4(s + i + 2) || memcmp(s + i + 2, "0000", 4) == 0)
-                    return 0;
-                step = 6;
-            } else if (strchr("\"\\/bfnrt", s[i + 1]) != NULL && s[i + 1] != '\0') {
-                step = 2;
-            } else {
-                return 0;
-            }
-        } else if (s[i] >= 0x80) {
-            step = utf8_seq_len(s + i, n - i);
-            if (step == 0)
-                return 0;
-        }
-        i += step;
-    }
-    return 0;
-}
-
-static size_t
-digits_end(const unsigned char *s, size_t n, size_t i)
-{
-    while (i < n && s[i] >= '0' && s[i] <= '9')
-        i++;
-    return i;
-}
-
-/* number_end - the position after the JSON number starting at s[i], or 0
- * when the lexeme breaks RFC 8259 (cJSON hands anything made of digits,
- * signs, dots and e to strtod, so it takes 01, 1. and -.5). */
-static size_t
-number_end(const unsigned char *s, size_t n, size_t i)
-{
-    size_t j = 0;
-
-    if (s[i] == '-')
-        i++;
-    if (i < n && s[i] == '0')
-        i++;
-    else if (i < n && s[i] >= '1' && s[i] <= '9')
-        i = digits_end(s, n, i);
-    else
-        return 0;
-    if (i < n && s[i] == '.') {
-        j = digits_end(s, n, i + 1);
-        if (j == i + 1)
-            return 0;
-        i = j;
-    }
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < n && (s[i] == '+' || s[i] == '-'))
-            i++;
-        j = digits_end(s, n, i);
-        if (j == i)
-            return 0;
-        i = j;
-    }
-    if (i < n && strchr("0123456789.eE+-", s[i]) != NULL && s[i] != '\0')
-        return 0;
-    return i;
-}
-
-/* lexically_valid - whether JSON.parse would accept every token of s[0..n)
- * that cJSON is laxer about; cJSON checks the structure and literals. */
-static bool
-lexically_valid(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-
-    while (i < n) {
-        size_t next = i + 1;
-
-        if (s[i] == '"')
-            next = string_end(s, n, i);
-        else if (s[i] == '-' || (s[i] >= '0' && s[i] <= '9'))
-            next = number_end(s, n, i);
-        else if (s[i] >= 0x80 || (s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r'))
-            next = 0; /* cJSON skips any byte <= 32 as space, and a BOM */
-        if (next == 0)
-            return false;
-        i = next;
-    }
-    return true;
-}
+/* ---- the reference: cJSON ---------------------------------------------- */
 
 /* parse - the tree of body[0..n) (caller deletes it), or NULL when
- * JSON.parse would throw or the body holds what we cannot represent (see
- * string_end; cJSON also refuses lone surrogates and nesting deeper than
- * CJSON_NESTING_LIMIT). */
+ * JSON.parse would throw or the body holds what we cannot represent: the
+ * strict lexer's rules (jsonlex.h) are exactly that, and cJSON, laxer
+ * about tokens, builds the tree of what they accept, to the same depth. */
 static cJSON *
 parse(const char *body, size_t n)
 {
-    const char *end = NULL;
-    cJSON *tree = NULL;
+    struct jsonlex_token value;
 
-    if (body == NULL || !lexically_valid((const unsigned char *)body, n))
+    if (!jsonlex_document(body, n, &value))
         return NULL;
-    tree = cJSON_ParseWithLengthOpts(body, n, &end, false);
-    if (tree == NULL)
-        return NULL;
-    for (; end < body + n; end++) {
-        if (*end != ' ' && *end != '\t' && *end != '\r' && *end != '\n') {
-            cJSON_Delete(tree);
-            return NULL;
-        }
-    }
-    return tree;
+    return cJSON_ParseWithLength(body, n);
 }
 
-/* ---- output ----------------------------------------------------------- */
-
-/* reserve - room for n more bytes and a NUL at o->p + o->len. */
-static void
-reserve(struct out *o, size_t n)
-{
-    if (o->cap - o->len < n + 1) {
-        size_t cap = o->cap * 2 > o->len + n + 1 ? o->cap * 2 : o->len + n + 1;
-        char *p = arena_alloc(o->a, cap);
-
-        if (o->len > 0)
-            memcpy(p, o->p, o->len);
-        o->p = p;
-        o->cap = cap;
-    }
-}
-
-static void
-put(struct out *o, const char *s, size_t n)
-{
-    reserve(o, n);
-    memcpy(o->p + o->len, s, n);
-    o->len += n;
-    o->p[o->len] = '\0';
-}
-
-static void
-put_str(struct out *o, const char *s)
-{
-    put(o, s, strlen(s));
-}
+/* ---- output: a strbuf without a cap, so strbuf_room always has room --- */
 
 /* write_escaped - the character c (", \ or U+0000..U+001F) at w as
  * JSON.stringify escapes it: the short form where JSON has one, else
@@ -429,10 +86,11 @@ write_escaped(char *w, unsigned char c)
 }
 
 static void
-put_escaped(struct out *o, unsigned char c)
+put_escaped(struct strbuf *o, unsigned char c)
 {
-    reserve(o, 6);
-    o->len = (size_t)(write_escaped(o->p + o->len, c) - o->p);
+    char *w = strbuf_room(o, 6);
+
+    o->len = (size_t)(write_escaped(w, c) - o->p);
     o->p[o->len] = '\0';
 }
 
@@ -440,12 +98,12 @@ put_escaped(struct out *o, unsigned char c)
  * escaped (put_escaped), everything else raw: no \/, no escapes for DEL,
  * U+2028 or non-ASCII. */
 static void
-put_string(struct out *o, const char *s)
+put_string(struct strbuf *o, const char *s)
 {
     const char *p = s;
     size_t run = 0;
 
-    put(o, "\"", 1);
+    strbuf_add(o, "\"", 1);
     for (; *p != '\0'; p++) {
         unsigned char c = (unsigned char)*p;
 
@@ -453,12 +111,12 @@ put_string(struct out *o, const char *s)
             run++;
             continue;
         }
-        put(o, p - run, run);
+        strbuf_add(o, p - run, run);
         run = 0;
         put_escaped(o, c);
     }
-    put(o, p - run, run);
-    put(o, "\"", 1);
+    strbuf_add(o, p - run, run);
+    strbuf_add(o, "\"", 1);
 }
 
 /* ---- objects ---------------------------------------------------------- */
@@ -582,10 +240,10 @@ members(struct arena *a, const cJSON *obj, enum emit_mode mode, size_t *count)
     return m;
 }
 
-static void put_value(struct out *o, const cJSON *item, enum emit_mode mode);
+static void put_value(struct strbuf *o, const cJSON *item, enum emit_mode mode);
 
 static void
-put_object(struct out *o, const cJSON *obj, enum emit_mode mode)
+put_object(struct strbuf *o, const cJSON *obj, enum emit_mode mode)
 {
     size_t n = 0;
     const struct member *m = NULL;
@@ -595,40 +253,41 @@ put_object(struct out *o, const cJSON *obj, enum emit_mode mode)
     if (mode == EMIT_SORT_ARRAYS && cJSON_GetObjectItemCaseSensitive(obj, "constructor") != NULL)
         mode = EMIT_AS_IS;
     m = members(o->a, obj, mode, &n);
-    put(o, "{", 1);
+    strbuf_add(o, "{", 1);
     for (size_t i = 0; i < n; i++) {
         if (i > 0)
-            put(o, ",", 1);
+            strbuf_add(o, ",", 1);
         put_string(o, m[i].key);
-        put(o, ":", 1);
+        strbuf_add(o, ":", 1);
         put_value(o, m[i].item, mode);
     }
-    put(o, "}", 1);
+    strbuf_add(o, "}", 1);
 }
 
-/* put_array - [a,b] or, as the [DOC] sortObject makes it, {"0":a,"1":b}. */
+/* put_array - [a,b] or, as the documentation's sortObject makes it,
+ * {"0":a,"1":b}. */
 static void
-put_array(struct out *o, const cJSON *arr, enum emit_mode mode)
+put_array(struct strbuf *o, const cJSON *arr, enum emit_mode mode)
 {
     size_t i = 0;
 
-    put(o, mode == EMIT_SORT_OBJECTS ? "{" : "[", 1);
+    strbuf_add(o, mode == EMIT_SORT_OBJECTS ? "{" : "[", 1);
     for (const cJSON *c = arr->child; c != NULL; c = c->next, i++) {
         char key[32];
 
         if (i > 0)
-            put(o, ",", 1);
+            strbuf_add(o, ",", 1);
         if (mode == EMIT_SORT_OBJECTS) {
             snprintf(key, sizeof(key), "\"%zu\":", i);
-            put_str(o, key);
+            strbuf_str(o, key);
         }
         put_value(o, c, mode);
     }
-    put(o, mode == EMIT_SORT_OBJECTS ? "}" : "]", 1);
+    strbuf_add(o, mode == EMIT_SORT_OBJECTS ? "}" : "]", 1);
 }
 
 static void
-put_value(struct out *o, const cJSON *item, enum emit_mode mode)
+put_value(struct strbuf *o, const cJSON *item, enum emit_mode mode)
 {
     char num[32];
 
@@ -639,10 +298,10 @@ put_value(struct out *o, const cJSON *item, enum emit_mode mode)
     } else if (cJSON_IsString(item)) {
         put_string(o, item->valuestring);
     } else if (cJSON_IsNumber(item)) {
-        ipn_js_number(item->valuedouble, num);
-        put_str(o, num);
+        jsonnum_js_text(item->valuedouble, num);
+        strbuf_str(o, num);
     } else {
-        put_str(o, cJSON_IsTrue(item) ? "true" : cJSON_IsFalse(item) ? "false" : "null");
+        strbuf_str(o, cJSON_IsTrue(item) ? "true" : cJSON_IsFalse(item) ? "false" : "null");
     }
 }
 
@@ -650,9 +309,9 @@ put_value(struct out *o, const cJSON *item, enum emit_mode mode)
 static char *
 emit(struct arena *a, const cJSON *tree, enum emit_mode mode, size_t size_hint)
 {
-    struct out o = {.a = a, .cap = size_hint + 64};
+    struct strbuf o;
 
-    o.p = arena_alloc(a, o.cap);
+    strbuf_init(&o, a, size_hint + 64, 0);
     put_value(&o, tree, mode);
     return o.p;
 }
@@ -670,157 +329,6 @@ ipn_canonicalize(struct arena *a, const char *body, size_t n, enum ipn_array_sty
     s = emit(a, tree, style == IPN_ARRAYS_AS_OBJECTS ? EMIT_SORT_OBJECTS : EMIT_SORT_ARRAYS, n);
     cJSON_Delete(tree);
     return s;
-}
-
-/* ---- the strict rules: numbers ---------------------------------------- */
-
-/* The longest text Number::toString writes: -0.00000 and 17 digits. */
-#define JS_NUMBER_MAX 25
-
-/* A number lexeme's value as 0.d1d2…dk × 10^n, its sign apart. */
-struct decimal {
-    char digits[JS_NUMBER_MAX + 1]; /* significant: no leading or trailing zeros */
-    int k;                          /* their count; 0 for zero */
-    int n;
-    bool negative;
-};
-
-/* exponent_of - the exponent after the 'e' at s[0..n), clamped far beyond
- * any double's range so that it cannot overflow. */
-static int
-exponent_of(const char *s, size_t n)
-{
-    int sign = s[0] == '-' ? -1 : 1, e = 0;
-
-    for (size_t i = s[0] == '-' || s[0] == '+' ? 1 : 0; i < n; i++)
-        e = e < 100000 ? e * 10 + (s[i] - '0') : e;
-    return sign * e;
-}
-
-/* decimal_of - the value of the valid JSON number s[0..n), at most
- * JS_NUMBER_MAX bytes. */
-static void
-decimal_of(const char *s, size_t n, struct decimal *d)
-{
-    char all[JS_NUMBER_MAX + 1];
-    size_t i = s[0] == '-' ? 1 : 0;
-    int m = 0, before_point = -1, first = 0, last = -1;
-
-    *d = (struct decimal){.negative = s[0] == '-'};
-    for (; i < n && s[i] != 'e' && s[i] != 'E'; i++) {
-        if (s[i] == '.')
-            before_point = m;
-        else
-            all[m++] = s[i];
-    }
-    if (before_point < 0)
-        before_point = m;
-    while (first < m && all[first] == '0')
-        first++;
-    for (int j = first; j < m; j++)
-        if (all[j] != '0')
-            last = j;
-    if (last < 0)
-        return; /* zero */
-    d->k = last - first + 1;
-    memcpy(d->digits, all + first, (size_t)d->k);
-    d->digits[d->k] = '\0';
-    d->n = before_point - first + (i < n ? exponent_of(s + i + 1, n - i - 1) : 0);
-}
-
-/*
- * shortest_is - whether the k digits d with exponent n (no trailing zero)
- * are the ones Number::toString picks for v, which they read back as: the
- * fewest that do, and among as many the closest to v. The doubles that
- * read back as v form an interval around it; if any decimal of k - 1
- * digits lay in it, one of the two around d would, so those two are
- * tried; then the closest k-digit decimal is the correctly rounded one.
- * Only when that one is not d, which a power of two's lopsided interval
- * allows, does the full search decide.
- */
-static bool
-shortest_is(double v, const char *d, int k, int n)
-{
-    char near[24], digits[24], text[48];
-    int near_n = n, js_n = 0, js_k = 0;
-
-    if (k >= 2) {
-        memcpy(near, d, (size_t)k - 1); /* just below d */
-        if (round_trips(near, (size_t)k - 1, n, v))
-            return false;
-        step_last(near, (size_t)k - 1, &near_n, true); /* just above */
-        if (round_trips(near, (size_t)k - 1, near_n, v))
-            return false;
-    }
-    snprintf(text, sizeof(text), "%.*e", k - 1, v);
-    parse_e(text, digits, &js_n);
-    if (js_n == n && memcmp(digits, d, (size_t)k) == 0)
-        return true;
-    js_k = (int)shortest_from(v, k >= 2 ? k - 2 : 0, digits, &js_n);
-    return js_k == k && js_n == n && memcmp(digits, d, (size_t)k) == 0;
-}
-
-/* What the cheap part of a number's check found. */
-enum layout_check {
-    LAYOUT_WRONG,      /* not as Number::toString writes any double */
-    LAYOUT_CANONICAL,  /* canonical, no conversion needed */
-    LAYOUT_NEEDS_VALUE /* canonical if the double it reads as agrees (value_check) */
-};
-
-/*
- * layout_check - the lexeme must be laid out as Number::toString lays out
- * its digits (checked with no conversion: most other spellings fail
- * here). A decimal of at most DBL_DIG (15) digits in the normal range is
- * then canonical with no conversion at all: DBL_DIG's definition is that
- * such a decimal survives the trip to a double and back, so no other
- * decimal of at most 15 digits reads as the same double, and none is
- * shorter or closer. Longer ones, and the edges of the range, need the
- * double's exact decimal value (value_check), which costs a few strtod
- * and snprintf calls on big numbers: the strict rules bound how many.
- */
-static enum layout_check
-layout_check(const char *s, size_t n, struct decimal *d)
-{
-    char written[JS_NUMBER_MAX + 8];
-    size_t sign = 0;
-
-    if (s == NULL || n == 0 || n > JS_NUMBER_MAX || number_end((const unsigned char *)s, n, 0) != n)
-        return LAYOUT_WRONG;
-    decimal_of(s, n, d);
-    if (d->k == 0)
-        return n == 1 ? LAYOUT_CANONICAL : LAYOUT_WRONG; /* "0"; never -0, 0.0 or 0e5 */
-    if (d->k > 17 || d->n > 309 || d->n < -323)
-        return LAYOUT_WRONG; /* more digits than a double has, or out of its range */
-    sign = d->negative ? 1 : 0;
-    *layout(d->digits, d->k, d->n, written) = '\0';
-    if (n - sign != strlen(written) || memcmp(s + sign, written, n - sign) != 0)
-        return LAYOUT_WRONG;
-    if (d->k <= DBL_DIG && d->n >= -306 && d->n <= 308)
-        return LAYOUT_CANONICAL; /* between 1e-307 and 1e308: normal and finite */
-    return LAYOUT_NEEDS_VALUE;
-}
-
-/* value_check - whether the double s[0..n) reads as is written as d. */
-static bool
-value_check(const char *s, size_t n, const struct decimal *d)
-{
-    char text[JS_NUMBER_MAX + 1];
-    size_t sign = d->negative ? 1 : 0;
-    double v = 0;
-
-    memcpy(text, s + sign, n - sign);
-    text[n - sign] = '\0';
-    v = strtod(text, NULL);
-    return isfinite(v) && v > 0 && shortest_is(v, d->digits, d->k, d->n);
-}
-
-bool
-ipn_number_canonical(const char *s, size_t n)
-{
-    struct decimal d;
-    enum layout_check c = layout_check(s, n, &d);
-
-    return c == LAYOUT_CANONICAL || (c == LAYOUT_NEEDS_VALUE && value_check(s, n, &d));
 }
 
 /* ---- the strict rules: the body --------------------------------------- */
@@ -841,18 +349,11 @@ struct span {
     size_t len;
 };
 
-/* A string lexeme: its text with the quotes, and whether it has escapes. */
-struct lexeme {
-    const char *text;
-    size_t len;
-    bool escaped;
-};
-
 struct node {
     enum node_kind kind;
-    struct lexeme value; /* scalars */
-    struct lexeme key;   /* an object's member: its key as sent */
-    const char *name;    /* ...and as JavaScript reads it (UTF-8, NUL-terminated) */
+    struct jsonlex_token value; /* scalars */
+    struct jsonlex_token key;   /* an object's member: its key as sent */
+    const char *name;           /* ...and as JavaScript reads it (UTF-8, NUL-terminated) */
     size_t name_len;
     uint32_t index;     /* the name as a number, when is_index */
     bool is_index;      /* a canonical array index, which objects enumerate first */
@@ -871,7 +372,7 @@ static const char NOT_JSON[] = "not JSON";
 
 struct strict {
     struct arena *a;
-    const unsigned char *s;
+    const char *s;
     size_t n;
     size_t i;
     size_t keys;
@@ -892,227 +393,64 @@ refuse(struct strict *p, const char *rule)
 static void
 skip_space(struct strict *p)
 {
-    while (p->i < p->n && is_json_space(p->s[p->i]))
-        p->i++;
+    p->i = jsonlex_space(p->s, p->n, p->i);
 }
 
 static bool
 at(struct strict *p, char c)
 {
-    return p->i < p->n && p->s[p->i] == (unsigned char)c;
+    return p->i < p->n && p->s[p->i] == c;
 }
 
-static int
-hex_digit(unsigned char c)
-{
-    return c >= '0' && c <= '9'   ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
-/* hex_value - the value of the 4 hex digits at s, or -1. */
-static long
-hex_value(const unsigned char *s)
-{
-    long v = 0;
-
-    for (int i = 0; i < 4; i++) {
-        int d = hex_digit(s[i]);
-
-        if (d < 0)
-            return -1;
-        v = v * 16 + d;
-    }
-    return v;
-}
-
-/* short_escape - the character \c stands for, or 0 when it is not one of
- * JSON's two-character escapes. */
-static unsigned char
-short_escape(unsigned char c)
-{
-    switch (c) {
-    case '"':
-    case '\\':
-    case '/':
-        return c;
-    case 'b':
-        return '\b';
-    case 'f':
-        return '\f';
-    case 'n':
-        return '\n';
-    case 'r':
-        return '\r';
-    case 't':
-        return '\t';
-    default:
-        return 0;
-    }
-}
-
-/* escape_len - the length of the escape at s[0..n) (a backslash), or 0
- * when JSON.parse would refuse it or PostgreSQL could not store it: an
- * unknown escape, bad hex, \u0000, or a surrogate not in a high-low pair. */
-static size_t
-escape_len(const unsigned char *s, size_t n)
-{
-    long high = 0, low = 0;
-
-    if (n < 2)
-        return 0;
-    if (s[1] != 'u')
-        return short_escape(s[1]) != 0 ? 2 : 0;
-    high = n >= 6 ? hex_value(s + 2) : -1;
-    if (high <= 0 || (high >= 0xDC00 && high <= 0xDFFF))
-        return 0;
-    if (high < 0xD800 || high > 0xDBFF)
-        return 6;
-    low = n >= 12 && s[6] == '\\' && s[7] == 'u' ? hex_value(s + 8) : -1;
-    return low >= 0xDC00 && low <= 0xDFFF ? 12 : 0;
-}
-
-/* escape_decode - the character of the valid escape at s; returns its length. */
-static size_t
-escape_decode(const unsigned char *s, uint32_t *c)
-{
-    uint32_t high = 0;
-
-    if (s[1] != 'u') {
-        *c = short_escape(s[1]);
-        return 2;
-    }
-    high = (uint32_t)hex_value(s + 2);
-    if (high < 0xD800 || high > 0xDBFF) {
-        *c = high;
-        return 6;
-    }
-    *c = 0x10000 + ((high - 0xD800) << 10) + ((uint32_t)hex_value(s + 8) - 0xDC00);
-    return 12;
-}
-
-/* utf8_encode - the code point c (not a surrogate) as UTF-8 at o; returns its length. */
-static size_t
-utf8_encode(uint32_t c, char *o)
-{
-    if (c < 0x80) {
-        o[0] = (char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        o[0] = (char)(0xC0 | c >> 6);
-        o[1] = (char)(0x80 | (c & 0x3F));
-        return 2;
-    }
-    if (c < 0x10000) {
-        o[0] = (char)(0xE0 | c >> 12);
-        o[1] = (char)(0x80 | (c >> 6 & 0x3F));
-        o[2] = (char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | c >> 18);
-    o[1] = (char)(0x80 | (c >> 12 & 0x3F));
-    o[2] = (char)(0x80 | (c >> 6 & 0x3F));
-    o[3] = (char)(0x80 | (c & 0x3F));
-    return 4;
-}
-
-/* scan_string - the string at p->i (a quote) into *out, checking what
- * JSON.parse and PostgreSQL both accept: no raw control character, valid
- * escapes (escape_len), valid UTF-8. */
+/* token - the scalar of the given kind from p->i to end (0: not JSON). */
 static bool
-scan_string(struct strict *p, struct lexeme *out)
+token(struct strict *p, size_t end, enum jsonlex_kind kind, bool escaped, struct jsonlex_token *out)
 {
-    const unsigned char *s = p->s;
-    size_t i = p->i + 1;
-
-    out->escaped = false;
-    while (i < p->n) {
-        size_t step = 1;
-
-        if (s[i] == '"') {
-            out->text = (const char *)s + p->i;
-            out->len = i + 1 - p->i;
-            p->i = i + 1;
-            return true;
-        }
-        if (s[i] < 0x20)
-            return refuse(p, NOT_JSON);
-        if (s[i] == '\\') {
-            step = escape_len(s + i, p->n - i);
-            out->escaped = true;
-        } else if (s[i] >= 0x80) {
-            step = utf8_seq_len(s + i, p->n - i);
-        }
-        if (step == 0)
-            return refuse(p, NOT_JSON);
-        i += step;
-    }
-    return refuse(p, NOT_JSON);
+    if (end == 0)
+        return refuse(p, NOT_JSON);
+    *out = (struct jsonlex_token){kind, p->s + p->i, end - p->i, escaped};
+    p->i = end;
+    return true;
 }
 
-/* decode - the characters of a valid string lexeme as UTF-8, in the arena. */
-static char *
-decode(struct arena *a, const struct lexeme *l, size_t *len)
+static bool
+scan_string(struct strict *p, struct jsonlex_token *out)
 {
-    char *out = arena_alloc(a, l->len);
-    size_t o = 0;
+    bool escaped = false;
+    size_t end = jsonlex_string(p->s, p->n, p->i, &escaped);
 
-    for (size_t i = 1; i + 1 < l->len;) {
-        uint32_t c = 0;
-
-        if (l->text[i] != '\\') {
-            out[o++] = l->text[i++];
-            continue;
-        }
-        i += escape_decode((const unsigned char *)l->text + i, &c);
-        o += utf8_encode(c, out + o);
-    }
-    out[o] = '\0';
-    *len = o;
-    return out;
+    return token(p, end, JSONLEX_STRING, escaped, out);
 }
 
+/* scan_number - a number must be written as Number::toString writes it;
+ * the check of a long one costs more (jsonnum.h), so a body gets a few. */
 static bool
 scan_number(struct strict *p, struct node *nd)
 {
     static const char not_js[] = "number not as JavaScript writes it";
-    size_t end = number_end(p->s, p->n, p->i);
-    enum layout_check c = LAYOUT_WRONG;
-    struct decimal d;
+    enum jsonnum_js verdict = JSONNUM_JS_NOT;
 
-    if (end == 0)
-        return refuse(p, NOT_JSON);
     nd->kind = NODE_NUMBER;
-    nd->value = (struct lexeme){(const char *)p->s + p->i, end - p->i, false};
-    p->i = end;
-    c = layout_check(nd->value.text, nd->value.len, &d);
-    if (c == LAYOUT_WRONG)
+    if (!token(p, jsonlex_number(p->s, p->n, p->i), JSONLEX_NUMBER, false, &nd->value))
+        return false;
+    verdict = jsonnum_js_layout(nd->value.text, nd->value.len);
+    if (verdict == JSONNUM_JS_NOT)
         return refuse(p, not_js);
-    if (c == LAYOUT_CANONICAL)
+    if (verdict == JSONNUM_JS_YES)
         return true;
     if (++p->long_numbers > IPN_MAX_LONG_NUMBERS)
         return refuse(p, "more than 16 long numbers");
-    return value_check(nd->value.text, nd->value.len, &d) || refuse(p, not_js);
+    return jsonnum_js_value(nd->value.text, nd->value.len) || refuse(p, not_js);
 }
 
 static bool
 scan_literal(struct strict *p, struct node *nd)
 {
-    static const char *const words[] = {"true", "false", "null"};
+    enum jsonlex_kind kind = JSONLEX_NULL;
+    size_t end = jsonlex_literal(p->s, p->n, p->i, &kind);
 
-    for (size_t w = 0; w < 3; w++) {
-        size_t len = strlen(words[w]);
-
-        if (p->n - p->i >= len && memcmp(p->s + p->i, words[w], len) == 0) {
-            nd->kind = NODE_LITERAL;
-            nd->value = (struct lexeme){(const char *)p->s + p->i, len, false};
-            p->i += len;
-            return true;
-        }
-    }
-    return refuse(p, NOT_JSON);
+    nd->kind = NODE_LITERAL;
+    return token(p, end, kind, false, &nd->value);
 }
 
 /* new_child - a node for the next member (object) or element, or NULL
@@ -1151,12 +489,7 @@ scan_key(struct strict *p, const struct node *obj, struct node *m)
     skip_space(p);
     if (!at(p, '"') || !scan_string(p, &m->key))
         return refuse(p, NOT_JSON);
-    if (m->key.escaped) {
-        m->name = decode(p->a, &m->key, &m->name_len);
-    } else {
-        m->name_len = m->key.len - 2;
-        m->name = arena_strndup(p->a, m->key.text + 1, m->name_len);
-    }
+    m->name = jsonlex_decode(p->a, &m->key, &m->name_len);
     if (forbidden(m->name))
         return refuse(p, "forbidden key");
     for (const struct node *o = obj->first; o != NULL; o = o->next)
@@ -1234,7 +567,7 @@ scan_value(struct strict *p, struct node *nd, int depth)
 static struct node *
 strict_parse(struct arena *a, const char *body, size_t n, const char **broken)
 {
-    struct strict p = {.a = a, .s = (const unsigned char *)body, .n = n};
+    struct strict p = {.a = a, .s = body, .n = n};
     struct node *root = NULL;
 
     if (body == NULL) {
@@ -1270,16 +603,15 @@ ipn_strict_check(struct arena *a, const char *body, size_t n)
  * with each escape decoded and re-escaped only where JSON.stringify does,
  * which never makes it longer. */
 static void
-put_lexeme(struct out *o, const struct lexeme *l)
+put_lexeme(struct strbuf *o, const struct jsonlex_token *l)
 {
     char *w = NULL;
 
     if (!l->escaped) {
-        put(o, l->text, l->len);
+        strbuf_add(o, l->text, l->len);
         return;
     }
-    reserve(o, l->len);
-    w = o->p + o->len;
+    w = strbuf_room(o, l->len);
     *w++ = '"';
     for (size_t i = 1; i + 1 < l->len;) {
         uint32_t c = (unsigned char)l->text[i];
@@ -1289,7 +621,7 @@ put_lexeme(struct out *o, const struct lexeme *l)
             i++;
             continue;
         }
-        i += escape_decode((const unsigned char *)l->text + i, &c);
+        i += jsonlex_escape(l->text + i, &c);
         if (c < 0x20 || c == '"' || c == '\\')
             w = write_escaped(w, (unsigned char)c);
         else
@@ -1329,7 +661,7 @@ sorted_members(struct arena *a, struct node *obj)
 
 /* put_index - "i": for an array element written as a member. */
 static void
-put_index(struct out *o, size_t i)
+put_index(struct strbuf *o, size_t i)
 {
     char text[24], *p = text + sizeof(text);
 
@@ -1340,44 +672,44 @@ put_index(struct out *o, size_t i)
         i /= 10;
     } while (i > 0);
     *--p = '"';
-    put(o, p, (size_t)(text + sizeof(text) - p));
+    strbuf_add(o, p, (size_t)(text + sizeof(text) - p));
 }
 
 /* put_arrays_form - nd with arrays kept, noting where each node and key
  * went for put_objects_form. */
 static void
-put_arrays_form(struct out *o, struct node *nd)
+put_arrays_form(struct strbuf *o, struct node *nd)
 {
     size_t at = o->len, i = 0;
 
     if (nd->kind == NODE_STRING) {
         put_lexeme(o, &nd->value);
     } else if (nd->kind == NODE_NUMBER || nd->kind == NODE_LITERAL) {
-        put(o, nd->value.text, nd->value.len); /* canonical already */
+        strbuf_add(o, nd->value.text, nd->value.len); /* canonical already */
     } else if (nd->kind == NODE_ARRAY) {
-        put(o, "[", 1);
+        strbuf_add(o, "[", 1);
         for (struct node *e = nd->first; e != NULL; e = e->next, i++) {
             if (i > 0)
-                put(o, ",", 1);
+                strbuf_add(o, ",", 1);
             put_arrays_form(o, e);
         }
-        put(o, "]", 1);
+        strbuf_add(o, "]", 1);
     } else {
         struct node **members = sorted_members(o->a, nd);
 
-        put(o, "{", 1);
+        strbuf_add(o, "{", 1);
         for (; i < nd->count; i++) {
             struct node *m = members[i];
 
             if (i > 0)
-                put(o, ",", 1);
+                strbuf_add(o, ",", 1);
             m->key_placed.at = o->len;
             put_lexeme(o, &m->key);
             m->key_placed.len = o->len - m->key_placed.at;
-            put(o, ":", 1);
+            strbuf_add(o, ":", 1);
             put_arrays_form(o, m);
         }
-        put(o, "}", 1);
+        strbuf_add(o, "}", 1);
     }
     nd->placed = (struct span){at, o->len - at};
 }
@@ -1385,19 +717,19 @@ put_arrays_form(struct out *o, struct node *nd)
 /* put_objects_form - nd with arrays written as {"0":…}: whatever holds no
  * array is the same in both forms, so it is copied from the arrays form. */
 static void
-put_objects_form(struct out *o, const struct node *nd, const char *arrays)
+put_objects_form(struct strbuf *o, const struct node *nd, const char *arrays)
 {
     size_t i = 0;
 
     if (!nd->holds_array) {
-        put(o, arrays + nd->placed.at, nd->placed.len);
+        strbuf_add(o, arrays + nd->placed.at, nd->placed.len);
         return;
     }
-    put(o, "{", 1);
+    strbuf_add(o, "{", 1);
     if (nd->kind == NODE_ARRAY) {
         for (const struct node *e = nd->first; e != NULL; e = e->next, i++) {
             if (i > 0)
-                put(o, ",", 1);
+                strbuf_add(o, ",", 1);
             put_index(o, i);
             put_objects_form(o, e, arrays);
         }
@@ -1406,24 +738,23 @@ put_objects_form(struct out *o, const struct node *nd, const char *arrays)
             const struct node *m = nd->sorted[i];
 
             if (i > 0)
-                put(o, ",", 1);
-            put(o, arrays + m->key_placed.at, m->key_placed.len);
-            put(o, ":", 1);
+                strbuf_add(o, ",", 1);
+            strbuf_add(o, arrays + m->key_placed.at, m->key_placed.len);
+            strbuf_add(o, ":", 1);
             put_objects_form(o, m, arrays);
         }
     }
-    put(o, "}", 1);
+    strbuf_add(o, "}", 1);
 }
 
 /* strict_forms - both canonical forms of a strict tree, indexed by
  * enum ipn_array_style, from a body of n bytes: each is at most n bytes,
  * plus what the indices of arrays as objects add. */
 static void
-strict_forms(struct arena *a, struct node *tree, size_t n, struct out forms[2])
+strict_forms(struct arena *a, struct node *tree, size_t n, struct strbuf forms[2])
 {
     for (int f = 0; f < 2; f++) {
-        forms[f] = (struct out){.a = a, .cap = n + 8 * IPN_MAX_ELEMENTS + 1};
-        forms[f].p = arena_alloc(a, forms[f].cap);
+        strbuf_init(&forms[f], a, n + 8 * IPN_MAX_ELEMENTS, 0);
     }
     put_arrays_form(&forms[IPN_ARRAYS_AS_ARRAYS], tree);
     put_objects_form(&forms[IPN_ARRAYS_AS_OBJECTS], tree, forms[IPN_ARRAYS_AS_ARRAYS].p);
@@ -1434,7 +765,7 @@ ipn_strict_canonical(struct arena *a, const char *body, size_t n, enum ipn_array
 {
     const char *broken = NULL;
     struct node *tree = strict_parse(a, body, n, &broken);
-    struct out forms[2];
+    struct strbuf forms[2];
 
     if (tree == NULL)
         return NULL;
@@ -1444,17 +775,23 @@ ipn_strict_canonical(struct arena *a, const char *body, size_t n, enum ipn_array
 
 /* ---- signatures ------------------------------------------------------- */
 
+static bool
+is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /* trim - s[0..*len) without the spaces, tabs, CRs and LFs around it. */
 static const char *
 trim(const char *s, size_t *len)
 {
     size_t n = s != NULL ? strlen(s) : 0;
 
-    while (n > 0 && is_json_space((unsigned char)*s)) {
+    while (n > 0 && is_blank(*s)) {
         s++;
         n--;
     }
-    while (n > 0 && is_json_space((unsigned char)s[n - 1]))
+    while (n > 0 && is_blank(s[n - 1]))
         n--;
     *len = n;
     return s;
@@ -1485,7 +822,8 @@ header_mac(const char *header, unsigned char out[CRYPTO_SHA512_LEN])
     if (n != IPN_SIG_HEX)
         return false;
     for (size_t i = 0; i < n; i += 2) {
-        int high = hex_digit((unsigned char)s[i]), low = hex_digit((unsigned char)s[i + 1]);
+        int high = text_hex_digit((unsigned char)s[i]),
+            low = text_hex_digit((unsigned char)s[i + 1]);
 
         if (high < 0 || low < 0)
             return false;
@@ -1533,7 +871,7 @@ signed_by(const struct keys *k, const char *msg, size_t n, const unsigned char *
 
 /* same - whether a form is the text s[0..n). */
 static bool
-same(const struct out *form, const char *s, size_t n)
+same(const struct strbuf *form, const char *s, size_t n)
 {
     return form->len == n && memcmp(form->p, s, n) == 0;
 }
@@ -1565,7 +903,7 @@ ipn_verify(struct arena *a, const char *const *secrets, const char *sig_header, 
 {
     unsigned char want[CRYPTO_SHA512_LEN];
     struct ipn_verified ignored;
-    struct out forms[2];
+    struct strbuf forms[2];
     struct node *tree = NULL;
     struct keys k;
     long place = -1;

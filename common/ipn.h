@@ -27,16 +27,13 @@ struct arena;
 enum ipn_array_style { IPN_ARRAYS_AS_ARRAYS, IPN_ARRAYS_AS_OBJECTS };
 
 /* ipn_canonicalize - JSON.stringify(sortDeep(JSON.parse(body))) of
- * body[0..n), in the arena; NULL when the body is not valid JSON (or holds
- * a lone surrogate, which JSON.parse would keep but we cannot represent).
- * Numbers follow ECMAScript Number::toString (shortest round trip: 15,
- * 0.000002, 1e-7, 1e+21); strings escape only ", \, and U+0000..U+001F;
- * keys sort by UTF-16 code units. */
+ * body[0..n), in the arena: the reference the strict path is tested
+ * against. NULL when the body breaks the lexer's rules (jsonlex.h: not
+ * JSON, or a \u0000 or lone surrogate, which JSON.parse would keep but we
+ * cannot represent). Numbers follow ECMAScript Number::toString
+ * (jsonnum_js_text: 15, 0.000002, 1e-7, 1e+21); strings escape only ", \,
+ * and U+0000..U+001F; keys sort by UTF-16 code units. */
 char *ipn_canonicalize(struct arena *a, const char *body, size_t n, enum ipn_array_style style);
-
-/* ipn_js_number - v as ECMAScript Number::toString writes it, into out
- * (room for 32 bytes). */
-void ipn_js_number(double v, char out[32]);
 
 /* ipn_sign - lower-case hex HMAC-SHA512 of msg under the (trimmed) secret,
  * into out (room for 129 bytes). */
@@ -48,18 +45,14 @@ void ipn_sign(const char *secret, const char *msg, size_t n, char out[129]);
 #define IPN_MAX_ELEMENTS 32    /* array elements in all, at every depth */
 #define IPN_MAX_DEPTH    3     /* objects and arrays inside one another, the body itself included */
 /* Numbers with more than 15 significant digits (or beyond 1e-306..1e308):
- * checking one needs the exact decimal value of its double, about 1-2 us
- * of glibc strtod/printf arithmetic on big numbers; a real IPN has a few. */
+ * checking one (jsonnum_js_value) needs the exact decimal value of its
+ * double, about 1-2 us of glibc strtod/printf arithmetic on big numbers; a
+ * real IPN has a few. */
 #define IPN_MAX_LONG_NUMBERS 16
 /* The canonical forms are tried only for bodies up to this size: a real
  * IPN is under 1 KiB, and hashing two re-serialisations of a 16 KiB
  * forgery would cost more than everything else a refusal does. */
 #define IPN_CANONICAL_MAX 4096
-
-/* ipn_number_canonical - whether s[0..n) is a JSON number written exactly
- * as Number::toString writes the double it reads as: 15, 0.000002, 1e-7
- * are; 15.0, 1.50, 1E5, 5784971961.0000001 are not. */
-bool ipn_number_canonical(const char *s, size_t n);
 
 /* ipn_strict_check - NULL when body[0..n) is an object that keeps the
  * strict rules, else which rule it breaks (a constant, for the log). */

@@ -1,15 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * json.c - arena-owned cJSON trees.
+ * json.c - arena-owned cJSON trees, and the request body's validators:
+ * the body is checked by the strict lexer before cJSON reads it, and
+ * numbers are read from their lexemes (jsonnum.h), never from cJSON's
+ * double.
  */
 #include "json.h"
 #include "arena.h"
+#include "jsonlex.h"
+#include "jsonnum.h"
 #include "request.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The largest amount a request may carry, exactly. */
+#define AMOUNT_MAX "1000000000"
 
 static void
 delete_tree(void *tree)
@@ -48,30 +55,32 @@ json_parse(struct arena *a, const char *text, size_t n)
     return tree;
 }
 
-/* Whether the text holds a \u0000 escape: cJSON would decode it into a NUL
- * that silently cuts the C string short, so the value checked would differ
- * from the value sent. */
-static bool
-has_nul_escape(const char *s, size_t n)
+/* body_text - the request body without a UTF-8 byte-order mark, which
+ * RFC 8259 lets a parser ignore (cJSON skips it too). */
+static const char *
+body_text(const struct req *r, size_t *n)
 {
-    for (size_t i = 0; i + 1 < n; i++) {
-        if (s[i] != '\\')
-            continue;
-        if (s[i + 1] == 'u' && i + 5 < n && strncmp(s + i + 2, "0000", 4) == 0)
-            return true;
-        i++; /* skip the escaped character, so "\\\\u0000" is plain text */
-    }
-    return false;
+    static const char bom[] = "\xEF\xBB\xBF";
+    bool has_bom = r->body != NULL && r->body_len >= 3 && memcmp(r->body, bom, 3) == 0;
+
+    *n = r->body_len - (has_bom ? 3 : 0);
+    return r->body != NULL ? r->body + (has_bom ? 3 : 0) : NULL;
 }
 
+/* The lexer's rules first: cJSON alone would take 01, raw control
+ * characters and invalid UTF-8 in strings, and cut a string at \u0000; a
+ * body it reads is then one whose numbers the validators can find. */
 enum err_code
 json_parse_body(struct req *r, cJSON **out)
 {
-    cJSON *tree = r->body_len > 0 && !has_nul_escape(r->body, r->body_len)
-                      ? json_parse(r->arena, r->body, r->body_len)
-                      : NULL;
+    struct jsonlex_token root;
+    size_t n = 0;
+    const char *text = body_text(r, &n);
+    cJSON *tree = NULL;
 
     *out = NULL;
+    if (jsonlex_document(text, n, &root) && root.kind == JSONLEX_OBJECT)
+        tree = json_parse(r->arena, text, n);
     if (tree == NULL || !cJSON_IsObject(tree))
         return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid JSON");
     *out = tree;
@@ -166,53 +175,70 @@ json_field_choice(struct req *r, const cJSON *obj, const char *key, const char *
     return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid %s: must be one of %s", key, list);
 }
 
-/* A number from a JSON number or a plain decimal string; false otherwise. */
+/* lexeme_of - the text of the number obj[key] as the body sent it: obj is
+ * the body's root (json_parse_body), whose members the lexer finds again
+ * in the text, since cJSON keeps only a double. */
 static bool
-number_value(const cJSON *item, double *out)
+lexeme_of(const struct req *r, const cJSON *obj, const char *key, struct jsonlex_token *out)
 {
-    char *end = NULL;
+    struct jsonlex_token root;
+    struct jsonlex_member *members = NULL;
+    const struct jsonlex_member *m = NULL;
+    size_t n = 0, count = 0;
+    const char *text = body_text(r, &n);
 
-    if (cJSON_IsNumber(item)) {
-        *out = item->valuedouble;
-        return isfinite(*out);
-    }
-    if (!cJSON_IsString(item) || item->valuestring[0] == '\0' ||
-        strspn(item->valuestring, "0123456789.") != strlen(item->valuestring))
+    if (obj->prev != NULL || obj->next != NULL || !jsonlex_document(text, n, &root) ||
+        root.kind != JSONLEX_OBJECT)
+        return false; /* not a body's root: no text to read it from */
+    count = jsonlex_members(r->arena, &root, &members);
+    m = jsonlex_find(members, count, key);
+    if (m == NULL || m->value.kind != JSONLEX_NUMBER)
         return false;
-    *out = strtod(item->valuestring, &end);
-    return *end == '\0' && isfinite(*out);
+    *out = m->value;
+    return true;
+}
+
+/* number_of - obj[key] exactly: a JSON number from its lexeme, or a
+ * string of digits with at most one point (JavaScript clients send both);
+ * false for anything else. */
+static bool
+number_of(const struct req *r, const cJSON *obj, const char *key, struct jsonnum *out)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    struct jsonlex_token lexeme;
+
+    if (cJSON_IsString(item))
+        return jsonnum_read_decimal(item->valuestring, strlen(item->valuestring), out);
+    return cJSON_IsNumber(item) && lexeme_of(r, obj, key, &lexeme) &&
+           jsonnum_read(lexeme.text, lexeme.len, out);
 }
 
 enum err_code
 json_field_int(struct req *r, const cJSON *obj, const char *key, long long min, long long max,
                long long *out)
 {
-    double v = 0;
+    struct jsonnum x;
+    long long v = 0;
 
     *out = 0;
-    /* The ±9.2e18 fence keeps the conversion below defined whatever the bounds. */
-    if (!number_value(cJSON_GetObjectItemCaseSensitive(obj, key), &v) || v != floor(v) ||
-        v < (double)min || v > (double)max || v < -9.2e18 || v > 9.2e18)
+    if (!number_of(r, obj, key, &x) || !jsonnum_integer(&x, &v) || v < min || v > max)
         return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid %s: must be an integer from %lld to %lld",
                        key, min, max);
-    *out = (long long)v;
+    *out = v;
     return ERR_OK;
 }
 
 enum err_code
 json_field_amount(struct req *r, const cJSON *obj, const char *key, const char **out)
 {
-    double v = 0;
-    double cents;
+    struct jsonnum x, max;
 
     *out = NULL;
-    if (!number_value(cJSON_GetObjectItemCaseSensitive(obj, key), &v) || v < 0 || v > 1e9)
+    jsonnum_read(AMOUNT_MAX, sizeof(AMOUNT_MAX) - 1, &max);
+    if (!number_of(r, obj, key, &x) || jsonnum_is_negative(&x) || jsonnum_cmp(&x, &max) > 0)
         return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid %s: must be a non-negative amount", key);
-    if (v == 0)
-        v = 0; /* -0 would print as "-0.00" */
-    cents = v * 100;
-    if (fabs(cents - round(cents)) > 1e-6)
+    if (jsonnum_decimals(&x) > 2)
         return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid %s: at most 2 decimals", key);
-    *out = arena_sprintf(r->arena, "%.2f", round(cents) / 100);
+    *out = jsonnum_fixed(r->arena, &x, 2);
     return ERR_OK;
 }

@@ -8,6 +8,8 @@
 #include "nowpayments.h"
 #include "arena.h"
 #include "json.h"
+#include "jsonlex.h"
+#include "jsonnum.h"
 #include "log.h"
 #include "request.h"
 
@@ -21,9 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Ids sent as JSON numbers come from JavaScript: beyond 2^53 they are
- * already corrupted by the sender, so they are refused. */
-#define NP_ID_NUMBER_MAX 9007199254740992.0
 /* Exponents of amounts are applied by moving the decimal point; larger
  * ones are no amount anyone sends. */
 #define NP_EXP_MAX 400
@@ -107,132 +106,40 @@ np_fini(void)
     curl_global_done = false;
 }
 
-/* ---- JSON values to text ---------------------------------------------- */
+/* ---- parsers ------------------------------------------------------------ */
 
-/* The raw text of every top-level member's value, in cJSON's child order,
- * so numbers can be read from their lexeme (cJSON keeps only a double). */
-struct np_span {
-    const cJSON *item;
-    const char *p;
-    size_t n;
-};
-
+/* An answer's top-level members, read by the strict lexer (jsonlex.h):
+ * ids and amounts come from their lexemes, exactly; strings are decoded. */
 struct np_doc {
-    const cJSON *root;
-    struct np_span *spans;
-    size_t nspans;
+    struct jsonlex_member *members;
+    size_t count;
 };
 
-/* cJSON counts every byte <= 32 as whitespace; so must we. */
-static const char *
-skip_ws(const char *p, const char *end)
-{
-    while (p < end && (unsigned char)*p <= 32)
-        p++;
-    return p;
-}
-
-static const char *
-skip_string(const char *p, const char *end)
-{
-    for (p++; p < end; p++) {
-        if (*p == '\\')
-            p++;
-        else if (*p == '"')
-            return p + 1;
-    }
-    return NULL;
-}
-
-/* skip_value - past one value of text cJSON has already accepted. */
-static const char *
-skip_value(const char *p, const char *end)
-{
-    int depth = 0;
-
-    do {
-        if (p >= end)
-            return NULL;
-        if (*p == '"') {
-            p = skip_string(p, end);
-            if (p == NULL)
-                return NULL;
-            continue;
-        }
-        if (*p == '{' || *p == '[') {
-            depth++;
-        } else if (*p == '}' || *p == ']') {
-            depth--;
-        } else if (depth == 0) {
-            while (p < end && (unsigned char)*p > 32 && *p != ',' && *p != '}' && *p != ']')
-                p++;
-            return p;
-        }
-        p++;
-    } while (depth > 0);
-    return p;
-}
-
+/* read_object - body[0..n) as a JSON object. A UTF-8 byte-order mark
+ * before it is skipped: RFC 8259 lets a parser ignore one, and an answer
+ * relayed by some proxy may carry it. */
 static int
-index_members(struct arena *a, const char *body, size_t n, struct np_doc *d)
+read_object(struct arena *a, const char *body, size_t n, struct np_doc *d)
 {
-    const char *p = body, *end = body + n;
-    size_t i = 0;
+    static const char bom[] = "\xEF\xBB\xBF";
+    struct jsonlex_token root;
 
-    if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-        p += 3; /* cJSON skips a UTF-8 BOM */
-    p = skip_ws(p, end);
-    if (p >= end || *p != '{')
+    memset(d, 0, sizeof(*d));
+    if (body != NULL && n >= 3 && memcmp(body, bom, 3) == 0)
+        body += 3, n -= 3;
+    if (!jsonlex_document(body, n, &root) || root.kind != JSONLEX_OBJECT)
         return -1;
-    p++;
-    for (const cJSON *it = d->root->child; it != NULL; it = it->next)
-        d->nspans++;
-    d->spans = arena_alloc(a, (d->nspans + 1) * sizeof(*d->spans));
-    for (const cJSON *it = d->root->child; it != NULL; it = it->next, i++) {
-        p = skip_ws(p, end);
-        p = p < end && *p == '"' ? skip_string(p, end) : NULL;
-        p = p != NULL ? skip_ws(p, end) : NULL;
-        if (p == NULL || p >= end || *p != ':')
-            return -1;
-        p = skip_ws(p + 1, end);
-        d->spans[i].item = it;
-        d->spans[i].p = p;
-        p = skip_value(p, end);
-        if (p == NULL)
-            return -1;
-        d->spans[i].n = (size_t)(p - d->spans[i].p);
-        p = skip_ws(p, end);
-        if (p < end && *p == ',')
-            p++;
-    }
+    d->count = jsonlex_members(a, &root, &d->members);
     return 0;
 }
 
-static int
-doc_parse(struct arena *a, const char *body, size_t n, struct np_doc *d)
+/* member - the value of the first member named key, or NULL. */
+static const struct jsonlex_token *
+member(const struct np_doc *d, const char *key)
 {
-    memset(d, 0, sizeof(*d));
-    if (body == NULL || n == 0)
-        return -1;
-    d->root = json_parse(a, body, n);
-    if (d->root == NULL || !cJSON_IsObject(d->root))
-        return -1;
-    return index_members(a, body, n, d);
-}
+    const struct jsonlex_member *m = jsonlex_find(d->members, d->count, key);
 
-static const struct np_span *
-doc_span(const struct np_doc *d, const cJSON *item)
-{
-    for (size_t i = 0; i < d->nspans; i++)
-        if (d->spans[i].item == item)
-            return &d->spans[i];
-    return NULL;
-}
-
-static bool
-is_digit(char c)
-{
-    return c >= '0' && c <= '9';
+    return m != NULL ? &m->value : NULL;
 }
 
 static size_t
@@ -240,148 +147,57 @@ count_digits(const char *s, size_t i, size_t n)
 {
     size_t k = i;
 
-    while (k < n && is_digit(s[k]))
+    while (k < n && s[k] >= '0' && s[k] <= '9')
         k++;
     return k - i;
 }
 
-/* The parts of a strict JSON number lexeme: -? int (. frac)? (e exp)?. */
-struct np_number {
-    bool neg;
-    const char *intp, *frac;
-    size_t nint, nfrac;
-    bool has_exp;
-    long exp;
-};
-
-static int
-lex_number(const char *s, size_t n, struct np_number *x)
-{
-    size_t i = 0;
-
-    memset(x, 0, sizeof(*x));
-    x->neg = n > 0 && s[0] == '-';
-    i += x->neg;
-    x->intp = s + i;
-    x->nint = count_digits(s, i, n);
-    if (x->nint == 0 || (x->nint > 1 && s[i] == '0'))
-        return -1;
-    i += x->nint;
-    if (i < n && s[i] == '.') {
-        x->frac = s + ++i;
-        x->nfrac = count_digits(s, i, n);
-        if (x->nfrac == 0)
-            return -1;
-        i += x->nfrac;
-    }
-    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        bool eneg = ++i < n && s[i] == '-';
-        size_t ne;
-
-        i += i < n && (s[i] == '-' || s[i] == '+');
-        ne = count_digits(s, i, n);
-        if (ne == 0)
-            return -1;
-        x->has_exp = true;
-        for (; ne > 0; ne--, i++)
-            if (x->exp <= NP_EXP_MAX)
-                x->exp = x->exp * 10 + (s[i] - '0');
-        if (x->exp > NP_EXP_MAX)
-            return -1;
-        x->exp = eneg ? -x->exp : x->exp;
-    }
-    return i == n ? 0 : -1;
-}
-
-/* Apply the exponent by moving the point over the digits (exact). */
+/* id_number - a positive integral JSON number below 2^53 as decimal text.
+ * Ids sent as JSON numbers come from JavaScript: beyond 2^53 they are
+ * already corrupted by the sender, so they are refused. */
 static char *
-expand_exponent(struct arena *a, const struct np_number *x)
+id_number(struct arena *a, const struct jsonlex_token *v)
 {
-    size_t nd = x->nint + x->nfrac;
-    char *digits = arena_alloc(a, nd + 1);
-    char *out = arena_alloc(a, 2 * nd + NP_EXP_MAX + 8);
-    const char *d = digits;
-    long point = (long)x->nint + x->exp;
-    size_t k = 0;
+    struct jsonnum x;
+    long long id = 0;
 
-    memcpy(digits, x->intp, x->nint);
-    if (x->nfrac > 0)
-        memcpy(digits + x->nint, x->frac, x->nfrac);
-    while (nd > 1 && *d == '0')
-        d++, nd--, point--;
-    if (nd == 1 && *d == '0')
-        return arena_strdup(a, "0");
-    if (x->neg)
-        out[k++] = '-';
-    if (point <= 0) {
-        out[k++] = '0', out[k++] = '.';
-        for (long z = point; z < 0; z++)
-            out[k++] = '0';
-        memcpy(out + k, d, nd), k += nd;
-    } else if ((size_t)point >= nd) {
-        memcpy(out + k, d, nd), k += nd;
-        for (size_t z = nd; z < (size_t)point; z++)
-            out[k++] = '0';
-        return out;
-    } else {
-        memcpy(out + k, d, (size_t)point), k += (size_t)point;
-        out[k++] = '.';
-        memcpy(out + k, d + point, nd - (size_t)point), k += nd - (size_t)point;
-    }
-    while (out[k - 1] == '0')
-        out[--k] = '\0';
-    if (out[k - 1] == '.')
-        out[--k] = '\0';
-    return out;
-}
-
-/* plain_decimal - a JSON number lexeme as plain decimal text: unchanged
- * when it has no exponent ("649.50" stays), else the exponent applied
- * exactly ("1e-7" -> "0.0000001"). NULL when not a strict JSON number. */
-static char *
-plain_decimal(struct arena *a, const char *s, size_t n)
-{
-    struct np_number x;
-
-    if (lex_number(s, n, &x) != 0)
+    if (!jsonnum_read(v->text, v->len, &x) || !jsonnum_integer(&x, &id) || id < 1 ||
+        id >= 9007199254740992LL)
         return NULL;
-    return x.has_exp ? expand_exponent(a, &x) : arena_strndup(a, s, n);
+    return arena_sprintf(a, "%lld", id);
 }
 
-/* id_text - a positive integer id as decimal text, without leading zeros.
- * A number must be integral and below 2^53; a string must be, as sent (its
- * raw lexeme, so no escapes and no \u0000), all digits within a bigint.
- * NULL otherwise. */
+/* id_string - a string id as sent (its raw text, so no escapes and no
+ * \u0000): all digits, leading zeros dropped, within a bigint. */
 static char *
-id_text(struct arena *a, const cJSON *item, const struct np_span *raw)
+id_string(struct arena *a, const struct jsonlex_token *v)
 {
-    if (cJSON_IsNumber(item)) {
-        double v = item->valuedouble;
+    const char *s = v->text + 1;
+    size_t n = v->len - 2;
 
-        if (!(v >= 1 && v < NP_ID_NUMBER_MAX) || (double)(int64_t)v != v)
-            return NULL;
-        return arena_sprintf(a, "%.0f", v);
-    }
-    if (cJSON_IsString(item)) {
-        const char *s = raw->p + 1;
-        size_t n = raw->n - 2;
-
-        if (n == 0 || count_digits(s, 0, n) != n)
-            return NULL;
-        while (n > 1 && *s == '0')
-            s++, n--;
-        if (*s == '0' || n > 19 || (n == 19 && strncmp(s, "9223372036854775807", 19) > 0))
-            return NULL;
-        return arena_strndup(a, s, n);
-    }
-    return NULL;
+    if (n == 0 || count_digits(s, 0, n) != n)
+        return NULL;
+    while (n > 1 && *s == '0')
+        s++, n--;
+    if (*s == '0' || n > 19 || (n == 19 && strncmp(s, "9223372036854775807", 19) > 0))
+        return NULL;
+    return arena_strndup(a, s, n);
 }
 
-/* ---- parsers ------------------------------------------------------------ */
+/* plain - a JSON number's lexeme s[0..n) as plain decimal text (exact:
+ * "649.50" stays, "1e-7" is "0.0000001"); NULL when it is not a number or
+ * its exponent is past NP_EXP_MAX. */
+static char *
+plain(struct arena *a, const char *s, size_t n)
+{
+    struct jsonnum x;
+
+    return jsonnum_read(s, n, &x) ? jsonnum_plain(a, &x, NP_EXP_MAX) : NULL;
+}
 
 enum np_kind {
-    NP_ID,     /* id_text; the field marked required identifies the object */
-    NP_AMOUNT, /* number or numeric string -> plain_decimal */
+    NP_ID,     /* id_number or id_string; the field marked required identifies the object */
+    NP_AMOUNT, /* number, or a string holding one -> plain */
     NP_TEXT,   /* string */
     NP_TIME,   /* ISO string as is, or epoch ms number as decimal text */
 };
@@ -432,27 +248,27 @@ static const struct np_field invoice_fields[] = {
 
 /* field_text - *out for one member; NULL for null or absent. -1 when the
  * member has a type the field does not take (the body is not the shape we
- * know, and a wrong id or amount must not pass as absent). Ids and amounts
- * are read from the raw lexeme; text is cJSON's decoded string. */
+ * know, and a wrong id or amount must not pass as absent). */
 static int
 field_text(struct arena *a, const struct np_doc *d, const struct np_field *f, const char **out)
 {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(d->root, f->key);
-    const struct np_span *raw = item != NULL ? doc_span(d, item) : NULL;
+    const struct jsonlex_token *v = member(d, f->key);
+    bool string = v != NULL && v->kind == JSONLEX_STRING;
+    bool number = v != NULL && v->kind == JSONLEX_NUMBER;
 
     *out = NULL;
-    if (item == NULL || cJSON_IsNull(item))
+    if (v == NULL || v->kind == JSONLEX_NULL)
         return f->required ? -1 : 0;
-    if (raw == NULL || raw->n == 0)
-        return -1; /* cannot happen: every member was indexed */
-    if (f->kind == NP_ID)
-        *out = id_text(a, item, raw);
-    else if (cJSON_IsString(item) && f->kind == NP_AMOUNT)
-        *out = plain_decimal(a, raw->p + 1, raw->n - 2);
-    else if (cJSON_IsString(item))
-        *out = arena_strdup(a, item->valuestring);
-    else if (cJSON_IsNumber(item) && (f->kind == NP_AMOUNT || f->kind == NP_TIME))
-        *out = plain_decimal(a, raw->p, raw->n);
+    if (f->kind == NP_ID && number)
+        *out = id_number(a, v);
+    else if (f->kind == NP_ID && string)
+        *out = id_string(a, v);
+    else if (f->kind == NP_AMOUNT && string)
+        *out = plain(a, v->text + 1, v->len - 2); /* as sent: an escape is no digit */
+    else if (f->kind != NP_ID && string)
+        *out = jsonlex_decode(a, v, NULL);
+    else if ((f->kind == NP_AMOUNT || f->kind == NP_TIME) && number)
+        *out = plain(a, v->text, v->len);
     return *out == NULL ? -1 : 0;
 }
 
@@ -461,7 +277,7 @@ parse_fields(struct arena *a, const char *body, size_t n, const struct np_field 
 {
     struct np_doc d;
 
-    if (doc_parse(a, body, n, &d) != 0)
+    if (read_object(a, body, n, &d) != 0)
         return -1;
     for (const struct np_field *f = fields; f->key != NULL; f++) {
         const char **slot = (const char **)(void *)((char *)out + f->off);
@@ -500,28 +316,42 @@ np_parse_invoice(struct arena *a, const char *body, size_t n, struct np_invoice 
     return 0;
 }
 
+/* nonempty_string - the member key when it is a string of at least one
+ * character, decoded; else NULL. */
 static const char *
-nonempty_string(struct arena *a, const cJSON *obj, const char *key)
+nonempty_string(struct arena *a, const struct np_doc *d, const char *key)
 {
-    const char *s = json_string_field(obj, key);
+    const struct jsonlex_token *v = member(d, key);
 
-    return s != NULL && s[0] != '\0' ? arena_strdup(a, s) : NULL;
+    return v != NULL && v->kind == JSONLEX_STRING && v->len > 2 ? jsonlex_decode(a, v, NULL) : NULL;
+}
+
+/* status_code - statusCode when it is an integral number from 0 to 999,
+ * else 0. */
+static int
+status_code(const struct np_doc *d)
+{
+    const struct jsonlex_token *v = member(d, "statusCode");
+    struct jsonnum x;
+    long long code = 0;
+
+    if (v == NULL || v->kind != JSONLEX_NUMBER || !jsonnum_read(v->text, v->len, &x) ||
+        !jsonnum_integer(&x, &code) || code < 0 || code > 999)
+        return 0;
+    return (int)code;
 }
 
 int
 np_parse_error(struct arena *a, const char *body, size_t n, struct np_api_error *out)
 {
-    const cJSON *root = body != NULL && n > 0 ? json_parse(a, body, n) : NULL;
-    const cJSON *sc;
+    struct np_doc d;
 
     memset(out, 0, sizeof(*out));
-    if (root == NULL || !cJSON_IsObject(root))
+    if (read_object(a, body, n, &d) != 0)
         return -1;
-    sc = cJSON_GetObjectItemCaseSensitive(root, "statusCode");
-    if (cJSON_IsNumber(sc) && sc->valuedouble >= 0 && sc->valuedouble < 1000)
-        out->status_code = (int)sc->valuedouble;
-    out->code = nonempty_string(a, root, "code");
-    out->message = nonempty_string(a, root, "message");
+    out->status_code = status_code(&d);
+    out->code = nonempty_string(a, &d, "code");
+    out->message = nonempty_string(a, &d, "message");
     if (out->code == NULL && out->message == NULL) {
         memset(out, 0, sizeof(*out));
         return -1;
@@ -867,9 +697,9 @@ all_digits(const char *s, size_t max)
 static bool
 is_json_number(const char *s)
 {
-    struct np_number x;
+    struct jsonnum x;
 
-    return s != NULL && lex_number(s, strlen(s), &x) == 0;
+    return s != NULL && jsonnum_read(s, strlen(s), &x);
 }
 
 static void

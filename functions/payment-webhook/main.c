@@ -36,6 +36,7 @@
 #include "failpoint.h"
 #include "ipn.h"
 #include "json.h"
+#include "jsonnum.h"
 #include "log.h"
 #include "metrics.h"
 #include "response.h"
@@ -224,7 +225,7 @@ payment_id_text(struct req *r, const cJSON *ipn)
     if (cJSON_IsString(id))
         return id->valuestring;
     text = arena_alloc(r->arena, 32);
-    ipn_js_number(id->valuedouble, text);
+    jsonnum_js_text(id->valuedouble, text);
     return text;
 }
 

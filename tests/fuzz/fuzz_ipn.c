@@ -11,11 +11,11 @@
  * the worked signature examples and, as the previous secret with spaces
  * around it, the one of the real 2025 production IPN vector, as in
  * test_ipn.c). The first 8 bytes of the input, read
- * as a double, go through ipn_js_number and ipn_number_canonical, and the
- * whole input, when short, through ipn_number_canonical.
+ * as a double, go through jsonnum_js_text and jsonnum_js_canonical, and the
+ * whole input, when short, through jsonnum_js_canonical.
  *
  * Oracles: the JavaScript number text reads back as the same double and
- * is canonical, and a lexeme found canonical is what ipn_js_number writes;
+ * is canonical, and a lexeme found canonical is what jsonnum_js_text writes;
  * a reference canonical form is a fixed point; whatever keeps the strict
  * rules has both canonical forms, equal to the reference's, and its
  * arrays form keeps the rules and canonicalises to itself (so does the
@@ -26,6 +26,7 @@
  */
 #include "arena.h"
 #include "ipn.h"
+#include "jsonnum.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -60,32 +61,32 @@ check_number(const uint8_t *data, size_t size)
         return;
     memcpy(&v, data, sizeof(v));
     memset(out, 'x', sizeof(out));
-    ipn_js_number(v, out);
+    jsonnum_js_text(v, out);
     if (memchr(out, '\0', sizeof(out)) == NULL)
-        fail("ipn_js_number overflowed its 32 bytes", NULL);
+        fail("jsonnum_js_text overflowed its 32 bytes", NULL);
     if (!isfinite(v)) {
         if (strcmp(out, "null") != 0)
-            fail("ipn_js_number of a non-finite value", out);
+            fail("jsonnum_js_text of a non-finite value", out);
         return;
     }
     if (strtod(out, NULL) != v)
-        fail("ipn_js_number does not round-trip", out);
-    if (!ipn_number_canonical(out, strlen(out)))
-        fail("what ipn_js_number writes is not canonical", out);
+        fail("jsonnum_js_text does not round-trip", out);
+    if (!jsonnum_js_canonical(out, strlen(out)))
+        fail("what jsonnum_js_text writes is not canonical", out);
 }
 
 /* check_lexeme - the whole input as a number: canonical only if it is
- * exactly what ipn_js_number writes for the double it reads as. */
+ * exactly what jsonnum_js_text writes for the double it reads as. */
 static void
 check_lexeme(const uint8_t *data, size_t size)
 {
     char text[40], js[32];
 
-    if (size == 0 || size >= sizeof(text) || !ipn_number_canonical((const char *)data, size))
+    if (size == 0 || size >= sizeof(text) || !jsonnum_js_canonical((const char *)data, size))
         return;
     memcpy(text, data, size);
     text[size] = '\0';
-    ipn_js_number(strtod(text, NULL), js);
+    jsonnum_js_text(strtod(text, NULL), js);
     if (strcmp(js, text) != 0)
         fail("a lexeme found canonical is not what Number::toString writes", text);
 }

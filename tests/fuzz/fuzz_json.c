@@ -6,6 +6,7 @@
  * json_print, then through json_parse_body and every request-body validator
  * with the bounds the functions use (create-order, create-crypto-payment),
  * and through text_utf8_clean, whose output must be NUL-free valid UTF-8.
+ * Amounts must come out as exact cents text (is_amount).
  */
 #include "arena.h"
 #include "err.h"
@@ -13,6 +14,7 @@
 #include "request.h"
 #include "text.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +66,20 @@ check_clean(const char *in, size_t n)
     }
 }
 
+/* is_amount - digits, a point, two digits, at most 1000000000.00, and no
+ * needless leading zero ("0.50", not "00.50"). */
+static bool
+is_amount(const char *s)
+{
+    size_t n = s != NULL ? strlen(s) : 0, whole = s != NULL ? strspn(s, "0123456789") : 0;
+
+    if (n < 4 || whole != n - 3 || s[whole] != '.' || strspn(s + whole + 1, "0123456789") != 2)
+        return false;
+    if (whole > 1 && s[0] == '0')
+        return false;
+    return whole < 10 || strcmp(s, "1000000000.00") == 0;
+}
+
 static void
 check_validators(struct req *r, const cJSON *body)
 {
@@ -90,9 +106,7 @@ check_validators(struct req *r, const cJSON *body)
     json_field_int(r, body, "amount", 0, 4294967295LL, &v);
     err_clear(&r->err);
     for (size_t i = 0; amount_fields[i] != NULL; i++) {
-        /* -0 (e.g. -0e400) is >= 0 and comes out as "-0.00". */
-        if (json_field_amount(r, body, amount_fields[i], &s) == ERR_OK &&
-            (s == NULL || (strspn(s, "0123456789.") != strlen(s) && strcmp(s, "-0.00") != 0)))
+        if (json_field_amount(r, body, amount_fields[i], &s) == ERR_OK && !is_amount(s))
             fail("json_field_amount wrote a bad amount");
         err_clear(&r->err);
     }

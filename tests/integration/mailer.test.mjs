@@ -15,7 +15,9 @@ import path from 'node:path';
 import { ROOT, BUILD_DIR, freePorts, psql, scratchDatabase, sleep, waitFor } from './lib/stack.mjs';
 import { makeCertificate, startRelay } from './lib/smtprelay.mjs';
 
-const MAILER = path.join(BUILD_DIR, 'bin', 'ffx-mailer');
+// FFX_MAILER_BIN runs these tests against another build of the mailer (another branch's, to
+// compare what each sends).
+const MAILER = process.env.FFX_MAILER_BIN ?? path.join(BUILD_DIR, 'bin', 'ffx-mailer');
 const CATCHER = path.join(ROOT, 'tools', 'mail-catcher', 'server.mjs');
 const [SMTP_PORT, WEB_PORT] = await freePorts(2);
 const DB = `ffx_mailer_it_${process.pid}`;
@@ -260,6 +262,77 @@ test('rendering: values HTML-escaped in the HTML part only, unknown placeholders
   assert.match(raw, /^Subject: =\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=/m, 'the non-ASCII subject is an encoded word');
   assert.deepEqual(outboxRow(id).slice(0, 2), ['sent', '1']);
   assert.deepEqual(emailSent(d.orderId), ['f', 'f'], 'only account_delivery marks the delivered account');
+});
+
+// The messages of the two templates, byte for byte as main's mailer sent them before common/mime.c
+// existed: tests/integration/golden/mail-<template>.eml, written by this test run against that
+// binary (FFX_MAILER_BIN=<its ffx-mailer> FFX_UPDATE_GOLDEN=1). Only the Date and the outbox id,
+// which differ from run to run, are replaced by placeholders.
+const GOLDEN_DIR = path.join(ROOT, 'tests', 'integration', 'golden');
+const GOLDEN_VARIABLES = {
+  account_delivery: {
+    first_name: 'Zoë', order_id: 'FFX000000042', account_type: 'one_step', account_size: '10000', platform_type: 'mt4',
+    server_name: 'FlashFundX-Live01', login_id: '70012345', password: 'Pw<&>"\'=S3cret!', investor_password: 'Inv-7-S3cret=',
+  },
+  payment_review: { first_name: 'Zoë', order_id: 'FFX000000042', pay_currency: 'USDTTRC20', asked: '649.5', received: '600.25' },
+};
+
+test('the templates\' messages are byte for byte the ones main\'s mailer sent (Date and outbox id aside)', async () => {
+  for (const [template, variables] of Object.entries(GOLDEN_VARIABLES)) {
+    const d = delivery({ outbox: false });
+    const [[id]] = sql(`
+      insert into public.email_outbox (order_id, template_name, to_email, variables)
+      values (${lit(d.orderId)}, ${lit(template)}, 'golden@example.com', ${lit(JSON.stringify(variables))}::jsonb)
+      returning id;`);
+    const r = await runOnce();
+    assert.equal(r.code, 0, r.out);
+    const [m] = await messagesFor(id);
+    assert.ok(m, `the ${template} message arrived`);
+    const raw = Buffer.from(await (await fetch(`http://127.0.0.1:${WEB_PORT}/messages/${m.id}/raw`)).arrayBuffer()).toString('latin1');
+    const normal = raw.replace(/^Date: [^\r\n]*\r$/m, 'Date: <date>\r').replaceAll(`outbox-${id}@`, 'outbox-<id>@')
+      .replaceAll(`=_ffx_outbox_${id}`, '=_ffx_outbox_<id>');
+    const file = path.join(GOLDEN_DIR, `mail-${template}.eml`);
+    if (process.env.FFX_UPDATE_GOLDEN === '1') fs.writeFileSync(file, normal, 'latin1');
+    assert.equal(normal, fs.readFileSync(file, 'latin1'), `${template}: the message differs from ${file}`);
+  }
+});
+
+test('lines that start with a dot arrive as written: SMTP transparency is libcurl\'s, the body is plain quoted-printable', async () => {
+  const text = '.hidden\n.\n..\nend';
+  sql(`insert into public.email_templates (template_name, subject, html_body, text_body) values
+       ('mailer_dots', 'dots', '<p>x</p>\n.\n', ${lit(text)}) on conflict (template_name) do nothing;`);
+  const d = delivery({ outbox: false });
+  const id = enqueue(d, 'mailer_dots', {});
+  const r = await runOnce();
+  assert.equal(r.code, 0, r.out);
+  const [m] = await messagesFor(id);
+  assert.ok(m, 'the message arrived whole (a lone "." would have ended it)');
+  assert.equal(m.text.replaceAll('\r\n', '\n').trim(), text);
+  assert.equal(m.html.replaceAll('\r\n', '\n').trim(), '<p>x</p>\n.');
+  const raw = Buffer.from(await (await fetch(`http://127.0.0.1:${WEB_PORT}/messages/${m.id}/raw`)).arrayBuffer()).toString('latin1');
+  assert.match(raw, /\r\n\.hidden\r\n\.\r\n\.\.\r\nend\r\n/, 'not =2E: the dots went out as dots, doubled on the wire by libcurl');
+  assert.deepEqual(outboxRow(id).slice(0, 2), ['sent', '1']);
+});
+
+test('numbers in the variables are written as the database holds them, never through a double', async () => {
+  sql(`insert into public.email_templates (template_name, subject, html_body, text_body) values
+       ('mailer_numbers', 'numbers {{a}}', '<p>{{a}}|{{b}}|{{c}}|{{d}}|{{e}}</p>', '{{a}}|{{b}}|{{c}}|{{d}}|{{e}}')
+       on conflict (template_name) do nothing;`);
+  const d = delivery({ outbox: false });
+  // jsonb keeps a numeric exactly: 649.00 stays 649.00, 1e-7 reads as 0.0000001
+  const [[id]] = sql(`
+    insert into public.email_outbox (order_id, template_name, to_email, variables)
+    values (${lit(d.orderId)}, 'mailer_numbers', ${lit(d.email)},
+            '{"a": 649.00, "b": 12345678901234567.89, "c": 0.30000000000000004, "d": 10000, "e": 1e-7}'::jsonb)
+    returning id;`);
+  const r = await runOnce();
+  assert.equal(r.code, 0, r.out);
+  const [m] = await messagesFor(id);
+  assert.ok(m, 'the message arrived');
+  const want = '649.00|12345678901234567.89|0.30000000000000004|10000|0.0000001';
+  assert.equal(m.text.trim(), want);
+  assert.equal(m.html.trim(), `<p>${want}</p>`);
+  assert.equal(m.subject, 'numbers 649.00');
 });
 
 test('SMTP down: back to pending with backoff; after recovery it is sent exactly once', async () => {

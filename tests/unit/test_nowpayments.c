@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_nowpayments.c - the parsers over every recorded NOWPayments body of
- * the reference (verbatim, including the malformed doc examples) and
+ * test_nowpayments.c - the parsers over every recorded NOWPayments body we
+ * have (verbatim, including the malformed doc examples) and
  * hostile variants; the transport against a scripted HTTP server run in a
  * forked child on 127.0.0.1.
  */
@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ---- recorded bodies (nowpayments.md §3, §5.4), verbatim ---------------- */
+/* ---- recorded bodies (docs/NOWPAYMENTS.md, "What we call"), verbatim ------ */
 
 /* CREATE_DOC */
 static const char CREATE_DOC[] = "{\n"
@@ -263,8 +263,8 @@ static const char ESTIMATE_UPDATE[] =
     "    \"expiration_estimate_date\": \"2022-08-12T13:14:28.536Z\"\n"
     "}";
 
-/* Error bodies (§2.1): the two VCR recordings verbatim, the others in the
- * same shape with the recorded code and message. */
+/* Error bodies (docs/NOWPAYMENTS.md, "Errors"): the two VCR recordings
+ * verbatim, the others in the same shape with the recorded code and message. */
 static const char ERR_INVALID_API_KEY[] =
     "{\"status\":false,\"statusCode\":403,\"code\":\"INVALID_API_KEY\",\"message\":\"Invalid api "
     "key\"}";
@@ -368,7 +368,7 @@ test_recorded_payments(struct arena *a)
     CHECK_STREQ(p.order_description, NULL);
     CHECK_STREQ(p.expiration_estimate_date, NULL);
 
-    /* The doc examples as published are not JSON (§7.15). */
+    /* The doc examples as published are not JSON (a missing brace, a missing comma). */
     CHECK_INTEQ(np_parse_payment(a, GET_DOC_VERBATIM, strlen(GET_DOC_VERBATIM), &p), -1);
     CHECK_INTEQ(np_parse_payment(a, IPN_DOC_VERBATIM, strlen(IPN_DOC_VERBATIM), &p), -1);
     CHECK_STREQ(p.payment_id, NULL);
@@ -490,6 +490,9 @@ test_ids(struct arena *a)
         {"\"0005\"", "5"},
         {"\"9223372036854775807\"", "9223372036854775807"},
         {"9007199254740992", NULL}, /* 2^53: no longer exact in a double */
+        {"5093564248.0", "5093564248"},
+        {"5093564248.00000000001", NULL}, /* not an integer, whatever a double says */
+        {"9007199254740991.5", NULL},
         {"123456789012345678901234567890", NULL},
         {"1e300", NULL},
         {"-5", NULL},
@@ -534,6 +537,11 @@ test_amounts(struct arena *a)
         {"0", "0"},
         {"-0.5", "-0.5"},
         {"12345678901234567890.123456789", "12345678901234567890.123456789"},
+        {"12345678901234567.89", "12345678901234567.89"}, /* a double: ...568 */
+        {"0.30000000000000004", "0.30000000000000004"},
+        {"0.000000000000000000000000000000000000000000000000000000000000001",
+         "0.000000000000000000000000000000000000000000000000000000000000001"}, /* 65 bytes */
+        {"\"12345678901234567.89\"", "12345678901234567.89"},
         {"1e-7", "0.0000001"},
         {"1E-7", "0.0000001"},
         {"2.5e-6", "0.0000025"},
@@ -615,6 +623,13 @@ test_malformed(struct arena *a)
         "{\"payment_id\":1,\"updated_at\":[1]}",
         "{\"payment_id\":1,\"updated_at\":true}",
         "{\"payment_id\":\"\\u0031\\u0000\"}",
+        /* the lexer's rules hold for the whole answer, not only the fields we read */
+        "{\"payment_id\":1,\"network_precision\":08}",
+        "{\"payment_id\":1,\"network\":\"b\tc\"}",
+        "{\"payment_id\":1,\"network\":\"\xff\"}",
+        "{\"payment_id\":1,\"network\":\"\\ud800\"}",
+        "{\"payment_id\":1,\"x\":[1,]}",
+        "\x0c{\"payment_id\":1}",
     };
     struct np_payment p;
     struct np_invoice v;

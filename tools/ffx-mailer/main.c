@@ -8,9 +8,10 @@
  *
  * Loop: LISTEN ffx_outbox (outside any transaction: the login role may LISTEN itself); claim a
  * batch with public.outbox_claim in a short transaction that first sets the claims and the role
- * to service_role; for each message render the template ({{name}} -> the variable's value,
- * HTML-escaped in the HTML body, unknown names empty), build a multipart/alternative UTF-8
- * message whose Message-ID <outbox-ID@flashfundx.local> is stable per row, send it, then
+ * to service_role; for each message render the template ({{name}} -> the variable's value, a
+ * number as the database wrote it, HTML-escaped in the HTML body, unknown names empty), build a
+ * multipart/alternative UTF-8 message (common/mime.h) whose Message-ID
+ * <outbox-ID@flashfundx.local> is stable per row, send it, then
  * outbox_mark_sent or outbox_mark_failed (backoff and the final failure are the database's).
  * Between rounds wait for a notification or FFX_MAIL_POLL_MS. A lost database connection is
  * reopened every second; a sent message whose acknowledgement failed is acknowledged after the
@@ -34,17 +35,17 @@
 #include "arena.h"
 #include "cfg.h"
 #include "failpoint.h"
+#include "jsonlex.h"
 #include "log.h"
+#include "mime.h"
 #include "pgsession.h"
-#include "text.h"
+#include "strbuf.h"
 
-#include <cjson/cJSON.h>
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -59,8 +60,6 @@
 #define OUTBOX_CHANNEL "ffx_outbox"
 #define MSG_ID_DOMAIN  "flashfundx.local"
 #define MESSAGE_MAX    (4u << 20) /* a rendered message larger than this is a permanent failure */
-#define ADDRESS_MAX    254
-#define WORD_BYTES     39 /* bytes per RFC 2047 encoded-word: 52 base64 chars, lines < 76 */
 
 static const struct cfg_key mailer_keys[] = {
     {"FFX_SMTP_URL", CFG_STR, "smtp://127.0.0.1:54325", 0, 0, NULL, 0,
@@ -196,53 +195,6 @@ now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* ---- growable buffer in an arena, capped at MESSAGE_MAX ---- */
-
-struct buf {
-    struct arena *a;
-    char *p;
-    size_t len, cap;
-    bool too_big;
-};
-
-static void
-buf_add(struct buf *b, const char *s, size_t n)
-{
-    if (b->too_big || n == 0)
-        return;
-    if (b->len + n + 1 > MESSAGE_MAX) {
-        b->too_big = true;
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 1024;
-        char *p;
-
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        p = arena_alloc(b->a, cap);
-        if (b->len)
-            memcpy(p, b->p, b->len);
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void
-buf_str(struct buf *b, const char *s)
-{
-    buf_add(b, s, strlen(s));
-}
-
-static const char *
-buf_text(const struct buf *b)
-{
-    return b->p ? b->p : "";
-}
-
 /* ---- templates ---- */
 
 enum escape { ESC_NONE, ESC_HTML };
@@ -259,33 +211,41 @@ valid_name(const char *s, size_t n)
     return true;
 }
 
-/* The text of variable name[0..n): strings as they are, numbers without a
- * needless fraction, booleans as true/false; anything else is empty. */
+/* A message's variables: the members of its jsonb object, read by the
+ * strict lexer (common/jsonlex.h), whose rules PostgreSQL's output keeps. */
+struct vars {
+    struct jsonlex_member *members;
+    size_t count;
+};
+
+/* The text of variable name[0..n): strings as they are, numbers as the
+ * database wrote them (an amount keeps its digits: 649.00, not 649; never
+ * through a double), booleans as true/false; anything else is empty. */
 static const char *
-var_value(struct arena *a, const cJSON *vars, const char *name, size_t n)
+var_value(struct arena *a, const struct vars *vars, const char *name, size_t n)
 {
     char key[64];
-    const cJSON *v;
+    const struct jsonlex_member *v = NULL;
 
     memcpy(key, name, n);
     key[n] = '\0';
-    v = cJSON_GetObjectItemCaseSensitive(vars, key);
-    if (cJSON_IsString(v))
-        return v->valuestring;
-    if (cJSON_IsBool(v))
-        return cJSON_IsTrue(v) ? "true" : "false";
-    if (cJSON_IsNumber(v)) {
-        double d = v->valuedouble;
-
-        if (d >= -1e15 && d <= 1e15 && d == (double)(long long)d)
-            return arena_sprintf(a, "%lld", (long long)d);
-        return arena_sprintf(a, "%.15g", d);
+    v = jsonlex_find(vars->members, vars->count, key);
+    switch (v != NULL ? v->value.kind : JSONLEX_NULL) {
+    case JSONLEX_STRING:
+        return jsonlex_decode(a, &v->value, NULL);
+    case JSONLEX_NUMBER:
+        return arena_strndup(a, v->value.text, v->value.len);
+    case JSONLEX_TRUE:
+        return "true";
+    case JSONLEX_FALSE:
+        return "false";
+    default:
+        return "";
     }
-    return "";
 }
 
 static void
-add_escaped(struct buf *out, const char *s, enum escape esc)
+add_escaped(struct strbuf *out, const char *s, enum escape esc)
 {
     static const struct {
         char c;
@@ -293,7 +253,7 @@ add_escaped(struct buf *out, const char *s, enum escape esc)
     } html[] = {{'&', "&amp;"}, {'<', "&lt;"}, {'>', "&gt;"}, {'"', "&quot;"}, {'\'', "&#39;"}};
 
     if (esc == ESC_NONE) {
-        buf_str(out, s);
+        strbuf_str(out, s);
         return;
     }
     for (; *s != '\0'; s++) {
@@ -302,9 +262,9 @@ add_escaped(struct buf *out, const char *s, enum escape esc)
         while (i < sizeof(html) / sizeof(html[0]) && html[i].c != *s)
             i++;
         if (i < sizeof(html) / sizeof(html[0]))
-            buf_str(out, html[i].entity);
+            strbuf_str(out, html[i].entity);
         else
-            buf_add(out, s, 1);
+            strbuf_add(out, s, 1);
     }
 }
 
@@ -312,7 +272,7 @@ add_escaped(struct buf *out, const char *s, enum escape esc)
  * Values are inserted once and never scanned again. Text that is not a
  * placeholder, such as "${{x}}"'s "$" or a lone "{{", is copied as it is. */
 static void
-render(struct buf *out, const char *tmpl, const cJSON *vars, enum escape esc)
+render(struct strbuf *out, const char *tmpl, const struct vars *vars, enum escape esc)
 {
     const char *p = tmpl;
 
@@ -321,13 +281,13 @@ render(struct buf *out, const char *tmpl, const cJSON *vars, enum escape esc)
         const char *close, *s, *e;
 
         if (open == NULL) {
-            buf_str(out, p);
+            strbuf_str(out, p);
             return;
         }
-        buf_add(out, p, (size_t)(open - p));
+        strbuf_add(out, p, (size_t)(open - p));
         close = strstr(open + 2, "}}");
         if (close == NULL) {
-            buf_str(out, open);
+            strbuf_str(out, open);
             return;
         }
         s = open + 2;
@@ -337,7 +297,7 @@ render(struct buf *out, const char *tmpl, const cJSON *vars, enum escape esc)
         while (e > s && e[-1] == ' ')
             e--;
         if (!valid_name(s, (size_t)(e - s))) {
-            buf_add(out, open, 2);
+            strbuf_add(out, open, 2);
             p = open + 2;
             continue;
         }
@@ -346,211 +306,51 @@ render(struct buf *out, const char *tmpl, const cJSON *vars, enum escape esc)
     }
 }
 
-/* ---- MIME ---- */
-
-/* Plain ASCII addr-spec without anything a header or SMTP command could
- * misread: one '@', non-empty local part and domain, no spaces or specials. */
-static bool
-valid_address(const char *s)
-{
-    size_t n = strlen(s);
-    const char *at = strchr(s, '@');
-
-    if (n == 0 || n > ADDRESS_MAX || at == NULL || at == s || at[1] == '\0' ||
-        strchr(at + 1, '@') != NULL)
-        return false;
-    for (const char *p = s; *p != '\0'; p++)
-        if (*p <= ' ' || *p >= 127 || strchr("<>()[],;:\"\\", *p) != NULL)
-            return false;
-    return true;
-}
-
-/* Header text: control characters (CR, LF, TAB, ...) become spaces, so a
- * value can never start a new header line. */
-static char *
-header_clean(struct arena *a, const char *s)
-{
-    char *out = arena_strdup(a, s);
-
-    for (char *p = out; *p != '\0'; p++)
-        if ((unsigned char)*p < ' ' || *p == 127)
-            *p = ' ';
-    return out;
-}
-
-static bool
-is_ascii(const char *s)
-{
-    for (; *s != '\0'; s++)
-        if ((unsigned char)*s >= 128)
-            return false;
-    return true;
-}
-
-/* An unstructured header value: as it is when short ASCII, else RFC 2047
- * B-encoded words of whole UTF-8 characters, folded onto continuation lines. */
-static void
-header_encode(struct buf *b, const char *s)
-{
-    size_t n = strlen(s);
-    bool first = true;
-
-    if (is_ascii(s) && n <= 66) {
-        buf_str(b, s);
-        return;
-    }
-    while (*s != '\0') {
-        unsigned char enc[4 * ((WORD_BYTES + 2) / 3) + 1];
-        size_t take = 0;
-
-        while (s[take] != '\0') {
-            size_t step = utf8_seq_len((const unsigned char *)s + take, strlen(s + take));
-
-            step = step ? step : 1;
-            if (take + step > WORD_BYTES)
-                break;
-            take += step;
-        }
-        EVP_EncodeBlock(enc, (const unsigned char *)s, (int)take);
-        buf_str(b, first ? "=?UTF-8?B?" : "\r\n =?UTF-8?B?");
-        buf_str(b, (const char *)enc);
-        buf_str(b, "?=");
-        first = false;
-        s += take;
-    }
-}
-
-/* Quoted-printable (RFC 2045 6.7) with CRLF hard line breaks, soft breaks
- * before column 76, and a leading '.' encoded so no line can end the DATA. */
-static void
-qp_encode(struct buf *b, const char *s)
-{
-    size_t col = 0;
-
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        char enc[4];
-        size_t n;
-        bool eol = p[1] == '\0' || p[1] == '\n' || (p[1] == '\r' && p[2] == '\n');
-
-        if (*p == '\r' && p[1] == '\n')
-            continue;
-        if (*p == '\n') {
-            buf_str(b, "\r\n");
-            col = 0;
-            continue;
-        }
-        for (int pass = 0; pass < 2; pass++) {
-            bool literal = (*p > ' ' && *p < 127 && *p != '=' && !(*p == '.' && col == 0)) ||
-                           ((*p == ' ' || *p == '\t') && !eol);
-
-            n = literal ? 1 : 3;
-            if (literal) {
-                enc[0] = (char)*p;
-                enc[1] = '\0';
-            } else {
-                snprintf(enc, sizeof(enc), "=%02X", *p);
-            }
-            if (col + n <= 75)
-                break;
-            buf_str(b, "=\r\n");
-            col = 0;
-        }
-        buf_add(b, enc, n);
-        col += n;
-    }
-}
-
-static void
-add_part(struct buf *b, const char *boundary, const char *type, const char *body)
-{
-    buf_str(b, "--");
-    buf_str(b, boundary);
-    buf_str(b, "\r\nContent-Type: ");
-    buf_str(b, type);
-    buf_str(b, "; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n");
-    qp_encode(b, body);
-    buf_str(b, "\r\n");
-}
-
-static void
-add_header(struct buf *b, const char *name, const char *value)
-{
-    buf_str(b, name);
-    buf_str(b, ": ");
-    buf_str(b, value);
-    buf_str(b, "\r\n");
-}
-
-/* The whole message. The boundary starts with "=_", which quoted-printable
- * output can never contain, so it needs no uniqueness check. */
-static void
-build_message(const struct mailer *m, struct buf *b, const struct outbox_msg *msg,
-              const char *const parts[3])
-{
-    char date[64];
-    struct tm tm;
-    time_t t = time(NULL);
-    const char *boundary = arena_sprintf(b->a, "=_ffx_outbox_%s", msg->id);
-
-    gmtime_r(&t, &tm);
-    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    add_header(b, "Date", date);
-    add_header(b, "From", m->from_header);
-    add_header(b, "To", msg->to);
-    buf_str(b, "Subject: ");
-    header_encode(b, parts[0]);
-    buf_str(b, "\r\n");
-    add_header(b, "Message-ID", arena_sprintf(b->a, "<outbox-%s@" MSG_ID_DOMAIN ">", msg->id));
-    add_header(b, "MIME-Version", "1.0");
-    add_header(b, "Auto-Submitted", "auto-generated");
-    add_header(b, "Content-Type",
-               arena_sprintf(b->a, "multipart/alternative; boundary=\"%s\"", boundary));
-    buf_str(b, "\r\nThis is a multi-part message in MIME format.\r\n\r\n");
-    if (parts[1] != NULL)
-        add_part(b, boundary, "text/plain", parts[1]);
-    add_part(b, boundary, "text/html", parts[2]);
-    buf_str(b, "--");
-    buf_str(b, boundary);
-    buf_str(b, "--\r\n");
-}
-
-static void
-free_json(void *json)
-{
-    cJSON_Delete(json);
-}
-
 /* Render subject, text and HTML and build the message. A failure here is
- * permanent (the same row would fail the same way again): *why is set. */
+ * permanent (the same row would fail the same way again): *why is set. The
+ * Message-ID and the boundary come from the row's id, so a resent message
+ * is the same message. */
 static int
-compose(const struct mailer *m, const struct outbox_msg *msg, struct buf *out, const char **why)
+compose(const struct mailer *m, const struct outbox_msg *msg, struct strbuf *out, const char **why)
 {
     struct arena *a = m->msg;
-    struct buf sub = {.a = a}, txt = {.a = a}, html = {.a = a};
-    cJSON *vars;
+    struct strbuf sub, txt, html;
+    struct jsonlex_token object;
+    struct vars vars = {NULL, 0};
 
     if (msg->subject == NULL || msg->html == NULL) {
         *why = arena_sprintf(a, "template %s is missing or inactive", msg->template_name);
         return -1;
     }
-    if (!valid_address(msg->to)) {
+    if (!mime_address_ok(msg->to)) {
         *why = "invalid recipient address";
         return -1;
     }
-    vars = cJSON_Parse(msg->variables);
-    if (!cJSON_IsObject(vars)) {
-        cJSON_Delete(vars);
+    if (msg->variables == NULL ||
+        !jsonlex_document(msg->variables, strlen(msg->variables), &object) ||
+        object.kind != JSONLEX_OBJECT) {
         *why = "variables are not a JSON object";
         return -1;
     }
-    arena_defer(a, free_json, vars);
-    render(&sub, msg->subject, vars, ESC_NONE);
+    vars.count = jsonlex_members(a, &object, &vars.members);
+    strbuf_init(&sub, a, 0, MESSAGE_MAX);
+    strbuf_init(&txt, a, 0, MESSAGE_MAX);
+    strbuf_init(&html, a, 0, MESSAGE_MAX);
+    render(&sub, msg->subject, &vars, ESC_NONE);
     if (msg->text != NULL)
-        render(&txt, msg->text, vars, ESC_NONE);
-    render(&html, msg->html, vars, ESC_HTML);
-    build_message(m, out, msg,
-                  (const char *const[3]){header_clean(a, buf_text(&sub)),
-                                         msg->text ? buf_text(&txt) : NULL, buf_text(&html)});
+        render(&txt, msg->text, &vars, ESC_NONE);
+    render(&html, msg->html, &vars, ESC_HTML);
+    mime_build(out, &(struct mime_message){
+                        .from = m->from_header,
+                        .to = msg->to,
+                        .subject = strbuf_text(&sub),
+                        .message_id = arena_sprintf(a, "<outbox-%s@" MSG_ID_DOMAIN ">", msg->id),
+                        .date = time(NULL),
+                        /* "=_" never occurs in quoted-printable output */
+                        .boundary = arena_sprintf(a, "=_ffx_outbox_%s", msg->id),
+                        .text = msg->text != NULL ? strbuf_text(&txt) : NULL,
+                        .html = strbuf_text(&html),
+                    });
     if (sub.too_big || txt.too_big || html.too_big || out->too_big) {
         *why = "rendered message too large";
         return -1;
@@ -612,7 +412,7 @@ smtp_options(struct mailer *m, struct curl_slist *rcpt, struct upload *up, char 
 /* Send data[0..len) to `to`. On failure *why says what the server or the
  * transport said (never the message itself). */
 static int
-smtp_send(struct mailer *m, const char *to, const struct buf *data, const char **why)
+smtp_send(struct mailer *m, const char *to, const struct strbuf *data, const char **why)
 {
     char errbuf[CURL_ERROR_SIZE] = "";
     struct upload up = {.data = data->p, .len = data->len};
@@ -710,9 +510,10 @@ mark_sent(struct mailer *m, const struct outbox_msg *msg, double lease_end)
 static void
 process_one(struct mailer *m, const struct outbox_msg *msg, double lease_end)
 {
-    struct buf data = {.a = m->msg};
+    struct strbuf data;
     const char *why = NULL;
 
+    strbuf_init(&data, m->msg, 0, MESSAGE_MAX);
     if (compose(m, msg, &data, &why) != 0) {
         mark_failed(m, msg, why, true);
         return;
@@ -842,38 +643,11 @@ config_error(const char *key, const char *problem)
     return 1;
 }
 
-/* FFX_MAIL_FROM: "Name <addr>" or "addr". A non-ASCII name is RFC 2047
- * encoded; the header keeps an ASCII name exactly as configured. */
+/* FFX_MAIL_FROM: "Name <addr>" or "addr" (mime_mailbox). */
 static int
 parse_from(struct mailer *m, const char *from)
 {
-    const char *lt = strchr(from, '<');
-    size_t n = strlen(from);
-    struct buf hdr = {.a = m->life};
-
-    if (lt == NULL) {
-        m->from_addr = arena_strdup(m->life, from);
-        m->from_header = m->from_addr;
-    } else {
-        const char *name_end = lt;
-
-        if (n < 2 || from[n - 1] != '>' || strchr(lt + 1, '<') != NULL)
-            return -1;
-        m->from_addr = arena_strndup(m->life, lt + 1, (size_t)(from + n - 1 - (lt + 1)));
-        while (name_end > from && name_end[-1] == ' ')
-            name_end--;
-        if (is_ascii(from)) {
-            m->from_header = header_clean(m->life, from);
-        } else {
-            header_encode(&hdr, header_clean(m->life, arena_strndup(m->life, from,
-                                                                    (size_t)(name_end - from))));
-            buf_str(&hdr, " <");
-            buf_str(&hdr, m->from_addr);
-            buf_str(&hdr, ">");
-            m->from_header = hdr.p;
-        }
-    }
-    return valid_address(m->from_addr) ? 0 : -1;
+    return mime_mailbox(m->life, from, &m->from_addr, &m->from_header);
 }
 
 /* Whether the URL's host is a loopback literal: localhost, an IPv4 address in 127.0.0.0/8 or
