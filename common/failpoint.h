@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * failpoint.h - named crash points for the fault-injection tests
- * (payments-practice.md section 5, scenario 16: kill the process at named
- * points, restart it, check that the system converges).
+ * (docs/RELIABILITY.md, "Failpoints": kill the process at named points,
+ * restart it, check that the system converges).
  *
  *     failpoint("webhook-after-inbox");
  *

@@ -13,8 +13,8 @@
 
 #include <cjson/cJSON.h>
 
-/* The headers supabase-js sends (supabase.md §1.4), allowed when a preflight
- * does not name its own. */
+/* The headers supabase-js sends (its own four, then the retry counter and the
+ * trace headers of newer versions), allowed when a preflight names none. */
 #define RESP_CORS_ALLOW_HEADERS                                                                    \
     "authorization, x-client-info, apikey, content-type, x-retry-count, traceparent, "             \
     "tracestate, baggage"

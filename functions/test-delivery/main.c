@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-delivery - the seed's delivery diagnostic, made safe (ARCHITECTURE.md
- * §6): service role only; everything runs in one transaction that is
- * rolled back, so the delivery function is exercised as a dry run; the
- * inventory is reported as counts, never logins or passwords; the
- * environment as booleans, never secret lengths.
+ * test-delivery - the seed's delivery diagnostic, made safe (docs/ARCHITECTURE.md,
+ * "Deviations from the original design"): service role only; everything runs in one transaction
+ * that is rolled back, so the delivery function is exercised as a dry run; the inventory is
+ * reported as counts, never logins or passwords; the environment as booleans, never secret lengths.
  *
  * POST {"orderId": "FFX…"} → 200 {"orderId","timestamp","tests":{
  *   order_check, trading_rules_check, available_accounts_check,

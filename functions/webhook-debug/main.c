@@ -5,7 +5,8 @@
  * signatures redacted), body up to FFX_BODY_MAX, client address and time.
  * Only the newest 1000 records are kept. Off unless
  * FFX_ENABLE_WEBHOOK_DEBUG=1: an open, unbounded log sink would be a leak
- * and a disk-filler (ARCHITECTURE.md §6).
+ * and a disk-filler (docs/ARCHITECTURE.md, "Deviations from the original
+ * design").
  */
 #include "arena.h"
 #include "cfg.h"
