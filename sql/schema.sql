@@ -3533,8 +3533,7 @@ CREATE FUNCTION public.payments_discount_hold() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-  perform public.discount_hold_core(
-    new.order_id, current_setting('ffx.crypto_payment_order', true) is not distinct from new.order_id);
+  perform public.discount_hold_core(new.order_id, false);
   return null;
 end
 $$;

@@ -439,10 +439,10 @@ create or replace trigger orders_discount_follow
                  and old.order_status is distinct from new.order_status)))
   execute function public.orders_discount_follow();
 
--- A payment opened for an order takes the order's hold. Inside create-crypto-payment's own
--- transaction (crypto_payment_begin planned this order: ffx.crypto_payment_order) a code without
--- room refuses the payment (FF400); on every other path (an IPN of a payment we did not record)
--- the hold is taken when there is room and the payment is never refused: money may be on its way.
+-- A payment recorded for an order takes the order's hold when there is room, and is never
+-- refused: money may be on its way (an IPN of a payment we did not record). create-crypto-payment
+-- has already taken the hold, strictly, in its reservation step (discount_hold_take, before
+-- NOWPayments is asked), so for its payments this finds the hold in place.
 create or replace function public.payments_discount_hold()
 returns trigger
 language plpgsql
@@ -450,8 +450,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform public.discount_hold_core(
-    new.order_id, current_setting('ffx.crypto_payment_order', true) is not distinct from new.order_id);
+  perform public.discount_hold_core(new.order_id, false);
   return null;
 end
 $$;
