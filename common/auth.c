@@ -116,11 +116,11 @@ unauthorized(struct req *r, const char *why)
 {
     struct log_line l;
 
-    log_begin(&l, LOG_INFO, r->request_id, "auth", "credentials rejected");
+    log_begin(&l, LOG_INFO, r->call.request_id, "auth", "credentials rejected");
     log_str(&l, "reason", why);
     log_end(&l);
     resp_add_header(r, "WWW-Authenticate: Bearer");
-    return ERR_SET(&r->err, ERR_UNAUTHORIZED, "Unauthorized");
+    return ERR_SET(&r->call.err, ERR_UNAUTHORIZED, "Unauthorized");
 }
 
 /* Whether s is one of the comma-separated keys in list; every entry is
@@ -171,7 +171,7 @@ identify_jwt(struct req *r, const char *token, struct auth_identity *out)
 
     if (keys == NULL)
         return unauthorized(r, "no keys loaded");
-    if (jwt_verify(keys, r->arena, token, strlen(token), time(NULL), NULL, &c, &why) != 0)
+    if (jwt_verify(keys, r->call.arena, token, strlen(token), time(NULL), NULL, &c, &why) != 0)
         return unauthorized(r, why);
     /* Supabase's anon and service_role keys carry no aud (nor does Supabase
      * check one on them): only user tokens are held to the audience. */
@@ -231,9 +231,9 @@ auth_require(struct req *r, unsigned roles, struct auth_identity *out)
     if (rc)
         return rc;
     if ((role_bit(out->role) & roles) == 0) {
-        log_event(LOG_INFO, r->request_id, "auth", "role %s not served here",
+        log_event(LOG_INFO, r->call.request_id, "auth", "role %s not served here",
                   db_role_name(out->role));
-        return ERR_SET(&r->err, ERR_FORBIDDEN, "Unauthorized");
+        return ERR_SET(&r->call.err, ERR_FORBIDDEN, "Unauthorized");
     }
     return ERR_OK;
 }

@@ -187,7 +187,7 @@ elapsed_ms(const struct timespec *since)
            (double)(now.tv_nsec - since->tv_nsec) / 1e6;
 }
 
-/* Turn a failed result into r->err; the server text goes to the log only. */
+/* Turn a failed result into r->call.err; the server text goes to the log only. */
 static enum err_code
 result_error(struct req *r, const PGresult *res)
 {
@@ -203,8 +203,8 @@ result_error(struct req *r, const PGresult *res)
         msg = sqlstate_map[i].message ? sqlstate_map[i].message
               : primary               ? primary
                                       : "Invalid request";
-    ERR_SET(&r->err, code, "%s", msg);
-    err_detail(&r->err, "sqlstate=%s %s", sqlstate ? sqlstate : "none",
+    ERR_SET(&r->call.err, code, "%s", msg);
+    err_detail(&r->call.err, "sqlstate=%s %s", sqlstate ? sqlstate : "none",
                primary ? primary
                : conn  ? PQerrorMessage(conn)
                        : "no connection");
@@ -301,8 +301,8 @@ ensure_connection(struct req *r)
         connect_now();
     if (db_connected())
         return ERR_OK;
-    ERR_SET(&r->err, ERR_UNAVAILABLE, "database unreachable");
-    err_detail(&r->err, "%s", conn ? PQerrorMessage(conn) : "no connection");
+    ERR_SET(&r->call.err, ERR_UNAVAILABLE, "database unreachable");
+    err_detail(&r->call.err, "%s", conn ? PQerrorMessage(conn) : "no connection");
     return ERR_UNAVAILABLE;
 }
 
@@ -328,7 +328,7 @@ pipeline_result(struct req *r)
 
     if (res == NULL)
         return NULL;
-    arena_defer(r->arena, clear_result, res);
+    arena_defer(r->call.arena, clear_result, res);
     while (PQstatus(conn) == CONNECTION_OK && (extra = PQgetResult(conn)) != NULL)
         PQclear(extra);
     return res;
@@ -355,7 +355,7 @@ send_statement(const struct stmt *s, int *slot, bool *parsing)
     return PQsendQueryPrepared(conn, name, s->nparams, s->values, s->lengths, s->formats, 0) == 1;
 }
 
-/* The first failure of a pipeline becomes r->err; a statement a pooler
+/* The first failure of a pipeline becomes r->call.err; a statement a pooler
  * lost (26000: it now talks to another server connection) is prepared
  * again next time. */
 static enum err_code
@@ -373,7 +373,7 @@ note_result(struct req *r, enum err_code rc, const PGresult *res)
 /* Send n statements and a Sync in one write, then read every result: one
  * round trip. res[i] is each statement's result (NULL if it never came);
  * *first is the first result that came back, a Prepare's included.
- * The first failure sets r->err; the ones PostgreSQL skipped after it are
+ * The first failure sets r->call.err; the ones PostgreSQL skipped after it are
  * not errors of their own. Without a BEGIN among them, the statements up to
  * the Sync are one implicit transaction, committed by the Sync; inside an
  * open transaction the Sync commits nothing. */
@@ -388,7 +388,7 @@ pipeline_once(struct req *r, const struct stmt *s, int n, PGresult **res, PGresu
     bool sent;
 
     if (conn == NULL) {
-        ERR_SET(&r->err, ERR_UNAVAILABLE, "database connection lost");
+        ERR_SET(&r->call.err, ERR_UNAVAILABLE, "database connection lost");
         return ERR_UNAVAILABLE;
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -416,14 +416,14 @@ pipeline_once(struct req *r, const struct stmt *s, int n, PGresult **res, PGresu
     sync = sent && PQstatus(conn) == CONNECTION_OK ? PQgetResult(conn) : NULL;
     if (PQresultStatus(sync) != PGRES_PIPELINE_SYNC || PQexitPipelineMode(conn) != 1) {
         if (rc == ERR_OK) {
-            ERR_SET(&r->err, ERR_UNAVAILABLE, "database connection lost");
-            err_detail(&r->err, "%s", PQerrorMessage(conn));
+            ERR_SET(&r->call.err, ERR_UNAVAILABLE, "database connection lost");
+            err_detail(&r->call.err, "%s", PQerrorMessage(conn));
             rc = ERR_UNAVAILABLE;
         }
         discard_connection();
     }
     PQclear(sync);
-    r->db_ms += elapsed_ms(&t0);
+    r->call.db_ms += elapsed_ms(&t0);
     return rc;
 }
 
@@ -440,8 +440,9 @@ run_pipeline(struct req *r, const struct stmt *s, int n, PGresult **res)
     rc = pipeline_once(r, s, n, res, &first);
     if (rc == ERR_OK || !refused_before_running(first))
         return rc;
-    log_event(LOG_WARN, r->request_id, "db", "the server had closed the connection; reconnecting");
-    err_clear(&r->err);
+    log_event(LOG_WARN, r->call.request_id, "db",
+              "the server had closed the connection; reconnecting");
+    err_clear(&r->call.err);
     if (conn != NULL)
         discard_connection();
     rc = ensure_connection(r);
@@ -455,7 +456,7 @@ remember_caller(struct req *r, enum db_role role, const char *claims_json)
     pending.role_name = db_role_name(role);
     pending.claims = claims_json != NULL
                          ? claims_json
-                         : arena_sprintf(r->arena, "{\"role\":\"%s\"}", pending.role_name);
+                         : arena_sprintf(r->call.arena, "{\"role\":\"%s\"}", pending.role_name);
     pending.timeout_ms = statement_timeout;
 }
 

@@ -80,9 +80,9 @@ json_parse_body(struct req *r, cJSON **out)
 
     *out = NULL;
     if (jsonlex_document(text, n, &root) && root.kind == JSONLEX_OBJECT)
-        tree = json_parse(r->arena, text, n);
+        tree = json_parse(r->call.arena, text, n);
     if (tree == NULL || !cJSON_IsObject(tree))
-        return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid JSON");
+        return ERR_SET(&r->call.err, ERR_BAD_REQUEST, "Invalid JSON");
     *out = tree;
     return ERR_OK;
 }
@@ -135,7 +135,7 @@ json_require_fields(struct req *r, const cJSON *obj, const char *const *keys)
     }
     if (len == 0)
         return ERR_OK;
-    return ERR_SET(&r->err, ERR_BAD_REQUEST, "Missing required fields: %s", missing);
+    return ERR_SET(&r->call.err, ERR_BAD_REQUEST, "Missing required fields: %s", missing);
 }
 
 enum err_code
@@ -149,7 +149,7 @@ json_field_string(struct req *r, const cJSON *obj, const char *key, size_t max_l
         return ERR_OK;
     if (!cJSON_IsString(item) || item->valuestring[0] == '\0' ||
         strlen(item->valuestring) > max_len)
-        return ERR_SET(&r->err, ERR_BAD_REQUEST,
+        return ERR_SET(&r->call.err, ERR_BAD_REQUEST,
                        "Invalid %s: must be a string of 1 to %zu characters", key, max_len);
     *out = item->valuestring;
     return ERR_OK;
@@ -172,7 +172,7 @@ json_field_choice(struct req *r, const cJSON *obj, const char *key, const char *
         len += (size_t)snprintf(list + len, len < sizeof(list) ? sizeof(list) - len : 0, "%s%s",
                                 len ? ", " : "", choices[i]);
     }
-    return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid %s: must be one of %s", key, list);
+    return ERR_SET(&r->call.err, ERR_BAD_REQUEST, "Invalid %s: must be one of %s", key, list);
 }
 
 /* lexeme_of - the text of the number obj[key] as the body sent it: obj is
@@ -190,7 +190,7 @@ lexeme_of(const struct req *r, const cJSON *obj, const char *key, struct jsonlex
     if (obj->prev != NULL || obj->next != NULL || !jsonlex_document(text, n, &root) ||
         root.kind != JSONLEX_OBJECT)
         return false; /* not a body's root: no text to read it from */
-    count = jsonlex_members(r->arena, &root, &members);
+    count = jsonlex_members(r->call.arena, &root, &members);
     m = jsonlex_find(members, count, key);
     if (m == NULL || m->value.kind != JSONLEX_NUMBER)
         return false;
@@ -222,8 +222,8 @@ json_field_int(struct req *r, const cJSON *obj, const char *key, long long min, 
 
     *out = 0;
     if (!number_of(r, obj, key, &x) || !jsonnum_integer(&x, &v) || v < min || v > max)
-        return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid %s: must be an integer from %lld to %lld",
-                       key, min, max);
+        return ERR_SET(&r->call.err, ERR_BAD_REQUEST,
+                       "Invalid %s: must be an integer from %lld to %lld", key, min, max);
     *out = v;
     return ERR_OK;
 }
@@ -236,9 +236,10 @@ json_field_amount(struct req *r, const cJSON *obj, const char *key, const char *
     *out = NULL;
     jsonnum_read(AMOUNT_MAX, sizeof(AMOUNT_MAX) - 1, &max);
     if (!number_of(r, obj, key, &x) || jsonnum_is_negative(&x) || jsonnum_cmp(&x, &max) > 0)
-        return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid %s: must be a non-negative amount", key);
+        return ERR_SET(&r->call.err, ERR_BAD_REQUEST, "Invalid %s: must be a non-negative amount",
+                       key);
     if (jsonnum_decimals(&x) > 2)
-        return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid %s: at most 2 decimals", key);
-    *out = jsonnum_fixed(r->arena, &x, 2);
+        return ERR_SET(&r->call.err, ERR_BAD_REQUEST, "Invalid %s: at most 2 decimals", key);
+    *out = jsonnum_fixed(r->call.arena, &x, 2);
     return ERR_OK;
 }

@@ -547,7 +547,7 @@ static void
 perform(struct req *r, struct np_call *c)
 {
     static const long backoff_ms[] = {200, 600};
-    const char *url = arena_sprintf(r->arena, "%s%s", base_url(r->arena), c->path);
+    const char *url = arena_sprintf(r->call.arena, "%s%s", base_url(r->call.arena), c->path);
     bool post = c->body != NULL;
     bool once = post || (c->limits != NULL && c->limits->single_attempt);
     struct curl_slist *headers;
@@ -556,7 +556,7 @@ perform(struct req *r, struct np_call *c)
         c->cc = CURLE_FAILED_INIT;
         return;
     }
-    headers = make_headers(r->arena, post);
+    headers = make_headers(r->call.arena, post);
     for (size_t i = 0;; i++) {
         perform_once(c, url, headers);
         if (once || i == sizeof(backoff_ms) / sizeof(backoff_ms[0]) || !retryable(c))
@@ -564,7 +564,7 @@ perform(struct req *r, struct np_call *c)
         sleep_ms(backoff_ms[i]);
     }
     curl_slist_free_all(headers);
-    c->resp = arena_strndup(r->arena, c->buf.data ? c->buf.data : "", c->buf.len);
+    c->resp = arena_strndup(r->call.arena, c->buf.data ? c->buf.data : "", c->buf.len);
     c->resp_len = c->buf.len;
     c->too_large = c->buf.too_large;
     free(c->buf.data);
@@ -582,13 +582,13 @@ failure_reason(struct req *r, const struct np_call *c, struct np_api_error *pe)
         return "response too large";
     if (c->cc != CURLE_OK)
         return "connection failed";
-    if (np_parse_error(r->arena, c->resp, c->resp_len, pe) == 0)
+    if (np_parse_error(r->call.arena, c->resp, c->resp_len, pe) == 0)
         return pe->message != NULL ? pe->message : pe->code;
     if (c->status == 429)
         return "rate limited";
     if (c->status >= 500)
         return "service unavailable";
-    return arena_sprintf(r->arena, "unexpected status %ld", c->status);
+    return arena_sprintf(r->call.arena, "unexpected status %ld", c->status);
 }
 
 static const char *
@@ -605,7 +605,7 @@ log_call(const struct req *r, const struct np_call *c, double ms, const char *re
 {
     struct log_line l;
 
-    log_begin(&l, reason ? LOG_WARN : LOG_INFO, r->request_id, "nowpayments",
+    log_begin(&l, reason ? LOG_WARN : LOG_INFO, r->call.request_id, "nowpayments",
               reason ? "upstream call failed" : "upstream call");
     log_str(&l, "method", c->method);
     log_strn(&l, "path", c->path, strcspn(c->path, "?"));
@@ -643,7 +643,7 @@ np_call(struct req *r, struct np_call *c)
     perform(r, c);
     ms = ms_since(&t0);
     if (c->cc == CURLE_OK && c->status >= 200 && c->status < 300) {
-        if (c->parse(r->arena, c->resp, c->resp_len, c->out) != 0)
+        if (c->parse(r->call.arena, c->resp, c->resp_len, c->out) != 0)
             reason = "invalid response";
     } else {
         reason = failure_reason(r, c, &pe);
@@ -651,9 +651,9 @@ np_call(struct req *r, struct np_call *c)
     log_call(r, c, ms, reason, pe.code);
     if (reason == NULL)
         return ERR_OK;
-    ERR_SET(&r->err, ERR_UPSTREAM, "NowPayments error: %s", reason);
-    err_detail(&r->err, "%s %s: status %ld, code %s, attempts %d, %.0f ms, curl: %s", c->method,
-               c->path, c->status, pe.code ? pe.code : "-", c->attempts, ms,
+    ERR_SET(&r->call.err, ERR_UPSTREAM, "NowPayments error: %s", reason);
+    err_detail(&r->call.err, "%s %s: status %ld, code %s, attempts %d, %.0f ms, curl: %s",
+               c->method, c->path, c->status, pe.code ? pe.code : "-", c->attempts, ms,
                curl_text(c) ? curl_text(c) : "-");
     return ERR_UPSTREAM;
 }
@@ -664,12 +664,12 @@ refuse(struct req *r, const char *method, const char *path, const char *reason)
 {
     struct log_line l;
 
-    log_begin(&l, LOG_WARN, r->request_id, "nowpayments", "upstream call refused");
+    log_begin(&l, LOG_WARN, r->call.request_id, "nowpayments", "upstream call refused");
     log_str(&l, "method", method);
     log_str(&l, "path", path);
     log_str(&l, "outcome", reason);
     log_end(&l);
-    return ERR_SET(&r->err, ERR_UPSTREAM, "NowPayments error: %s", reason);
+    return ERR_SET(&r->call.err, ERR_UPSTREAM, "NowPayments error: %s", reason);
 }
 
 /* ---- endpoints ---------------------------------------------------------- */
@@ -727,7 +727,7 @@ np_create_invoice(struct req *r, const struct np_invoice_request *q, struct np_i
     memset(out, 0, sizeof(*out));
     if (!is_json_number(q->price_amount))
         return refuse(r, c.method, c.path, "invalid price amount");
-    body = json_object(r->arena);
+    body = json_object(r->call.arena);
     add_raw(body, "price_amount", q->price_amount);
     add_string(body, "price_currency", q->price_currency);
     add_string(body, "pay_currency", q->pay_currency);
@@ -738,7 +738,7 @@ np_create_invoice(struct req *r, const struct np_invoice_request *q, struct np_i
     add_string(body, "cancel_url", q->cancel_url);
     if (cJSON_AddBoolToObject(body, "is_fixed_rate", q->is_fixed_rate != 0) == NULL)
         abort();
-    c.body = json_print(r->arena, body);
+    c.body = json_print(r->call.arena, body);
     c.out = out;
     return np_call(r, &c);
 }
@@ -754,12 +754,12 @@ np_create_invoice_payment(struct req *r, const char *invoice_id, const char *pay
     memset(out, 0, sizeof(*out));
     if (!all_digits(invoice_id, 19) || (invoice_id[0] == '0' && invoice_id[1] != '\0'))
         return refuse(r, c.method, c.path, "invalid invoice id");
-    body = json_object(r->arena);
+    body = json_object(r->call.arena);
     add_raw(body, "iid", invoice_id);
     add_string(body, "pay_currency", pay_currency);
     add_string(body, "order_id", order_id);
     add_string(body, "order_description", order_description);
-    c.body = json_print(r->arena, body);
+    c.body = json_print(r->call.arena, body);
     c.out = out;
     return np_call(r, &c);
 }
@@ -779,7 +779,7 @@ np_get_payment_limited(struct req *r, const char *payment_id, const struct np_li
     memset(out, 0, sizeof(*out));
     if (!all_digits(payment_id, 19))
         return refuse(r, c.method, "/payment/{id}", "invalid payment id");
-    c.path = arena_sprintf(r->arena, "/payment/%s", payment_id);
+    c.path = arena_sprintf(r->call.arena, "/payment/%s", payment_id);
     return np_call(r, &c);
 }
 

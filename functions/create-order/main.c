@@ -65,7 +65,7 @@ insert_order(struct req *r, const struct auth_identity *id, const struct order_r
 {
     enum err_code rc;
     PGresult *res = NULL;
-    const char *size = arena_sprintf(r->arena, "%lld", o->account_size);
+    const char *size = arena_sprintf(r->call.arena, "%lld", o->account_size);
 
     rc = db_single_text(
         r, id->role, id->claims_json, &res,
@@ -74,7 +74,7 @@ insert_order(struct req *r, const struct auth_identity *id, const struct order_r
     if (rc)
         return rc;
     if (!PQgetisnull(res, 0, 1))
-        return ERR_SET(&r->err, ERR_BAD_REQUEST, "%s", PQgetvalue(res, 0, 1));
+        return ERR_SET(&r->call.err, ERR_BAD_REQUEST, "%s", PQgetvalue(res, 0, 1));
     *order = PQgetvalue(res, 0, 0);
     return ERR_OK;
 }
@@ -97,7 +97,7 @@ handle_create_order(struct req *r)
     rc = insert_order(r, &id, &o, &order);
     if (rc)
         return rc;
-    body = arena_concat(r->arena, "{\"success\":true,\"order\":", order, "}", (char *)NULL);
+    body = arena_concat(r->call.arena, "{\"success\":true,\"order\":", order, "}", (char *)NULL);
     return resp_json_text(r, 201, body, strlen(body));
 }
 

@@ -77,7 +77,7 @@ authorize(struct req *r, struct auth_identity *id)
     if (rc)
         return rc;
     if (id->role == DB_ROLE_AUTHENTICATED && !id->is_admin)
-        return ERR_SET(&r->err, ERR_FORBIDDEN, "Unauthorized");
+        return ERR_SET(&r->call.err, ERR_FORBIDDEN, "Unauthorized");
     return ERR_OK;
 }
 
@@ -94,7 +94,7 @@ family_help(const char *name)
 static bool
 row_labels(struct req *r, const char *text, const char **pairs)
 {
-    cJSON *obj = json_parse(r->arena, text, strlen(text));
+    cJSON *obj = json_parse(r->call.arena, text, strlen(text));
     size_t n = 0;
     cJSON *item;
 
@@ -128,12 +128,13 @@ render_gauges(struct req *r, struct metrics_text *t, PGresult *res)
             if (known)
                 metrics_text_family(t, metric, "gauge", family_help(metric));
             else
-                log_event(LOG_WARN, r->request_id, "metrics", "unknown gauge %s skipped", metric);
+                log_event(LOG_WARN, r->call.request_id, "metrics", "unknown gauge %s skipped",
+                          metric);
         }
         if (!known)
             continue;
         if (!row_labels(r, PQgetvalue(res, i, 1), pairs)) {
-            log_event(LOG_WARN, r->request_id, "metrics", "gauge %s: bad labels, row skipped",
+            log_event(LOG_WARN, r->call.request_id, "metrics", "gauge %s: bad labels, row skipped",
                       metric);
             continue;
         }
@@ -153,9 +154,9 @@ read_gauges(struct req *r, const struct auth_identity *id, PGresult **res, bool 
     *up = rc == ERR_OK;
     if (rc == ERR_OK || err_http_status(rc) < 500)
         return rc;
-    log_event(LOG_WARN, r->request_id, "metrics", "database gauges unavailable: %s %s", r->err.msg,
-              r->err.detail);
-    err_clear(&r->err);
+    log_event(LOG_WARN, r->call.request_id, "metrics", "database gauges unavailable: %s %s",
+              r->call.err.msg, r->call.err.detail);
+    err_clear(&r->call.err);
     return ERR_OK;
 }
 
@@ -166,8 +167,8 @@ render_function_files(struct req *r, struct metrics_text *t)
     struct metrics_snapshot *s = NULL;
     size_t n = 0;
 
-    if (dir != NULL && metrics_read_dir(r->arena, dir, &s, &n) != 0)
-        log_event(LOG_WARN, r->request_id, "metrics", "cannot read FFX_METRICS_DIR %s", dir);
+    if (dir != NULL && metrics_read_dir(r->call.arena, dir, &s, &n) != 0)
+        log_event(LOG_WARN, r->call.request_id, "metrics", "cannot read FFX_METRICS_DIR %s", dir);
     metrics_render_snapshots(t, s, n);
 }
 
@@ -185,7 +186,7 @@ handle_metrics(struct req *r)
         rc = read_gauges(r, &id, &res, &db_up);
     if (rc)
         return rc;
-    metrics_text_init(&t, r->arena);
+    metrics_text_init(&t, r->call.arena);
     render_function_files(r, &t);
     if (db_up)
         render_gauges(r, &t, res);

@@ -34,8 +34,8 @@ query_json(struct req *r, const char *sql, const char *param, cJSON **out)
         return rc;
     if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0))
         return ERR_OK;
-    *out = json_parse(r->arena, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
-    return *out ? ERR_OK : ERR_SET(&r->err, ERR_INTERNAL, "diagnostic query returned no JSON");
+    *out = json_parse(r->call.arena, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+    return *out ? ERR_OK : ERR_SET(&r->call.err, ERR_INTERNAL, "diagnostic query returned no JSON");
 }
 
 /* A new node for the caller to add to the answer, which then owns it. */
@@ -91,13 +91,13 @@ dry_run_delivery(struct req *r, const char *order_id, cJSON **result)
     /* Counts and outcomes only: never which account would have gone out. */
     cJSON_DeleteItemFromObject(*result, "login_id");
     cJSON_DeleteItemFromObject(*result, "server_name");
-    if (rc == ERR_OK || r->err.code < ERR_INTERNAL) {
+    if (rc == ERR_OK || r->call.err.code < ERR_INTERNAL) {
         /* A business refusal is a result to show, not a failure of ours. */
         if (rc) {
-            *result = json_object(r->arena);
+            *result = json_object(r->call.arena);
             cJSON_AddBoolToObject(*result, "success", 0);
-            cJSON_AddStringToObject(*result, "error", r->err.msg);
-            err_clear(&r->err);
+            cJSON_AddStringToObject(*result, "error", r->call.err.msg);
+            err_clear(&r->call.err);
         }
         return db_exec(r, &res, "ROLLBACK TO SAVEPOINT dry_run", 0, NULL);
     }
@@ -178,7 +178,7 @@ handle_test_delivery(struct req *r)
                     0, NULL);
     if (rc)
         return rc;
-    out = json_object(r->arena);
+    out = json_object(r->call.arena);
     cJSON_AddStringToObject(out, "orderId", order_id);
     cJSON_AddStringToObject(out, "timestamp", PQgetvalue(res, 0, 0));
     rc = run_checks(r, order_id, cJSON_AddObjectToObject(out, "tests"));

@@ -87,28 +87,28 @@ check_validators(struct req *r, const cJSON *body)
     long long v = 0;
 
     json_require_fields(r, body, required_fields);
-    err_clear(&r->err);
+    err_clear(&r->call.err);
     for (size_t i = 0; string_fields[i] != NULL; i++) {
         if (json_field_string(r, body, string_fields[i], 32, i == 3, &s) == ERR_OK && s != NULL &&
             (s[0] == '\0' || strlen(s) > 32))
             fail("json_field_string accepted a bad length");
-        err_clear(&r->err);
+        err_clear(&r->call.err);
     }
     if (json_field_choice(r, body, "accountType", account_types, &s) == ERR_OK && s == NULL)
         fail("json_field_choice succeeded without a value");
-    err_clear(&r->err);
+    err_clear(&r->call.err);
     json_field_choice(r, body, "platformType", platforms, &s);
-    err_clear(&r->err);
+    err_clear(&r->call.err);
     if (json_field_int(r, body, "accountSize", 1, 100000000, &v) == ERR_OK &&
         (v < 1 || v > 100000000))
         fail("json_field_int out of bounds");
-    err_clear(&r->err);
+    err_clear(&r->call.err);
     json_field_int(r, body, "amount", 0, 4294967295LL, &v);
-    err_clear(&r->err);
+    err_clear(&r->call.err);
     for (size_t i = 0; amount_fields[i] != NULL; i++) {
         if (json_field_amount(r, body, amount_fields[i], &s) == ERR_OK && !is_amount(s))
             fail("json_field_amount wrote a bad amount");
-        err_clear(&r->err);
+        err_clear(&r->call.err);
     }
     json_string_field(body, "orderId");
 }
@@ -135,7 +135,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!cJSON_IsObject(tree))
             fail("json_parse_body returned a non-object");
         check_validators(&r, tree);
-    } else if (tree != NULL || r.err.code != ERR_BAD_REQUEST) {
+    } else if (tree != NULL || r.call.err.code != ERR_BAD_REQUEST) {
         fail("json_parse_body failed without a 400");
     }
 

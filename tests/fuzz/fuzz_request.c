@@ -148,8 +148,8 @@ handle(struct req *r)
     if (req_method_is(r, "GET")) {
         order_id = req_query(r, "orderId");
         if (order_id == NULL || order_id[0] == '\0')
-            return ERR_SET(&r->err, ERR_BAD_REQUEST, "Missing orderId");
-        out = json_object(r->arena);
+            return ERR_SET(&r->call.err, ERR_BAD_REQUEST, "Missing orderId");
+        out = json_object(r->call.arena);
         add_string(out, "orderId", order_id);
         add_string(out, "userAgent", req_header(r, "user-agent"));
         return resp_json(r, 200, out);
@@ -174,8 +174,8 @@ handle(struct req *r)
     if (rc)
         return rc;
     if (strcmp(order_id, "FFX-500") == 0)
-        return ERR_SET(&r->err, ERR_INTERNAL, "a handler failure for %s", user_id);
-    out = json_object(r->arena);
+        return ERR_SET(&r->call.err, ERR_INTERNAL, "a handler failure for %s", user_id);
+    out = json_object(r->call.arena);
     if (cJSON_AddBoolToObject(out, "success", true) == NULL ||
         cJSON_AddNumberToObject(out, "accountSize", (double)size) == NULL)
         abort();
@@ -271,7 +271,7 @@ check_parsed(const struct req *r, enum err_code rc, char **envp)
     if (rc == ERR_OK && (r->body_len > FUZZ_BODY_MAX || r->body[r->body_len] != '\0'))
         fail("body over the limit or not NUL-terminated");
     if (rc == ERR_OK && r->body_len > 0)
-        req_percent_decode(r->arena, r->body, r->body_len);
+        req_percent_decode(r->call.arena, r->body, r->body_len);
 }
 
 static void

@@ -57,7 +57,7 @@ single(enum db_role role, const char *claims, const char *sql)
 
     fresh_request(&r);
     if (db_single(&r, role, claims, &res, sql, 0, NULL) != ERR_OK) {
-        fprintf(stderr, "  (%s: %s %s)\n", sql, r.err.msg, r.err.detail);
+        fprintf(stderr, "  (%s: %s %s)\n", sql, r.call.err.msg, r.call.err.detail);
         db_end();
         return NULL;
     }

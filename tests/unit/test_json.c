@@ -36,7 +36,7 @@ test_parse_body(struct arena *a)
         cJSON *root = NULL;
 
         memset(&r, 0, sizeof(r));
-        r.arena = a;
+        r.call.arena = a;
         r.body = (char *)body_cases[i].body;
         r.body_len = strlen(body_cases[i].body);
         if (body_cases[i].ok) {
@@ -44,7 +44,7 @@ test_parse_body(struct arena *a)
             CHECK(cJSON_IsObject(root));
         } else {
             CHECK_INTEQ(json_parse_body(&r, &root), ERR_BAD_REQUEST);
-            CHECK_STREQ(r.err.msg, "Invalid JSON");
+            CHECK_STREQ(r.call.err.msg, "Invalid JSON");
             CHECK(root == NULL);
         }
         arena_reset(a);
@@ -188,7 +188,7 @@ test_amounts(struct arena *a)
         } else {
             CHECK_INTEQ(json_field_amount(&r, body, "amount", &got), ERR_BAD_REQUEST);
             CHECK(got == NULL);
-            CHECK_STREQ(r.err.msg, amount_cases[i].message);
+            CHECK_STREQ(r.call.err.msg, amount_cases[i].message);
         }
         if (check_failed != failed)
             fprintf(stderr, "  for amount %s\n", amount_cases[i].json);

@@ -1008,9 +1008,9 @@ test_get_retries_then_succeeds(struct req *r)
 static void
 expect_failure(struct req *r, const char *msg)
 {
-    CHECK_INTEQ(r->err.code, ERR_UPSTREAM);
-    CHECK_STREQ(r->err.msg, msg);
-    err_clear(&r->err);
+    CHECK_INTEQ(r->call.err.code, ERR_UPSTREAM);
+    CHECK_STREQ(r->call.err.msg, msg);
+    err_clear(&r->call.err);
 }
 
 /* One GET against a script; returns how many requests the server saw. */
@@ -1074,12 +1074,12 @@ test_forbidden_detail(struct req *r)
     struct np_payment p;
 
     CHECK_INTEQ(np_get_payment(r, "1", &p), ERR_UPSTREAM);
-    CHECK(strstr(r->err.detail, "status 403") != NULL);
-    CHECK(strstr(r->err.detail, "INVALID_API_KEY") != NULL);
-    CHECK(strstr(r->err.detail, "test-key") == NULL);
-    CHECK_STREQ(err_client_message(&r->err), "NowPayments error: Invalid api key");
-    CHECK_INTEQ(err_http_status(r->err.code), 500);
-    err_clear(&r->err);
+    CHECK(strstr(r->call.err.detail, "status 403") != NULL);
+    CHECK(strstr(r->call.err.detail, "INVALID_API_KEY") != NULL);
+    CHECK(strstr(r->call.err.detail, "test-key") == NULL);
+    CHECK_STREQ(err_client_message(&r->call.err), "NowPayments error: Invalid api key");
+    CHECK_INTEQ(err_http_status(r->call.err.code), 500);
+    err_clear(&r->call.err);
     server_stop(&s, seen, N(seen));
 }
 
@@ -1182,7 +1182,8 @@ test_connection_refused(struct req *r)
     CHECK_INTEQ(np_get_payment(r, "5093564248", &p), ERR_UPSTREAM);
     t0 = now_ms() - t0;
     CHECK(t0 >= 790 && t0 < 3000); /* retried twice, quickly */
-    CHECK(strstr(r->err.detail, "curl: ") != NULL && strstr(r->err.detail, "curl: -") == NULL);
+    CHECK(strstr(r->call.err.detail, "curl: ") != NULL &&
+          strstr(r->call.err.detail, "curl: -") == NULL);
     expect_failure(r, "NowPayments error: connection failed");
 }
 

@@ -210,8 +210,8 @@ reconcile_payment(struct reconciler *m, const char *payment_id, const char *orde
                   "payment poll failed; retried after its backoff");
         log_str(&l, "payment_id", payment_id);
         log_str(&l, "order_id", order_id);
-        log_str(&l, "error", r.err.msg);
-        log_str(&l, "detail", r.err.detail);
+        log_str(&l, "error", r.call.err.msg);
+        log_str(&l, "detail", r.call.err.detail);
         log_end(&l);
         return;
     }
