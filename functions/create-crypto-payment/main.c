@@ -27,6 +27,7 @@
  */
 #include "arena.h"
 #include "auth.h"
+#include "body.h"
 #include "cfg.h"
 #include "db.h"
 #include "failpoint.h"
@@ -78,25 +79,25 @@ read_request(struct req *r, struct payment_request *p)
     cJSON *b = NULL;
     enum err_code rc;
 
-    rc = json_parse_body(r, &b);
+    rc = body_parse(r, &b);
     if (!rc)
-        rc = json_require_fields(r, b, required_fields);
+        rc = body_require_fields(r, b, required_fields);
     if (!rc)
-        rc = json_field_string(r, b, "orderId", 32, false, &p->order_id);
+        rc = body_field_string(r, b, "orderId", 32, false, &p->order_id);
     if (!rc)
-        rc = json_field_string(r, b, "userId", 64, false, &p->user_id);
+        rc = body_field_string(r, b, "userId", 64, false, &p->user_id);
     if (!rc)
-        rc = json_field_choice(r, b, "accountType", account_types, &p->account_type);
+        rc = body_field_choice(r, b, "accountType", account_types, &p->account_type);
     if (!rc)
-        rc = json_field_int(r, b, "accountSize", 1, 100000000, &p->account_size);
+        rc = body_field_int(r, b, "accountSize", 1, 100000000, &p->account_size);
     if (!rc)
-        rc = json_field_choice(r, b, "platformType", platforms, &p->platform_type);
+        rc = body_field_choice(r, b, "platformType", platforms, &p->platform_type);
     if (!rc)
-        rc = json_field_string(r, b, "cryptoCurrency", 32, false, &p->crypto_currency);
+        rc = body_field_string(r, b, "cryptoCurrency", 32, false, &p->crypto_currency);
     if (!rc)
-        rc = json_field_amount(r, b, "amount", &p->amount);
+        rc = body_field_amount(r, b, "amount", &p->amount);
     if (!rc)
-        rc = json_field_amount(r, b, "finalAmount", &p->final_amount);
+        rc = body_field_amount(r, b, "finalAmount", &p->final_amount);
     return rc;
 }
 

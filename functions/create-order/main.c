@@ -15,6 +15,7 @@
  */
 #include "arena.h"
 #include "auth.h"
+#include "body.h"
 #include "db.h"
 #include "json.h"
 #include "response.h"
@@ -39,22 +40,22 @@ read_order_request(struct req *r, struct order_request *o)
     cJSON *body = NULL;
     enum err_code rc;
 
-    rc = json_parse_body(r, &body);
+    rc = body_parse(r, &body);
     if (rc)
         return rc;
-    rc = json_require_fields(r, body, required_fields);
+    rc = body_require_fields(r, body, required_fields);
     if (rc)
         return rc;
-    rc = json_field_choice(r, body, "accountType", account_types, &o->account_type);
+    rc = body_field_choice(r, body, "accountType", account_types, &o->account_type);
     if (rc)
         return rc;
-    rc = json_field_int(r, body, "accountSize", 1, 100000000, &o->account_size);
+    rc = body_field_int(r, body, "accountSize", 1, 100000000, &o->account_size);
     if (rc)
         return rc;
-    rc = json_field_choice(r, body, "platformType", platforms, &o->platform_type);
+    rc = body_field_choice(r, body, "platformType", platforms, &o->platform_type);
     if (rc)
         return rc;
-    return json_field_string(r, body, "discountCode", 64, true, &o->discount_code);
+    return body_field_string(r, body, "discountCode", 64, true, &o->discount_code);
 }
 
 /* The order as JSON text, as order_create() built it from the INSERT's

@@ -11,6 +11,7 @@
  */
 #include "arena.h"
 #include "auth.h"
+#include "body.h"
 #include "cfg.h"
 #include "db.h"
 #include "json.h"
@@ -164,11 +165,11 @@ handle_test_delivery(struct req *r)
 
     rc = auth_require(r, AUTH_SERVICE, &id);
     if (!rc)
-        rc = json_parse_body(r, &body);
+        rc = body_parse(r, &body);
     if (!rc)
-        rc = json_require_fields(r, body, required_fields);
+        rc = body_require_fields(r, body, required_fields);
     if (!rc)
-        rc = json_field_string(r, body, "orderId", 32, false, &order_id);
+        rc = body_field_string(r, body, "orderId", 32, false, &order_id);
     if (!rc)
         rc = db_begin(r, id.role, id.claims_json);
     if (!rc)

@@ -31,6 +31,7 @@
  * when the sink fails, one write attempt and nothing more).
  */
 #include "arena.h"
+#include "body.h"
 #include "cfg.h"
 #include "json.h"
 #include "log.h"
@@ -154,23 +155,23 @@ handle(struct req *r)
         add_string(out, "userAgent", req_header(r, "user-agent"));
         return resp_json(r, 200, out);
     }
-    rc = json_parse_body(r, &body);
+    rc = body_parse(r, &body);
     if (!rc)
-        rc = json_require_fields(r, body, required_fields);
+        rc = body_require_fields(r, body, required_fields);
     if (!rc)
-        rc = json_field_string(r, body, "orderId", 32, false, &order_id);
+        rc = body_field_string(r, body, "orderId", 32, false, &order_id);
     if (!rc)
-        rc = json_field_string(r, body, "userId", 64, false, &user_id);
+        rc = body_field_string(r, body, "userId", 64, false, &user_id);
     if (!rc)
-        rc = json_field_choice(r, body, "accountType", account_types, &type);
+        rc = body_field_choice(r, body, "accountType", account_types, &type);
     if (!rc)
-        rc = json_field_int(r, body, "accountSize", 1, 100000000, &size);
+        rc = body_field_int(r, body, "accountSize", 1, 100000000, &size);
     if (!rc)
-        rc = json_field_choice(r, body, "platformType", platforms, &platform);
+        rc = body_field_choice(r, body, "platformType", platforms, &platform);
     if (!rc)
-        rc = json_field_amount(r, body, "amount", &amount);
+        rc = body_field_amount(r, body, "amount", &amount);
     if (!rc)
-        rc = json_field_string(r, body, "discountCode", 64, true, &code);
+        rc = body_field_string(r, body, "discountCode", 64, true, &code);
     if (rc)
         return rc;
     if (strcmp(order_id, "FFX-500") == 0)
