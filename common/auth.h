@@ -21,7 +21,7 @@
 #include "cfg.h"
 #include "db.h"
 #include "err.h"
-#include "server.h"
+#include "module.h"
 
 #include <stdbool.h>
 
