@@ -15,6 +15,10 @@
  * statement text is prepared once per connection and then only bound and
  * executed.
  *
+ * Every function takes the call context (call.h) of the work at hand, a
+ * request's or a tool's own: statements' results live in its arena, a
+ * failure sets its err, and round trips add to its db_ms.
+ *
  * The connection is opened per worker and repaired transparently: a
  * connection the server closed while idle (a restart) is noticed before
  * anything is sent and reopened; a request that cannot reach the database
@@ -28,7 +32,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
-struct req;
+struct call;
 
 enum db_role { DB_ROLE_ANON, DB_ROLE_AUTHENTICATED, DB_ROLE_SERVICE };
 
@@ -57,7 +61,7 @@ const char *db_role_name(enum db_role role);
  * means {"role":<role>}). Nothing is sent yet: BEGIN and the claims go out
  * with the first db_exec(), whose errors (503 when the database cannot be
  * reached) therefore include the transaction's. */
-enum err_code db_begin(struct req *r, enum db_role role, const char *claims_json);
+enum err_code db_begin(struct call *c, enum db_role role, const char *claims_json);
 
 #define DB_MAX_PARAMS   16
 #define DB_MAX_PIPELINE 4 /* statements sent together: BEGIN, the claims, one statement */
@@ -71,28 +75,28 @@ struct db_param {
 
 /* db_exec - one parameterised statement; text results. On success *out is
  * valid until the request ends (PQclear is deferred on the arena). Errors
- * map SQLSTATE to a code (db_sqlstate_code) and set r->err. */
-enum err_code db_exec(struct req *r, PGresult **out, const char *sql, int nparams,
+ * map SQLSTATE to a code (db_sqlstate_code) and set c->err. */
+enum err_code db_exec(struct call *c, PGresult **out, const char *sql, int nparams,
                       const struct db_param *params);
 
 /* db_exec_text - db_exec with text parameters given as strings. */
-enum err_code db_exec_text(struct req *r, PGresult **out, const char *sql, int nparams,
+enum err_code db_exec_text(struct call *c, PGresult **out, const char *sql, int nparams,
                            const char *const *values);
 
 /* db_single - a transaction of one statement, in one round trip: the
  * claims, role and statement are pipelined and committed together. Use it
  * when nothing has to happen between the statement and the commit; no
  * db_begin() before it. Results as db_exec(). */
-enum err_code db_single(struct req *r, enum db_role role, const char *claims_json, PGresult **out,
+enum err_code db_single(struct call *c, enum db_role role, const char *claims_json, PGresult **out,
                         const char *sql, int nparams, const struct db_param *params);
 
 /* db_single_text - db_single with text parameters given as strings. */
-enum err_code db_single_text(struct req *r, enum db_role role, const char *claims_json,
+enum err_code db_single_text(struct call *c, enum db_role role, const char *claims_json,
                              PGresult **out, const char *sql, int nparams,
                              const char *const *values);
 
 /* db_commit - COMMIT; an error here is reported like a statement error. */
-enum err_code db_commit(struct req *r);
+enum err_code db_commit(struct call *c);
 
 /* db_end - roll back whatever the request left open. Called after every
  * request by the server loop, so a handler's early return cannot leak a

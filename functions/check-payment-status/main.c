@@ -89,7 +89,7 @@ load_status(struct req *r, const struct auth_identity *id, const char *order_id,
 {
     PGresult *res = NULL;
     enum err_code rc =
-        db_single_text(r, id->role, id->claims_json, &res,
+        db_single_text(&r->call, id->role, id->claims_json, &res,
                        "SELECT owner, order_doc::text, payment_doc::text, payment_id,"
                        " payment_status, payment_age_s"
                        " FROM public.check_payment_status($1)",
@@ -129,7 +129,7 @@ claim_refresh(struct req *r, const char *payment_id)
     PGresult *res = NULL;
 
     if (db_single_text(
-            r, DB_ROLE_SERVICE, NULL, &res,
+            &r->call, DB_ROLE_SERVICE, NULL, &res,
             "SELECT public.payment_refresh_claim($1, $2::int, 'check-payment-status')", 2,
             (const char *const[]){
                 payment_id, arena_sprintf(r->call.arena, "%lld",
@@ -159,8 +159,8 @@ refresh_status(struct req *r, const struct auth_identity *id, const char *order_
         return;
     /* What is applied comes from NOWPayments, not from the caller, so it
      * runs as the service, exactly as an IPN would. */
-    if (np_get_payment_limited(r, st->payment_id, &limits, &p) != ERR_OK ||
-        db_single_text(r, DB_ROLE_SERVICE, NULL, &res,
+    if (np_get_payment_limited(&r->call, st->payment_id, &limits, &p) != ERR_OK ||
+        db_single_text(&r->call, DB_ROLE_SERVICE, NULL, &res,
                        "SELECT public.payment_apply($1::jsonb, 'status_check')", 1,
                        (const char *const[]){p.raw_json}) != ERR_OK ||
         load_status(r, id, order_id, &fresh) != ERR_OK) {

@@ -131,7 +131,7 @@ begin_once(struct req *r, const struct auth_identity *id, const struct payment_r
 {
     PGresult *res = NULL;
     enum err_code rc = db_single_text(
-        r, id->role, id->claims_json, &res,
+        &r->call, id->role, id->claims_json, &res,
         "SELECT public.crypto_payment_begin($1, $2::uuid, $3, $4::int, $5, $6::numeric,"
         " $7::numeric, $8, $9, $10::int)",
         10,
@@ -216,7 +216,7 @@ create_invoice(struct req *r, const struct payment_request *p, const cJSON *plan
         .is_fixed_rate = 1,
     };
 
-    return np_create_invoice(r, &q, inv);
+    return np_create_invoice(&r->call, &q, inv);
 }
 
 static void
@@ -309,7 +309,7 @@ call_provider(struct req *r, const struct payment_request *p, const cJSON *plan,
         invoice_id = inv.id;
         *invoice_json = invoice_record_json(r, &inv);
     }
-    return np_create_invoice_payment(r, invoice_id, json_string_field(plan, "pay_currency"),
+    return np_create_invoice_payment(&r->call, invoice_id, json_string_field(plan, "pay_currency"),
                                      p->order_id, json_string_field(plan, "order_description"),
                                      pay);
 }
@@ -324,7 +324,7 @@ record_payment(struct req *r, const struct payment_request *p, const char *token
 {
     PGresult *res = NULL;
     enum err_code rc = db_single_text(
-        r, DB_ROLE_SERVICE, NULL, &res,
+        &r->call, DB_ROLE_SERVICE, NULL, &res,
         "SELECT public.crypto_payment_record($1, $2::uuid, $3::jsonb, $4::jsonb)", 4,
         (const char *const[]){p->order_id, token, invoice_json, payment_json(r, pay)});
 
@@ -349,7 +349,7 @@ release_reservation(struct req *r, const struct payment_request *p, const char *
     PGresult *res = NULL;
 
     err_clear(&r->call.err);
-    if (db_single_text(r, DB_ROLE_SERVICE, NULL, &res,
+    if (db_single_text(&r->call, DB_ROLE_SERVICE, NULL, &res,
                        "SELECT public.crypto_payment_release($1, $2::uuid)", 2,
                        (const char *const[]){p->order_id, token}) != ERR_OK)
         log_event(LOG_WARN, r->call.request_id, "payment",

@@ -69,7 +69,7 @@ insert_order(struct req *r, const struct auth_identity *id, const struct order_r
     const char *size = arena_sprintf(r->call.arena, "%lld", o->account_size);
 
     rc = db_single_text(
-        r, id->role, id->claims_json, &res,
+        &r->call, id->role, id->claims_json, &res,
         "SELECT order_doc, error FROM public.order_create($1, $2, $3, $4)", 4,
         (const char *const[]){o->account_type, size, o->platform_type, o->discount_code});
     if (rc)

@@ -149,7 +149,7 @@ static enum err_code
 read_gauges(struct req *r, const struct auth_identity *id, PGresult **res, bool *up)
 {
     enum err_code rc =
-        db_single(r, id->role, id->claims_json, res,
+        db_single(&r->call, id->role, id->claims_json, res,
                   "SELECT metric, labels::text, value FROM public.metrics_gauges()", 0, NULL);
     *up = rc == ERR_OK;
     if (rc == ERR_OK || err_http_status(rc) < 500)

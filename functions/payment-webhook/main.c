@@ -190,13 +190,13 @@ store_and_apply(struct req *r, const struct ipn_verified *v, enum ipn_match how,
     enum err_code rc;
     PGresult *res = NULL;
 
-    rc = db_begin(r, DB_ROLE_SERVICE, NULL);
+    rc = db_begin(&r->call, DB_ROLE_SERVICE, NULL);
     if (rc)
         return rc;
     /* Exactly the bytes that were signed (the dedupe key is computed from
      * them): the strict rules made every number in them the text its double
      * gives back, so jsonb's exact decimals are the values that were signed. */
-    rc = db_exec_text(r, &res, sql, 2, (const char *const[]){v->text, form});
+    rc = db_exec_text(&r->call, &res, sql, 2, (const char *const[]){v->text, form});
     if (rc)
         return rc;
     a->outcome = arena_strdup(r->call.arena, PQgetvalue(res, 0, 0));
@@ -207,7 +207,7 @@ store_and_apply(struct req *r, const struct ipn_verified *v, enum ipn_match how,
     failpoint("webhook-after-inbox");
     if (a->delivered)
         failpoint("delivery-before-commit");
-    rc = db_commit(r);
+    rc = db_commit(&r->call);
     if (rc)
         return rc;
     failpoint("webhook-after-commit");

@@ -28,7 +28,7 @@ static enum err_code
 query_json(struct req *r, const char *sql, const char *param, cJSON **out)
 {
     PGresult *res = NULL;
-    enum err_code rc = db_exec_text(r, &res, sql, 1, (const char *const[]){param});
+    enum err_code rc = db_exec_text(&r->call, &res, sql, 1, (const char *const[]){param});
 
     *out = NULL;
     if (rc)
@@ -84,7 +84,7 @@ static enum err_code
 dry_run_delivery(struct req *r, const char *order_id, cJSON **result)
 {
     PGresult *res = NULL;
-    enum err_code rc = db_exec(r, &res, "SAVEPOINT dry_run", 0, NULL);
+    enum err_code rc = db_exec(&r->call, &res, "SAVEPOINT dry_run", 0, NULL);
 
     if (rc)
         return rc;
@@ -100,7 +100,7 @@ dry_run_delivery(struct req *r, const char *order_id, cJSON **result)
             cJSON_AddStringToObject(*result, "error", r->call.err.msg);
             err_clear(&r->call.err);
         }
-        return db_exec(r, &res, "ROLLBACK TO SAVEPOINT dry_run", 0, NULL);
+        return db_exec(&r->call, &res, "ROLLBACK TO SAVEPOINT dry_run", 0, NULL);
     }
     return rc;
 }
@@ -171,10 +171,10 @@ handle_test_delivery(struct req *r)
     if (!rc)
         rc = body_field_string(r, body, "orderId", 32, false, &order_id);
     if (!rc)
-        rc = db_begin(r, id.role, id.claims_json);
+        rc = db_begin(&r->call, id.role, id.claims_json);
     if (!rc)
         rc =
-            db_exec(r, &res,
+            db_exec(&r->call, &res,
                     "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
                     0, NULL);
     if (rc)

@@ -8,10 +8,10 @@
  * transaction, and the reconnection when the server has closed the session.
  */
 #include "arena.h"
+#include "call.h"
 #include "check.h"
 #include "db.h"
 #include "log.h"
-#include "request.h"
 
 #include <libpq-fe.h>
 #include <stdlib.h>
@@ -19,18 +19,11 @@
 
 static struct arena *arena;
 
-static int
-discard(void *ctx, const char *buf, size_t n)
-{
-    (void)ctx, (void)buf, (void)n;
-    return 0;
-}
-
 static void
-fresh_request(struct req *r)
+fresh_call(struct call *c)
 {
     arena_reset(arena);
-    req_init(r, arena, (struct resp_sink){.write = discard});
+    call_init(c, arena, NULL);
 }
 
 static void
@@ -52,12 +45,12 @@ static char *
 single(enum db_role role, const char *claims, const char *sql)
 {
     static char value[512];
-    struct req r;
+    struct call c;
     PGresult *res = NULL;
 
-    fresh_request(&r);
-    if (db_single(&r, role, claims, &res, sql, 0, NULL) != ERR_OK) {
-        fprintf(stderr, "  (%s: %s %s)\n", sql, r.call.err.msg, r.call.err.detail);
+    fresh_call(&c);
+    if (db_single(&c, role, claims, &res, sql, 0, NULL) != ERR_OK) {
+        fprintf(stderr, "  (%s: %s %s)\n", sql, c.err.msg, c.err.detail);
         db_end();
         return NULL;
     }
@@ -110,32 +103,32 @@ test_statements_are_prepared_once(const char *url)
 static void
 test_errors_leave_nothing_open(void)
 {
-    struct req r;
+    struct call c;
     PGresult *res = NULL;
     char *txid;
 
-    fresh_request(&r);
-    CHECK_INTEQ(db_single(&r, DB_ROLE_ANON, NULL, &res, "SELECT 1/0", 0, NULL), ERR_BAD_REQUEST);
+    fresh_call(&c);
+    CHECK_INTEQ(db_single(&c, DB_ROLE_ANON, NULL, &res, "SELECT 1/0", 0, NULL), ERR_BAD_REQUEST);
     db_end();
     CHECK_STREQ(single(DB_ROLE_ANON, NULL, "SELECT 'after'"), "after");
 
     /* db_begin sends nothing until the first statement; both statements see
      * one transaction; an error in it is rolled back by db_end. */
-    fresh_request(&r);
-    CHECK_INTEQ(db_begin(&r, DB_ROLE_SERVICE, NULL), ERR_OK);
-    CHECK_INTEQ(db_exec(&r, &res, "SELECT txid_current()::text", 0, NULL), ERR_OK);
+    fresh_call(&c);
+    CHECK_INTEQ(db_begin(&c, DB_ROLE_SERVICE, NULL), ERR_OK);
+    CHECK_INTEQ(db_exec(&c, &res, "SELECT txid_current()::text", 0, NULL), ERR_OK);
     txid = arena_strdup(arena, PQgetvalue(res, 0, 0));
-    CHECK_INTEQ(db_exec(&r, &res, "SELECT txid_current()::text", 0, NULL), ERR_OK);
+    CHECK_INTEQ(db_exec(&c, &res, "SELECT txid_current()::text", 0, NULL), ERR_OK);
     CHECK_STREQ(PQgetvalue(res, 0, 0), txid);
-    CHECK_INTEQ(db_exec(&r, &res, "SELECT 1/0", 0, NULL), ERR_BAD_REQUEST);
+    CHECK_INTEQ(db_exec(&c, &res, "SELECT 1/0", 0, NULL), ERR_BAD_REQUEST);
     db_end();
     CHECK_STREQ(single(DB_ROLE_ANON, NULL, "SELECT 'after a failed transaction'"),
                 "after a failed transaction");
 
     /* A transaction without statements commits nothing and sends nothing. */
-    fresh_request(&r);
-    CHECK_INTEQ(db_begin(&r, DB_ROLE_SERVICE, NULL), ERR_OK);
-    CHECK_INTEQ(db_commit(&r), ERR_OK);
+    fresh_call(&c);
+    CHECK_INTEQ(db_begin(&c, DB_ROLE_SERVICE, NULL), ERR_OK);
+    CHECK_INTEQ(db_commit(&c), ERR_OK);
     db_end();
 }
 
