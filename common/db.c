@@ -33,16 +33,8 @@ static int nprepared;
 /* The transaction db_begin() opened: sent with its first statement. */
 static struct {
     bool open;
-    const char *role_name;
-    const char *claims;
-    const char *timeout_ms;
+    const char *prologue[RLS_PROLOGUE_NPARAMS]; /* claims, role, timeout (rls.h) */
 } pending;
-
-static const char *const role_names[] = {
-    [DB_ROLE_ANON] = "anon",
-    [DB_ROLE_AUTHENTICATED] = "authenticated",
-    [DB_ROLE_SERVICE] = "service_role",
-};
 
 /* First match wins; a two-character entry matches the whole class. The
  * message is what a client may read; the server's text goes to the log. */
@@ -72,12 +64,6 @@ static const struct {
     {"08", ERR_UNAVAILABLE, ""},
     {"53", ERR_UNAVAILABLE, ""},
 };
-
-const char *
-db_role_name(enum db_role role)
-{
-    return role_names[role];
-}
 
 static size_t
 sqlstate_index(const char *sqlstate)
@@ -254,19 +240,15 @@ stmt_init(struct stmt *s, const char *sql, int nparams, const struct db_param *p
 }
 
 /* The first statement of every request transaction: the caller's claims,
- * role and statement timeout, transaction-local. set_config('role', x,
- * true) is SET LOCAL ROLE x, as PostgREST does it. */
+ * role and statement timeout, transaction-local (rls.h). */
 static void
 stmt_prelude(struct stmt *s)
 {
-    struct db_param p[] = {
-        {.value = pending.claims}, {.value = pending.role_name}, {.value = pending.timeout_ms}};
+    struct db_param p[RLS_PROLOGUE_NPARAMS] = {{.value = pending.prologue[0]},
+                                               {.value = pending.prologue[1]},
+                                               {.value = pending.prologue[2]}};
 
-    stmt_init(s,
-              "SELECT set_config('request.jwt.claims', $1, true),"
-              " set_config('role', $2, true),"
-              " set_config('statement_timeout', $3, true)",
-              3, p);
+    stmt_init(s, rls_prologue_sql, RLS_PROLOGUE_NPARAMS, p);
 }
 
 /* Forget a connection whose state we no longer trust; the next request
@@ -450,19 +432,16 @@ run_pipeline(struct call *c, const struct stmt *s, int n, PGresult **res)
 
 /* Who the next transaction runs as; claims NULL means {"role":<role>}. */
 static void
-remember_caller(struct call *c, enum db_role role, const char *claims_json)
+remember_caller(enum rls_role role, const char *claims_json)
 {
-    pending.role_name = db_role_name(role);
-    pending.claims = claims_json != NULL
-                         ? claims_json
-                         : arena_sprintf(c->arena, "{\"role\":\"%s\"}", pending.role_name);
-    pending.timeout_ms = statement_timeout;
+    rls_prologue_params(pending.prologue, role, claims_json, statement_timeout);
 }
 
 enum err_code
-db_begin(struct call *c, enum db_role role, const char *claims_json)
+db_begin(struct call *c, enum rls_role role, const char *claims_json)
 {
-    remember_caller(c, role, claims_json);
+    (void)c; /* nothing is sent yet: the first db_exec reports for it */
+    remember_caller(role, claims_json);
     pending.open = true;
     return ERR_OK;
 }
@@ -514,7 +493,7 @@ db_exec_text(struct call *c, PGresult **out, const char *sql, int nparams,
 }
 
 enum err_code
-db_single(struct call *c, enum db_role role, const char *claims_json, PGresult **out,
+db_single(struct call *c, enum rls_role role, const char *claims_json, PGresult **out,
           const char *sql, int nparams, const struct db_param *params)
 {
     struct stmt batch[2];
@@ -522,7 +501,7 @@ db_single(struct call *c, enum db_role role, const char *claims_json, PGresult *
     enum err_code rc;
 
     *out = NULL;
-    remember_caller(c, role, claims_json);
+    remember_caller(role, claims_json);
     stmt_prelude(&batch[0]);
     stmt_init(&batch[1], sql, nparams, params);
     rc = run_pipeline(c, batch, 2, res);
@@ -532,7 +511,7 @@ db_single(struct call *c, enum db_role role, const char *claims_json, PGresult *
 }
 
 enum err_code
-db_single_text(struct call *c, enum db_role role, const char *claims_json, PGresult **out,
+db_single_text(struct call *c, enum rls_role role, const char *claims_json, PGresult **out,
                const char *sql, int nparams, const char *const *values)
 {
     struct db_param params[DB_MAX_PARAMS];

@@ -129,7 +129,7 @@ claim_refresh(struct req *r, const char *payment_id)
     PGresult *res = NULL;
 
     if (db_single_text(
-            &r->call, DB_ROLE_SERVICE, NULL, &res,
+            &r->call, RLS_SERVICE, NULL, &res,
             "SELECT public.payment_refresh_claim($1, $2::int, 'check-payment-status')", 2,
             (const char *const[]){
                 payment_id, arena_sprintf(r->call.arena, "%lld",
@@ -160,7 +160,7 @@ refresh_status(struct req *r, const struct auth_identity *id, const char *order_
     /* What is applied comes from NOWPayments, not from the caller, so it
      * runs as the service, exactly as an IPN would. */
     if (np_get_payment_limited(&r->call, st->payment_id, &limits, &p) != ERR_OK ||
-        db_single_text(&r->call, DB_ROLE_SERVICE, NULL, &res,
+        db_single_text(&r->call, RLS_SERVICE, NULL, &res,
                        "SELECT public.payment_apply($1::jsonb, 'status_check')", 1,
                        (const char *const[]){p.raw_json}) != ERR_OK ||
         load_status(r, id, order_id, &fresh) != ERR_OK) {

@@ -324,7 +324,7 @@ record_payment(struct req *r, const struct payment_request *p, const char *token
 {
     PGresult *res = NULL;
     enum err_code rc = db_single_text(
-        &r->call, DB_ROLE_SERVICE, NULL, &res,
+        &r->call, RLS_SERVICE, NULL, &res,
         "SELECT public.crypto_payment_record($1, $2::uuid, $3::jsonb, $4::jsonb)", 4,
         (const char *const[]){p->order_id, token, invoice_json, payment_json(r, pay)});
 
@@ -349,7 +349,7 @@ release_reservation(struct req *r, const struct payment_request *p, const char *
     PGresult *res = NULL;
 
     err_clear(&r->call.err);
-    if (db_single_text(&r->call, DB_ROLE_SERVICE, NULL, &res,
+    if (db_single_text(&r->call, RLS_SERVICE, NULL, &res,
                        "SELECT public.crypto_payment_release($1, $2::uuid)", 2,
                        (const char *const[]){p->order_id, token}) != ERR_OK)
         log_event(LOG_WARN, r->call.request_id, "payment",

@@ -70,13 +70,13 @@ authorize(struct req *r, struct auth_identity *id)
     if (token != NULL && authz != NULL && strncmp(authz, "Bearer ", 7) == 0 &&
         crypto_equal(authz + 7, strlen(authz + 7), token, strlen(token))) {
         memset(id, 0, sizeof(*id));
-        id->role = DB_ROLE_SERVICE;
+        id->role = RLS_SERVICE;
         return ERR_OK;
     }
     rc = auth_require(r, AUTH_USER | AUTH_SERVICE, id);
     if (rc)
         return rc;
-    if (id->role == DB_ROLE_AUTHENTICATED && !id->is_admin)
+    if (id->role == RLS_AUTHENTICATED && !id->is_admin)
         return ERR_SET(&r->call.err, ERR_FORBIDDEN, "Unauthorized");
     return ERR_OK;
 }

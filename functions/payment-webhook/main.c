@@ -190,7 +190,7 @@ store_and_apply(struct req *r, const struct ipn_verified *v, enum ipn_match how,
     enum err_code rc;
     PGresult *res = NULL;
 
-    rc = db_begin(&r->call, DB_ROLE_SERVICE, NULL);
+    rc = db_begin(&r->call, RLS_SERVICE, NULL);
     if (rc)
         return rc;
     /* Exactly the bytes that were signed (the dedupe key is computed from

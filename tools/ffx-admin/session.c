@@ -2,8 +2,7 @@
 /*
  * ffx-admin: arguments, the operator session and listing output.
  *
- * Every command runs in ONE transaction that first does
- *   set_config('request.jwt.claims', <claims>, true), set_config('role', <role>, true)
+ * Every command runs in ONE transaction that first runs the claims-and-role prologue (rls.h)
  * exactly as the functions do per request, so RLS and the SQL functions' caller checks hold:
  * with DATABASE_URL pointing at the NOINHERIT functions role nothing works until the role is set.
  * --as-admin EMAIL (default FFX_ADMIN_EMAIL): the admin's claims as `authenticated` (looked up
@@ -11,6 +10,7 @@
  * Otherwise: service_role claims carrying "operator" (the OS user), which the audit rows record.
  */
 #include "admin.h"
+#include "rls.h"
 
 #include <cjson/cJSON.h>
 #include <pwd.h>
@@ -135,14 +135,16 @@ os_user(void)
     return pw != NULL ? pw->pw_name : "unknown";
 }
 
+/* The claims-and-role prologue (rls.h); no statement timeout of its own: an operator's command
+ * runs under the session's. */
 static int
-set_identity(struct session *s, const char *claims, const char *role)
+set_identity(struct session *s, const char *claims, enum rls_role role)
 {
-    PGresult *res = session_query(s,
-                                  "SELECT set_config('request.jwt.claims', $1, true),"
-                                  " set_config('role', $2, true)",
-                                  2, (const char *const[]){claims, role});
+    const char *prologue[RLS_PROLOGUE_NPARAMS];
+    PGresult *res;
 
+    rls_prologue_params(prologue, role, claims, NULL);
+    res = session_query(s, rls_prologue_sql, RLS_PROLOGUE_NPARAMS, prologue);
     PQclear(res);
     return res != NULL ? 0 : -1;
 }
@@ -204,11 +206,11 @@ session_open(struct session *s, const struct args *a)
     cJSON_Delete(svc);
     rc = exec_simple(s->conn, "BEGIN");
     if (rc == 0)
-        rc = set_identity(s, claims, "service_role");
+        rc = set_identity(s, claims, RLS_SERVICE);
     cJSON_free(claims);
     if (rc == 0 && email != NULL) {
         claims = admin_claims(s, email);
-        rc = claims != NULL ? set_identity(s, claims, "authenticated") : -1;
+        rc = claims != NULL ? set_identity(s, claims, RLS_AUTHENTICATED) : -1;
         cJSON_free(claims);
     }
     if (rc != 0) {
