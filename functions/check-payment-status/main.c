@@ -142,28 +142,42 @@ claim_refresh(struct req *r, const char *payment_id)
     return strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 }
 
-/* Fetch the payment from NOWPayments (one attempt, within the budget) and
- * apply it like an IPN; on success *st is replaced by the fresh state.
- * Failures are logged and ignored: the caller still gets what the database
- * has. */
+/* Fetch the payment from NOWPayments (one attempt, within the budget),
+ * apply it like an IPN, and read the order's state again into *fresh. */
+static enum err_code
+fetch_and_apply(struct req *r, const struct auth_identity *id, const char *order_id,
+                const char *payment_id, struct order_status *fresh)
+{
+    const struct np_limits limits = {cfg_int("FFX_STATUS_REFRESH_BUDGET_MS"), true};
+    struct np_payment p = {0};
+    PGresult *res = NULL;
+    enum err_code rc;
+
+    rc = np_get_payment_limited(&r->call, payment_id, &limits, &p);
+    if (rc)
+        return rc;
+    /* What is applied comes from NOWPayments, not from the caller, so it
+     * runs as the service, exactly as an IPN would. */
+    rc = db_single_text(&r->call, RLS_SERVICE, NULL, &res,
+                        "SELECT public.payment_apply($1::jsonb, 'status_check')", 1,
+                        (const char *const[]){p.raw_json});
+    if (rc)
+        return rc;
+    return load_status(r, id, order_id, fresh);
+}
+
+/* Refresh *st from NOWPayments when this call wins the claim; on success
+ * *st is replaced by the fresh state. Failures are logged and ignored: the
+ * caller still gets what the database has. */
 static void
 refresh_status(struct req *r, const struct auth_identity *id, const char *order_id,
                struct order_status *st)
 {
-    const struct np_limits limits = {cfg_int("FFX_STATUS_REFRESH_BUDGET_MS"), true};
-    struct np_payment p = {0};
     struct order_status fresh = {0};
-    PGresult *res = NULL;
 
     if (!claim_refresh(r, st->payment_id))
         return;
-    /* What is applied comes from NOWPayments, not from the caller, so it
-     * runs as the service, exactly as an IPN would. */
-    if (np_get_payment_limited(&r->call, st->payment_id, &limits, &p) != ERR_OK ||
-        db_single_text(&r->call, RLS_SERVICE, NULL, &res,
-                       "SELECT public.payment_apply($1::jsonb, 'status_check')", 1,
-                       (const char *const[]){p.raw_json}) != ERR_OK ||
-        load_status(r, id, order_id, &fresh) != ERR_OK) {
+    if (fetch_and_apply(r, id, order_id, st->payment_id, &fresh) != ERR_OK) {
         log_event(LOG_WARN, r->call.request_id, "status",
                   "refresh failed, answering from the database");
         err_clear(&r->call.err);

@@ -80,25 +80,33 @@ read_request(struct req *r, struct payment_request *p)
     enum err_code rc;
 
     rc = body_parse(r, &b);
-    if (!rc)
-        rc = body_require_fields(r, b, required_fields);
-    if (!rc)
-        rc = body_field_string(r, b, "orderId", 32, false, &p->order_id);
-    if (!rc)
-        rc = body_field_string(r, b, "userId", 64, false, &p->user_id);
-    if (!rc)
-        rc = body_field_choice(r, b, "accountType", account_types, &p->account_type);
-    if (!rc)
-        rc = body_field_int(r, b, "accountSize", 1, 100000000, &p->account_size);
-    if (!rc)
-        rc = body_field_choice(r, b, "platformType", platforms, &p->platform_type);
-    if (!rc)
-        rc = body_field_string(r, b, "cryptoCurrency", 32, false, &p->crypto_currency);
-    if (!rc)
-        rc = body_field_amount(r, b, "amount", &p->amount);
-    if (!rc)
-        rc = body_field_amount(r, b, "finalAmount", &p->final_amount);
-    return rc;
+    if (rc)
+        return rc;
+    rc = body_require_fields(r, b, required_fields);
+    if (rc)
+        return rc;
+    rc = body_field_string(r, b, "orderId", 32, false, &p->order_id);
+    if (rc)
+        return rc;
+    rc = body_field_string(r, b, "userId", 64, false, &p->user_id);
+    if (rc)
+        return rc;
+    rc = body_field_choice(r, b, "accountType", account_types, &p->account_type);
+    if (rc)
+        return rc;
+    rc = body_field_int(r, b, "accountSize", 1, 100000000, &p->account_size);
+    if (rc)
+        return rc;
+    rc = body_field_choice(r, b, "platformType", platforms, &p->platform_type);
+    if (rc)
+        return rc;
+    rc = body_field_string(r, b, "cryptoCurrency", 32, false, &p->crypto_currency);
+    if (rc)
+        return rc;
+    rc = body_field_amount(r, b, "amount", &p->amount);
+    if (rc)
+        return rc;
+    return body_field_amount(r, b, "finalAmount", &p->final_amount);
 }
 
 /* "<host>:<pid>:<request id>": who holds a reservation, for operators and
@@ -372,8 +380,10 @@ create_payment(struct req *r, const struct payment_request *p, const cJSON *plan
         log_takeover(r, p, plan);
     rc = call_provider(r, p, plan, &invoice_json, &pay);
     failpoint("payment-before-record"); /* test builds: stall or die with a reservation held */
-    if (!rc)
-        rc = record_payment(r, p, token, invoice_json, &pay, saved);
+    if (rc)
+        goto out;
+    rc = record_payment(r, p, token, invoice_json, &pay, saved);
+out:
     if (rc)
         release_reservation(r, p, token);
     return rc;
@@ -399,26 +409,40 @@ reply(struct req *r, cJSON *saved)
     return resp_json(r, 200, body);
 }
 
+/* authenticate, validate, then the order's open payment: reused, or
+ * reserved, created at NOWPayments and recorded; *saved is what to answer */
 static enum err_code
-handle_create_crypto_payment(struct req *r)
+open_payment(struct req *r, cJSON **saved)
 {
     struct auth_identity id;
     struct payment_request p = {0};
     cJSON *plan = NULL;
-    cJSON *saved = NULL;
     enum err_code rc;
 
     rc = auth_require(r, AUTH_USER | AUTH_SERVICE, &id);
-    if (!rc)
-        rc = read_request(r, &p);
-    if (!rc && !auth_may_act_for(&id, p.user_id))
-        rc = ERR_SET(&r->call.err, ERR_FORBIDDEN, "Unauthorized");
-    if (!rc)
-        rc = begin_payment(r, &id, &p, &plan);
-    if (!rc && strcmp(plan_action(plan), "reuse") == 0)
-        saved = plan;
-    else if (!rc)
-        rc = create_payment(r, &p, plan, &saved);
+    if (rc)
+        return rc;
+    rc = read_request(r, &p);
+    if (rc)
+        return rc;
+    if (!auth_may_act_for(&id, p.user_id))
+        return ERR_SET(&r->call.err, ERR_FORBIDDEN, "Unauthorized");
+    rc = begin_payment(r, &id, &p, &plan);
+    if (rc)
+        return rc;
+    if (strcmp(plan_action(plan), "reuse") == 0) {
+        *saved = plan;
+        return ERR_OK;
+    }
+    return create_payment(r, &p, plan, saved);
+}
+
+static enum err_code
+handle_create_crypto_payment(struct req *r)
+{
+    cJSON *saved = NULL;
+    enum err_code rc = open_payment(r, &saved);
+
     /* every 503 here is worth retrying soon: a payment in progress, or the
      * database coming back */
     if (rc == ERR_UNAVAILABLE)

@@ -182,8 +182,9 @@ handle_metrics(struct req *r)
     enum err_code rc;
 
     rc = authorize(r, &id);
-    if (!rc)
-        rc = read_gauges(r, &id, &res, &db_up);
+    if (rc)
+        return rc;
+    rc = read_gauges(r, &id, &res, &db_up);
     if (rc)
         return rc;
     metrics_text_init(&t, r->call.arena);

@@ -128,14 +128,19 @@ run_checks(struct req *r, const char *order_id, cJSON *tests)
     enum err_code rc;
 
     rc = query_json(r, order_sql, order_id, &order);
-    if (!rc)
-        rc = query_json(r, rules_sql, order_id, &rules);
-    if (!rc)
-        rc = query_json(r, stock_sql, order_id, &stock);
-    if (!rc && order != NULL)
-        rc = dry_run_delivery(r, order_id, &delivery);
     if (rc)
         return rc;
+    rc = query_json(r, rules_sql, order_id, &rules);
+    if (rc)
+        return rc;
+    rc = query_json(r, stock_sql, order_id, &stock);
+    if (rc)
+        return rc;
+    if (order != NULL) {
+        rc = dry_run_delivery(r, order_id, &delivery);
+        if (rc)
+            return rc;
+    }
     cJSON_AddItemToObject(tests, "order_check",
                           check_result(order != NULL, "order", order, "Order not found"));
     cJSON_AddItemToObject(tests, "trading_rules_check",
@@ -164,19 +169,23 @@ handle_test_delivery(struct req *r)
     enum err_code rc;
 
     rc = auth_require(r, AUTH_SERVICE, &id);
-    if (!rc)
-        rc = body_parse(r, &body);
-    if (!rc)
-        rc = body_require_fields(r, body, required_fields);
-    if (!rc)
-        rc = body_field_string(r, body, "orderId", 32, false, &order_id);
-    if (!rc)
-        rc = db_begin(&r->call, id.role, id.claims_json);
-    if (!rc)
-        rc =
-            db_exec(&r->call, &res,
-                    "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
-                    0, NULL);
+    if (rc)
+        return rc;
+    rc = body_parse(r, &body);
+    if (rc)
+        return rc;
+    rc = body_require_fields(r, body, required_fields);
+    if (rc)
+        return rc;
+    rc = body_field_string(r, body, "orderId", 32, false, &order_id);
+    if (rc)
+        return rc;
+    rc = db_begin(&r->call, id.role, id.claims_json);
+    if (rc)
+        return rc;
+    rc = db_exec(&r->call, &res,
+                 "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')", 0,
+                 NULL);
     if (rc)
         return rc;
     out = json_object(r->call.arena);

@@ -182,38 +182,68 @@ admin_claims(struct session *s, const char *email)
     return text;
 }
 
-int
-session_open(struct session *s, const struct args *a)
+/* --as-admin EMAIL, else FFX_ADMIN_EMAIL; NULL when neither names one. */
+static const char *
+admin_email(const struct args *a)
 {
     const char *email = opt_value(a, "--as-admin");
+
+    if (email == NULL)
+        email = getenv("FFX_ADMIN_EMAIL");
+    return email != NULL && email[0] != '\0' ? email : NULL;
+}
+
+/* service_role, with the OS user as "operator" for the audit rows. */
+static int
+act_as_operator(struct session *s)
+{
     cJSON *svc = cJSON_CreateObject();
     char *claims;
     int rc;
 
-    s->json = opt_flag(a, "--json");
-    if (email == NULL)
-        email = getenv("FFX_ADMIN_EMAIL");
-    if (email != NULL && email[0] == '\0')
-        email = NULL;
-    s->conn = connect_db();
-    if (s->conn == NULL) {
-        cJSON_Delete(svc);
-        return -1;
-    }
     cJSON_AddStringToObject(svc, "role", "service_role");
     cJSON_AddStringToObject(svc, "operator", os_user());
     claims = cJSON_PrintUnformatted(svc);
     cJSON_Delete(svc);
-    rc = exec_simple(s->conn, "BEGIN");
-    if (rc == 0)
-        rc = set_identity(s, claims, RLS_SERVICE);
+    rc = set_identity(s, claims, RLS_SERVICE);
     cJSON_free(claims);
-    if (rc == 0 && email != NULL) {
-        claims = admin_claims(s, email);
-        rc = claims != NULL ? set_identity(s, claims, RLS_AUTHENTICATED) : -1;
-        cJSON_free(claims);
-    }
-    if (rc != 0) {
+    return rc;
+}
+
+/* The admin user's claims as authenticated (looked up as the operator). */
+static int
+act_as_admin(struct session *s, const char *email)
+{
+    char *claims = admin_claims(s, email);
+    int rc;
+
+    if (claims == NULL)
+        return -1;
+    rc = set_identity(s, claims, RLS_AUTHENTICATED);
+    cJSON_free(claims);
+    return rc;
+}
+
+int
+session_open(struct session *s, const struct args *a)
+{
+    const char *email = admin_email(a);
+    int rc;
+
+    s->json = opt_flag(a, "--json");
+    s->conn = connect_db();
+    if (s->conn == NULL)
+        return -1;
+    rc = exec_simple(s->conn, "BEGIN");
+    if (rc)
+        goto out;
+    rc = act_as_operator(s);
+    if (rc)
+        goto out;
+    if (email != NULL)
+        rc = act_as_admin(s, email);
+out:
+    if (rc) {
         PQfinish(s->conn);
         s->conn = NULL;
     }
