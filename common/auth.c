@@ -116,11 +116,11 @@ unauthorized(struct req *r, const char *why)
 {
     struct log_line l;
 
-    log_begin(&l, LOG_INFO, r->request_id, "auth", "credentials rejected");
+    log_begin(&l, LOG_INFO, r->call.request_id, "auth", "credentials rejected");
     log_str(&l, "reason", why);
     log_end(&l);
     resp_add_header(r, "WWW-Authenticate: Bearer");
-    return ERR_SET(&r->err, ERR_UNAUTHORIZED, "Unauthorized");
+    return ERR_SET(&r->call.err, ERR_UNAUTHORIZED, "Unauthorized");
 }
 
 /* Whether s is one of the comma-separated keys in list; every entry is
@@ -156,10 +156,10 @@ audience_ok(const cJSON *payload, const char *want)
     return false;
 }
 
-static const enum db_role db_roles[] = {
-    [JWT_ROLE_ANON] = DB_ROLE_ANON,
-    [JWT_ROLE_AUTHENTICATED] = DB_ROLE_AUTHENTICATED,
-    [JWT_ROLE_SERVICE] = DB_ROLE_SERVICE,
+static const enum rls_role db_roles[] = {
+    [JWT_ROLE_ANON] = RLS_ANON,
+    [JWT_ROLE_AUTHENTICATED] = RLS_AUTHENTICATED,
+    [JWT_ROLE_SERVICE] = RLS_SERVICE,
 };
 
 static enum err_code
@@ -171,7 +171,7 @@ identify_jwt(struct req *r, const char *token, struct auth_identity *out)
 
     if (keys == NULL)
         return unauthorized(r, "no keys loaded");
-    if (jwt_verify(keys, r->arena, token, strlen(token), time(NULL), NULL, &c, &why) != 0)
+    if (jwt_verify(keys, r->call.arena, token, strlen(token), time(NULL), NULL, &c, &why) != 0)
         return unauthorized(r, why);
     /* Supabase's anon and service_role keys carry no aud (nor does Supabase
      * check one on them): only user tokens are held to the audience. */
@@ -200,7 +200,7 @@ identify(struct req *r, struct auth_identity *out)
     if (strncmp(apikey, "sb_secret_", 10) == 0) {
         if (!secret_key_listed(cfg_str("FFX_SECRET_KEYS"), apikey))
             return unauthorized(r, "unknown secret key");
-        out->role = DB_ROLE_SERVICE;
+        out->role = RLS_SERVICE;
         out->claims_json = "{\"role\":\"service_role\"}";
         return ERR_OK;
     }
@@ -208,14 +208,14 @@ identify(struct req *r, struct auth_identity *out)
 }
 
 static unsigned
-role_bit(enum db_role role)
+role_bit(enum rls_role role)
 {
     switch (role) {
-    case DB_ROLE_ANON:
+    case RLS_ANON:
         return AUTH_ANON;
-    case DB_ROLE_AUTHENTICATED:
+    case RLS_AUTHENTICATED:
         return AUTH_USER;
-    case DB_ROLE_SERVICE:
+    case RLS_SERVICE:
         return AUTH_SERVICE;
     }
     return 0;
@@ -231,9 +231,9 @@ auth_require(struct req *r, unsigned roles, struct auth_identity *out)
     if (rc)
         return rc;
     if ((role_bit(out->role) & roles) == 0) {
-        log_event(LOG_INFO, r->request_id, "auth", "role %s not served here",
-                  db_role_name(out->role));
-        return ERR_SET(&r->err, ERR_FORBIDDEN, "Unauthorized");
+        log_event(LOG_INFO, r->call.request_id, "auth", "role %s not served here",
+                  rls_role_name(out->role));
+        return ERR_SET(&r->call.err, ERR_FORBIDDEN, "Unauthorized");
     }
     return ERR_OK;
 }
@@ -241,7 +241,7 @@ auth_require(struct req *r, unsigned roles, struct auth_identity *out)
 bool
 auth_may_act_for(const struct auth_identity *id, const char *user_id)
 {
-    if (id->role == DB_ROLE_SERVICE || id->is_admin)
+    if (id->role == RLS_SERVICE || id->is_admin)
         return true;
     return id->sub != NULL && user_id != NULL && strcasecmp(id->sub, user_id) == 0;
 }

@@ -21,7 +21,7 @@
 #include "cfg.h"
 #include "db.h"
 #include "err.h"
-#include "server.h"
+#include "module.h"
 
 #include <stdbool.h>
 
@@ -40,7 +40,7 @@ enum auth_roles {
 };
 
 struct auth_identity {
-    enum db_role role;
+    enum rls_role role;
     const char *sub;         /* the verified user id; NULL for keys */
     bool is_admin;           /* app_metadata.role == "admin" */
     const char *claims_json; /* for request.jwt.claims */

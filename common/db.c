@@ -6,8 +6,8 @@
  */
 #include "db.h"
 #include "arena.h"
+#include "call.h"
 #include "log.h"
-#include "request.h"
 
 #include <poll.h>
 #include <stdio.h>
@@ -33,16 +33,8 @@ static int nprepared;
 /* The transaction db_begin() opened: sent with its first statement. */
 static struct {
     bool open;
-    const char *role_name;
-    const char *claims;
-    const char *timeout_ms;
+    const char *prologue[RLS_PROLOGUE_NPARAMS]; /* claims, role, timeout (rls.h) */
 } pending;
-
-static const char *const role_names[] = {
-    [DB_ROLE_ANON] = "anon",
-    [DB_ROLE_AUTHENTICATED] = "authenticated",
-    [DB_ROLE_SERVICE] = "service_role",
-};
 
 /* First match wins; a two-character entry matches the whole class. The
  * message is what a client may read; the server's text goes to the log. */
@@ -72,12 +64,6 @@ static const struct {
     {"08", ERR_UNAVAILABLE, ""},
     {"53", ERR_UNAVAILABLE, ""},
 };
-
-const char *
-db_role_name(enum db_role role)
-{
-    return role_names[role];
-}
 
 static size_t
 sqlstate_index(const char *sqlstate)
@@ -187,9 +173,9 @@ elapsed_ms(const struct timespec *since)
            (double)(now.tv_nsec - since->tv_nsec) / 1e6;
 }
 
-/* Turn a failed result into r->err; the server text goes to the log only. */
+/* Turn a failed result into c->err; the server text goes to the log only. */
 static enum err_code
-result_error(struct req *r, const PGresult *res)
+result_error(struct call *c, const PGresult *res)
 {
     const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -203,8 +189,8 @@ result_error(struct req *r, const PGresult *res)
         msg = sqlstate_map[i].message ? sqlstate_map[i].message
               : primary               ? primary
                                       : "Invalid request";
-    ERR_SET(&r->err, code, "%s", msg);
-    err_detail(&r->err, "sqlstate=%s %s", sqlstate ? sqlstate : "none",
+    ERR_SET(&c->err, code, "%s", msg);
+    err_detail(&c->err, "sqlstate=%s %s", sqlstate ? sqlstate : "none",
                primary ? primary
                : conn  ? PQerrorMessage(conn)
                        : "no connection");
@@ -254,19 +240,15 @@ stmt_init(struct stmt *s, const char *sql, int nparams, const struct db_param *p
 }
 
 /* The first statement of every request transaction: the caller's claims,
- * role and statement timeout, transaction-local. set_config('role', x,
- * true) is SET LOCAL ROLE x, as PostgREST does it. */
+ * role and statement timeout, transaction-local (rls.h). */
 static void
 stmt_prelude(struct stmt *s)
 {
-    struct db_param p[] = {
-        {.value = pending.claims}, {.value = pending.role_name}, {.value = pending.timeout_ms}};
+    struct db_param p[RLS_PROLOGUE_NPARAMS] = {{.value = pending.prologue[0]},
+                                               {.value = pending.prologue[1]},
+                                               {.value = pending.prologue[2]}};
 
-    stmt_init(s,
-              "SELECT set_config('request.jwt.claims', $1, true),"
-              " set_config('role', $2, true),"
-              " set_config('statement_timeout', $3, true)",
-              3, p);
+    stmt_init(s, rls_prologue_sql, RLS_PROLOGUE_NPARAMS, p);
 }
 
 /* Forget a connection whose state we no longer trust; the next request
@@ -293,7 +275,7 @@ spoke_while_idle(void)
 }
 
 static enum err_code
-ensure_connection(struct req *r)
+ensure_connection(struct call *c)
 {
     if (db_connected() && spoke_while_idle())
         discard_connection();
@@ -301,8 +283,8 @@ ensure_connection(struct req *r)
         connect_now();
     if (db_connected())
         return ERR_OK;
-    ERR_SET(&r->err, ERR_UNAVAILABLE, "database unreachable");
-    err_detail(&r->err, "%s", conn ? PQerrorMessage(conn) : "no connection");
+    ERR_SET(&c->err, ERR_UNAVAILABLE, "database unreachable");
+    err_detail(&c->err, "%s", conn ? PQerrorMessage(conn) : "no connection");
     return ERR_UNAVAILABLE;
 }
 
@@ -321,14 +303,14 @@ refused_before_running(const PGresult *first)
 
 /* Read one statement's result in a pipeline (then the NULL that ends it). */
 static PGresult *
-pipeline_result(struct req *r)
+pipeline_result(struct call *c)
 {
     PGresult *res = PQgetResult(conn);
     PGresult *extra;
 
     if (res == NULL)
         return NULL;
-    arena_defer(r->arena, clear_result, res);
+    arena_defer(c->arena, clear_result, res);
     while (PQstatus(conn) == CONNECTION_OK && (extra = PQgetResult(conn)) != NULL)
         PQclear(extra);
     return res;
@@ -355,30 +337,30 @@ send_statement(const struct stmt *s, int *slot, bool *parsing)
     return PQsendQueryPrepared(conn, name, s->nparams, s->values, s->lengths, s->formats, 0) == 1;
 }
 
-/* The first failure of a pipeline becomes r->err; a statement a pooler
+/* The first failure of a pipeline becomes c->err; a statement a pooler
  * lost (26000: it now talks to another server connection) is prepared
  * again next time. */
 static enum err_code
-note_result(struct req *r, enum err_code rc, const PGresult *res)
+note_result(struct call *c, enum err_code rc, const PGresult *res)
 {
     const char *sqlstate = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
     if (sqlstate != NULL && strcmp(sqlstate, "26000") == 0)
         forget_prepared();
     if (rc == ERR_OK && !result_ok(res))
-        rc = result_error(r, res);
+        rc = result_error(c, res);
     return rc;
 }
 
 /* Send n statements and a Sync in one write, then read every result: one
  * round trip. res[i] is each statement's result (NULL if it never came);
  * *first is the first result that came back, a Prepare's included.
- * The first failure sets r->err; the ones PostgreSQL skipped after it are
+ * The first failure sets c->err; the ones PostgreSQL skipped after it are
  * not errors of their own. Without a BEGIN among them, the statements up to
  * the Sync are one implicit transaction, committed by the Sync; inside an
  * open transaction the Sync commits nothing. */
 static enum err_code
-pipeline_once(struct req *r, const struct stmt *s, int n, PGresult **res, PGresult **first)
+pipeline_once(struct call *c, const struct stmt *s, int n, PGresult **res, PGresult **first)
 {
     enum err_code rc = ERR_OK;
     struct timespec t0;
@@ -388,7 +370,7 @@ pipeline_once(struct req *r, const struct stmt *s, int n, PGresult **res, PGresu
     bool sent;
 
     if (conn == NULL) {
-        ERR_SET(&r->err, ERR_UNAVAILABLE, "database connection lost");
+        ERR_SET(&c->err, ERR_UNAVAILABLE, "database connection lost");
         return ERR_UNAVAILABLE;
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -401,75 +383,72 @@ pipeline_once(struct req *r, const struct stmt *s, int n, PGresult **res, PGresu
         bool readable = sent && PQstatus(conn) == CONNECTION_OK;
 
         if (readable && parsing[i]) {
-            PGresult *parsed = pipeline_result(r);
+            PGresult *parsed = pipeline_result(c);
 
             if (result_ok(parsed))
                 prepared[slot[i]].ready = true;
-            rc = note_result(r, rc, parsed);
+            rc = note_result(c, rc, parsed);
             *first = *first ? *first : parsed;
             readable = PQstatus(conn) == CONNECTION_OK;
         }
-        res[i] = readable ? pipeline_result(r) : NULL;
-        rc = note_result(r, rc, res[i]);
+        res[i] = readable ? pipeline_result(c) : NULL;
+        rc = note_result(c, rc, res[i]);
         *first = *first ? *first : res[i];
     }
     sync = sent && PQstatus(conn) == CONNECTION_OK ? PQgetResult(conn) : NULL;
     if (PQresultStatus(sync) != PGRES_PIPELINE_SYNC || PQexitPipelineMode(conn) != 1) {
         if (rc == ERR_OK) {
-            ERR_SET(&r->err, ERR_UNAVAILABLE, "database connection lost");
-            err_detail(&r->err, "%s", PQerrorMessage(conn));
+            ERR_SET(&c->err, ERR_UNAVAILABLE, "database connection lost");
+            err_detail(&c->err, "%s", PQerrorMessage(conn));
             rc = ERR_UNAVAILABLE;
         }
         discard_connection();
     }
     PQclear(sync);
-    r->db_ms += elapsed_ms(&t0);
+    c->db_ms += elapsed_ms(&t0);
     return rc;
 }
 
 /* pipeline_once on a working connection, and once more on a fresh one if
  * the server had hung up on the old one. */
 static enum err_code
-run_pipeline(struct req *r, const struct stmt *s, int n, PGresult **res)
+run_pipeline(struct call *c, const struct stmt *s, int n, PGresult **res)
 {
-    enum err_code rc = ensure_connection(r);
+    enum err_code rc = ensure_connection(c);
     PGresult *first = NULL;
 
     if (rc)
         return rc;
-    rc = pipeline_once(r, s, n, res, &first);
+    rc = pipeline_once(c, s, n, res, &first);
     if (rc == ERR_OK || !refused_before_running(first))
         return rc;
-    log_event(LOG_WARN, r->request_id, "db", "the server had closed the connection; reconnecting");
-    err_clear(&r->err);
+    log_event(LOG_WARN, c->request_id, "db", "the server had closed the connection; reconnecting");
+    err_clear(&c->err);
     if (conn != NULL)
         discard_connection();
-    rc = ensure_connection(r);
-    return rc ? rc : pipeline_once(r, s, n, res, &first);
+    rc = ensure_connection(c);
+    return rc ? rc : pipeline_once(c, s, n, res, &first);
 }
 
 /* Who the next transaction runs as; claims NULL means {"role":<role>}. */
 static void
-remember_caller(struct req *r, enum db_role role, const char *claims_json)
+remember_caller(enum rls_role role, const char *claims_json)
 {
-    pending.role_name = db_role_name(role);
-    pending.claims = claims_json != NULL
-                         ? claims_json
-                         : arena_sprintf(r->arena, "{\"role\":\"%s\"}", pending.role_name);
-    pending.timeout_ms = statement_timeout;
+    rls_prologue_params(pending.prologue, role, claims_json, statement_timeout);
 }
 
 enum err_code
-db_begin(struct req *r, enum db_role role, const char *claims_json)
+db_begin(struct call *c, enum rls_role role, const char *claims_json)
 {
-    remember_caller(r, role, claims_json);
+    (void)c; /* nothing is sent yet: the first db_exec reports for it */
+    remember_caller(role, claims_json);
     pending.open = true;
     return ERR_OK;
 }
 
 /* The first statement of a transaction travels with BEGIN and the prelude. */
 static enum err_code
-exec_first(struct req *r, PGresult **out, const struct stmt *s)
+exec_first(struct call *c, PGresult **out, const struct stmt *s)
 {
     struct stmt batch[3];
     PGresult *res[3];
@@ -479,14 +458,14 @@ exec_first(struct req *r, PGresult **out, const struct stmt *s)
     stmt_init(&batch[0], "BEGIN", 0, NULL);
     stmt_prelude(&batch[1]);
     batch[2] = *s;
-    rc = run_pipeline(r, batch, 3, res);
+    rc = run_pipeline(c, batch, 3, res);
     if (rc == ERR_OK)
         *out = res[2];
     return rc;
 }
 
 enum err_code
-db_exec(struct req *r, PGresult **out, const char *sql, int nparams, const struct db_param *params)
+db_exec(struct call *c, PGresult **out, const char *sql, int nparams, const struct db_param *params)
 {
     struct stmt s;
     PGresult *res = NULL;
@@ -496,24 +475,25 @@ db_exec(struct req *r, PGresult **out, const char *sql, int nparams, const struc
     *out = NULL;
     stmt_init(&s, sql, nparams, params);
     if (pending.open)
-        return exec_first(r, out, &s);
-    rc = pipeline_once(r, &s, 1, &res, &first); /* inside the transaction: no retry */
+        return exec_first(c, out, &s);
+    rc = pipeline_once(c, &s, 1, &res, &first); /* inside the transaction: no retry */
     if (rc == ERR_OK)
         *out = res;
     return rc;
 }
 
 enum err_code
-db_exec_text(struct req *r, PGresult **out, const char *sql, int nparams, const char *const *values)
+db_exec_text(struct call *c, PGresult **out, const char *sql, int nparams,
+             const char *const *values)
 {
     struct db_param params[DB_MAX_PARAMS];
 
     text_params(params, nparams, values);
-    return db_exec(r, out, sql, nparams, params);
+    return db_exec(c, out, sql, nparams, params);
 }
 
 enum err_code
-db_single(struct req *r, enum db_role role, const char *claims_json, PGresult **out,
+db_single(struct call *c, enum rls_role role, const char *claims_json, PGresult **out,
           const char *sql, int nparams, const struct db_param *params)
 {
     struct stmt batch[2];
@@ -521,27 +501,27 @@ db_single(struct req *r, enum db_role role, const char *claims_json, PGresult **
     enum err_code rc;
 
     *out = NULL;
-    remember_caller(r, role, claims_json);
+    remember_caller(role, claims_json);
     stmt_prelude(&batch[0]);
     stmt_init(&batch[1], sql, nparams, params);
-    rc = run_pipeline(r, batch, 2, res);
+    rc = run_pipeline(c, batch, 2, res);
     if (rc == ERR_OK)
         *out = res[1];
     return rc;
 }
 
 enum err_code
-db_single_text(struct req *r, enum db_role role, const char *claims_json, PGresult **out,
+db_single_text(struct call *c, enum rls_role role, const char *claims_json, PGresult **out,
                const char *sql, int nparams, const char *const *values)
 {
     struct db_param params[DB_MAX_PARAMS];
 
     text_params(params, nparams, values);
-    return db_single(r, role, claims_json, out, sql, nparams, params);
+    return db_single(c, role, claims_json, out, sql, nparams, params);
 }
 
 enum err_code
-db_commit(struct req *r)
+db_commit(struct call *c)
 {
     PGresult *res = NULL;
 
@@ -549,7 +529,7 @@ db_commit(struct req *r)
         pending.open = false;
         return ERR_OK;
     }
-    return db_exec(r, &res, "COMMIT", 0, NULL);
+    return db_exec(c, &res, "COMMIT", 0, NULL);
 }
 
 void

@@ -3,10 +3,11 @@
  * db.h - the worker's one PostgreSQL connection and the request transaction.
  *
  * Every statement a request runs on behalf of a caller runs inside a
- * transaction that first sets request.jwt.claims and the role (anon,
- * authenticated or service_role, never anything else), both
- * transaction-local, so RLS policies see the caller and the connection is
- * safe behind a transaction-mode pooler. Statements are parameterised only.
+ * transaction that first runs the claims-and-role prologue (rls.h:
+ * request.jwt.claims, the role anon, authenticated or service_role, the
+ * statement timeout, all transaction-local), so RLS policies see the
+ * caller and the connection is safe behind a transaction-mode pooler. Statements are parameterised
+ * only.
  *
  * Round trips are the cost that matters, so they are batched with libpq's
  * pipeline mode: db_single() sends a whole one-statement transaction in one
@@ -14,6 +15,10 @@
  * travels together with BEGIN and the claims. With db_options.prepare each
  * statement text is prepared once per connection and then only bound and
  * executed.
+ *
+ * Every function takes the call context (call.h) of the work at hand, a
+ * request's or a tool's own: statements' results live in its arena, a
+ * failure sets its err, and round trips add to its db_ms.
  *
  * The connection is opened per worker and repaired transparently: a
  * connection the server closed while idle (a restart) is noticed before
@@ -24,13 +29,12 @@
 #define FFX_DB_H
 
 #include "err.h"
+#include "rls.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>
 
-struct req;
-
-enum db_role { DB_ROLE_ANON, DB_ROLE_AUTHENTICATED, DB_ROLE_SERVICE };
+struct call;
 
 struct db_options {
     const char *conninfo; /* URL or key=value string */
@@ -50,14 +54,11 @@ void db_close(void);
 /* db_connected - whether the connection is currently usable (no I/O). */
 bool db_connected(void);
 
-/* db_role_name - "anon", "authenticated" or "service_role". */
-const char *db_role_name(enum db_role role);
-
 /* db_begin - open a transaction as role with these claims (JSON text; NULL
  * means {"role":<role>}). Nothing is sent yet: BEGIN and the claims go out
  * with the first db_exec(), whose errors (503 when the database cannot be
  * reached) therefore include the transaction's. */
-enum err_code db_begin(struct req *r, enum db_role role, const char *claims_json);
+enum err_code db_begin(struct call *c, enum rls_role role, const char *claims_json);
 
 #define DB_MAX_PARAMS   16
 #define DB_MAX_PIPELINE 4 /* statements sent together: BEGIN, the claims, one statement */
@@ -71,28 +72,28 @@ struct db_param {
 
 /* db_exec - one parameterised statement; text results. On success *out is
  * valid until the request ends (PQclear is deferred on the arena). Errors
- * map SQLSTATE to a code (db_sqlstate_code) and set r->err. */
-enum err_code db_exec(struct req *r, PGresult **out, const char *sql, int nparams,
+ * map SQLSTATE to a code (db_sqlstate_code) and set c->err. */
+enum err_code db_exec(struct call *c, PGresult **out, const char *sql, int nparams,
                       const struct db_param *params);
 
 /* db_exec_text - db_exec with text parameters given as strings. */
-enum err_code db_exec_text(struct req *r, PGresult **out, const char *sql, int nparams,
+enum err_code db_exec_text(struct call *c, PGresult **out, const char *sql, int nparams,
                            const char *const *values);
 
 /* db_single - a transaction of one statement, in one round trip: the
  * claims, role and statement are pipelined and committed together. Use it
  * when nothing has to happen between the statement and the commit; no
  * db_begin() before it. Results as db_exec(). */
-enum err_code db_single(struct req *r, enum db_role role, const char *claims_json, PGresult **out,
+enum err_code db_single(struct call *c, enum rls_role role, const char *claims_json, PGresult **out,
                         const char *sql, int nparams, const struct db_param *params);
 
 /* db_single_text - db_single with text parameters given as strings. */
-enum err_code db_single_text(struct req *r, enum db_role role, const char *claims_json,
+enum err_code db_single_text(struct call *c, enum rls_role role, const char *claims_json,
                              PGresult **out, const char *sql, int nparams,
                              const char *const *values);
 
 /* db_commit - COMMIT; an error here is reported like a statement error. */
-enum err_code db_commit(struct req *r);
+enum err_code db_commit(struct call *c);
 
 /* db_end - roll back whatever the request left open. Called after every
  * request by the server loop, so a handler's early return cannot leak a

@@ -7,11 +7,11 @@
  */
 #include "nowpayments.h"
 #include "arena.h"
+#include "call.h"
 #include "json.h"
 #include "jsonlex.h"
 #include "jsonnum.h"
 #include "log.h"
-#include "request.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -544,10 +544,10 @@ base_url(struct arena *a)
  * single attempt; a POST may have created something upstream, so it gets
  * exactly one attempt. */
 static void
-perform(struct req *r, struct np_call *c)
+perform(struct call *call, struct np_call *c)
 {
     static const long backoff_ms[] = {200, 600};
-    const char *url = arena_sprintf(r->arena, "%s%s", base_url(r->arena), c->path);
+    const char *url = arena_sprintf(call->arena, "%s%s", base_url(call->arena), c->path);
     bool post = c->body != NULL;
     bool once = post || (c->limits != NULL && c->limits->single_attempt);
     struct curl_slist *headers;
@@ -556,7 +556,7 @@ perform(struct req *r, struct np_call *c)
         c->cc = CURLE_FAILED_INIT;
         return;
     }
-    headers = make_headers(r->arena, post);
+    headers = make_headers(call->arena, post);
     for (size_t i = 0;; i++) {
         perform_once(c, url, headers);
         if (once || i == sizeof(backoff_ms) / sizeof(backoff_ms[0]) || !retryable(c))
@@ -564,7 +564,7 @@ perform(struct req *r, struct np_call *c)
         sleep_ms(backoff_ms[i]);
     }
     curl_slist_free_all(headers);
-    c->resp = arena_strndup(r->arena, c->buf.data ? c->buf.data : "", c->buf.len);
+    c->resp = arena_strndup(call->arena, c->buf.data ? c->buf.data : "", c->buf.len);
     c->resp_len = c->buf.len;
     c->too_large = c->buf.too_large;
     free(c->buf.data);
@@ -574,7 +574,7 @@ perform(struct req *r, struct np_call *c)
 /* failure_reason - the short text after "NowPayments error: " for a call
  * that did not get a 2xx; the provider's own message when it sent one. */
 static const char *
-failure_reason(struct req *r, const struct np_call *c, struct np_api_error *pe)
+failure_reason(struct call *call, const struct np_call *c, struct np_api_error *pe)
 {
     if (c->cc == CURLE_OPERATION_TIMEDOUT)
         return "timeout";
@@ -582,13 +582,13 @@ failure_reason(struct req *r, const struct np_call *c, struct np_api_error *pe)
         return "response too large";
     if (c->cc != CURLE_OK)
         return "connection failed";
-    if (np_parse_error(r->arena, c->resp, c->resp_len, pe) == 0)
+    if (np_parse_error(call->arena, c->resp, c->resp_len, pe) == 0)
         return pe->message != NULL ? pe->message : pe->code;
     if (c->status == 429)
         return "rate limited";
     if (c->status >= 500)
         return "service unavailable";
-    return arena_sprintf(r->arena, "unexpected status %ld", c->status);
+    return arena_sprintf(call->arena, "unexpected status %ld", c->status);
 }
 
 static const char *
@@ -600,12 +600,12 @@ curl_text(const struct np_call *c)
 }
 
 static void
-log_call(const struct req *r, const struct np_call *c, double ms, const char *reason,
+log_call(const struct call *call, const struct np_call *c, double ms, const char *reason,
          const char *code)
 {
     struct log_line l;
 
-    log_begin(&l, reason ? LOG_WARN : LOG_INFO, r->request_id, "nowpayments",
+    log_begin(&l, reason ? LOG_WARN : LOG_INFO, call->request_id, "nowpayments",
               reason ? "upstream call failed" : "upstream call");
     log_str(&l, "method", c->method);
     log_strn(&l, "path", c->path, strcspn(c->path, "?"));
@@ -629,10 +629,10 @@ ms_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* np_call - perform, parse a 2xx body into c->out, log one line, and set
- * ERR_UPSTREAM on any failure. */
+/* np_call - perform, parse a 2xx body into c->out, log one line, add the
+ * time to the call's provider_ms, and set ERR_UPSTREAM on any failure. */
 static enum err_code
-np_call(struct req *r, struct np_call *c)
+np_call(struct call *call, struct np_call *c)
 {
     struct np_api_error pe = {0, NULL, NULL};
     const char *reason = NULL;
@@ -640,19 +640,20 @@ np_call(struct req *r, struct np_call *c)
     double ms;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    perform(r, c);
+    perform(call, c);
     ms = ms_since(&t0);
+    call->provider_ms += ms;
     if (c->cc == CURLE_OK && c->status >= 200 && c->status < 300) {
-        if (c->parse(r->arena, c->resp, c->resp_len, c->out) != 0)
+        if (c->parse(call->arena, c->resp, c->resp_len, c->out) != 0)
             reason = "invalid response";
     } else {
-        reason = failure_reason(r, c, &pe);
+        reason = failure_reason(call, c, &pe);
     }
-    log_call(r, c, ms, reason, pe.code);
+    log_call(call, c, ms, reason, pe.code);
     if (reason == NULL)
         return ERR_OK;
-    ERR_SET(&r->err, ERR_UPSTREAM, "NowPayments error: %s", reason);
-    err_detail(&r->err, "%s %s: status %ld, code %s, attempts %d, %.0f ms, curl: %s", c->method,
+    ERR_SET(&call->err, ERR_UPSTREAM, "NowPayments error: %s", reason);
+    err_detail(&call->err, "%s %s: status %ld, code %s, attempts %d, %.0f ms, curl: %s", c->method,
                c->path, c->status, pe.code ? pe.code : "-", c->attempts, ms,
                curl_text(c) ? curl_text(c) : "-");
     return ERR_UPSTREAM;
@@ -660,16 +661,16 @@ np_call(struct req *r, struct np_call *c)
 
 /* A request refused before any call (bad id or amount from our side). */
 static enum err_code
-refuse(struct req *r, const char *method, const char *path, const char *reason)
+refuse(struct call *call, const char *method, const char *path, const char *reason)
 {
     struct log_line l;
 
-    log_begin(&l, LOG_WARN, r->request_id, "nowpayments", "upstream call refused");
+    log_begin(&l, LOG_WARN, call->request_id, "nowpayments", "upstream call refused");
     log_str(&l, "method", method);
     log_str(&l, "path", path);
     log_str(&l, "outcome", reason);
     log_end(&l);
-    return ERR_SET(&r->err, ERR_UPSTREAM, "NowPayments error: %s", reason);
+    return ERR_SET(&call->err, ERR_UPSTREAM, "NowPayments error: %s", reason);
 }
 
 /* ---- endpoints ---------------------------------------------------------- */
@@ -719,15 +720,15 @@ add_raw(cJSON *obj, const char *key, const char *number)
 }
 
 enum err_code
-np_create_invoice(struct req *r, const struct np_invoice_request *q, struct np_invoice *out)
+np_create_invoice(struct call *call, const struct np_invoice_request *q, struct np_invoice *out)
 {
     struct np_call c = {.method = "POST", .path = "/invoice", .parse = parse_invoice_cb};
     cJSON *body;
 
     memset(out, 0, sizeof(*out));
     if (!is_json_number(q->price_amount))
-        return refuse(r, c.method, c.path, "invalid price amount");
-    body = json_object(r->arena);
+        return refuse(call, c.method, c.path, "invalid price amount");
+    body = json_object(call->arena);
     add_raw(body, "price_amount", q->price_amount);
     add_string(body, "price_currency", q->price_currency);
     add_string(body, "pay_currency", q->pay_currency);
@@ -738,13 +739,13 @@ np_create_invoice(struct req *r, const struct np_invoice_request *q, struct np_i
     add_string(body, "cancel_url", q->cancel_url);
     if (cJSON_AddBoolToObject(body, "is_fixed_rate", q->is_fixed_rate != 0) == NULL)
         abort();
-    c.body = json_print(r->arena, body);
+    c.body = json_print(call->arena, body);
     c.out = out;
-    return np_call(r, &c);
+    return np_call(call, &c);
 }
 
 enum err_code
-np_create_invoice_payment(struct req *r, const char *invoice_id, const char *pay_currency,
+np_create_invoice_payment(struct call *call, const char *invoice_id, const char *pay_currency,
                           const char *order_id, const char *order_description,
                           struct np_payment *out)
 {
@@ -753,34 +754,34 @@ np_create_invoice_payment(struct req *r, const char *invoice_id, const char *pay
 
     memset(out, 0, sizeof(*out));
     if (!all_digits(invoice_id, 19) || (invoice_id[0] == '0' && invoice_id[1] != '\0'))
-        return refuse(r, c.method, c.path, "invalid invoice id");
-    body = json_object(r->arena);
+        return refuse(call, c.method, c.path, "invalid invoice id");
+    body = json_object(call->arena);
     add_raw(body, "iid", invoice_id);
     add_string(body, "pay_currency", pay_currency);
     add_string(body, "order_id", order_id);
     add_string(body, "order_description", order_description);
-    c.body = json_print(r->arena, body);
+    c.body = json_print(call->arena, body);
     c.out = out;
-    return np_call(r, &c);
+    return np_call(call, &c);
 }
 
 enum err_code
-np_get_payment(struct req *r, const char *payment_id, struct np_payment *out)
+np_get_payment(struct call *call, const char *payment_id, struct np_payment *out)
 {
-    return np_get_payment_limited(r, payment_id, NULL, out);
+    return np_get_payment_limited(call, payment_id, NULL, out);
 }
 
 enum err_code
-np_get_payment_limited(struct req *r, const char *payment_id, const struct np_limits *lim,
+np_get_payment_limited(struct call *call, const char *payment_id, const struct np_limits *lim,
                        struct np_payment *out)
 {
     struct np_call c = {.method = "GET", .parse = parse_payment_cb, .out = out, .limits = lim};
 
     memset(out, 0, sizeof(*out));
     if (!all_digits(payment_id, 19))
-        return refuse(r, c.method, "/payment/{id}", "invalid payment id");
-    c.path = arena_sprintf(r->arena, "/payment/%s", payment_id);
-    return np_call(r, &c);
+        return refuse(call, c.method, "/payment/{id}", "invalid payment id");
+    c.path = arena_sprintf(call->arena, "/payment/%s", payment_id);
+    return np_call(call, &c);
 }
 
 const struct server_module np_module = {

@@ -9,11 +9,15 @@
  *
  * Idempotent GETs are retried at most twice, with backoff, on a timeout, a
  * connection failure, a 5xx or a 429; POSTs are never retried (a timed-out
- * POST may have created the invoice). Failures set r->err to ERR_UPSTREAM
+ * POST may have created the invoice). Failures set call->err to ERR_UPSTREAM
  * with the client message "NowPayments error: <provider message or a short
  * reason>" and log the detail (status, provider code, curl error, duration).
  * A caller that answers a customer can ask for less per call (struct
  * np_limits): a shorter budget and a single attempt.
+ *
+ * Every call takes the call context (call.h) of the work at hand, a
+ * request's or a tool's own: what it produces lives in its arena, its
+ * time adds to provider_ms, its failure is its err.
  *
  * Parsed values are arena strings: ids are normalised to decimal text
  * whether the API sent a number or a string, amounts are kept as the decimal
@@ -25,13 +29,13 @@
 
 #include "cfg.h"
 #include "err.h"
-#include "server.h"
+#include "module.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
 struct arena;
-struct req;
+struct call;
 
 #define NP_RESPONSE_MAX (256 * 1024)
 
@@ -115,16 +119,16 @@ struct np_limits {
 };
 
 /* POST /v1/invoice, then POST /v1/invoice-payment, GET /v1/payment/{id}. */
-enum err_code np_create_invoice(struct req *r, const struct np_invoice_request *q,
+enum err_code np_create_invoice(struct call *call, const struct np_invoice_request *q,
                                 struct np_invoice *out);
-enum err_code np_create_invoice_payment(struct req *r, const char *invoice_id,
+enum err_code np_create_invoice_payment(struct call *call, const char *invoice_id,
                                         const char *pay_currency, const char *order_id,
                                         const char *order_description, struct np_payment *out);
-enum err_code np_get_payment(struct req *r, const char *payment_id, struct np_payment *out);
+enum err_code np_get_payment(struct call *call, const char *payment_id, struct np_payment *out);
 
 /* np_get_payment_limited - GET /v1/payment/{id} within lim (NULL: as
  * np_get_payment). */
-enum err_code np_get_payment_limited(struct req *r, const char *payment_id,
+enum err_code np_get_payment_limited(struct call *call, const char *payment_id,
                                      const struct np_limits *lim, struct np_payment *out);
 
 /* Parsers, public for the unit tests and fuzzers. 0 on success, -1 when the

@@ -6,11 +6,10 @@
 #include "pgsession.h"
 #include "arena.h"
 #include "log.h"
+#include "rls.h"
 
 #include <stdio.h>
 #include <string.h>
-
-#define SERVICE_CLAIMS "{\"role\":\"service_role\"}"
 
 void
 pgsession_init(struct pgsession *s, const struct pgsession_options *opt)
@@ -165,17 +164,15 @@ PGresult *
 pgsession_tx_exec(struct pgsession *s, struct arena *a, const char *what, const char *sql, int n,
                   const char *const *vals)
 {
+    const char *prologue[RLS_PROLOGUE_NPARAMS];
     PGresult *res = NULL;
     PGresult *out = NULL;
 
     if (!begin_tx(s))
         return NULL;
-    res = PQexecParams(s->conn,
-                       "SELECT set_config('request.jwt.claims', $1, true),"
-                       " set_config('role', 'service_role', true),"
-                       " set_config('statement_timeout', $2, true)",
-                       2, NULL, (const char *const[]){SERVICE_CLAIMS, s->statement_timeout}, NULL,
-                       NULL, 0);
+    rls_prologue_params(prologue, RLS_SERVICE, NULL, s->statement_timeout);
+    res = PQexecParams(s->conn, rls_prologue_sql, RLS_PROLOGUE_NPARAMS, NULL, prologue, NULL, NULL,
+                       0);
     if (!exec_ok(s, res, "could not set the role"))
         goto out;
     PQclear(res);

@@ -6,9 +6,8 @@
  * its whole life and runs every step as one statement in a short transaction of its own, as
  * service_role:
  *   BEGIN;
- *   SELECT set_config('request.jwt.claims', '{"role":"service_role"}', true),
- *          set_config('role', 'service_role', true),
- *          set_config('statement_timeout', <ms>, true);
+ *   the claims-and-role prologue (rls.h) with {"role":"service_role"}, service_role and
+ *   the statement timeout;
  *   <the statement>;
  *   COMMIT
  * so the login role can be the NOINHERIT functions role, and nothing outlives the transaction

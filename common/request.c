@@ -25,13 +25,12 @@ void
 req_init(struct req *r, struct arena *a, struct resp_sink sink)
 {
     memset(r, 0, sizeof(*r));
-    r->arena = a;
+    call_init(&r->call, a, NULL);
     r->sink = sink;
     r->method = "";
     r->path = "";
     r->query_raw = "";
     r->body = arena_alloc(a, 1);
-    clock_gettime(CLOCK_MONOTONIC, &r->started);
 }
 
 const char *
@@ -87,7 +86,7 @@ parse_query(struct req *r)
 
     for (const char *p = q; *p != '\0'; p++)
         cap += (*p == '&');
-    r->query = arena_alloc(r->arena, cap * sizeof(*r->query));
+    r->query = arena_alloc(r->call.arena, cap * sizeof(*r->query));
     while (*q != '\0') {
         size_t len = strcspn(q, "&");
         const char *eq = memchr(q, '=', len);
@@ -96,10 +95,10 @@ parse_query(struct req *r)
         if (len > 0) {
             struct req_pair *p = &r->query[r->nquery];
 
-            p->name = req_percent_decode(r->arena, q, klen);
-            p->value = eq ? req_percent_decode(r->arena, eq + 1, len - klen - 1) : "";
+            p->name = req_percent_decode(r->call.arena, q, klen);
+            p->value = eq ? req_percent_decode(r->call.arena, eq + 1, len - klen - 1) : "";
             if (p->name == NULL || p->value == NULL)
-                return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid query string");
+                return ERR_SET(&r->call.err, ERR_BAD_REQUEST, "Invalid query string");
             r->nquery++;
         }
         q += len + (q[len] == '&');
@@ -148,16 +147,16 @@ parse_headers(struct req *r, char **envp)
 
     for (char **e = envp; e != NULL && *e != NULL; e++)
         cap++;
-    r->headers = arena_alloc(r->arena, (cap + 1) * sizeof(*r->headers));
+    r->headers = arena_alloc(r->call.arena, (cap + 1) * sizeof(*r->headers));
     for (char **e = envp; e != NULL && *e != NULL; e++) {
         const char *eq = strchr(*e, '=');
-        const char *name = eq ? header_name(r->arena, *e, (size_t)(eq - *e)) : NULL;
+        const char *name = eq ? header_name(r->call.arena, *e, (size_t)(eq - *e)) : NULL;
 
         if (name == NULL)
             continue;
         if (req_header(r, name) != NULL) {
             if (must_be_single(name))
-                return ERR_SET(&r->err, ERR_BAD_REQUEST, "Duplicate header: %s", name);
+                return ERR_SET(&r->call.err, ERR_BAD_REQUEST, "Duplicate header: %s", name);
             continue; /* first one wins, as with query parameters */
         }
         r->headers[r->nheaders].name = name;
@@ -196,10 +195,10 @@ read_body(struct req *r, const struct req_source *src, size_t body_max)
     if (cl == NULL || cl[0] == '\0')
         return ERR_OK;
     if (parse_length(cl, &want) != 0)
-        return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid Content-Length");
+        return ERR_SET(&r->call.err, ERR_BAD_REQUEST, "Invalid Content-Length");
     if (want > body_max)
-        return ERR_SET(&r->err, ERR_TOO_LARGE, "Payload too large");
-    r->body = arena_alloc(r->arena, want + 1);
+        return ERR_SET(&r->call.err, ERR_TOO_LARGE, "Payload too large");
+    r->body = arena_alloc(r->call.arena, want + 1);
     while (got < want) {
         int n = src->read(src->ctx, r->body + got, (int)(want - got));
 
@@ -208,7 +207,7 @@ read_body(struct req *r, const struct req_source *src, size_t body_max)
         got += (size_t)n;
     }
     if (got < want)
-        return ERR_SET(&r->err, ERR_BAD_REQUEST, "Request body shorter than Content-Length");
+        return ERR_SET(&r->call.err, ERR_BAD_REQUEST, "Request body shorter than Content-Length");
     r->body[want] = '\0';
     r->body_len = want;
     return ERR_OK;
@@ -231,7 +230,7 @@ req_parse(struct req *r, const struct req_source *src, size_t body_max)
     r->path = param_or(src->envp, "DOCUMENT_URI", param_or(src->envp, "SCRIPT_NAME", ""));
     r->query_raw = param_or(src->envp, "QUERY_STRING", "");
     r->remote_addr = param_or(src->envp, "REMOTE_ADDR", "");
-    r->request_id = req_param(src->envp, "REQUEST_ID");
+    r->call.request_id = req_param(src->envp, "REQUEST_ID");
     rc = parse_headers(r, src->envp);
     if (rc)
         return rc;

@@ -9,11 +9,11 @@
 #ifndef FFX_REQUEST_H
 #define FFX_REQUEST_H
 
+#include "call.h"
 #include "err.h"
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <time.h>
 
 struct arena;
 
@@ -39,8 +39,9 @@ struct resp_sink {
 #define REQ_MAX_EXTRA_HEADERS 8
 
 struct req {
-    struct arena *arena;
-    struct err err;
+    /* arena, error, request id and timings: what the modules below the
+     * frame see of this request (call.h) */
+    struct call call;
 
     const char *method;
     const char *path;      /* DOCUMENT_URI, already decoded by nginx */
@@ -49,7 +50,6 @@ struct req {
     size_t nquery;
     struct req_pair *headers;
     size_t nheaders;
-    const char *request_id;  /* nginx $request_id, or generated */
     const char *remote_addr; /* REMOTE_ADDR */
     char *body;              /* NUL-terminated; body_len excludes the NUL */
     size_t body_len;
@@ -60,15 +60,14 @@ struct req {
     int status;
     const char *extra_headers[REQ_MAX_EXTRA_HEADERS]; /* "Name: value" */
     size_t nextra_headers;
-
-    struct timespec started;
-    double db_ms;
 };
 
-/* req_init - an empty request bound to an arena and a response sink. */
+/* req_init - an empty request bound to an arena and a response sink; its
+ * call starts now. */
 void req_init(struct req *r, struct arena *a, struct resp_sink sink);
 
-/* req_parse - fill r from src. Reads the body only when CONTENT_LENGTH is at
+/* req_parse - fill r from src; r->call.request_id is nginx's $request_id
+ * (REQUEST_ID) when it sent one. Reads the body only when CONTENT_LENGTH is at
  * most body_max. Errors (r->err set): 400 for a malformed query string, a
  * malformed CONTENT_LENGTH, a body shorter than announced or a repeated
  * credential header; 413 for a body over body_max (the body is not read). */

@@ -45,7 +45,7 @@ void
 resp_add_header(struct req *r, const char *line)
 {
     if (r->nextra_headers == REQ_MAX_EXTRA_HEADERS) {
-        log_event(LOG_ERROR, r->request_id, "http", "too many extra headers, dropped one");
+        log_event(LOG_ERROR, r->call.request_id, "http", "too many extra headers, dropped one");
         return;
     }
     r->extra_headers[r->nextra_headers++] = line;
@@ -78,8 +78,8 @@ build_head(struct req *r, int status, const char *content_type)
 
     snprintf(code, sizeof(code), "%d", status);
     for (size_t i = 0; i < r->nextra_headers; i++)
-        extra = arena_concat(r->arena, extra, r->extra_headers[i], "\r\n", (char *)NULL);
-    return arena_concat(r->arena, "Status: ", code, " ", resp_status_text(status),
+        extra = arena_concat(r->call.arena, extra, r->extra_headers[i], "\r\n", (char *)NULL);
+    return arena_concat(r->call.arena, "Status: ", code, " ", resp_status_text(status),
                         "\r\n"
                         "Access-Control-Allow-Origin: *\r\n"
                         "Access-Control-Allow-Headers: ",
@@ -88,7 +88,7 @@ build_head(struct req *r, int status, const char *content_type)
                         "Access-Control-Allow-Methods: " RESP_CORS_ALLOW_METHODS "\r\n"
                         "Access-Control-Expose-Headers: X-Request-Id\r\n"
                         "X-Request-Id: ",
-                        r->request_id ? r->request_id : "",
+                        r->call.request_id ? r->call.request_id : "",
                         "\r\n"
                         "Cache-Control: no-store\r\n",
                         content_type ? "Content-Type: " : "", content_type ? content_type : "",
@@ -101,7 +101,7 @@ send_response(struct req *r, int status, const char *body, size_t n, const char 
     const char *head;
 
     if (r->responded) {
-        log_event(LOG_ERROR, r->request_id, "http", "second response for one request ignored");
+        log_event(LOG_ERROR, r->call.request_id, "http", "second response for one request ignored");
         return ERR_OK;
     }
     r->responded = true;
@@ -109,7 +109,7 @@ send_response(struct req *r, int status, const char *body, size_t n, const char 
     head = build_head(r, status, content_type);
     if (r->sink.write(r->sink.ctx, head, strlen(head)) != 0 ||
         (n > 0 && r->sink.write(r->sink.ctx, body, n) != 0))
-        log_event(LOG_WARN, r->request_id, "http", "client went away before the response");
+        log_event(LOG_WARN, r->call.request_id, "http", "client went away before the response");
     return ERR_OK;
 }
 
@@ -128,7 +128,7 @@ resp_body(struct req *r, int status, const char *content_type, const char *body,
 enum err_code
 resp_json(struct req *r, int status, const cJSON *body)
 {
-    char *text = json_print(r->arena, body);
+    char *text = json_print(r->call.arena, body);
 
     return resp_json_text(r, status, text, strlen(text));
 }
@@ -136,14 +136,14 @@ resp_json(struct req *r, int status, const cJSON *body)
 enum err_code
 resp_error(struct req *r)
 {
-    int status = err_http_status(r->err.code);
-    cJSON *body = json_object(r->arena);
+    int status = err_http_status(r->call.err.code);
+    cJSON *body = json_object(r->call.arena);
 
     cJSON_AddBoolToObject(body, "success", 0);
-    cJSON_AddStringToObject(body, "error", err_client_message(&r->err));
-    if (status >= 500 && r->request_id != NULL)
-        cJSON_AddStringToObject(body, "request_id", r->request_id);
-    if (r->err.code == ERR_METHOD_NOT_ALLOWED && r->nextra_headers == 0)
+    cJSON_AddStringToObject(body, "error", err_client_message(&r->call.err));
+    if (status >= 500 && r->call.request_id != NULL)
+        cJSON_AddStringToObject(body, "request_id", r->call.request_id);
+    if (r->call.err.code == ERR_METHOD_NOT_ALLOWED && r->nextra_headers == 0)
         resp_add_header(r, "Allow: OPTIONS");
     return resp_json(r, status, body);
 }

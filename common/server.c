@@ -74,24 +74,25 @@ ensure_request_id(struct req *r)
     static unsigned long counter;
     struct timespec ts;
 
-    if (r->request_id != NULL && r->request_id[0] != '\0' && strlen(r->request_id) <= 64)
+    if (r->call.request_id != NULL && r->call.request_id[0] != '\0' &&
+        strlen(r->call.request_id) <= 64)
         return;
     clock_gettime(CLOCK_REALTIME, &ts);
-    r->request_id = arena_sprintf(r->arena, "%08lx%08lx%06lx%06lx", (unsigned long)ts.tv_sec,
-                                  (unsigned long)ts.tv_nsec, (unsigned long)getpid() & 0xffffff,
-                                  ++counter & 0xffffff);
+    r->call.request_id = arena_sprintf(r->call.arena, "%08lx%08lx%06lx%06lx",
+                                       (unsigned long)ts.tv_sec, (unsigned long)ts.tv_nsec,
+                                       (unsigned long)getpid() & 0xffffff, ++counter & 0xffffff);
 }
 
 static enum err_code
 dispatch(const struct server_app *app, struct req *r)
 {
     if (app->enabled != NULL && !app->enabled())
-        return ERR_SET(&r->err, ERR_NOT_FOUND, "Function not found");
+        return ERR_SET(&r->call.err, ERR_NOT_FOUND, "Function not found");
     if (req_method_is(r, "OPTIONS"))
         return resp_preflight(r);
     if (!method_served(app, r->method)) {
-        resp_add_header(r, arena_sprintf(r->arena, "Allow: %s, OPTIONS", app->methods));
-        return ERR_SET(&r->err, ERR_METHOD_NOT_ALLOWED, "Method not allowed");
+        resp_add_header(r, arena_sprintf(r->call.arena, "Allow: %s, OPTIONS", app->methods));
+        return ERR_SET(&r->call.err, ERR_METHOD_NOT_ALLOWED, "Method not allowed");
     }
     return app->handle(r);
 }
@@ -112,19 +113,21 @@ log_request_done(const struct req *r)
     enum log_level level = status >= 500 ? LOG_ERROR : LOG_INFO;
     struct log_line l;
 
-    log_begin(&l, level, r->request_id, "http", "request done");
+    log_begin(&l, level, r->call.request_id, "http", "request done");
     log_str(&l, "method", r->method);
     log_str(&l, "path", r->path);
     log_int(&l, "status", status);
-    log_double(&l, "dur_ms", ms_since(&r->started));
-    log_double(&l, "db_ms", r->db_ms);
-    if (r->err.code != ERR_OK) {
-        log_str(&l, "error", err_code_name(r->err.code));
-        log_str(&l, "error_msg", r->err.msg);
-        if (r->err.detail[0] != '\0')
-            log_str(&l, "error_detail", r->err.detail);
-        log_str(&l, "error_at", r->err.file);
-        log_int(&l, "error_line", r->err.line);
+    log_double(&l, "dur_ms", call_elapsed_ms(&r->call));
+    log_double(&l, "db_ms", r->call.db_ms);
+    if (r->call.provider_ms > 0)
+        log_double(&l, "provider_ms", r->call.provider_ms);
+    if (r->call.err.code != ERR_OK) {
+        log_str(&l, "error", err_code_name(r->call.err.code));
+        log_str(&l, "error_msg", r->call.err.msg);
+        if (r->call.err.detail[0] != '\0')
+            log_str(&l, "error_detail", r->call.err.detail);
+        log_str(&l, "error_at", r->call.err.file);
+        log_int(&l, "error_line", r->call.err.line);
     }
     log_end(&l);
 }
@@ -147,13 +150,13 @@ server_handle_one(const struct server_app *app, struct arena *a, const struct re
     if (rc != ERR_OK && !r.responded)
         resp_error(&r);
     if (!r.responded) {
-        ERR_SET(&r.err, ERR_INTERNAL, "handler returned without answering");
+        ERR_SET(&r.call.err, ERR_INTERNAL, "handler returned without answering");
         resp_error(&r);
     }
     if (app->uses_db)
         db_end();
     log_request_done(&r);
-    metrics_request_done(r.status, &r.started);
+    metrics_request_done(r.status, &r.call.started);
 }
 
 /* ---- FastCGI plumbing ---- */

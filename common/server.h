@@ -23,22 +23,10 @@
 #include "cfg.h"
 #include "err.h"
 #include "metrics.h"
+#include "module.h"
 #include "request.h"
 
 #include <stdbool.h>
-
-/* A piece of common/ that a function uses and that needs configuration and
- * per-worker state (auth's key set, the NOWPayments client's CURL handle).
- * The server loads its keys, checks them, and initialises the modules in
- * order after fork (finalising them in reverse), so a function only names
- * the modules it needs. */
-struct server_module {
-    const char *name;
-    const struct cfg_key *cfg_keys; /* CFG_END-terminated, or NULL */
-    int (*check_config)(void);      /* after loading; 0 OK, else exit 2 */
-    int (*init)(void);              /* per worker after fork; 0 OK */
-    void (*fini)(void);             /* per worker before exit */
-};
 
 struct server_app {
     const char *name;    /* the function's name, for logs and application_name */

@@ -70,7 +70,8 @@ read_params(struct req *r, struct status_query *q)
     q->user_id = req_query(r, "userId");
     if (q->order_id == NULL || q->order_id[0] == '\0' || q->user_id == NULL ||
         q->user_id[0] == '\0')
-        return ERR_SET(&r->err, ERR_BAD_REQUEST, "Missing required parameters: orderId and userId");
+        return ERR_SET(&r->call.err, ERR_BAD_REQUEST,
+                       "Missing required parameters: orderId and userId");
     return ERR_OK;
 }
 
@@ -88,7 +89,7 @@ load_status(struct req *r, const struct auth_identity *id, const char *order_id,
 {
     PGresult *res = NULL;
     enum err_code rc =
-        db_single_text(r, id->role, id->claims_json, &res,
+        db_single_text(&r->call, id->role, id->claims_json, &res,
                        "SELECT owner, order_doc::text, payment_doc::text, payment_id,"
                        " payment_status, payment_age_s"
                        " FROM public.check_payment_status($1)",
@@ -128,43 +129,58 @@ claim_refresh(struct req *r, const char *payment_id)
     PGresult *res = NULL;
 
     if (db_single_text(
-            r, DB_ROLE_SERVICE, NULL, &res,
+            &r->call, RLS_SERVICE, NULL, &res,
             "SELECT public.payment_refresh_claim($1, $2::int, 'check-payment-status')", 2,
             (const char *const[]){
-                payment_id, arena_sprintf(r->arena, "%lld",
+                payment_id, arena_sprintf(r->call.arena, "%lld",
                                           cfg_int("FFX_STATUS_REFRESH_SECONDS"))}) != ERR_OK) {
-        log_event(LOG_WARN, r->request_id, "status",
+        log_event(LOG_WARN, r->call.request_id, "status",
                   "refresh claim failed, answering from the database");
-        err_clear(&r->err);
+        err_clear(&r->call.err);
         return false;
     }
     return strcmp(PQgetvalue(res, 0, 0), "t") == 0;
 }
 
-/* Fetch the payment from NOWPayments (one attempt, within the budget) and
- * apply it like an IPN; on success *st is replaced by the fresh state.
- * Failures are logged and ignored: the caller still gets what the database
- * has. */
+/* Fetch the payment from NOWPayments (one attempt, within the budget),
+ * apply it like an IPN, and read the order's state again into *fresh. */
+static enum err_code
+fetch_and_apply(struct req *r, const struct auth_identity *id, const char *order_id,
+                const char *payment_id, struct order_status *fresh)
+{
+    const struct np_limits limits = {cfg_int("FFX_STATUS_REFRESH_BUDGET_MS"), true};
+    struct np_payment p = {0};
+    PGresult *res = NULL;
+    enum err_code rc;
+
+    rc = np_get_payment_limited(&r->call, payment_id, &limits, &p);
+    if (rc)
+        return rc;
+    /* What is applied comes from NOWPayments, not from the caller, so it
+     * runs as the service, exactly as an IPN would. */
+    rc = db_single_text(&r->call, RLS_SERVICE, NULL, &res,
+                        "SELECT public.payment_apply($1::jsonb, 'status_check')", 1,
+                        (const char *const[]){p.raw_json});
+    if (rc)
+        return rc;
+    return load_status(r, id, order_id, fresh);
+}
+
+/* Refresh *st from NOWPayments when this call wins the claim; on success
+ * *st is replaced by the fresh state. Failures are logged and ignored: the
+ * caller still gets what the database has. */
 static void
 refresh_status(struct req *r, const struct auth_identity *id, const char *order_id,
                struct order_status *st)
 {
-    const struct np_limits limits = {cfg_int("FFX_STATUS_REFRESH_BUDGET_MS"), true};
-    struct np_payment p = {0};
     struct order_status fresh = {0};
-    PGresult *res = NULL;
 
     if (!claim_refresh(r, st->payment_id))
         return;
-    /* What is applied comes from NOWPayments, not from the caller, so it
-     * runs as the service, exactly as an IPN would. */
-    if (np_get_payment_limited(r, st->payment_id, &limits, &p) != ERR_OK ||
-        db_single_text(r, DB_ROLE_SERVICE, NULL, &res,
-                       "SELECT public.payment_apply($1::jsonb, 'status_check')", 1,
-                       (const char *const[]){p.raw_json}) != ERR_OK ||
-        load_status(r, id, order_id, &fresh) != ERR_OK) {
-        log_event(LOG_WARN, r->request_id, "status", "refresh failed, answering from the database");
-        err_clear(&r->err);
+    if (fetch_and_apply(r, id, order_id, st->payment_id, &fresh) != ERR_OK) {
+        log_event(LOG_WARN, r->call.request_id, "status",
+                  "refresh failed, answering from the database");
+        err_clear(&r->call.err);
         return;
     }
     if (fresh.order_json != NULL)
@@ -183,7 +199,7 @@ owned_by(const struct order_status *st, const char *user_id)
 static enum err_code
 reply(struct req *r, const struct order_status *st)
 {
-    const char *body = arena_concat(r->arena, "{\"success\":true,\"order\":", st->order_json,
+    const char *body = arena_concat(r->call.arena, "{\"success\":true,\"order\":", st->order_json,
                                     ",\"payment\":", st->payment_json, "}", (char *)NULL);
 
     return resp_json_text(r, 200, body, strlen(body));
@@ -204,16 +220,16 @@ handle_check_payment_status(struct req *r)
     if (rc)
         return rc;
     if (!auth_may_act_for(&id, q.user_id))
-        return ERR_SET(&r->err, ERR_FORBIDDEN, "Unauthorized");
+        return ERR_SET(&r->call.err, ERR_FORBIDDEN, "Unauthorized");
     rc = load_status(r, &id, q.order_id, &st);
     if (rc)
         return rc;
     if (st.order_json == NULL || !owned_by(&st, q.user_id))
-        return ERR_SET(&r->err, ERR_NOT_FOUND, "Order not found");
+        return ERR_SET(&r->call.err, ERR_NOT_FOUND, "Order not found");
     if (needs_refresh(&st))
         refresh_status(r, &id, q.order_id, &st);
     if (st.payment_json == NULL)
-        return ERR_SET(&r->err, ERR_BAD_REQUEST, "No payment found for this order");
+        return ERR_SET(&r->call.err, ERR_BAD_REQUEST, "No payment found for this order");
     return reply(r, &st);
 }
 

@@ -27,6 +27,7 @@
  */
 #include "arena.h"
 #include "auth.h"
+#include "body.h"
 #include "cfg.h"
 #include "db.h"
 #include "failpoint.h"
@@ -78,26 +79,34 @@ read_request(struct req *r, struct payment_request *p)
     cJSON *b = NULL;
     enum err_code rc;
 
-    rc = json_parse_body(r, &b);
-    if (!rc)
-        rc = json_require_fields(r, b, required_fields);
-    if (!rc)
-        rc = json_field_string(r, b, "orderId", 32, false, &p->order_id);
-    if (!rc)
-        rc = json_field_string(r, b, "userId", 64, false, &p->user_id);
-    if (!rc)
-        rc = json_field_choice(r, b, "accountType", account_types, &p->account_type);
-    if (!rc)
-        rc = json_field_int(r, b, "accountSize", 1, 100000000, &p->account_size);
-    if (!rc)
-        rc = json_field_choice(r, b, "platformType", platforms, &p->platform_type);
-    if (!rc)
-        rc = json_field_string(r, b, "cryptoCurrency", 32, false, &p->crypto_currency);
-    if (!rc)
-        rc = json_field_amount(r, b, "amount", &p->amount);
-    if (!rc)
-        rc = json_field_amount(r, b, "finalAmount", &p->final_amount);
-    return rc;
+    rc = body_parse(r, &b);
+    if (rc)
+        return rc;
+    rc = body_require_fields(r, b, required_fields);
+    if (rc)
+        return rc;
+    rc = body_field_string(r, b, "orderId", 32, false, &p->order_id);
+    if (rc)
+        return rc;
+    rc = body_field_string(r, b, "userId", 64, false, &p->user_id);
+    if (rc)
+        return rc;
+    rc = body_field_choice(r, b, "accountType", account_types, &p->account_type);
+    if (rc)
+        return rc;
+    rc = body_field_int(r, b, "accountSize", 1, 100000000, &p->account_size);
+    if (rc)
+        return rc;
+    rc = body_field_choice(r, b, "platformType", platforms, &p->platform_type);
+    if (rc)
+        return rc;
+    rc = body_field_string(r, b, "cryptoCurrency", 32, false, &p->crypto_currency);
+    if (rc)
+        return rc;
+    rc = body_field_amount(r, b, "amount", &p->amount);
+    if (rc)
+        return rc;
+    return body_field_amount(r, b, "finalAmount", &p->final_amount);
 }
 
 /* "<host>:<pid>:<request id>": who holds a reservation, for operators and
@@ -109,8 +118,8 @@ holder_name(struct req *r)
 
     if (gethostname(host, sizeof(host) - 1) != 0)
         strcpy(host, "unknown");
-    return arena_sprintf(r->arena, "%.64s:%ld:%.64s", host, (long)getpid(),
-                         r->request_id ? r->request_id : "");
+    return arena_sprintf(r->call.arena, "%.64s:%ld:%.64s", host, (long)getpid(),
+                         r->call.request_id ? r->call.request_id : "");
 }
 
 static const char *
@@ -130,20 +139,22 @@ begin_once(struct req *r, const struct auth_identity *id, const struct payment_r
 {
     PGresult *res = NULL;
     enum err_code rc = db_single_text(
-        r, id->role, id->claims_json, &res,
+        &r->call, id->role, id->claims_json, &res,
         "SELECT public.crypto_payment_begin($1, $2::uuid, $3, $4::int, $5, $6::numeric,"
         " $7::numeric, $8, $9, $10::int)",
         10,
-        (const char *const[]){p->order_id, p->user_id, p->account_type,
-                              arena_sprintf(r->arena, "%lld", p->account_size), p->platform_type,
-                              p->amount, p->final_amount, p->crypto_currency, holder,
-                              arena_sprintf(r->arena, "%lld", 2 * cfg_int("FFX_NP_TIMEOUT_MS"))});
+        (const char *const[]){
+            p->order_id, p->user_id, p->account_type,
+            arena_sprintf(r->call.arena, "%lld", p->account_size), p->platform_type, p->amount,
+            p->final_amount, p->crypto_currency, holder,
+            arena_sprintf(r->call.arena, "%lld", 2 * cfg_int("FFX_NP_TIMEOUT_MS"))});
 
     *plan = NULL;
     if (rc)
         return rc;
-    *plan = json_parse(r->arena, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
-    return *plan ? ERR_OK : ERR_SET(&r->err, ERR_INTERNAL, "crypto_payment_begin returned no JSON");
+    *plan = json_parse(r->call.arena, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+    return *plan ? ERR_OK
+                 : ERR_SET(&r->call.err, ERR_INTERNAL, "crypto_payment_begin returned no JSON");
 }
 
 static long long
@@ -184,8 +195,8 @@ begin_payment(struct req *r, const struct auth_identity *id, const struct paymen
         if (rc || strcmp(plan_action(*plan), "wait") != 0)
             return rc;
         if (monotonic_ms() + pause > deadline) {
-            ERR_SET(&r->err, ERR_UNAVAILABLE, "another call is creating this payment");
-            err_detail(&r->err, "order %s, coin %s: still reserved after %lld ms", p->order_id,
+            ERR_SET(&r->call.err, ERR_UNAVAILABLE, "another call is creating this payment");
+            err_detail(&r->call.err, "order %s, coin %s: still reserved after %lld ms", p->order_id,
                        p->crypto_currency, cfg_int("FFX_PAYMENT_WAIT_MS"));
             return ERR_UNAVAILABLE;
         }
@@ -204,16 +215,16 @@ create_invoice(struct req *r, const struct payment_request *p, const cJSON *plan
         .price_currency = json_string_field(plan, "price_currency"),
         .order_id = p->order_id,
         .order_description = json_string_field(plan, "order_description"),
-        .ipn_callback_url =
-            arena_sprintf(r->arena, "%s/functions/v1/payment-webhook", cfg_str("FFX_PUBLIC_URL")),
+        .ipn_callback_url = arena_sprintf(r->call.arena, "%s/functions/v1/payment-webhook",
+                                          cfg_str("FFX_PUBLIC_URL")),
         .success_url =
-            arena_sprintf(r->arena, "%s/payment/success?orderId=%s", frontend, p->order_id),
+            arena_sprintf(r->call.arena, "%s/payment/success?orderId=%s", frontend, p->order_id),
         .cancel_url =
-            arena_sprintf(r->arena, "%s/payment/cancel?orderId=%s", frontend, p->order_id),
+            arena_sprintf(r->call.arena, "%s/payment/cancel?orderId=%s", frontend, p->order_id),
         .is_fixed_rate = 1,
     };
 
-    return np_create_invoice(r, &q, inv);
+    return np_create_invoice(&r->call, &q, inv);
 }
 
 static void
@@ -229,8 +240,8 @@ add_text_or_null(cJSON *obj, const char *key, const char *value)
 static const char *
 payment_json(struct req *r, const struct np_payment *pay)
 {
-    cJSON *o = json_object(r->arena);
-    cJSON *raw = json_parse(r->arena, pay->raw_json, strlen(pay->raw_json));
+    cJSON *o = json_object(r->call.arena);
+    cJSON *raw = json_parse(r->call.arena, pay->raw_json, strlen(pay->raw_json));
 
     add_text_or_null(o, "payment_id", pay->payment_id);
     add_text_or_null(o, "payment_status", pay->payment_status);
@@ -246,17 +257,17 @@ payment_json(struct req *r, const struct np_payment *pay)
     add_text_or_null(o, "expiration_estimate_date", pay->expiration_estimate_date);
     if (raw != NULL)
         cJSON_AddItemReferenceToObject(o, "raw", raw);
-    return json_print(r->arena, o);
+    return json_print(r->call.arena, o);
 }
 
 static const char *
 invoice_record_json(struct req *r, const struct np_invoice *inv)
 {
-    cJSON *o = json_object(r->arena);
+    cJSON *o = json_object(r->call.arena);
 
     add_text_or_null(o, "id", inv->id);
     add_text_or_null(o, "invoice_url", inv->invoice_url);
-    return json_print(r->arena, o);
+    return json_print(r->call.arena, o);
 }
 
 /* An expired reservation was replaced: its holder crashed or stalled. */
@@ -266,7 +277,7 @@ log_takeover(struct req *r, const struct payment_request *p, const cJSON *plan)
     struct log_line l;
     const char *previous = json_string_field(plan, "previous_holder");
 
-    log_begin(&l, LOG_WARN, r->request_id, "payment", "took over an expired reservation");
+    log_begin(&l, LOG_WARN, r->call.request_id, "payment", "took over an expired reservation");
     log_str(&l, "order_id", p->order_id);
     log_str(&l, "pay_currency", json_string_field(plan, "pay_currency"));
     log_str(&l, "previous_holder", previous ? previous : "");
@@ -280,7 +291,7 @@ log_superseded(struct req *r, const struct payment_request *p, const struct np_p
 {
     struct log_line l;
 
-    log_begin(&l, LOG_WARN, r->request_id, "payment",
+    log_begin(&l, LOG_WARN, r->call.request_id, "payment",
               "reservation taken over meanwhile; the payment created at NOWPayments is not used");
     log_str(&l, "order_id", p->order_id);
     log_str(&l, "orphan_payment_id", pay->payment_id ? pay->payment_id : "");
@@ -306,7 +317,7 @@ call_provider(struct req *r, const struct payment_request *p, const cJSON *plan,
         invoice_id = inv.id;
         *invoice_json = invoice_record_json(r, &inv);
     }
-    return np_create_invoice_payment(r, invoice_id, json_string_field(plan, "pay_currency"),
+    return np_create_invoice_payment(&r->call, invoice_id, json_string_field(plan, "pay_currency"),
                                      p->order_id, json_string_field(plan, "order_description"),
                                      pay);
 }
@@ -321,37 +332,37 @@ record_payment(struct req *r, const struct payment_request *p, const char *token
 {
     PGresult *res = NULL;
     enum err_code rc = db_single_text(
-        r, DB_ROLE_SERVICE, NULL, &res,
+        &r->call, RLS_SERVICE, NULL, &res,
         "SELECT public.crypto_payment_record($1, $2::uuid, $3::jsonb, $4::jsonb)", 4,
         (const char *const[]){p->order_id, token, invoice_json, payment_json(r, pay)});
 
     if (rc)
         return rc;
-    *saved = json_parse(r->arena, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+    *saved = json_parse(r->call.arena, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
     if (*saved == NULL)
-        return ERR_SET(&r->err, ERR_INTERNAL, "crypto_payment_record returned no JSON");
+        return ERR_SET(&r->call.err, ERR_INTERNAL, "crypto_payment_record returned no JSON");
     if (strcmp(plan_action(*saved), "superseded") != 0)
         return ERR_OK;
     log_superseded(r, p, pay);
     if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(*saved, "payment")))
         return ERR_OK;
-    return ERR_SET(&r->err, ERR_UNAVAILABLE, "the reservation was taken over");
+    return ERR_SET(&r->call.err, ERR_UNAVAILABLE, "the reservation was taken over");
 }
 
 /* Give the reservation back after a failure, keeping the failure's error. */
 static void
 release_reservation(struct req *r, const struct payment_request *p, const char *token)
 {
-    struct err failure = r->err;
+    struct err failure = r->call.err;
     PGresult *res = NULL;
 
-    err_clear(&r->err);
-    if (db_single_text(r, DB_ROLE_SERVICE, NULL, &res,
+    err_clear(&r->call.err);
+    if (db_single_text(&r->call, RLS_SERVICE, NULL, &res,
                        "SELECT public.crypto_payment_release($1, $2::uuid)", 2,
                        (const char *const[]){p->order_id, token}) != ERR_OK)
-        log_event(LOG_WARN, r->request_id, "payment",
+        log_event(LOG_WARN, r->call.request_id, "payment",
                   "could not release the reservation; it expires on its own");
-    r->err = failure;
+    r->call.err = failure;
 }
 
 /* reserve, call, record; on any failure after the reservation, release */
@@ -364,13 +375,15 @@ create_payment(struct req *r, const struct payment_request *p, const cJSON *plan
     enum err_code rc;
 
     if (token == NULL)
-        return ERR_SET(&r->err, ERR_INTERNAL, "crypto_payment_begin gave no token");
+        return ERR_SET(&r->call.err, ERR_INTERNAL, "crypto_payment_begin gave no token");
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(plan, "took_over")))
         log_takeover(r, p, plan);
     rc = call_provider(r, p, plan, &invoice_json, &pay);
     failpoint("payment-before-record"); /* test builds: stall or die with a reservation held */
-    if (!rc)
-        rc = record_payment(r, p, token, invoice_json, &pay, saved);
+    if (rc)
+        goto out;
+    rc = record_payment(r, p, token, invoice_json, &pay, saved);
+out:
     if (rc)
         release_reservation(r, p, token);
     return rc;
@@ -380,7 +393,7 @@ create_payment(struct req *r, const struct payment_request *p, const cJSON *plan
 static enum err_code
 reply(struct req *r, cJSON *saved)
 {
-    cJSON *body = json_object(r->arena);
+    cJSON *body = json_object(r->call.arena);
     cJSON *payment = cJSON_DetachItemFromObject(saved, "payment");
     const cJSON *url = cJSON_GetObjectItemCaseSensitive(saved, "invoice_url");
 
@@ -396,26 +409,40 @@ reply(struct req *r, cJSON *saved)
     return resp_json(r, 200, body);
 }
 
+/* authenticate, validate, then the order's open payment: reused, or
+ * reserved, created at NOWPayments and recorded; *saved is what to answer */
 static enum err_code
-handle_create_crypto_payment(struct req *r)
+open_payment(struct req *r, cJSON **saved)
 {
     struct auth_identity id;
     struct payment_request p = {0};
     cJSON *plan = NULL;
-    cJSON *saved = NULL;
     enum err_code rc;
 
     rc = auth_require(r, AUTH_USER | AUTH_SERVICE, &id);
-    if (!rc)
-        rc = read_request(r, &p);
-    if (!rc && !auth_may_act_for(&id, p.user_id))
-        rc = ERR_SET(&r->err, ERR_FORBIDDEN, "Unauthorized");
-    if (!rc)
-        rc = begin_payment(r, &id, &p, &plan);
-    if (!rc && strcmp(plan_action(plan), "reuse") == 0)
-        saved = plan;
-    else if (!rc)
-        rc = create_payment(r, &p, plan, &saved);
+    if (rc)
+        return rc;
+    rc = read_request(r, &p);
+    if (rc)
+        return rc;
+    if (!auth_may_act_for(&id, p.user_id))
+        return ERR_SET(&r->call.err, ERR_FORBIDDEN, "Unauthorized");
+    rc = begin_payment(r, &id, &p, &plan);
+    if (rc)
+        return rc;
+    if (strcmp(plan_action(plan), "reuse") == 0) {
+        *saved = plan;
+        return ERR_OK;
+    }
+    return create_payment(r, &p, plan, saved);
+}
+
+static enum err_code
+handle_create_crypto_payment(struct req *r)
+{
+    cJSON *saved = NULL;
+    enum err_code rc = open_payment(r, &saved);
+
     /* every 503 here is worth retrying soon: a payment in progress, or the
      * database coming back */
     if (rc == ERR_UNAVAILABLE)

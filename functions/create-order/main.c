@@ -15,6 +15,7 @@
  */
 #include "arena.h"
 #include "auth.h"
+#include "body.h"
 #include "db.h"
 #include "json.h"
 #include "response.h"
@@ -39,22 +40,22 @@ read_order_request(struct req *r, struct order_request *o)
     cJSON *body = NULL;
     enum err_code rc;
 
-    rc = json_parse_body(r, &body);
+    rc = body_parse(r, &body);
     if (rc)
         return rc;
-    rc = json_require_fields(r, body, required_fields);
+    rc = body_require_fields(r, body, required_fields);
     if (rc)
         return rc;
-    rc = json_field_choice(r, body, "accountType", account_types, &o->account_type);
+    rc = body_field_choice(r, body, "accountType", account_types, &o->account_type);
     if (rc)
         return rc;
-    rc = json_field_int(r, body, "accountSize", 1, 100000000, &o->account_size);
+    rc = body_field_int(r, body, "accountSize", 1, 100000000, &o->account_size);
     if (rc)
         return rc;
-    rc = json_field_choice(r, body, "platformType", platforms, &o->platform_type);
+    rc = body_field_choice(r, body, "platformType", platforms, &o->platform_type);
     if (rc)
         return rc;
-    return json_field_string(r, body, "discountCode", 64, true, &o->discount_code);
+    return body_field_string(r, body, "discountCode", 64, true, &o->discount_code);
 }
 
 /* The order as JSON text, as order_create() built it from the INSERT's
@@ -65,16 +66,16 @@ insert_order(struct req *r, const struct auth_identity *id, const struct order_r
 {
     enum err_code rc;
     PGresult *res = NULL;
-    const char *size = arena_sprintf(r->arena, "%lld", o->account_size);
+    const char *size = arena_sprintf(r->call.arena, "%lld", o->account_size);
 
     rc = db_single_text(
-        r, id->role, id->claims_json, &res,
+        &r->call, id->role, id->claims_json, &res,
         "SELECT order_doc, error FROM public.order_create($1, $2, $3, $4)", 4,
         (const char *const[]){o->account_type, size, o->platform_type, o->discount_code});
     if (rc)
         return rc;
     if (!PQgetisnull(res, 0, 1))
-        return ERR_SET(&r->err, ERR_BAD_REQUEST, "%s", PQgetvalue(res, 0, 1));
+        return ERR_SET(&r->call.err, ERR_BAD_REQUEST, "%s", PQgetvalue(res, 0, 1));
     *order = PQgetvalue(res, 0, 0);
     return ERR_OK;
 }
@@ -97,7 +98,7 @@ handle_create_order(struct req *r)
     rc = insert_order(r, &id, &o, &order);
     if (rc)
         return rc;
-    body = arena_concat(r->arena, "{\"success\":true,\"order\":", order, "}", (char *)NULL);
+    body = arena_concat(r->call.arena, "{\"success\":true,\"order\":", order, "}", (char *)NULL);
     return resp_json_text(r, 201, body, strlen(body));
 }
 

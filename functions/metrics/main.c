@@ -70,14 +70,14 @@ authorize(struct req *r, struct auth_identity *id)
     if (token != NULL && authz != NULL && strncmp(authz, "Bearer ", 7) == 0 &&
         crypto_equal(authz + 7, strlen(authz + 7), token, strlen(token))) {
         memset(id, 0, sizeof(*id));
-        id->role = DB_ROLE_SERVICE;
+        id->role = RLS_SERVICE;
         return ERR_OK;
     }
     rc = auth_require(r, AUTH_USER | AUTH_SERVICE, id);
     if (rc)
         return rc;
-    if (id->role == DB_ROLE_AUTHENTICATED && !id->is_admin)
-        return ERR_SET(&r->err, ERR_FORBIDDEN, "Unauthorized");
+    if (id->role == RLS_AUTHENTICATED && !id->is_admin)
+        return ERR_SET(&r->call.err, ERR_FORBIDDEN, "Unauthorized");
     return ERR_OK;
 }
 
@@ -94,7 +94,7 @@ family_help(const char *name)
 static bool
 row_labels(struct req *r, const char *text, const char **pairs)
 {
-    cJSON *obj = json_parse(r->arena, text, strlen(text));
+    cJSON *obj = json_parse(r->call.arena, text, strlen(text));
     size_t n = 0;
     cJSON *item;
 
@@ -128,12 +128,13 @@ render_gauges(struct req *r, struct metrics_text *t, PGresult *res)
             if (known)
                 metrics_text_family(t, metric, "gauge", family_help(metric));
             else
-                log_event(LOG_WARN, r->request_id, "metrics", "unknown gauge %s skipped", metric);
+                log_event(LOG_WARN, r->call.request_id, "metrics", "unknown gauge %s skipped",
+                          metric);
         }
         if (!known)
             continue;
         if (!row_labels(r, PQgetvalue(res, i, 1), pairs)) {
-            log_event(LOG_WARN, r->request_id, "metrics", "gauge %s: bad labels, row skipped",
+            log_event(LOG_WARN, r->call.request_id, "metrics", "gauge %s: bad labels, row skipped",
                       metric);
             continue;
         }
@@ -148,14 +149,14 @@ static enum err_code
 read_gauges(struct req *r, const struct auth_identity *id, PGresult **res, bool *up)
 {
     enum err_code rc =
-        db_single(r, id->role, id->claims_json, res,
+        db_single(&r->call, id->role, id->claims_json, res,
                   "SELECT metric, labels::text, value FROM public.metrics_gauges()", 0, NULL);
     *up = rc == ERR_OK;
     if (rc == ERR_OK || err_http_status(rc) < 500)
         return rc;
-    log_event(LOG_WARN, r->request_id, "metrics", "database gauges unavailable: %s %s", r->err.msg,
-              r->err.detail);
-    err_clear(&r->err);
+    log_event(LOG_WARN, r->call.request_id, "metrics", "database gauges unavailable: %s %s",
+              r->call.err.msg, r->call.err.detail);
+    err_clear(&r->call.err);
     return ERR_OK;
 }
 
@@ -166,8 +167,8 @@ render_function_files(struct req *r, struct metrics_text *t)
     struct metrics_snapshot *s = NULL;
     size_t n = 0;
 
-    if (dir != NULL && metrics_read_dir(r->arena, dir, &s, &n) != 0)
-        log_event(LOG_WARN, r->request_id, "metrics", "cannot read FFX_METRICS_DIR %s", dir);
+    if (dir != NULL && metrics_read_dir(r->call.arena, dir, &s, &n) != 0)
+        log_event(LOG_WARN, r->call.request_id, "metrics", "cannot read FFX_METRICS_DIR %s", dir);
     metrics_render_snapshots(t, s, n);
 }
 
@@ -181,11 +182,12 @@ handle_metrics(struct req *r)
     enum err_code rc;
 
     rc = authorize(r, &id);
-    if (!rc)
-        rc = read_gauges(r, &id, &res, &db_up);
     if (rc)
         return rc;
-    metrics_text_init(&t, r->arena);
+    rc = read_gauges(r, &id, &res, &db_up);
+    if (rc)
+        return rc;
+    metrics_text_init(&t, r->call.arena);
     render_function_files(r, &t);
     if (db_up)
         render_gauges(r, &t, res);

@@ -103,13 +103,13 @@ signature_rejected(struct req *r)
 
     rejected_signatures++;
     metrics_count(OUT_REJECTED_SIGNATURE);
-    log_begin(&l, LOG_WARN, r->request_id, "webhook", "IPN signature rejected");
+    log_begin(&l, LOG_WARN, r->call.request_id, "webhook", "IPN signature rejected");
     log_str(&l, "client_addr", r->remote_addr);
     log_int(&l, "has_signature", req_header(r, "x-nowpayments-sig") != NULL);
     log_int(&l, "body_bytes", (long long)r->body_len);
     log_int(&l, "rejected_total", (long long)rejected_signatures);
     log_end(&l);
-    return ERR_SET(&r->err, ERR_UNAUTHORIZED, "Invalid signature");
+    return ERR_SET(&r->call.err, ERR_UNAUTHORIZED, "Invalid signature");
 }
 
 /* payload_refused - 400: the body breaks a strict rule (ipn.h), whatever
@@ -120,12 +120,12 @@ payload_refused(struct req *r, const char *rule)
     struct log_line l;
 
     metrics_count(OUT_INVALID_PAYLOAD);
-    log_begin(&l, LOG_WARN, r->request_id, "webhook", "IPN refused: breaks a strict rule");
+    log_begin(&l, LOG_WARN, r->call.request_id, "webhook", "IPN refused: breaks a strict rule");
     log_str(&l, "rule", rule);
     log_str(&l, "client_addr", r->remote_addr);
     log_int(&l, "body_bytes", (long long)r->body_len);
     log_end(&l);
-    return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid payload");
+    return ERR_SET(&r->call.err, ERR_BAD_REQUEST, "Invalid payload");
 }
 
 /* verify_signature - *v holds the text that was signed: the raw body, or
@@ -136,14 +136,14 @@ verify_signature(struct req *r, struct ipn_verified *v, enum ipn_match *how)
     const char *secrets[] = {cfg_str("NOWPAYMENTS_IPN_SECRET"),
                              cfg_str("NOWPAYMENTS_IPN_SECRET_PREVIOUS"), NULL};
 
-    *how =
-        ipn_verify(r->arena, secrets, req_header(r, "x-nowpayments-sig"), r->body, r->body_len, v);
+    *how = ipn_verify(r->call.arena, secrets, req_header(r, "x-nowpayments-sig"), r->body,
+                      r->body_len, v);
     if (*how == IPN_INVALID)
         return payload_refused(r, v->invalid);
     if (*how == IPN_NO_MATCH)
         return signature_rejected(r);
     if (v->used_previous)
-        log_event(LOG_WARN, r->request_id, "webhook", "IPN signed with the previous secret");
+        log_event(LOG_WARN, r->call.request_id, "webhook", "IPN signed with the previous secret");
     return ERR_OK;
 }
 
@@ -156,7 +156,7 @@ check_payload(struct req *r, const cJSON *ipn)
 
     if (!(cJSON_IsNumber(id) || (cJSON_IsString(id) && id->valuestring[0] != '\0')) ||
         status == NULL || status[0] == '\0')
-        return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid payload");
+        return ERR_SET(&r->call.err, ERR_BAD_REQUEST, "Invalid payload");
     return ERR_OK;
 }
 
@@ -176,7 +176,7 @@ struct applied {
 static const char *
 text_or_null(struct req *r, const PGresult *res, int col)
 {
-    return PQgetisnull(res, 0, col) ? NULL : arena_strdup(r->arena, PQgetvalue(res, 0, col));
+    return PQgetisnull(res, 0, col) ? NULL : arena_strdup(r->call.arena, PQgetvalue(res, 0, col));
 }
 
 /* One transaction: store the signed text and apply it. */
@@ -190,16 +190,16 @@ store_and_apply(struct req *r, const struct ipn_verified *v, enum ipn_match how,
     enum err_code rc;
     PGresult *res = NULL;
 
-    rc = db_begin(r, DB_ROLE_SERVICE, NULL);
+    rc = db_begin(&r->call, RLS_SERVICE, NULL);
     if (rc)
         return rc;
     /* Exactly the bytes that were signed (the dedupe key is computed from
      * them): the strict rules made every number in them the text its double
      * gives back, so jsonb's exact decimals are the values that were signed. */
-    rc = db_exec_text(r, &res, sql, 2, (const char *const[]){v->text, form});
+    rc = db_exec_text(&r->call, &res, sql, 2, (const char *const[]){v->text, form});
     if (rc)
         return rc;
-    a->outcome = arena_strdup(r->arena, PQgetvalue(res, 0, 0));
+    a->outcome = arena_strdup(r->call.arena, PQgetvalue(res, 0, 0));
     a->delivered = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
     a->order_id = text_or_null(r, res, 2);
     a->verdict = text_or_null(r, res, 3);
@@ -207,7 +207,7 @@ store_and_apply(struct req *r, const struct ipn_verified *v, enum ipn_match how,
     failpoint("webhook-after-inbox");
     if (a->delivered)
         failpoint("delivery-before-commit");
-    rc = db_commit(r);
+    rc = db_commit(&r->call);
     if (rc)
         return rc;
     failpoint("webhook-after-commit");
@@ -224,7 +224,7 @@ payment_id_text(struct req *r, const cJSON *ipn)
 
     if (cJSON_IsString(id))
         return id->valuestring;
-    text = arena_alloc(r->arena, 32);
+    text = arena_alloc(r->call.arena, 32);
     jsonnum_js_text(id->valuedouble, text);
     return text;
 }
@@ -237,7 +237,7 @@ log_stored(struct req *r, const cJSON *ipn, const struct ipn_verified *v, enum i
 {
     struct log_line l;
 
-    log_begin(&l, LOG_INFO, r->request_id, "webhook", "IPN stored");
+    log_begin(&l, LOG_INFO, r->call.request_id, "webhook", "IPN stored");
     log_str(&l, "outcome", a->outcome);
     log_int(&l, "delivered", a->delivered);
     log_str(&l, "payment_id", payment_id_text(r, ipn));
@@ -267,10 +267,10 @@ handle_payment_webhook(struct req *r)
     rc = verify_signature(r, &v, &how);
     if (rc)
         return rc;
-    ipn = json_parse(r->arena, v.text, v.len);
+    ipn = json_parse(r->call.arena, v.text, v.len);
     if (ipn == NULL || check_payload(r, ipn) != ERR_OK) {
         metrics_count(OUT_INVALID_PAYLOAD);
-        return ERR_SET(&r->err, ERR_BAD_REQUEST, "Invalid payload");
+        return ERR_SET(&r->call.err, ERR_BAD_REQUEST, "Invalid payload");
     }
     rc = store_and_apply(r, &v, how, &a);
     if (rc) {

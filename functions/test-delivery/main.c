@@ -11,6 +11,7 @@
  */
 #include "arena.h"
 #include "auth.h"
+#include "body.h"
 #include "cfg.h"
 #include "db.h"
 #include "json.h"
@@ -27,15 +28,15 @@ static enum err_code
 query_json(struct req *r, const char *sql, const char *param, cJSON **out)
 {
     PGresult *res = NULL;
-    enum err_code rc = db_exec_text(r, &res, sql, 1, (const char *const[]){param});
+    enum err_code rc = db_exec_text(&r->call, &res, sql, 1, (const char *const[]){param});
 
     *out = NULL;
     if (rc)
         return rc;
     if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0))
         return ERR_OK;
-    *out = json_parse(r->arena, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
-    return *out ? ERR_OK : ERR_SET(&r->err, ERR_INTERNAL, "diagnostic query returned no JSON");
+    *out = json_parse(r->call.arena, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+    return *out ? ERR_OK : ERR_SET(&r->call.err, ERR_INTERNAL, "diagnostic query returned no JSON");
 }
 
 /* A new node for the caller to add to the answer, which then owns it. */
@@ -83,7 +84,7 @@ static enum err_code
 dry_run_delivery(struct req *r, const char *order_id, cJSON **result)
 {
     PGresult *res = NULL;
-    enum err_code rc = db_exec(r, &res, "SAVEPOINT dry_run", 0, NULL);
+    enum err_code rc = db_exec(&r->call, &res, "SAVEPOINT dry_run", 0, NULL);
 
     if (rc)
         return rc;
@@ -91,15 +92,15 @@ dry_run_delivery(struct req *r, const char *order_id, cJSON **result)
     /* Counts and outcomes only: never which account would have gone out. */
     cJSON_DeleteItemFromObject(*result, "login_id");
     cJSON_DeleteItemFromObject(*result, "server_name");
-    if (rc == ERR_OK || r->err.code < ERR_INTERNAL) {
+    if (rc == ERR_OK || r->call.err.code < ERR_INTERNAL) {
         /* A business refusal is a result to show, not a failure of ours. */
         if (rc) {
-            *result = json_object(r->arena);
+            *result = json_object(r->call.arena);
             cJSON_AddBoolToObject(*result, "success", 0);
-            cJSON_AddStringToObject(*result, "error", r->err.msg);
-            err_clear(&r->err);
+            cJSON_AddStringToObject(*result, "error", r->call.err.msg);
+            err_clear(&r->call.err);
         }
-        return db_exec(r, &res, "ROLLBACK TO SAVEPOINT dry_run", 0, NULL);
+        return db_exec(&r->call, &res, "ROLLBACK TO SAVEPOINT dry_run", 0, NULL);
     }
     return rc;
 }
@@ -127,14 +128,19 @@ run_checks(struct req *r, const char *order_id, cJSON *tests)
     enum err_code rc;
 
     rc = query_json(r, order_sql, order_id, &order);
-    if (!rc)
-        rc = query_json(r, rules_sql, order_id, &rules);
-    if (!rc)
-        rc = query_json(r, stock_sql, order_id, &stock);
-    if (!rc && order != NULL)
-        rc = dry_run_delivery(r, order_id, &delivery);
     if (rc)
         return rc;
+    rc = query_json(r, rules_sql, order_id, &rules);
+    if (rc)
+        return rc;
+    rc = query_json(r, stock_sql, order_id, &stock);
+    if (rc)
+        return rc;
+    if (order != NULL) {
+        rc = dry_run_delivery(r, order_id, &delivery);
+        if (rc)
+            return rc;
+    }
     cJSON_AddItemToObject(tests, "order_check",
                           check_result(order != NULL, "order", order, "Order not found"));
     cJSON_AddItemToObject(tests, "trading_rules_check",
@@ -163,22 +169,26 @@ handle_test_delivery(struct req *r)
     enum err_code rc;
 
     rc = auth_require(r, AUTH_SERVICE, &id);
-    if (!rc)
-        rc = json_parse_body(r, &body);
-    if (!rc)
-        rc = json_require_fields(r, body, required_fields);
-    if (!rc)
-        rc = json_field_string(r, body, "orderId", 32, false, &order_id);
-    if (!rc)
-        rc = db_begin(r, id.role, id.claims_json);
-    if (!rc)
-        rc =
-            db_exec(r, &res,
-                    "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
-                    0, NULL);
     if (rc)
         return rc;
-    out = json_object(r->arena);
+    rc = body_parse(r, &body);
+    if (rc)
+        return rc;
+    rc = body_require_fields(r, body, required_fields);
+    if (rc)
+        return rc;
+    rc = body_field_string(r, body, "orderId", 32, false, &order_id);
+    if (rc)
+        return rc;
+    rc = db_begin(&r->call, id.role, id.claims_json);
+    if (rc)
+        return rc;
+    rc = db_exec(&r->call, &res,
+                 "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')", 0,
+                 NULL);
+    if (rc)
+        return rc;
+    out = json_object(r->call.arena);
     cJSON_AddStringToObject(out, "orderId", order_id);
     cJSON_AddStringToObject(out, "timestamp", PQgetvalue(res, 0, 0));
     rc = run_checks(r, order_id, cJSON_AddObjectToObject(out, "tests"));

@@ -42,17 +42,17 @@ is_redacted(const char *name)
 static const char *
 headers_json(struct req *r)
 {
-    cJSON *obj = json_object(r->arena);
+    cJSON *obj = json_object(r->call.arena);
 
     for (size_t i = 0; i < r->nheaders; i++) {
         const struct req_pair *h = &r->headers[i];
         const char *value = is_redacted(h->name)
                                 ? "[REDACTED]"
-                                : text_utf8_clean(r->arena, h->value, strlen(h->value));
+                                : text_utf8_clean(r->call.arena, h->value, strlen(h->value));
 
         cJSON_AddStringToObject(obj, h->name, value);
     }
-    return json_print(r->arena, obj);
+    return json_print(r->call.arena, obj);
 }
 
 static enum err_code
@@ -61,21 +61,21 @@ store_request(struct req *r, const char **received_at)
     enum err_code rc;
     PGresult *res = NULL;
     const struct db_param params[] = {
-        {.value = text_utf8_clean(r->arena, r->method, strlen(r->method))},
-        {.value = text_utf8_clean(r->arena, r->path, strlen(r->path))},
-        {.value = text_utf8_clean(r->arena, r->query_raw, strlen(r->query_raw))},
+        {.value = text_utf8_clean(r->call.arena, r->method, strlen(r->method))},
+        {.value = text_utf8_clean(r->call.arena, r->path, strlen(r->path))},
+        {.value = text_utf8_clean(r->call.arena, r->query_raw, strlen(r->query_raw))},
         {.value = headers_json(r)},
         {.value = r->body, .length = (int)r->body_len, .binary = true},
         {.value = r->remote_addr},
     };
 
-    rc = db_single(r, DB_ROLE_SERVICE, NULL, &res,
+    rc = db_single(&r->call, RLS_SERVICE, NULL, &res,
                    "SELECT to_char(public.webhook_debug_record($1, $2, $3, $4::jsonb, $5, $6)"
                    " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
                    6, params);
     if (rc)
         return rc;
-    *received_at = arena_strdup(r->arena, PQgetvalue(res, 0, 0));
+    *received_at = arena_strdup(r->call.arena, PQgetvalue(res, 0, 0));
     return ERR_OK;
 }
 
@@ -84,7 +84,7 @@ log_stored(const struct req *r)
 {
     struct log_line l;
 
-    log_begin(&l, LOG_INFO, r->request_id, "webhook-debug", "webhook debug received");
+    log_begin(&l, LOG_INFO, r->call.request_id, "webhook-debug", "webhook debug received");
     log_int(&l, "body_bytes", (long long)r->body_len);
     log_int(&l, "headers", (long long)r->nheaders);
     log_str(&l, "client_addr", r->remote_addr);
@@ -101,7 +101,7 @@ handle_webhook_debug(struct req *r)
     if (rc)
         return rc;
     log_stored(r);
-    body = json_object(r->arena);
+    body = json_object(r->call.arena);
     cJSON_AddBoolToObject(body, "success", 1);
     cJSON_AddStringToObject(body, "message", "Webhook debug received");
     cJSON_AddStringToObject(body, "timestamp", received_at);

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz_json.c - fuzz target for common/json.c and common/text.c.
+ * fuzz_json.c - fuzz target for common/json.c, common/body.c and common/text.c.
  *
  * The input is a request body, any bytes. It goes through json_parse and
- * json_print, then through json_parse_body and every request-body validator
+ * json_print, then through body_parse and every request-body validator
  * with the bounds the functions use (create-order, create-crypto-payment),
  * and through text_utf8_clean, whose output must be NUL-free valid UTF-8.
  * Amounts must come out as exact cents text (is_amount).
  */
 #include "arena.h"
+#include "body.h"
 #include "err.h"
 #include "json.h"
 #include "request.h"
@@ -86,29 +87,29 @@ check_validators(struct req *r, const cJSON *body)
     const char *s = NULL;
     long long v = 0;
 
-    json_require_fields(r, body, required_fields);
-    err_clear(&r->err);
+    body_require_fields(r, body, required_fields);
+    err_clear(&r->call.err);
     for (size_t i = 0; string_fields[i] != NULL; i++) {
-        if (json_field_string(r, body, string_fields[i], 32, i == 3, &s) == ERR_OK && s != NULL &&
+        if (body_field_string(r, body, string_fields[i], 32, i == 3, &s) == ERR_OK && s != NULL &&
             (s[0] == '\0' || strlen(s) > 32))
-            fail("json_field_string accepted a bad length");
-        err_clear(&r->err);
+            fail("body_field_string accepted a bad length");
+        err_clear(&r->call.err);
     }
-    if (json_field_choice(r, body, "accountType", account_types, &s) == ERR_OK && s == NULL)
-        fail("json_field_choice succeeded without a value");
-    err_clear(&r->err);
-    json_field_choice(r, body, "platformType", platforms, &s);
-    err_clear(&r->err);
-    if (json_field_int(r, body, "accountSize", 1, 100000000, &v) == ERR_OK &&
+    if (body_field_choice(r, body, "accountType", account_types, &s) == ERR_OK && s == NULL)
+        fail("body_field_choice succeeded without a value");
+    err_clear(&r->call.err);
+    body_field_choice(r, body, "platformType", platforms, &s);
+    err_clear(&r->call.err);
+    if (body_field_int(r, body, "accountSize", 1, 100000000, &v) == ERR_OK &&
         (v < 1 || v > 100000000))
-        fail("json_field_int out of bounds");
-    err_clear(&r->err);
-    json_field_int(r, body, "amount", 0, 4294967295LL, &v);
-    err_clear(&r->err);
+        fail("body_field_int out of bounds");
+    err_clear(&r->call.err);
+    body_field_int(r, body, "amount", 0, 4294967295LL, &v);
+    err_clear(&r->call.err);
     for (size_t i = 0; amount_fields[i] != NULL; i++) {
-        if (json_field_amount(r, body, amount_fields[i], &s) == ERR_OK && !is_amount(s))
-            fail("json_field_amount wrote a bad amount");
-        err_clear(&r->err);
+        if (body_field_amount(r, body, amount_fields[i], &s) == ERR_OK && !is_amount(s))
+            fail("body_field_amount wrote a bad amount");
+        err_clear(&r->call.err);
     }
     json_string_field(body, "orderId");
 }
@@ -131,12 +132,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req_init(&r, arena, sink);
     r.body = arena_strndup(arena, text, size);
     r.body_len = size;
-    if (json_parse_body(&r, &tree) == ERR_OK) {
+    if (body_parse(&r, &tree) == ERR_OK) {
         if (!cJSON_IsObject(tree))
-            fail("json_parse_body returned a non-object");
+            fail("body_parse returned a non-object");
         check_validators(&r, tree);
-    } else if (tree != NULL || r.err.code != ERR_BAD_REQUEST) {
-        fail("json_parse_body failed without a 400");
+    } else if (tree != NULL || r.call.err.code != ERR_BAD_REQUEST) {
+        fail("body_parse failed without a 400");
     }
 
     check_clean(text, size);

@@ -31,6 +31,7 @@
  * when the sink fails, one write attempt and nothing more).
  */
 #include "arena.h"
+#include "body.h"
 #include "cfg.h"
 #include "json.h"
 #include "log.h"
@@ -148,34 +149,34 @@ handle(struct req *r)
     if (req_method_is(r, "GET")) {
         order_id = req_query(r, "orderId");
         if (order_id == NULL || order_id[0] == '\0')
-            return ERR_SET(&r->err, ERR_BAD_REQUEST, "Missing orderId");
-        out = json_object(r->arena);
+            return ERR_SET(&r->call.err, ERR_BAD_REQUEST, "Missing orderId");
+        out = json_object(r->call.arena);
         add_string(out, "orderId", order_id);
         add_string(out, "userAgent", req_header(r, "user-agent"));
         return resp_json(r, 200, out);
     }
-    rc = json_parse_body(r, &body);
+    rc = body_parse(r, &body);
     if (!rc)
-        rc = json_require_fields(r, body, required_fields);
+        rc = body_require_fields(r, body, required_fields);
     if (!rc)
-        rc = json_field_string(r, body, "orderId", 32, false, &order_id);
+        rc = body_field_string(r, body, "orderId", 32, false, &order_id);
     if (!rc)
-        rc = json_field_string(r, body, "userId", 64, false, &user_id);
+        rc = body_field_string(r, body, "userId", 64, false, &user_id);
     if (!rc)
-        rc = json_field_choice(r, body, "accountType", account_types, &type);
+        rc = body_field_choice(r, body, "accountType", account_types, &type);
     if (!rc)
-        rc = json_field_int(r, body, "accountSize", 1, 100000000, &size);
+        rc = body_field_int(r, body, "accountSize", 1, 100000000, &size);
     if (!rc)
-        rc = json_field_choice(r, body, "platformType", platforms, &platform);
+        rc = body_field_choice(r, body, "platformType", platforms, &platform);
     if (!rc)
-        rc = json_field_amount(r, body, "amount", &amount);
+        rc = body_field_amount(r, body, "amount", &amount);
     if (!rc)
-        rc = json_field_string(r, body, "discountCode", 64, true, &code);
+        rc = body_field_string(r, body, "discountCode", 64, true, &code);
     if (rc)
         return rc;
     if (strcmp(order_id, "FFX-500") == 0)
-        return ERR_SET(&r->err, ERR_INTERNAL, "a handler failure for %s", user_id);
-    out = json_object(r->arena);
+        return ERR_SET(&r->call.err, ERR_INTERNAL, "a handler failure for %s", user_id);
+    out = json_object(r->call.arena);
     if (cJSON_AddBoolToObject(out, "success", true) == NULL ||
         cJSON_AddNumberToObject(out, "accountSize", (double)size) == NULL)
         abort();
@@ -271,7 +272,7 @@ check_parsed(const struct req *r, enum err_code rc, char **envp)
     if (rc == ERR_OK && (r->body_len > FUZZ_BODY_MAX || r->body[r->body_len] != '\0'))
         fail("body over the limit or not NUL-terminated");
     if (rc == ERR_OK && r->body_len > 0)
-        req_percent_decode(r->arena, r->body, r->body_len);
+        req_percent_decode(r->call.arena, r->body, r->body_len);
 }
 
 static void

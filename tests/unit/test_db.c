@@ -23,9 +23,9 @@ main(void)
 {
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
         CHECK_INTEQ(db_sqlstate_code(cases[i].sqlstate), cases[i].want);
-    CHECK_STREQ(db_role_name(DB_ROLE_ANON), "anon");
-    CHECK_STREQ(db_role_name(DB_ROLE_AUTHENTICATED), "authenticated");
-    CHECK_STREQ(db_role_name(DB_ROLE_SERVICE), "service_role");
+    CHECK_STREQ(rls_role_name(RLS_ANON), "anon");
+    CHECK_STREQ(rls_role_name(RLS_AUTHENTICATED), "authenticated");
+    CHECK_STREQ(rls_role_name(RLS_SERVICE), "service_role");
     CHECK(!db_connected());
     return check_done();
 }

@@ -8,10 +8,10 @@
  * transaction, and the reconnection when the server has closed the session.
  */
 #include "arena.h"
+#include "call.h"
 #include "check.h"
 #include "db.h"
 #include "log.h"
-#include "request.h"
 
 #include <libpq-fe.h>
 #include <stdlib.h>
@@ -19,18 +19,11 @@
 
 static struct arena *arena;
 
-static int
-discard(void *ctx, const char *buf, size_t n)
-{
-    (void)ctx, (void)buf, (void)n;
-    return 0;
-}
-
 static void
-fresh_request(struct req *r)
+fresh_call(struct call *c)
 {
     arena_reset(arena);
-    req_init(r, arena, (struct resp_sink){.write = discard});
+    call_init(c, arena, NULL);
 }
 
 static void
@@ -49,15 +42,15 @@ open_db(const char *url, bool prepare)
 
 /* One value of a one-statement transaction, copied out (NULL on error). */
 static char *
-single(enum db_role role, const char *claims, const char *sql)
+single(enum rls_role role, const char *claims, const char *sql)
 {
     static char value[512];
-    struct req r;
+    struct call c;
     PGresult *res = NULL;
 
-    fresh_request(&r);
-    if (db_single(&r, role, claims, &res, sql, 0, NULL) != ERR_OK) {
-        fprintf(stderr, "  (%s: %s %s)\n", sql, r.err.msg, r.err.detail);
+    fresh_call(&c);
+    if (db_single(&c, role, claims, &res, sql, 0, NULL) != ERR_OK) {
+        fprintf(stderr, "  (%s: %s %s)\n", sql, c.err.msg, c.err.detail);
         db_end();
         return NULL;
     }
@@ -69,16 +62,16 @@ single(enum db_role role, const char *claims, const char *sql)
 static void
 test_what_a_transaction_sets(void)
 {
-    CHECK_STREQ(single(DB_ROLE_SERVICE, NULL,
+    CHECK_STREQ(single(RLS_SERVICE, NULL,
                        "SELECT current_user || ' ' || current_setting('request.jwt.claims')"
                        " || ' ' || current_setting('statement_timeout')"),
                 "service_role {\"role\":\"service_role\"} 8s");
-    CHECK_STREQ(single(DB_ROLE_AUTHENTICATED, "{\"sub\":\"a0000000-0000-4000-8000-00000000000a\"}",
+    CHECK_STREQ(single(RLS_AUTHENTICATED, "{\"sub\":\"a0000000-0000-4000-8000-00000000000a\"}",
                        "SELECT current_user || ' ' || auth.uid()"),
                 "authenticated a0000000-0000-4000-8000-00000000000a");
     /* The settings were transaction-local: nothing of the previous
      * transaction is left on the connection. */
-    CHECK_STREQ(single(DB_ROLE_ANON, NULL,
+    CHECK_STREQ(single(RLS_ANON, NULL,
                        "SELECT current_user || ' ' || current_setting('request.jwt.claims')"),
                 "anon {\"role\":\"anon\"}");
 }
@@ -86,7 +79,7 @@ test_what_a_transaction_sets(void)
 static long
 prepared_count(void)
 {
-    const char *n = single(DB_ROLE_ANON, NULL,
+    const char *n = single(RLS_ANON, NULL,
                            "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'ffx\\_%'");
 
     return n ? atol(n) : -1;
@@ -110,32 +103,32 @@ test_statements_are_prepared_once(const char *url)
 static void
 test_errors_leave_nothing_open(void)
 {
-    struct req r;
+    struct call c;
     PGresult *res = NULL;
     char *txid;
 
-    fresh_request(&r);
-    CHECK_INTEQ(db_single(&r, DB_ROLE_ANON, NULL, &res, "SELECT 1/0", 0, NULL), ERR_BAD_REQUEST);
+    fresh_call(&c);
+    CHECK_INTEQ(db_single(&c, RLS_ANON, NULL, &res, "SELECT 1/0", 0, NULL), ERR_BAD_REQUEST);
     db_end();
-    CHECK_STREQ(single(DB_ROLE_ANON, NULL, "SELECT 'after'"), "after");
+    CHECK_STREQ(single(RLS_ANON, NULL, "SELECT 'after'"), "after");
 
     /* db_begin sends nothing until the first statement; both statements see
      * one transaction; an error in it is rolled back by db_end. */
-    fresh_request(&r);
-    CHECK_INTEQ(db_begin(&r, DB_ROLE_SERVICE, NULL), ERR_OK);
-    CHECK_INTEQ(db_exec(&r, &res, "SELECT txid_current()::text", 0, NULL), ERR_OK);
+    fresh_call(&c);
+    CHECK_INTEQ(db_begin(&c, RLS_SERVICE, NULL), ERR_OK);
+    CHECK_INTEQ(db_exec(&c, &res, "SELECT txid_current()::text", 0, NULL), ERR_OK);
     txid = arena_strdup(arena, PQgetvalue(res, 0, 0));
-    CHECK_INTEQ(db_exec(&r, &res, "SELECT txid_current()::text", 0, NULL), ERR_OK);
+    CHECK_INTEQ(db_exec(&c, &res, "SELECT txid_current()::text", 0, NULL), ERR_OK);
     CHECK_STREQ(PQgetvalue(res, 0, 0), txid);
-    CHECK_INTEQ(db_exec(&r, &res, "SELECT 1/0", 0, NULL), ERR_BAD_REQUEST);
+    CHECK_INTEQ(db_exec(&c, &res, "SELECT 1/0", 0, NULL), ERR_BAD_REQUEST);
     db_end();
-    CHECK_STREQ(single(DB_ROLE_ANON, NULL, "SELECT 'after a failed transaction'"),
+    CHECK_STREQ(single(RLS_ANON, NULL, "SELECT 'after a failed transaction'"),
                 "after a failed transaction");
 
     /* A transaction without statements commits nothing and sends nothing. */
-    fresh_request(&r);
-    CHECK_INTEQ(db_begin(&r, DB_ROLE_SERVICE, NULL), ERR_OK);
-    CHECK_INTEQ(db_commit(&r), ERR_OK);
+    fresh_call(&c);
+    CHECK_INTEQ(db_begin(&c, RLS_SERVICE, NULL), ERR_OK);
+    CHECK_INTEQ(db_commit(&c), ERR_OK);
     db_end();
 }
 
@@ -144,7 +137,7 @@ test_errors_leave_nothing_open(void)
 static void
 test_reconnects_after_the_server_hung_up(const char *admin_url)
 {
-    char *pid = single(DB_ROLE_ANON, NULL, "SELECT pg_backend_pid()::text");
+    char *pid = single(RLS_ANON, NULL, "SELECT pg_backend_pid()::text");
     char old[32];
     PGconn *admin = PQconnectdb(admin_url);
     const char *params[] = {old};
@@ -161,7 +154,7 @@ test_reconnects_after_the_server_hung_up(const char *admin_url)
     CHECK_STREQ(PQgetvalue(res, 0, 0), "t");
     PQclear(res);
     PQfinish(admin);
-    pid = single(DB_ROLE_ANON, NULL, "SELECT pg_backend_pid()::text");
+    pid = single(RLS_ANON, NULL, "SELECT pg_backend_pid()::text");
     CHECK(pid != NULL && strcmp(pid, old) != 0);
     CHECK(prepared_count() >= 2); /* prepared again on the new connection */
 }

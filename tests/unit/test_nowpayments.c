@@ -11,7 +11,7 @@
 #include "err.h"
 #include "log.h"
 #include "nowpayments.h"
-#include "request.h"
+#include "call.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -979,7 +979,7 @@ static const char JSON[] = "application/json; charset=utf-8";
 static const char HTML[] = "text/html";
 
 static void
-test_get_retries_then_succeeds(struct req *r)
+test_get_retries_then_succeeds(struct call *c)
 {
     static const struct canned script[] = {
         {SEND, 500, HTML, "<html>oops</html>", 0},
@@ -990,8 +990,10 @@ test_get_retries_then_succeeds(struct req *r)
     struct np_payment p;
     double t0 = now_ms();
 
-    CHECK_INTEQ(np_get_payment(r, "5093564248", &p), ERR_OK);
-    CHECK(now_ms() - t0 >= 790); /* 200 ms + 600 ms of backoff */
+    c->provider_ms = 0;
+    CHECK_INTEQ(np_get_payment(c, "5093564248", &p), ERR_OK);
+    CHECK(now_ms() - t0 >= 790);  /* 200 ms + 600 ms of backoff */
+    CHECK(c->provider_ms >= 790); /* the call's time at the provider, retries included */
     CHECK_INTEQ(server_stop(&s, seen, N(seen)), 3);
     CHECK_STREQ(seen[0].method, "GET");
     CHECK_STREQ(seen[0].path, "/v1/payment/5093564248");
@@ -1006,30 +1008,30 @@ test_get_retries_then_succeeds(struct req *r)
 }
 
 static void
-expect_failure(struct req *r, const char *msg)
+expect_failure(struct call *c, const char *msg)
 {
-    CHECK_INTEQ(r->err.code, ERR_UPSTREAM);
-    CHECK_STREQ(r->err.msg, msg);
-    err_clear(&r->err);
+    CHECK_INTEQ(c->err.code, ERR_UPSTREAM);
+    CHECK_STREQ(c->err.msg, msg);
+    err_clear(&c->err);
 }
 
 /* One GET against a script; returns how many requests the server saw. */
 static size_t
-get_against(struct req *r, const struct canned *script, size_t n, const char *want_msg)
+get_against(struct call *c, const struct canned *script, size_t n, const char *want_msg)
 {
     struct server s = server_start(script, n);
     struct np_payment p;
 
-    CHECK_INTEQ(np_get_payment(r, "5093564248", &p), want_msg ? ERR_UPSTREAM : ERR_OK);
+    CHECK_INTEQ(np_get_payment(c, "5093564248", &p), want_msg ? ERR_UPSTREAM : ERR_OK);
     if (want_msg != NULL) {
         CHECK_STREQ(p.payment_id, NULL);
-        expect_failure(r, want_msg);
+        expect_failure(c, want_msg);
     }
     return server_stop(&s, seen, N(seen));
 }
 
 static void
-test_get_failures(struct req *r)
+test_get_failures(struct call *c)
 {
     static const struct canned html429[] = {{SEND, 429, HTML, ERR_HTML_429, 0}};
     static const struct canned forbidden[] = {{SEND, 403, JSON, ERR_INVALID_API_KEY, 0}};
@@ -1048,43 +1050,43 @@ test_get_failures(struct req *r)
     static const struct canned at_cap[] = {{SEND, 502, HTML, NULL, NP_RESPONSE_MAX}};
     static const struct canned ok_eof[] = {{SEND_EOF, 200, JSON, GET_2025_08, 0}};
 
-    CHECK_INTEQ(get_against(r, html429, N(html429), "NowPayments error: rate limited"), 3);
-    CHECK_INTEQ(get_against(r, forbidden, N(forbidden), "NowPayments error: Invalid api key"), 1);
+    CHECK_INTEQ(get_against(c, html429, N(html429), "NowPayments error: rate limited"), 3);
+    CHECK_INTEQ(get_against(c, forbidden, N(forbidden), "NowPayments error: Invalid api key"), 1);
     CHECK_INTEQ(
-        get_against(r, code_only, N(code_only), "NowPayments error: INVALID_REQUEST_PARAMS"), 1);
-    CHECK_INTEQ(get_against(r, json500, N(json500), "NowPayments error: Internal error"), 3);
-    CHECK_INTEQ(get_against(r, html404, N(html404), "NowPayments error: unexpected status 404"), 1);
-    CHECK_INTEQ(get_against(r, garbage, N(garbage), "NowPayments error: invalid response"), 1);
-    CHECK_INTEQ(get_against(r, no_id, N(no_id), "NowPayments error: invalid response"), 1);
-    CHECK_INTEQ(get_against(r, other_shape, N(other_shape), "NowPayments error: invalid response"),
+        get_against(c, code_only, N(code_only), "NowPayments error: INVALID_REQUEST_PARAMS"), 1);
+    CHECK_INTEQ(get_against(c, json500, N(json500), "NowPayments error: Internal error"), 3);
+    CHECK_INTEQ(get_against(c, html404, N(html404), "NowPayments error: unexpected status 404"), 1);
+    CHECK_INTEQ(get_against(c, garbage, N(garbage), "NowPayments error: invalid response"), 1);
+    CHECK_INTEQ(get_against(c, no_id, N(no_id), "NowPayments error: invalid response"), 1);
+    CHECK_INTEQ(get_against(c, other_shape, N(other_shape), "NowPayments error: invalid response"),
                 1);
-    CHECK_INTEQ(get_against(r, too_big, N(too_big), "NowPayments error: response too large"), 1);
+    CHECK_INTEQ(get_against(c, too_big, N(too_big), "NowPayments error: response too large"), 1);
     CHECK_INTEQ(
-        get_against(r, too_big_eof, N(too_big_eof), "NowPayments error: response too large"), 1);
+        get_against(c, too_big_eof, N(too_big_eof), "NowPayments error: response too large"), 1);
     /* Exactly NP_RESPONSE_MAX bytes is allowed (here a 502, so retried). */
-    CHECK_INTEQ(get_against(r, at_cap, N(at_cap), "NowPayments error: service unavailable"), 3);
-    CHECK_INTEQ(get_against(r, ok_eof, N(ok_eof), NULL), 1);
+    CHECK_INTEQ(get_against(c, at_cap, N(at_cap), "NowPayments error: service unavailable"), 3);
+    CHECK_INTEQ(get_against(c, ok_eof, N(ok_eof), NULL), 1);
 }
 
 static void
-test_forbidden_detail(struct req *r)
+test_forbidden_detail(struct call *c)
 {
     static const struct canned forbidden[] = {{SEND, 403, JSON, ERR_INVALID_API_KEY, 0}};
     struct server s = server_start(forbidden, N(forbidden));
     struct np_payment p;
 
-    CHECK_INTEQ(np_get_payment(r, "1", &p), ERR_UPSTREAM);
-    CHECK(strstr(r->err.detail, "status 403") != NULL);
-    CHECK(strstr(r->err.detail, "INVALID_API_KEY") != NULL);
-    CHECK(strstr(r->err.detail, "test-key") == NULL);
-    CHECK_STREQ(err_client_message(&r->err), "NowPayments error: Invalid api key");
-    CHECK_INTEQ(err_http_status(r->err.code), 500);
-    err_clear(&r->err);
+    CHECK_INTEQ(np_get_payment(c, "1", &p), ERR_UPSTREAM);
+    CHECK(strstr(c->err.detail, "status 403") != NULL);
+    CHECK(strstr(c->err.detail, "INVALID_API_KEY") != NULL);
+    CHECK(strstr(c->err.detail, "test-key") == NULL);
+    CHECK_STREQ(err_client_message(&c->err), "NowPayments error: Invalid api key");
+    CHECK_INTEQ(err_http_status(c->err.code), 500);
+    err_clear(&c->err);
     server_stop(&s, seen, N(seen));
 }
 
 static void
-test_timeout(struct req *r)
+test_timeout(struct call *c)
 {
     static const struct canned hang[] = {{HANG, 0, NULL, NULL, 0}};
     double t0;
@@ -1092,7 +1094,7 @@ test_timeout(struct req *r)
 
     setenv("FFX_NP_TIMEOUT_MS", "300", 1);
     t0 = now_ms();
-    n = get_against(r, hang, N(hang), "NowPayments error: timeout");
+    n = get_against(c, hang, N(hang), "NowPayments error: timeout");
     t0 = now_ms() - t0;
     CHECK_INTEQ(n, 3);
     /* 3 x 300 ms + 800 ms backoff */
@@ -1104,9 +1106,9 @@ test_timeout(struct req *r)
                                              NULL, NULL,  0};
 
         t0 = now_ms();
-        CHECK_INTEQ(np_create_invoice(r, &q, &v), ERR_UPSTREAM);
+        CHECK_INTEQ(np_create_invoice(c, &q, &v), ERR_UPSTREAM);
         CHECK(now_ms() - t0 < 1300);
-        expect_failure(r, "NowPayments error: timeout");
+        expect_failure(c, "NowPayments error: timeout");
         CHECK_INTEQ(server_stop(&s, seen, N(seen)), 1);
     }
     unsetenv("FFX_NP_TIMEOUT_MS");
@@ -1117,7 +1119,7 @@ test_timeout(struct req *r)
  * below FFX_NP_TIMEOUT_MS, never above it), and a single attempt means no
  * retry on a timeout or a 5xx. */
 static void
-test_get_limited(struct req *r)
+test_get_limited(struct call *c)
 {
     static const struct canned hang[] = {{HANG, 0, NULL, NULL, 0}};
     static const struct canned bad_gateway[] = {
@@ -1132,15 +1134,15 @@ test_get_limited(struct req *r)
 
     s = server_start(hang, N(hang)); /* FFX_NP_TIMEOUT_MS is the default 10000 here */
     t0 = now_ms();
-    CHECK_INTEQ(np_get_payment_limited(r, "5093564248", &once_300, &p), ERR_UPSTREAM);
+    CHECK_INTEQ(np_get_payment_limited(c, "5093564248", &once_300, &p), ERR_UPSTREAM);
     t0 = now_ms() - t0;
     CHECK(t0 >= 290 && t0 < 1500);
-    expect_failure(r, "NowPayments error: timeout");
+    expect_failure(c, "NowPayments error: timeout");
     CHECK_INTEQ(server_stop(&s, seen, N(seen)), 1);
 
     s = server_start(bad_gateway, N(bad_gateway));
-    CHECK_INTEQ(np_get_payment_limited(r, "5093564248", &once, &p), ERR_UPSTREAM);
-    expect_failure(r, "NowPayments error: service unavailable");
+    CHECK_INTEQ(np_get_payment_limited(c, "5093564248", &once, &p), ERR_UPSTREAM);
+    expect_failure(c, "NowPayments error: service unavailable");
     CHECK_INTEQ(server_stop(&s, seen, N(seen)), 1);
 
     /* a budget above FFX_NP_TIMEOUT_MS is cut to it; without single_attempt
@@ -1148,23 +1150,23 @@ test_get_limited(struct req *r)
     setenv("FFX_NP_TIMEOUT_MS", "200", 1);
     s = server_start(hang, N(hang));
     t0 = now_ms();
-    CHECK_INTEQ(np_get_payment_limited(r, "5093564248", &(struct np_limits){5000, false}, &p),
+    CHECK_INTEQ(np_get_payment_limited(c, "5093564248", &(struct np_limits){5000, false}, &p),
                 ERR_UPSTREAM);
     t0 = now_ms() - t0;
     CHECK(t0 >= 1350 && t0 < 3500); /* 3 x 200 ms + 800 ms backoff */
-    expect_failure(r, "NowPayments error: timeout");
+    expect_failure(c, "NowPayments error: timeout");
     CHECK_INTEQ(server_stop(&s, seen, N(seen)), 3);
     unsetenv("FFX_NP_TIMEOUT_MS");
     CHECK_INTEQ(load_cfg(), 0);
 
     s = server_start(bad_gateway, N(bad_gateway));
-    CHECK_INTEQ(np_get_payment_limited(r, "5093564248", NULL, &p), ERR_OK);
+    CHECK_INTEQ(np_get_payment_limited(c, "5093564248", NULL, &p), ERR_OK);
     CHECK_STREQ(p.payment_id, "5093564248");
     CHECK_INTEQ(server_stop(&s, seen, N(seen)), 2);
 }
 
 static void
-test_connection_refused(struct req *r)
+test_connection_refused(struct call *c)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
     socklen_t sl = sizeof(sa);
@@ -1179,15 +1181,15 @@ test_connection_refused(struct req *r)
     close(fd); /* nobody listens there now */
     set_base(ntohs(sa.sin_port));
     t0 = now_ms();
-    CHECK_INTEQ(np_get_payment(r, "5093564248", &p), ERR_UPSTREAM);
+    CHECK_INTEQ(np_get_payment(c, "5093564248", &p), ERR_UPSTREAM);
     t0 = now_ms() - t0;
     CHECK(t0 >= 790 && t0 < 3000); /* retried twice, quickly */
-    CHECK(strstr(r->err.detail, "curl: ") != NULL && strstr(r->err.detail, "curl: -") == NULL);
-    expect_failure(r, "NowPayments error: connection failed");
+    CHECK(strstr(c->err.detail, "curl: ") != NULL && strstr(c->err.detail, "curl: -") == NULL);
+    expect_failure(c, "NowPayments error: connection failed");
 }
 
 static void
-test_create_invoice(struct req *r)
+test_create_invoice(struct call *c)
 {
     static const struct canned created[] = {{SEND, 201, JSON, INVOICE_2026, 0}};
     static const struct canned fail500[] = {{SEND, 500, HTML, "<html>oops</html>", 0}};
@@ -1206,7 +1208,7 @@ test_create_invoice(struct req *r)
     struct np_invoice v;
     struct server s = server_start(created, N(created));
 
-    CHECK_INTEQ(np_create_invoice(r, &q, &v), ERR_OK);
+    CHECK_INTEQ(np_create_invoice(c, &q, &v), ERR_OK);
     CHECK_INTEQ(server_stop(&s, seen, N(seen)), 1);
     CHECK_STREQ(v.id, "6095133277");
     CHECK_STREQ(v.price_amount, "1");
@@ -1228,7 +1230,7 @@ test_create_invoice(struct req *r)
         q2.pay_currency = "btc";
         q2.is_fixed_rate = 0;
         s = server_start(created, N(created));
-        CHECK_INTEQ(np_create_invoice(r, &q2, &v), ERR_OK);
+        CHECK_INTEQ(np_create_invoice(c, &q2, &v), ERR_OK);
         CHECK_INTEQ(server_stop(&s, seen, N(seen)), 1);
         CHECK(strstr(seen[0].body, "\"pay_currency\":\"btc\"") != NULL);
         CHECK(strstr(seen[0].body, "\"is_fixed_rate\":false") != NULL);
@@ -1236,18 +1238,18 @@ test_create_invoice(struct req *r)
 
     /* A POST is tried once, whatever happened. */
     s = server_start(fail500, N(fail500));
-    CHECK_INTEQ(np_create_invoice(r, &q, &v), ERR_UPSTREAM);
-    expect_failure(r, "NowPayments error: service unavailable");
+    CHECK_INTEQ(np_create_invoice(c, &q, &v), ERR_UPSTREAM);
+    expect_failure(c, "NowPayments error: service unavailable");
     CHECK_INTEQ(server_stop(&s, seen, N(seen)), 1);
     CHECK_STREQ(v.id, NULL);
     s = server_start(fail429, N(fail429));
-    CHECK_INTEQ(np_create_invoice(r, &q, &v), ERR_UPSTREAM);
-    expect_failure(r, "NowPayments error: rate limited");
+    CHECK_INTEQ(np_create_invoice(c, &q, &v), ERR_UPSTREAM);
+    expect_failure(c, "NowPayments error: rate limited");
     CHECK_INTEQ(server_stop(&s, seen, N(seen)), 1);
 }
 
 static void
-test_create_invoice_payment(struct req *r)
+test_create_invoice_payment(struct call *c)
 {
     static const struct canned created[] = {{SEND, 201, JSON, CREATE_2025_08, 0}};
     static const struct canned minimal[] = {
@@ -1259,7 +1261,7 @@ test_create_invoice_payment(struct req *r)
     struct server s = server_start(created, N(created));
 
     CHECK_INTEQ(
-        np_create_invoice_payment(r, "6095133277", "usdtbsc", "FFX000000001", "Challenge", &p),
+        np_create_invoice_payment(c, "6095133277", "usdtbsc", "FFX000000001", "Challenge", &p),
         ERR_OK);
     CHECK_INTEQ(server_stop(&s, seen, N(seen)), 1);
     CHECK_STREQ(p.payment_id, "5977953151");
@@ -1272,15 +1274,15 @@ test_create_invoice_payment(struct req *r)
                               "\"FFX000000001\",\"order_description\":\"Challenge\"}");
 
     s = server_start(minimal, N(minimal));
-    CHECK_INTEQ(np_create_invoice_payment(r, "6095133277", "btc", NULL, NULL, &p), ERR_UPSTREAM);
-    expect_failure(r, "NowPayments error: Crypto amount 10.485047 is less than minimal");
+    CHECK_INTEQ(np_create_invoice_payment(c, "6095133277", "btc", NULL, NULL, &p), ERR_UPSTREAM);
+    expect_failure(c, "NowPayments error: Crypto amount 10.485047 is less than minimal");
     CHECK_INTEQ(server_stop(&s, seen, N(seen)), 1);
     CHECK_STREQ(seen[0].body, "{\"iid\":6095133277,\"pay_currency\":\"btc\"}");
 }
 
 /* Bad ids and amounts from our side never reach the network. */
 static void
-test_refused_without_a_call(struct req *r)
+test_refused_without_a_call(struct call *c)
 {
     static const struct canned ok[] = {{SEND, 200, JSON, GET_2025_08, 0}};
     static const char *const bad_ids[] = {"",   "12a", "../x",  "1 2",
@@ -1291,23 +1293,23 @@ test_refused_without_a_call(struct req *r)
     struct np_invoice_request q = {"12,50", "usd", NULL, "FFX000000001", NULL, NULL, NULL, NULL, 0};
 
     for (size_t i = 0; i < N(bad_ids); i++) {
-        CHECK_INTEQ(np_get_payment(r, bad_ids[i], &p), ERR_UPSTREAM);
-        expect_failure(r, "NowPayments error: invalid payment id");
+        CHECK_INTEQ(np_get_payment(c, bad_ids[i], &p), ERR_UPSTREAM);
+        expect_failure(c, "NowPayments error: invalid payment id");
     }
-    CHECK_INTEQ(np_get_payment(r, NULL, &p), ERR_UPSTREAM);
-    expect_failure(r, "NowPayments error: invalid payment id");
-    CHECK_INTEQ(np_create_invoice_payment(r, "abc", "btc", NULL, NULL, &p), ERR_UPSTREAM);
-    expect_failure(r, "NowPayments error: invalid invoice id");
-    CHECK_INTEQ(np_create_invoice_payment(r, "0123", "btc", NULL, NULL, &p), ERR_UPSTREAM);
-    expect_failure(r, "NowPayments error: invalid invoice id");
-    CHECK_INTEQ(np_create_invoice(r, &q, &v), ERR_UPSTREAM);
-    expect_failure(r, "NowPayments error: invalid price amount");
+    CHECK_INTEQ(np_get_payment(c, NULL, &p), ERR_UPSTREAM);
+    expect_failure(c, "NowPayments error: invalid payment id");
+    CHECK_INTEQ(np_create_invoice_payment(c, "abc", "btc", NULL, NULL, &p), ERR_UPSTREAM);
+    expect_failure(c, "NowPayments error: invalid invoice id");
+    CHECK_INTEQ(np_create_invoice_payment(c, "0123", "btc", NULL, NULL, &p), ERR_UPSTREAM);
+    expect_failure(c, "NowPayments error: invalid invoice id");
+    CHECK_INTEQ(np_create_invoice(c, &q, &v), ERR_UPSTREAM);
+    expect_failure(c, "NowPayments error: invalid price amount");
     q.price_amount = "1, \"x\": 2";
-    CHECK_INTEQ(np_create_invoice(r, &q, &v), ERR_UPSTREAM);
-    expect_failure(r, "NowPayments error: invalid price amount");
+    CHECK_INTEQ(np_create_invoice(c, &q, &v), ERR_UPSTREAM);
+    expect_failure(c, "NowPayments error: invalid price amount");
     q.price_amount = NULL;
-    CHECK_INTEQ(np_create_invoice(r, &q, &v), ERR_UPSTREAM);
-    expect_failure(r, "NowPayments error: invalid price amount");
+    CHECK_INTEQ(np_create_invoice(c, &q, &v), ERR_UPSTREAM);
+    expect_failure(c, "NowPayments error: invalid price amount");
     CHECK_INTEQ(server_stop(&s, seen, N(seen)), 0);
 }
 
@@ -1340,7 +1342,7 @@ main(void)
 {
     struct arena *a = arena_create(64 * 1024);
     FILE *log_file = tmpfile();
-    struct req r;
+    struct call c;
 
     if (a == NULL || log_file == NULL)
         return 1;
@@ -1359,16 +1361,16 @@ main(void)
     CHECK_INTEQ(load_cfg(), 0);
     CHECK_INTEQ(np_init(), 0);
     CHECK_INTEQ(np_init(), 0); /* idempotent */
-    req_init(&r, a, (struct resp_sink){NULL, NULL});
-    test_get_retries_then_succeeds(&r);
-    test_get_failures(&r);
-    test_forbidden_detail(&r);
-    test_timeout(&r);
-    test_get_limited(&r);
-    test_connection_refused(&r);
-    test_create_invoice(&r);
-    test_create_invoice_payment(&r);
-    test_refused_without_a_call(&r);
+    call_init(&c, a, NULL);
+    test_get_retries_then_succeeds(&c);
+    test_get_failures(&c);
+    test_forbidden_detail(&c);
+    test_timeout(&c);
+    test_get_limited(&c);
+    test_connection_refused(&c);
+    test_create_invoice(&c);
+    test_create_invoice_payment(&c);
+    test_refused_without_a_call(&c);
     test_log(fileno(log_file));
 
     np_fini();

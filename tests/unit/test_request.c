@@ -65,7 +65,7 @@ test_basic_fields(struct arena *a)
     CHECK_STREQ(r.method, "POST");
     CHECK(req_method_is(&r, "POST") && !req_method_is(&r, "post"));
     CHECK_STREQ(r.path, "/functions/v1/webhook-debug");
-    CHECK_STREQ(r.request_id, "abc123");
+    CHECK_STREQ(r.call.request_id, "abc123");
     CHECK_STREQ(r.remote_addr, "127.0.0.1");
     CHECK_STREQ(req_query(&r, "a"), "1"); /* first wins */
     CHECK_STREQ(req_query(&r, "b"), "two words");
@@ -113,7 +113,7 @@ test_query_decoding(struct arena *a)
         rc = parse(a, &r, env, NULL, 64, &m);
         if (query_cases[i].want == NULL) {
             CHECK_INTEQ(rc, ERR_BAD_REQUEST);
-            CHECK_STREQ(r.err.msg, "Invalid query string");
+            CHECK_STREQ(r.call.err.msg, "Invalid query string");
         } else if (strcmp(query_cases[i].want, "(absent)") == 0) {
             CHECK_INTEQ(rc, ERR_OK);
             CHECK(req_query(&r, query_cases[i].key) == NULL);
@@ -136,7 +136,7 @@ test_duplicate_headers(struct arena *a)
     struct req r;
 
     CHECK_INTEQ(parse(a, &r, dup_auth, NULL, 64, &m), ERR_BAD_REQUEST);
-    CHECK_STREQ(r.err.msg, "Duplicate header: authorization");
+    CHECK_STREQ(r.call.err.msg, "Duplicate header: authorization");
     CHECK_INTEQ(parse(a, &r, dup_sig, NULL, 64, &m), ERR_BAD_REQUEST);
     CHECK_INTEQ(parse(a, &r, dup_other, NULL, 64, &m), ERR_OK);
     CHECK_STREQ(req_header(&r, "accept"), "a");
@@ -188,7 +188,7 @@ test_empty_environment(struct arena *a)
 
     CHECK_INTEQ(parse(a, &r, env, NULL, 64, &m), ERR_OK);
     CHECK_STREQ(r.method, "");
-    CHECK(r.request_id == NULL);
+    CHECK(r.call.request_id == NULL);
     CHECK_INTEQ(parse(a, &r, odd, NULL, 64, &m), ERR_OK);
     CHECK_INTEQ(r.nheaders, 0);
     arena_reset(a);

@@ -102,7 +102,7 @@ test_error_shapes(struct arena *a)
         struct req r;
 
         start(&r, a, &c, env);
-        ERR_SET(&r.err, error_cases[i].code, "%s", error_cases[i].msg);
+        ERR_SET(&r.call.err, error_cases[i].code, "%s", error_cases[i].msg);
         resp_error(&r);
         CHECK(strncmp(c.buf, error_cases[i].want_status, strlen(error_cases[i].want_status)) == 0);
         CHECK_STREQ(body_of(&c), error_cases[i].want_body);
@@ -140,7 +140,7 @@ test_preflight_and_headers(struct arena *a)
 
     start(&r, a, &c, plain);
     resp_add_header(&r, "WWW-Authenticate: Bearer");
-    ERR_SET(&r.err, ERR_UNAUTHORIZED, "Unauthorized");
+    ERR_SET(&r.call.err, ERR_UNAUTHORIZED, "Unauthorized");
     resp_error(&r);
     CHECK(strstr(c.buf, "\r\nWWW-Authenticate: Bearer\r\n") != NULL);
     CHECK(strstr(c.buf, "Status: 401 Unauthorized") != NULL);

@@ -2,8 +2,7 @@
 /*
  * ffx-admin: arguments, the operator session and listing output.
  *
- * Every command runs in ONE transaction that first does
- *   set_config('request.jwt.claims', <claims>, true), set_config('role', <role>, true)
+ * Every command runs in ONE transaction that first runs the claims-and-role prologue (rls.h)
  * exactly as the functions do per request, so RLS and the SQL functions' caller checks hold:
  * with DATABASE_URL pointing at the NOINHERIT functions role nothing works until the role is set.
  * --as-admin EMAIL (default FFX_ADMIN_EMAIL): the admin's claims as `authenticated` (looked up
@@ -11,6 +10,7 @@
  * Otherwise: service_role claims carrying "operator" (the OS user), which the audit rows record.
  */
 #include "admin.h"
+#include "rls.h"
 
 #include <cjson/cJSON.h>
 #include <pwd.h>
@@ -135,14 +135,16 @@ os_user(void)
     return pw != NULL ? pw->pw_name : "unknown";
 }
 
+/* The claims-and-role prologue (rls.h); no statement timeout of its own: an operator's command
+ * runs under the session's. */
 static int
-set_identity(struct session *s, const char *claims, const char *role)
+set_identity(struct session *s, const char *claims, enum rls_role role)
 {
-    PGresult *res = session_query(s,
-                                  "SELECT set_config('request.jwt.claims', $1, true),"
-                                  " set_config('role', $2, true)",
-                                  2, (const char *const[]){claims, role});
+    const char *prologue[RLS_PROLOGUE_NPARAMS];
+    PGresult *res;
 
+    rls_prologue_params(prologue, role, claims, NULL);
+    res = session_query(s, rls_prologue_sql, RLS_PROLOGUE_NPARAMS, prologue);
     PQclear(res);
     return res != NULL ? 0 : -1;
 }
@@ -180,38 +182,68 @@ admin_claims(struct session *s, const char *email)
     return text;
 }
 
-int
-session_open(struct session *s, const struct args *a)
+/* --as-admin EMAIL, else FFX_ADMIN_EMAIL; NULL when neither names one. */
+static const char *
+admin_email(const struct args *a)
 {
     const char *email = opt_value(a, "--as-admin");
+
+    if (email == NULL)
+        email = getenv("FFX_ADMIN_EMAIL");
+    return email != NULL && email[0] != '\0' ? email : NULL;
+}
+
+/* service_role, with the OS user as "operator" for the audit rows. */
+static int
+act_as_operator(struct session *s)
+{
     cJSON *svc = cJSON_CreateObject();
     char *claims;
     int rc;
 
-    s->json = opt_flag(a, "--json");
-    if (email == NULL)
-        email = getenv("FFX_ADMIN_EMAIL");
-    if (email != NULL && email[0] == '\0')
-        email = NULL;
-    s->conn = connect_db();
-    if (s->conn == NULL) {
-        cJSON_Delete(svc);
-        return -1;
-    }
     cJSON_AddStringToObject(svc, "role", "service_role");
     cJSON_AddStringToObject(svc, "operator", os_user());
     claims = cJSON_PrintUnformatted(svc);
     cJSON_Delete(svc);
-    rc = exec_simple(s->conn, "BEGIN");
-    if (rc == 0)
-        rc = set_identity(s, claims, "service_role");
+    rc = set_identity(s, claims, RLS_SERVICE);
     cJSON_free(claims);
-    if (rc == 0 && email != NULL) {
-        claims = admin_claims(s, email);
-        rc = claims != NULL ? set_identity(s, claims, "authenticated") : -1;
-        cJSON_free(claims);
-    }
-    if (rc != 0) {
+    return rc;
+}
+
+/* The admin user's claims as authenticated (looked up as the operator). */
+static int
+act_as_admin(struct session *s, const char *email)
+{
+    char *claims = admin_claims(s, email);
+    int rc;
+
+    if (claims == NULL)
+        return -1;
+    rc = set_identity(s, claims, RLS_AUTHENTICATED);
+    cJSON_free(claims);
+    return rc;
+}
+
+int
+session_open(struct session *s, const struct args *a)
+{
+    const char *email = admin_email(a);
+    int rc;
+
+    s->json = opt_flag(a, "--json");
+    s->conn = connect_db();
+    if (s->conn == NULL)
+        return -1;
+    rc = exec_simple(s->conn, "BEGIN");
+    if (rc)
+        goto out;
+    rc = act_as_operator(s);
+    if (rc)
+        goto out;
+    if (email != NULL)
+        rc = act_as_admin(s, email);
+out:
+    if (rc) {
         PQfinish(s->conn);
         s->conn = NULL;
     }

@@ -33,12 +33,12 @@
  * there); the outage is logged once. Exit status: 0 done, 1 failure, 2 bad configuration or usage.
  */
 #include "arena.h"
+#include "call.h"
 #include "cfg.h"
 #include "err.h"
 #include "log.h"
 #include "nowpayments.h"
 #include "pgsession.h"
-#include "request.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -155,15 +155,6 @@ scalar(const PGresult *res)
 
 /* ---- (a) poll the payments due ---- */
 
-static int
-discard_output(void *ctx, const char *buf, size_t n)
-{
-    (void)ctx;
-    (void)buf;
-    (void)n;
-    return 0;
-}
-
 /* Whether this pass may GET the payment: 1 when nobody (check-payment-status, another
  * reconciler) asked NOWPayments about it in the last FFX_RECONCILE_MIN_AGE_S seconds, 0 when
  * somebody did, -1 when the database failed (the pass then counts a failure). The attempt is
@@ -188,12 +179,12 @@ static void
 reconcile_payment(struct reconciler *m, const char *payment_id, const char *order_id,
                   struct pass_stats *st)
 {
-    struct req r;
+    struct call c;
     struct np_payment p;
     struct log_line l;
     PGresult *res;
 
-    req_init(&r, m->item, (struct resp_sink){discard_output, NULL});
+    call_init(&c, m->item, NULL);
     switch (claim_refresh(m, payment_id)) {
     case -1:
         st->db_failures++;
@@ -204,14 +195,14 @@ reconcile_payment(struct reconciler *m, const char *payment_id, const char *orde
     default:
         break;
     }
-    if (np_get_payment(&r, payment_id, &p) != ERR_OK) {
+    if (np_get_payment(&c, payment_id, &p) != ERR_OK) {
         st->poll_failed++;
         log_begin(&l, LOG_WARN, NULL, "reconcile",
                   "payment poll failed; retried after its backoff");
         log_str(&l, "payment_id", payment_id);
         log_str(&l, "order_id", order_id);
-        log_str(&l, "error", r.err.msg);
-        log_str(&l, "detail", r.err.detail);
+        log_str(&l, "error", c.err.msg);
+        log_str(&l, "detail", c.err.detail);
         log_end(&l);
         return;
     }
