@@ -34,6 +34,7 @@
  */
 #include "arena.h"
 #include "cfg.h"
+#include "daemon.h"
 #include "failpoint.h"
 #include "jsonlex.h"
 #include "log.h"
@@ -43,18 +44,13 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <libpq-fe.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/select.h>
 #include <time.h>
-#include <unistd.h>
 
 #define MAILER_NAME    "ffx-mailer"
 #define OUTBOX_CHANNEL "ffx_outbox"
@@ -97,103 +93,12 @@ struct mailer {
     char batch[24];
     char lease[24];
     long long lease_s, poll_ms, timeout_s;
-    bool once;
 };
 
 /* One claimed row; NULL for SQL NULL. */
 struct outbox_msg {
     const char *id, *to, *template_name, *subject, *html, *text, *variables, *attempts;
 };
-
-/* ---- signals: a flag plus a self-pipe, so a wait in select() wakes at once ---- */
-
-static volatile sig_atomic_t stopping;
-static int stop_pipe[2] = {-1, -1};
-
-static void
-on_stop_signal(int sig)
-{
-    int saved = errno;
-
-    (void)sig;
-    stopping = 1;
-    if (write(stop_pipe[1], "x", 1) < 0) {
-        /* the pipe is full: a wake-up is already pending */
-    }
-    errno = saved;
-}
-
-static int
-install_signals(void)
-{
-    struct sigaction sa;
-
-    if (pipe(stop_pipe) != 0)
-        return -1;
-    for (int i = 0; i < 2; i++) {
-        fcntl(stop_pipe[i], F_SETFL, fcntl(stop_pipe[i], F_GETFL) | O_NONBLOCK);
-        fcntl(stop_pipe[i], F_SETFD, FD_CLOEXEC);
-    }
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    return 0;
-}
-
-/* While a message is in hand the stop signals wait: it is finished first. */
-static void
-block_stop_signals(bool block)
-{
-    sigset_t set;
-
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigprocmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
-}
-
-/* A stop signal arrived while blocked (the handler runs once unblocked). */
-static bool
-stop_pending(void)
-{
-    sigset_t set;
-
-    sigemptyset(&set);
-    return stopping || (sigpending(&set) == 0 &&
-                        (sigismember(&set, SIGTERM) == 1 || sigismember(&set, SIGINT) == 1));
-}
-
-/* Wait up to ms for fd (ignored when < 0) to become readable or for a stop
- * signal. Returns 1 when fd is readable, 0 otherwise. */
-static int
-wait_readable(int fd, long long ms)
-{
-    fd_set rd;
-    struct timeval tv = {.tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000};
-    int maxfd = fd > stop_pipe[0] ? fd : stop_pipe[0];
-
-    if (stopping)
-        return 0;
-    FD_ZERO(&rd);
-    FD_SET(stop_pipe[0], &rd);
-    if (fd >= 0)
-        FD_SET(fd, &rd);
-    if (select(maxfd + 1, &rd, NULL, NULL, &tv) <= 0)
-        return 0; /* timeout, or EINTR from a signal: the caller looks at `stopping` */
-    return fd >= 0 && FD_ISSET(fd, &rd) ? 1 : 0;
-}
-
-static double
-now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- templates ---- */
 
@@ -488,7 +393,7 @@ mark_failed(struct mailer *m, const struct outbox_msg *msg, const char *why, boo
  * record it then, for as long as the lease holds: otherwise the message
  * would go out again once the lease expires. */
 static void
-mark_sent(struct mailer *m, const struct outbox_msg *msg, double lease_end)
+mark_sent(struct mailer *m, const struct outbox_msg *msg, double lease_end_ms)
 {
     for (;;) {
         if (pgsession_ok(&m->db) && pgsession_tx_exec(&m->db, m->msg, "outbox_mark_sent failed",
@@ -497,18 +402,19 @@ mark_sent(struct mailer *m, const struct outbox_msg *msg, double lease_end)
             log_msg(LOG_INFO, "sent", msg, NULL);
             return;
         }
-        if (pgsession_ok(&m->db) || stop_pending() || now_s() + 1 >= lease_end) {
+        if (pgsession_ok(&m->db) || daemon_stop_requested() ||
+            daemon_now_ms() + 1000 >= lease_end_ms) {
             log_msg(LOG_ERROR, "sent but could not be marked sent; it will be sent again", msg,
                     NULL);
             return;
         }
-        wait_readable(-1, 1000);
+        daemon_wait(-1, 1000);
         pgsession_connect(&m->db);
     }
 }
 
 static void
-process_one(struct mailer *m, const struct outbox_msg *msg, double lease_end)
+process_one(struct mailer *m, const struct outbox_msg *msg, double lease_end_ms)
 {
     struct strbuf data;
     const char *why = NULL;
@@ -523,7 +429,7 @@ process_one(struct mailer *m, const struct outbox_msg *msg, double lease_end)
         return;
     }
     failpoint("mailer-after-send"); /* test builds: die between the send and its acknowledgement */
-    mark_sent(m, msg, lease_end);
+    mark_sent(m, msg, lease_end_ms);
 }
 
 /* ---- rounds ---- */
@@ -532,7 +438,7 @@ process_one(struct mailer *m, const struct outbox_msg *msg, double lease_end)
 static int
 claim_round(struct mailer *m)
 {
-    double claimed_at = now_s();
+    double claimed_at = daemon_now_ms();
     PGresult *res =
         pgsession_tx_exec(&m->db, m->round, "outbox_claim failed",
                           "SELECT id, to_email, template_name, subject, html_body, text_body,"
@@ -548,15 +454,16 @@ claim_round(struct mailer *m)
         /* stopping, the database gone (nothing sent now could be recorded), or too little
          * lease left for a whole SMTP transaction: the rest go back to the pool when their
          * lease expires */
-        if (stopping || !pgsession_ok(&m->db) ||
-            now_s() - claimed_at + (double)m->timeout_s + 5 >= (double)m->lease_s) {
+        if (daemon_stop_requested() || !pgsession_ok(&m->db) ||
+            daemon_now_ms() - claimed_at + (double)(m->timeout_s + 5) * 1000 >=
+                (double)m->lease_s * 1000) {
             log_event(LOG_WARN, NULL, "mail", "left %d claimed messages for a later round", n - i);
             break;
         }
-        block_stop_signals(true);
-        process_one(m, &msg, claimed_at + (double)m->lease_s);
+        daemon_hold_stop(true);
+        process_one(m, &msg, claimed_at + (double)m->lease_s * 1000);
         arena_reset(m->msg);
-        block_stop_signals(false);
+        daemon_hold_stop(false);
     }
     arena_reset(m->round);
     return n;
@@ -570,7 +477,7 @@ drain(struct mailer *m)
 
     do {
         n = claim_round(m);
-    } while (!stopping && n == (int)cfg_int("FFX_MAIL_BATCH"));
+    } while (!daemon_stop_requested() && n == (int)cfg_int("FFX_MAIL_BATCH"));
     return n < 0 ? -1 : 0;
 }
 
@@ -587,16 +494,34 @@ take_notifications(struct mailer *m)
     return n;
 }
 
-/* Until a notification, a lost connection, a stop signal or poll_ms. */
-static void
-wait_for_work(struct mailer *m)
+/* One pass: what is due now. */
+static int
+send_due(void *tool)
 {
-    double until = now_s() + (double)m->poll_ms / 1000;
+    struct mailer *m = tool;
 
-    if (take_notifications(m) > 0)
+    arena_reset(m->msg);
+    return drain(m);
+}
+
+/* Until a notification, a lost connection, a stop signal or FFX_MAIL_POLL_MS; at once when the
+ * connection is already gone (the loop reopens it). */
+static void
+wait_for_work(void *tool, double pass_started_ms)
+{
+    struct mailer *m = tool;
+    double until = daemon_now_ms() + (double)m->poll_ms;
+
+    (void)pass_started_ms; /* the poll interval counts from the end of the pass */
+    if (!pgsession_ok(&m->db) || take_notifications(m) > 0)
         return;
-    while (!stopping && now_s() < until) {
-        if (wait_readable(PQsocket(m->db.conn), (long long)((until - now_s()) * 1000) + 1) == 0)
+    while (daemon_now_ms() < until) {
+        enum daemon_wake wake =
+            daemon_wait(PQsocket(m->db.conn), (long long)(until - daemon_now_ms()));
+
+        if (wake == DAEMON_WAKE_STOP)
+            return;
+        if (wake == DAEMON_WAKE_TIMEOUT)
             continue;
         if (!PQconsumeInput(m->db.conn)) {
             log_event(LOG_WARN, NULL, "db", "database connection lost");
@@ -605,27 +530,6 @@ wait_for_work(struct mailer *m)
         if (take_notifications(m) > 0 || !pgsession_ok(&m->db))
             return;
     }
-}
-
-static int
-run(struct mailer *m)
-{
-    while (!stopping) {
-        if (!pgsession_ok(&m->db) && pgsession_connect(&m->db) != 0) {
-            if (m->once)
-                return 1;
-            wait_readable(-1, 1000);
-            continue;
-        }
-        arena_reset(m->msg);
-        if (drain(m) != 0 && m->once)
-            return 1;
-        if (m->once)
-            return 0;
-        if (pgsession_ok(&m->db))
-            wait_for_work(m);
-    }
-    return 0;
 }
 
 /* ---- start-up ---- */
@@ -721,89 +625,75 @@ check_config(struct mailer *m)
 }
 
 static int
-load_config(struct mailer *m)
+configure(void *tool)
 {
-    const struct cfg_key *tables[] = {cfg_common_keys, mailer_keys, NULL};
-    enum log_level level = LOG_INFO;
+    struct mailer *m = tool;
 
-    log_init(MAILER_NAME, LOG_INFO);
-    if (cfg_load(tables) != 0)
-        return -1;
-    log_level_parse(cfg_str("FFX_LOG_LEVEL"), &level);
-    log_init(MAILER_NAME, level);
     if (check_config(m) != 0)
         return -1;
     snprintf(m->max_attempts, sizeof(m->max_attempts), "%lld", cfg_int("FFX_MAIL_MAX_ATTEMPTS"));
     snprintf(m->batch, sizeof(m->batch), "%lld", cfg_int("FFX_MAIL_BATCH"));
     snprintf(m->lease, sizeof(m->lease), "%lld", cfg_int("FFX_MAIL_LEASE_S"));
-    pgsession_init(&m->db, &(struct pgsession_options){
-                               .conninfo = cfg_str("DATABASE_URL"),
-                               .app_name = MAILER_NAME,
-                               .listen_channel = OUTBOX_CHANNEL,
-                               .connect_timeout_s = cfg_int("FFX_DB_CONNECT_TIMEOUT_S"),
-                               .statement_timeout_ms = cfg_int("FFX_DB_STATEMENT_TIMEOUT_MS"),
-                               .retry_ms = m->once ? 0 : 1000,
-                           });
     m->lease_s = cfg_int("FFX_MAIL_LEASE_S");
     m->poll_ms = cfg_int("FFX_MAIL_POLL_MS");
     m->timeout_s = cfg_int("FFX_SMTP_TIMEOUT_S");
-    cfg_log_summary();
     return 0;
 }
 
-/* One line: started, and the TLS mode in force with its reason. */
-static void
-log_started(const struct mailer *m)
+static int
+start(void *tool)
 {
-    struct log_line l;
+    struct mailer *m = tool;
 
-    log_begin(&l, LOG_INFO, NULL, "mail", m->once ? "started (--once)" : "started");
-    log_str(&l, "smtp_tls", m->tls_mode);
-    log_str(&l, "smtp_tls_reason", m->tls_reason);
-    log_end(&l);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return -1;
+    m->curl = curl_easy_init();
+    return m->curl != NULL ? 0 : -1;
+}
+
+/* The started line says the TLS mode in force and why. */
+static void
+describe(void *tool, struct log_line *started)
+{
+    const struct mailer *m = tool;
+
+    log_str(started, "smtp_tls", m->tls_mode);
+    log_str(started, "smtp_tls_reason", m->tls_reason);
 }
 
 static void
-shutdown_mailer(struct mailer *m)
+finish(void *tool)
 {
-    pgsession_close(&m->db);
+    struct mailer *m = tool;
+
     if (m->curl != NULL)
         curl_easy_cleanup(m->curl);
     curl_global_cleanup();
     arena_destroy(m->msg);
     arena_destroy(m->round);
     arena_destroy(m->life);
-    for (int i = 0; i < 2; i++)
-        if (stop_pipe[i] >= 0)
-            close(stop_pipe[i]);
-    cfg_free();
 }
 
 int
 main(int argc, char **argv)
 {
-    struct mailer m = {.once = argc == 2 && strcmp(argv[1], "--once") == 0};
-    int status = 2;
+    struct mailer m = {
+        .life = arena_create(4096), .round = arena_create(16384), .msg = arena_create(65536)};
 
-    if (argc > 2 || (argc == 2 && !m.once)) {
-        fprintf(stderr, "usage: %s [--once]\n", argv[0]);
-        return 2;
-    }
-    m.life = arena_create(4096);
-    m.round = arena_create(16384);
-    m.msg = arena_create(65536);
-    if (load_config(&m) != 0)
-        goto out;
-    status = 1;
-    if (install_signals() != 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        goto out;
-    m.curl = curl_easy_init();
-    if (m.curl == NULL)
-        goto out;
-    log_started(&m);
-    status = run(&m);
-    log_event(status == 0 ? LOG_INFO : LOG_ERROR, NULL, "mail", "stopped");
-out:
-    shutdown_mailer(&m);
-    return status;
+    return daemon_main(
+        &(struct daemon_app){
+            .name = MAILER_NAME,
+            .log_area = "mail",
+            .cfg_tables = (const struct cfg_key *const[]){mailer_keys, NULL},
+            .db = &m.db,
+            .listen_channel = OUTBOX_CHANNEL,
+            .tool = &m,
+            .configure = configure,
+            .start = start,
+            .describe = describe,
+            .pass = send_due,
+            .wait = wait_for_work,
+            .finish = finish,
+        },
+        argc, argv);
 }
