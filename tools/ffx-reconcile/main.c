@@ -30,7 +30,9 @@
  * several reconcilers may run at once (every claim is FOR UPDATE SKIP LOCKED).
  *
  * A lost database connection is reopened at the next pass (a pass that meets the outage ends
- * there); the outage is logged once. Exit status: 0 done, 1 failure, 2 bad configuration or usage.
+ * there); the outage is logged once. The command line, signals, waits and the loop are
+ * common/daemon.h's; what a pass does and the interval are this file's. Exit status: 0 done, 1
+ * failure, 2 bad configuration or usage.
  */
 #include "arena.h"
 #include "cfg.h"
@@ -70,10 +72,13 @@ struct reconciler {
     long long interval_s;
 };
 
+/* (b) to (e) below */
+#define SCALAR_STEPS 4
+
 /* What one pass did, for its summary line. */
 struct pass_stats {
     long long claimed, polled, poll_failed, changed, delivered, apply_failed, refreshed_recently;
-    long long events, expired, waiting_delivered, holds_released;
+    long long scalar_counts[SCALAR_STEPS]; /* scalar_steps' numbers, in the table's order */
     int db_failures;
 };
 
@@ -207,17 +212,40 @@ poll_due_payments(struct reconciler *m, struct pass_stats *st)
     arena_reset(m->step);
 }
 
-/* ---- (b), (c), (d): one statement each ---- */
+/* ---- (b) to (e): one statement each ---- */
+
+/* The parameter a step's statement takes. */
+enum step_param { STEP_NO_PARAM, STEP_BATCH, STEP_EXPIRY };
+
+static const struct scalar_step {
+    const char *what; /* the log message when it fails */
+    const char *sql;
+    enum step_param param;
+    const char *summary_key; /* its number in the pass's summary line */
+} scalar_steps[SCALAR_STEPS] = {
+    {"reconcile_failed_events failed", "SELECT public.reconcile_failed_events($1::int)", STEP_BATCH,
+     "events_processed"},
+    {"expire_stale_orders failed",
+     "SELECT public.expire_stale_orders(make_interval(mins => $1::int))", STEP_EXPIRY,
+     "orders_expired"},
+    {"deliver_waiting_orders failed", "SELECT public.deliver_waiting_orders()", STEP_NO_PARAM,
+     "waiting_delivered"},
+    {"discount_holds_release_stale failed",
+     "SELECT public.discount_holds_release_stale(make_interval(mins => $1::int))", STEP_EXPIRY,
+     "discount_holds_released"},
+};
 
 static void
-run_scalar_step(struct reconciler *m, const char *what, const char *sql, int n,
-                const char *const *vals, long long *count, struct pass_stats *st)
+run_scalar_step(struct reconciler *m, const struct scalar_step *step, long long *count,
+                struct pass_stats *st)
 {
+    const char *param = step->param == STEP_BATCH ? m->batch : m->expiry;
     PGresult *res;
 
     if (daemon_stop_requested() || !pgsession_ok(&m->db))
         return;
-    res = pgsession_tx_exec(&m->db, m->step, what, sql, n, vals);
+    res = pgsession_tx_exec(&m->db, m->step, step->what, step->sql,
+                            step->param == STEP_NO_PARAM ? 0 : 1, (const char *const[]){param});
     if (res == NULL)
         st->db_failures++;
     else
@@ -235,17 +263,8 @@ run_pass(void *tool)
     struct log_line l;
 
     poll_due_payments(m, &st);
-    run_scalar_step(m, "reconcile_failed_events failed",
-                    "SELECT public.reconcile_failed_events($1::int)", 1,
-                    (const char *const[]){m->batch}, &st.events, &st);
-    run_scalar_step(m, "expire_stale_orders failed",
-                    "SELECT public.expire_stale_orders(make_interval(mins => $1::int))", 1,
-                    (const char *const[]){m->expiry}, &st.expired, &st);
-    run_scalar_step(m, "deliver_waiting_orders failed", "SELECT public.deliver_waiting_orders()", 0,
-                    NULL, &st.waiting_delivered, &st);
-    run_scalar_step(m, "discount_holds_release_stale failed",
-                    "SELECT public.discount_holds_release_stale(make_interval(mins => $1::int))", 1,
-                    (const char *const[]){m->expiry}, &st.holds_released, &st);
+    for (size_t i = 0; i < SCALAR_STEPS; i++)
+        run_scalar_step(m, &scalar_steps[i], &st.scalar_counts[i], &st);
     if (!pgsession_ok(&m->db) && st.db_failures == 0)
         st.db_failures++; /* the connection went during the pass */
 
@@ -258,10 +277,8 @@ run_pass(void *tool)
     log_int(&l, "changed", st.changed);
     log_int(&l, "delivered", st.delivered);
     log_int(&l, "apply_failed", st.apply_failed);
-    log_int(&l, "events_processed", st.events);
-    log_int(&l, "orders_expired", st.expired);
-    log_int(&l, "waiting_delivered", st.waiting_delivered);
-    log_int(&l, "discount_holds_released", st.holds_released);
+    for (size_t i = 0; i < SCALAR_STEPS; i++)
+        log_int(&l, scalar_steps[i].summary_key, st.scalar_counts[i]);
     log_int(&l, "db_failures", st.db_failures);
     log_double(&l, "dur_ms", daemon_now_ms() - t0);
     log_end(&l);
