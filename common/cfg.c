@@ -107,6 +107,17 @@ parse_value(struct cfg_value *v)
     return -1;
 }
 
+void
+cfg_report_invalid(const char *key, const char *problem)
+{
+    struct log_line l;
+
+    log_begin(&l, LOG_ERROR, NULL, "cfg", "invalid configuration");
+    log_str(&l, "key", key);
+    log_str(&l, "problem", problem);
+    log_end(&l);
+}
+
 static void
 report_bad(const struct cfg_key *k, const char *why)
 {

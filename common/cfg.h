@@ -66,6 +66,11 @@ extern const struct cfg_key cfg_common_keys[];
  * log line per problem (naming the key, never its value). 0 when all pass. */
 int cfg_load(const struct cfg_key *const *tables);
 
+/* cfg_report_invalid - the one log line of a value a program's own check refuses after
+ * cfg_load (a relation between keys, a syntax cfg does not know): it names the key, never the
+ * value, which may be a secret. The caller then exits 2 like cfg_load's. */
+void cfg_report_invalid(const char *key, const char *problem);
+
 /* cfg_production - whether FFX_ENV=production was loaded (false before cfg_load). */
 bool cfg_production(void);
 

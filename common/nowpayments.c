@@ -49,12 +49,7 @@ static bool curl_global_done;
 static int
 config_error(const char *key, const char *why)
 {
-    struct log_line l;
-
-    log_begin(&l, LOG_ERROR, NULL, "cfg", "invalid configuration");
-    log_str(&l, "key", key);
-    log_str(&l, "problem", why);
-    log_end(&l);
+    cfg_report_invalid(key, why);
     return -1;
 }
 

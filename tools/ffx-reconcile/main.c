@@ -30,27 +30,24 @@
  * several reconcilers may run at once (every claim is FOR UPDATE SKIP LOCKED).
  *
  * A lost database connection is reopened at the next pass (a pass that meets the outage ends
- * there); the outage is logged once. Exit status: 0 done, 1 failure, 2 bad configuration or usage.
+ * there); the outage is logged once. The command line, signals, waits and the loop are
+ * common/daemon.h's; what a pass does and the interval are this file's. Exit status: 0 done, 1
+ * failure, 2 bad configuration or usage.
  */
 #include "arena.h"
 #include "call.h"
 #include "cfg.h"
+#include "daemon.h"
 #include "err.h"
 #include "log.h"
 #include "nowpayments.h"
 #include "pgsession.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <libpq-fe.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
-#include <time.h>
-#include <unistd.h>
 
 #define RECONCILE_NAME "ffx-reconcile"
 
@@ -73,76 +70,17 @@ struct reconciler {
     char min_age[24];
     char expiry[24];
     long long interval_s;
-    bool once;
 };
+
+/* (b) to (e) below */
+#define SCALAR_STEPS 4
 
 /* What one pass did, for its summary line. */
 struct pass_stats {
     long long claimed, polled, poll_failed, changed, delivered, apply_failed, refreshed_recently;
-    long long events, expired, waiting_delivered, holds_released;
+    long long scalar_counts[SCALAR_STEPS]; /* scalar_steps' numbers, in the table's order */
     int db_failures;
 };
-
-/* ---- signals: a flag plus a self-pipe, so the wait between passes wakes at once ---- */
-
-static volatile sig_atomic_t stopping;
-static int stop_pipe[2] = {-1, -1};
-
-static void
-on_stop_signal(int sig)
-{
-    int saved = errno;
-
-    (void)sig;
-    stopping = 1;
-    if (write(stop_pipe[1], "x", 1) < 0) {
-        /* the pipe is full: a wake-up is already pending */
-    }
-    errno = saved;
-}
-
-static int
-install_signals(void)
-{
-    struct sigaction sa;
-
-    if (pipe(stop_pipe) != 0)
-        return -1;
-    for (int i = 0; i < 2; i++) {
-        fcntl(stop_pipe[i], F_SETFL, fcntl(stop_pipe[i], F_GETFL) | O_NONBLOCK);
-        fcntl(stop_pipe[i], F_SETFD, FD_CLOEXEC);
-    }
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    return 0;
-}
-
-/* Sleep up to ms, or until a stop signal. */
-static void
-wait_ms(long long ms)
-{
-    fd_set rd;
-    struct timeval tv = {.tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000};
-
-    if (stopping || ms <= 0)
-        return;
-    FD_ZERO(&rd);
-    FD_SET(stop_pipe[0], &rd);
-    (void)select(stop_pipe[0] + 1, &rd, NULL, NULL, &tv); /* EINTR: the caller looks at stopping */
-}
-
-static double
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* The single value of a one-row result as a number; 0 for NULL. */
 static long long
@@ -258,24 +196,47 @@ poll_due_payments(struct reconciler *m, struct pass_stats *st)
     st->claimed = n;
     /* a stop signal ends the step after the payment in hand; the rest are polled after their
      * backoff */
-    for (int i = 0; i < n && !stopping && pgsession_ok(&m->db); i++) {
+    for (int i = 0; i < n && !daemon_stop_requested() && pgsession_ok(&m->db); i++) {
         reconcile_payment(m, PQgetvalue(due, i, 0), PQgetvalue(due, i, 1), st);
         arena_reset(m->item);
     }
     arena_reset(m->step);
 }
 
-/* ---- (b), (c), (d): one statement each ---- */
+/* ---- (b) to (e): one statement each ---- */
+
+/* The parameter a step's statement takes. */
+enum step_param { STEP_NO_PARAM, STEP_BATCH, STEP_EXPIRY };
+
+static const struct scalar_step {
+    const char *what; /* the log message when it fails */
+    const char *sql;
+    enum step_param param;
+    const char *summary_key; /* its number in the pass's summary line */
+} scalar_steps[SCALAR_STEPS] = {
+    {"reconcile_failed_events failed", "SELECT public.reconcile_failed_events($1::int)", STEP_BATCH,
+     "events_processed"},
+    {"expire_stale_orders failed",
+     "SELECT public.expire_stale_orders(make_interval(mins => $1::int))", STEP_EXPIRY,
+     "orders_expired"},
+    {"deliver_waiting_orders failed", "SELECT public.deliver_waiting_orders()", STEP_NO_PARAM,
+     "waiting_delivered"},
+    {"discount_holds_release_stale failed",
+     "SELECT public.discount_holds_release_stale(make_interval(mins => $1::int))", STEP_EXPIRY,
+     "discount_holds_released"},
+};
 
 static void
-run_scalar_step(struct reconciler *m, const char *what, const char *sql, int n,
-                const char *const *vals, long long *count, struct pass_stats *st)
+run_scalar_step(struct reconciler *m, const struct scalar_step *step, long long *count,
+                struct pass_stats *st)
 {
+    const char *param = step->param == STEP_BATCH ? m->batch : m->expiry;
     PGresult *res;
 
-    if (stopping || !pgsession_ok(&m->db))
+    if (daemon_stop_requested() || !pgsession_ok(&m->db))
         return;
-    res = pgsession_tx_exec(&m->db, m->step, what, sql, n, vals);
+    res = pgsession_tx_exec(&m->db, m->step, step->what, step->sql,
+                            step->param == STEP_NO_PARAM ? 0 : 1, (const char *const[]){param});
     if (res == NULL)
         st->db_failures++;
     else
@@ -285,29 +246,21 @@ run_scalar_step(struct reconciler *m, const char *what, const char *sql, int n,
 
 /* One pass; its summary line. Returns 0 when every database step worked. */
 static int
-run_pass(struct reconciler *m)
+run_pass(void *tool)
 {
+    struct reconciler *m = tool;
     struct pass_stats st = {0};
-    double t0 = now_ms();
+    double t0 = daemon_now_ms();
     struct log_line l;
 
     poll_due_payments(m, &st);
-    run_scalar_step(m, "reconcile_failed_events failed",
-                    "SELECT public.reconcile_failed_events($1::int)", 1,
-                    (const char *const[]){m->batch}, &st.events, &st);
-    run_scalar_step(m, "expire_stale_orders failed",
-                    "SELECT public.expire_stale_orders(make_interval(mins => $1::int))", 1,
-                    (const char *const[]){m->expiry}, &st.expired, &st);
-    run_scalar_step(m, "deliver_waiting_orders failed", "SELECT public.deliver_waiting_orders()", 0,
-                    NULL, &st.waiting_delivered, &st);
-    run_scalar_step(m, "discount_holds_release_stale failed",
-                    "SELECT public.discount_holds_release_stale(make_interval(mins => $1::int))", 1,
-                    (const char *const[]){m->expiry}, &st.holds_released, &st);
+    for (size_t i = 0; i < SCALAR_STEPS; i++)
+        run_scalar_step(m, &scalar_steps[i], &st.scalar_counts[i], &st);
     if (!pgsession_ok(&m->db) && st.db_failures == 0)
         st.db_failures++; /* the connection went during the pass */
 
     log_begin(&l, st.db_failures ? LOG_WARN : LOG_INFO, NULL, "reconcile",
-              stopping ? "pass interrupted by a stop signal" : "pass done");
+              daemon_stop_requested() ? "pass interrupted by a stop signal" : "pass done");
     log_int(&l, "claimed", st.claimed);
     log_int(&l, "refreshed_recently", st.refreshed_recently);
     log_int(&l, "polled", st.polled);
@@ -315,101 +268,73 @@ run_pass(struct reconciler *m)
     log_int(&l, "changed", st.changed);
     log_int(&l, "delivered", st.delivered);
     log_int(&l, "apply_failed", st.apply_failed);
-    log_int(&l, "events_processed", st.events);
-    log_int(&l, "orders_expired", st.expired);
-    log_int(&l, "waiting_delivered", st.waiting_delivered);
-    log_int(&l, "discount_holds_released", st.holds_released);
+    for (size_t i = 0; i < SCALAR_STEPS; i++)
+        log_int(&l, scalar_steps[i].summary_key, st.scalar_counts[i]);
     log_int(&l, "db_failures", st.db_failures);
-    log_double(&l, "dur_ms", now_ms() - t0);
+    log_double(&l, "dur_ms", daemon_now_ms() - t0);
     log_end(&l);
     return st.db_failures ? -1 : 0;
 }
 
-static int
-run(struct reconciler *m)
+/* The next pass starts FFX_RECONCILE_INTERVAL after this one started. */
+static void
+wait_for_next_pass(void *tool, double pass_started_ms)
 {
-    while (!stopping) {
-        double started = now_ms();
+    const struct reconciler *m = tool;
 
-        if (!pgsession_ok(&m->db) && pgsession_connect(&m->db) != 0) {
-            if (m->once)
-                return 1;
-            wait_ms(1000); /* every second while PostgreSQL is away */
-            continue;
-        }
-        if (run_pass(m) != 0 && m->once)
-            return 1;
-        if (m->once)
-            return 0;
-        wait_ms((long long)((double)m->interval_s * 1000 - (now_ms() - started)));
-    }
-    return 0;
+    daemon_wait(-1, (long long)(pass_started_ms + (double)m->interval_s * 1000 - daemon_now_ms()));
 }
 
 /* ---- start-up ---- */
 
 static int
-load_config(struct reconciler *m)
+configure(void *tool)
 {
-    const struct cfg_key *tables[] = {cfg_common_keys, np_cfg_keys, reconcile_keys, NULL};
-    enum log_level level = LOG_INFO;
+    struct reconciler *m = tool;
 
-    log_init(RECONCILE_NAME, LOG_INFO);
-    if (cfg_load(tables) != 0)
-        return -1;
-    log_level_parse(cfg_str("FFX_LOG_LEVEL"), &level);
-    log_init(RECONCILE_NAME, level);
     if (np_check_config() != 0)
         return -1;
     snprintf(m->batch, sizeof(m->batch), "%lld", cfg_int("FFX_RECONCILE_BATCH"));
     snprintf(m->min_age, sizeof(m->min_age), "%lld", cfg_int("FFX_RECONCILE_MIN_AGE_S"));
     snprintf(m->expiry, sizeof(m->expiry), "%lld", cfg_int("FFX_RECONCILE_EXPIRY_MINUTES"));
-    pgsession_init(&m->db, &(struct pgsession_options){
-                               .conninfo = cfg_str("DATABASE_URL"),
-                               .app_name = RECONCILE_NAME,
-                               .connect_timeout_s = cfg_int("FFX_DB_CONNECT_TIMEOUT_S"),
-                               .statement_timeout_ms = cfg_int("FFX_DB_STATEMENT_TIMEOUT_MS"),
-                               .retry_ms = m->once ? 0 : 1000,
-                           });
     m->interval_s = cfg_int("FFX_RECONCILE_INTERVAL");
-    cfg_log_summary();
     return 0;
 }
 
-static void
-shutdown_reconciler(struct reconciler *m)
+static int
+start(void *tool)
 {
-    pgsession_close(&m->db);
+    (void)tool;
+    return np_init();
+}
+
+static void
+finish(void *tool)
+{
+    struct reconciler *m = tool;
+
     np_fini();
     arena_destroy(m->item);
     arena_destroy(m->step);
-    for (int i = 0; i < 2; i++)
-        if (stop_pipe[i] >= 0)
-            close(stop_pipe[i]);
-    cfg_free();
 }
 
 int
 main(int argc, char **argv)
 {
-    struct reconciler m = {.once = argc == 2 && strcmp(argv[1], "--once") == 0};
-    int status = 2;
+    struct reconciler m = {.step = arena_create(16384), .item = arena_create(16384)};
 
-    if (argc > 2 || (argc == 2 && !m.once)) {
-        fprintf(stderr, "usage: %s [--once]\n", argv[0]);
-        return 2;
-    }
-    m.step = arena_create(16384);
-    m.item = arena_create(16384);
-    if (load_config(&m) != 0)
-        goto out;
-    status = 1;
-    if (install_signals() != 0 || np_init() != 0)
-        goto out;
-    log_event(LOG_INFO, NULL, "reconcile", "started%s", m.once ? " (--once)" : "");
-    status = run(&m);
-    log_event(status == 0 ? LOG_INFO : LOG_ERROR, NULL, "reconcile", "stopped");
-out:
-    shutdown_reconciler(&m);
-    return status;
+    return daemon_main(
+        &(struct daemon_app){
+            .name = RECONCILE_NAME,
+            .log_area = "reconcile",
+            .cfg_tables = (const struct cfg_key *const[]){np_cfg_keys, reconcile_keys, NULL},
+            .db = &m.db,
+            .tool = &m,
+            .configure = configure,
+            .start = start,
+            .pass = run_pass,
+            .wait = wait_for_next_pass,
+            .finish = finish,
+        },
+        argc, argv);
 }
