@@ -35,16 +35,7 @@ if [[ ! "$db" =~ ^[a-z_][a-z0-9_]*$ ]]; then
   exit 2
 fi
 
-# The same server, another database: swap the path of a postgres:// URL, or append dbname= to a
-# key=value connection string (a later keyword wins in libpq).
-url_with_db() {
-  local url="$1" name="$2"
-  if [[ "$url" =~ ^(postgres(ql)?://[^/?#]*)(/[^?#]*)?(\?[^#]*)?$ ]]; then
-    printf '%s/%s%s' "${BASH_REMATCH[1]}" "$name" "${BASH_REMATCH[4]}"
-  else
-    printf '%s dbname=%s' "$url" "$name"
-  fi
-}
+. "$root/scripts/lib/pgurl.sh"
 test_url="$(url_with_db "$admin_url" "$db")"
 
 work="$(mktemp -d)"

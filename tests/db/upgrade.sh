@@ -31,14 +31,7 @@ export LC_ALL=C
 psql_bin="${PSQL:-psql}"
 pg_restore_bin="${PG_RESTORE:-pg_restore}"
 
-url_with_db() {
-  local url="$1" name="$2"
-  if [[ "$url" =~ ^(postgres(ql)?://[^/?#]*)(/[^?#]*)?(\?[^#]*)?$ ]]; then
-    printf '%s/%s%s' "${BASH_REMATCH[1]}" "$name" "${BASH_REMATCH[4]}"
-  else
-    printf '%s dbname=%s' "$url" "$name"
-  fi
-}
+. "$root/scripts/lib/pgurl.sh"
 fresh_url="$(url_with_db "$admin_url" ffx_upgrade_fresh)"
 url="$(url_with_db "$admin_url" ffx_upgrade)"
 

@@ -24,14 +24,7 @@ pg_dump_bin="${PG_DUMP:-pg_dump}"
 released=41c7893
 issue13=5389ca4
 
-url_with_db() {
-  local url="$1" name="$2"
-  if [[ "$url" =~ ^(postgres(ql)?://[^/?#]*)(/[^?#]*)?(\?[^#]*)?$ ]]; then
-    printf '%s/%s%s' "${BASH_REMATCH[1]}" "$name" "${BASH_REMATCH[4]}"
-  else
-    printf '%s dbname=%s' "$url" "$name"
-  fi
-}
+. "$root/scripts/lib/pgurl.sh"
 admin() {
   PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning" \
     "$psql_bin" -X -q -v ON_ERROR_STOP=1 -d "$admin_url" "$@"
