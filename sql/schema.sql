@@ -145,7 +145,16 @@ CREATE FUNCTION public.admin_audit_log_refuse_change() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
+declare
+  v_erasing text := nullif(pg_catalog.current_setting('ffx.erasing_user', true), '');
 begin
+  if tg_op = 'UPDATE' and v_erasing is not null then
+    if exists (select 1 from auth.users u where u.id::text = v_erasing)
+       and (new.id, new.admin_id, new.action_type, new.table_name, new.record_id, new.created_at)
+           is not distinct from (old.id, old.admin_id, old.action_type, old.table_name, old.record_id, old.created_at) then
+      return new;
+    end if;
+  end if;
   raise exception 'admin_audit_log is append-only: % refused', tg_op
     using errcode = 'insufficient_privilege';
 end
@@ -515,7 +524,7 @@ SET default_table_access_method = heap;
 CREATE TABLE public.orders (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     order_id text NOT NULL,
-    user_id uuid NOT NULL,
+    user_id uuid,
     account_type text NOT NULL,
     account_size integer NOT NULL,
     platform_type text NOT NULL,
@@ -559,6 +568,13 @@ CREATE TABLE public.orders (
 --
 
 COMMENT ON COLUMN public.orders.order_id IS 'FFX + 9 digits; always set by trigger orders_set_order_id on insert and immutable afterwards.';
+
+
+--
+-- Name: COLUMN orders.user_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.orders.user_id IS 'The customer; NULL once the customer was deleted from auth (the order stays as a financial record).';
 
 
 --
@@ -1241,7 +1257,8 @@ CREATE FUNCTION public.customer_is_active(p_user_id uuid) RETURNS boolean
     LANGUAGE sql STABLE
     SET search_path TO ''
     AS $$
-  select coalesce((select p.account_status = 'active' from public.user_profiles p where p.id = p_user_id), true)
+  select p_user_id is not null
+         and coalesce((select p.account_status = 'active' from public.user_profiles p where p.id = p_user_id), true)
 $$;
 
 
@@ -1903,6 +1920,138 @@ $$;
 
 
 --
+-- Name: erase_customer(uuid, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.erase_customer(p_user_id uuid, p_auth_email text) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_emails  text[];
+  v_names   text[];
+  v_orders  text[];
+  v_role    text := coalesce(nullif(pg_catalog.current_setting('role', true), 'none'), session_user::text);
+  v_actor   text := auth.jwt() ->> 'email';
+  n_orders int; n_payments int; n_transactions int; n_deliveries int; n_outbox_kept int;
+  n_outbox_cancelled int; n_outbox_scrubbed int; n_audit int; n_ipn int; n_reservations int;
+  n_attempts int; n_debug int; n_profile int;
+  v_counts  jsonb;
+begin
+  select array_remove(array[nullif(btrim(p_auth_email), ''), nullif(btrim(p.email), '')], null),
+         array_remove(array[nullif(btrim(p.first_name), ''), nullif(btrim(p.last_name), '')], null)
+    into v_emails, v_names
+    from (select 1) one
+    left join public.user_profiles p on p.id = p_user_id;
+  select coalesce(array_agg(o.order_id), '{}'::text[]) into v_orders
+    from public.orders o where o.user_id = p_user_id;
+
+  -- lets exactly this erasure redact the audit log (admin_audit_log_refuse_change)
+  perform pg_catalog.set_config('ffx.erasing_user', p_user_id::text, true);
+
+  -- e-mails: the unsent ones are cancelled for good (no recipient: outbox_requeue refuses them),
+  -- every one loses its recipient and variables
+  update public.email_outbox e
+     set status = 'failed', locked_until = null, last_error = 'cancelled: the recipient was erased'
+   where (e.order_id = any (v_orders) or lower(e.to_email) = any (select lower(m) from unnest(v_emails) m))
+     and e.status in ('pending', 'sending');
+  get diagnostics n_outbox_cancelled = row_count;
+  update public.email_outbox e
+     set to_email = '', variables = '{}'::jsonb, last_error = public.redact_text(e.last_error, v_emails, v_names)
+   where (e.order_id = any (v_orders) or lower(e.to_email) = any (select lower(m) from unnest(v_emails) m))
+     and (e.to_email <> '' or e.variables <> '{}'::jsonb
+          or e.last_error is distinct from public.redact_text(e.last_error, v_emails, v_names));
+  get diagnostics n_outbox_scrubbed = row_count;
+  select count(*) into n_outbox_kept from public.email_outbox e where e.order_id = any (v_orders);
+
+  update public.delivered_accounts d set user_id = null where d.user_id = p_user_id;
+  get diagnostics n_deliveries = row_count;
+  update public.payments pm
+     set user_id = null, raw = public.redact_jsonb(pm.raw, v_emails, null)
+   where pm.user_id = p_user_id;
+  get diagnostics n_payments = row_count;
+  update public.payment_transactions t
+     set user_id = null, provider_response = public.redact_jsonb(t.provider_response, v_emails, null)
+   where t.user_id = p_user_id;
+  get diagnostics n_transactions = row_count;
+  update public.orders o
+     set user_id = null, attention_detail = public.redact_jsonb(o.attention_detail, v_emails, null)
+   where o.user_id = p_user_id;
+  get diagnostics n_orders = row_count;
+
+  update public.ipn_events i
+     set payload = public.redact_jsonb(i.payload, v_emails, null),
+         last_error = public.redact_text(i.last_error, v_emails, v_names)
+   where (i.order_id = any (v_orders) or i.matched_order_id = any (v_orders))
+     and (i.payload is distinct from public.redact_jsonb(i.payload, v_emails, null)
+          or i.last_error is distinct from public.redact_text(i.last_error, v_emails, v_names));
+  get diagnostics n_ipn = row_count;
+
+  update public.payment_reservations r
+     set actor_email = null
+   where r.actor_email is not null
+     and (r.actor_id = p_user_id or lower(r.actor_email) = any (select lower(m) from unnest(v_emails) m));
+  get diagnostics n_reservations = row_count;
+
+  -- the entries about the user, by the user, or quoting the e-mail
+  update public.admin_audit_log a
+     set admin_email = public.redact_text(a.admin_email, v_emails, v_names),
+         description = public.redact_text(a.description, v_emails, v_names),
+         old_values  = public.redact_jsonb(a.old_values, v_emails, v_names),
+         new_values  = public.redact_jsonb(a.new_values, v_emails, v_names)
+   where (a.admin_id = p_user_id or a.record_id = p_user_id::text or a.record_id = any (v_orders)
+          or exists (select 1 from unnest(v_emails) m where strpos(lower(a::text), lower(m)) > 0))
+     and (a.admin_email is distinct from public.redact_text(a.admin_email, v_emails, v_names)
+          or a.description is distinct from public.redact_text(a.description, v_emails, v_names)
+          or a.old_values is distinct from public.redact_jsonb(a.old_values, v_emails, v_names)
+          or a.new_values is distinct from public.redact_jsonb(a.new_values, v_emails, v_names));
+  get diagnostics n_audit = row_count;
+
+  -- not records: the discount rate limit's memory and raw debug requests quoting the e-mail
+  delete from public.discount_code_attempts a where a.user_id = p_user_id;
+  get diagnostics n_attempts = row_count;
+  delete from public.webhook_debug_log w
+   where exists (select 1 from unnest(v_emails) m
+                  where strpos(lower(concat_ws(' ', w.path, w.query, w.headers::text, w.client_addr)), lower(m)) > 0
+                     or position(convert_to(m, 'UTF8') in coalesce(w.body, ''::bytea)) > 0);
+  get diagnostics n_debug = row_count;
+
+  delete from public.user_profiles p where p.id = p_user_id;
+  get diagnostics n_profile = row_count;
+
+  v_counts := jsonb_build_object(
+    'kept', jsonb_build_object('orders', n_orders, 'payments', n_payments,
+                               'payment_transactions', n_transactions, 'delivered_accounts', n_deliveries,
+                               'email_outbox', n_outbox_kept),
+    'scrubbed', jsonb_build_object('email_outbox', n_outbox_scrubbed, 'admin_audit_log', n_audit,
+                                   'ipn_events', n_ipn, 'payment_reservations', n_reservations),
+    'cancelled', jsonb_build_object('email_outbox', n_outbox_cancelled),
+    'removed', jsonb_build_object('user_profiles', n_profile, 'discount_code_attempts', n_attempts,
+                                  'webhook_debug_log', n_debug),
+    'by', v_role);
+
+  insert into public.admin_audit_log (admin_id, admin_email, action_type, table_name, record_id,
+                                      description, new_values)
+  values (nullif(auth.uid(), p_user_id),
+          case when lower(v_actor) = any (select lower(m) from unnest(v_emails) m) then null else v_actor end,
+          'user_erased', 'auth.users', p_user_id::text,
+          'customer deleted from auth: personal data erased, financial records kept',
+          v_counts);
+
+  perform pg_catalog.set_config('ffx.erasing_user', '', true);
+  return v_counts;
+end
+$$;
+
+
+--
+-- Name: FUNCTION erase_customer(p_user_id uuid, p_auth_email text); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.erase_customer(p_user_id uuid, p_auth_email text) IS 'A customer leaves: financial rows kept without their user, personal data erased, audited as user_erased (called by the auth.users triggers; owner only).';
+
+
+--
 -- Name: expire_stale_orders(interval); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -2033,6 +2182,51 @@ begin
   )
   on conflict (id) do nothing;
   return new;
+end
+$$;
+
+
+--
+-- Name: handle_user_deleted(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.handle_user_deleted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform public.erase_customer(old.id, old.email);
+  return old;
+end
+$$;
+
+
+--
+-- Name: handle_user_email_changed(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.handle_user_email_changed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.user_profiles p set email = new.email where p.id = new.id and p.email is distinct from new.email;
+  return null;
+end
+$$;
+
+
+--
+-- Name: handle_user_soft_deleted(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.handle_user_soft_deleted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform public.erase_customer(new.id, old.email);
+  return null;
 end
 $$;
 
@@ -2361,6 +2555,10 @@ CREATE FUNCTION public.order_buyer_check(p_user_id uuid) RETURNS void
     LANGUAGE plpgsql STABLE
     AS $$
 begin
+  -- orders.user_id is nullable only so that a deleted customer's orders stay (0006_user_erasure)
+  if p_user_id is null then
+    raise exception using errcode = 'FF400', message = 'An order needs a customer';
+  end if;
   if exists (select 1 from public.user_profiles p
               where p.id = p_user_id and p.account_status in ('banned', 'suspended')) then
     raise exception using errcode = 'FF403', message = 'Account is suspended or banned';
@@ -2818,6 +3016,7 @@ begin
   update public.email_outbox o
      set status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = null
    where o.id = p_id and o.status = 'failed'
+     and o.to_email <> ''  -- no recipient: the customer was erased (erase_customer, 10_identity)
   returning o.last_error into v_error;
   if not found then
     return false;
@@ -3191,7 +3390,7 @@ CREATE TABLE public.payments (
     provider text DEFAULT 'nowpayments'::text NOT NULL,
     payment_id text NOT NULL,
     order_id text NOT NULL,
-    user_id uuid NOT NULL,
+    user_id uuid,
     invoice_id text,
     parent_payment_id text,
     payment_status text NOT NULL,
@@ -3221,6 +3420,13 @@ CREATE TABLE public.payments (
 --
 
 COMMENT ON TABLE public.payments IS 'One row per provider payment (NOWPayments payment_id), several per order; written by the backend only.';
+
+
+--
+-- Name: COLUMN payments.user_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.payments.user_id IS 'The order''s customer; NULL once the customer was deleted from auth.';
 
 
 --
@@ -3695,6 +3901,65 @@ COMMENT ON FUNCTION public.reconcile_failed_events(p_limit integer) IS 'Reconcil
 
 
 --
+-- Name: redact_jsonb(jsonb, text[], text[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.redact_jsonb(p_json jsonb, p_emails text[], p_names text[]) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+begin
+  case pg_catalog.jsonb_typeof(p_json)
+    when 'object' then
+      return (select coalesce(pg_catalog.jsonb_object_agg(public.redact_text(e.key, p_emails, p_names),
+                                                         public.redact_jsonb(e.value, p_emails, p_names)),
+                              '{}'::jsonb)
+                from pg_catalog.jsonb_each(p_json) e);
+    when 'array' then
+      return (select coalesce(pg_catalog.jsonb_agg(public.redact_jsonb(e.value, p_emails, p_names) order by e.n),
+                              '[]'::jsonb)
+                from pg_catalog.jsonb_array_elements(p_json) with ordinality e (value, n));
+    when 'string' then
+      return pg_catalog.to_jsonb(public.redact_text(p_json #>> '{}', p_emails, p_names));
+    else
+      return p_json;
+  end case;
+end
+$$;
+
+
+--
+-- Name: redact_text(text, text[], text[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.redact_text(p_text text, p_emails text[], p_names text[]) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_text text := p_text;
+  v_term text;
+begin
+  if v_text is null then
+    return null;
+  end if;
+  foreach v_term in array coalesce(p_emails, '{}'::text[]) loop
+    continue when coalesce(v_term, '') = '';
+    v_text := pg_catalog.regexp_replace(v_text,
+                pg_catalog.regexp_replace(v_term, '([^[:alnum:][:space:]])', '\\\1', 'g'), '[erased]', 'gi');
+  end loop;
+  foreach v_term in array coalesce(p_names, '{}'::text[]) loop
+    continue when coalesce(v_term, '') = '';
+    v_text := pg_catalog.regexp_replace(v_text,
+                '\m' || pg_catalog.regexp_replace(v_term, '([^[:alnum:][:space:]])', '\\\1', 'g') || '\M',
+                '[erased]', 'gi');
+  end loop;
+  return v_text;
+end
+$$;
+
+
+--
 -- Name: require_admin_or_service(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -3931,7 +4196,7 @@ COMMENT ON TABLE public.crypto_currency_map IS 'Frontend currency code -> NOWPay
 CREATE TABLE public.delivered_accounts (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     order_id text NOT NULL,
-    user_id uuid NOT NULL,
+    user_id uuid,
     container_account_id uuid,
     account_type text NOT NULL,
     account_size integer NOT NULL,
@@ -3961,6 +4226,13 @@ CREATE TABLE public.delivered_accounts (
     CONSTRAINT delivered_accounts_phase_2_status_check CHECK ((phase_2_status = ANY (ARRAY['not_started'::text, 'active'::text, 'passed'::text, 'failed'::text]))),
     CONSTRAINT delivered_accounts_platform_type_check CHECK ((platform_type = ANY (ARRAY['mt4'::text, 'mt5'::text])))
 );
+
+
+--
+-- Name: COLUMN delivered_accounts.user_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.delivered_accounts.user_id IS 'The customer; NULL once the customer was deleted from auth (the credentials stay with the order, readable by admins only).';
 
 
 --
@@ -4472,6 +4744,13 @@ CREATE TABLE public.payment_transactions (
     CONSTRAINT payment_transactions_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'processing'::text, 'completed'::text, 'failed'::text, 'cancelled'::text]))),
     CONSTRAINT payment_transactions_transaction_type_check CHECK ((transaction_type = ANY (ARRAY['payment'::text, 'refund'::text, 'chargeback'::text])))
 );
+
+
+--
+-- Name: COLUMN payment_transactions.user_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.payment_transactions.user_id IS 'The order''s customer; NULL once the customer was deleted from auth.';
 
 
 --
@@ -5075,6 +5354,27 @@ CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXEC
 
 
 --
+-- Name: users on_auth_user_deleted; Type: TRIGGER; Schema: auth; Owner: -
+--
+
+CREATE TRIGGER on_auth_user_deleted BEFORE DELETE ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_user_deleted();
+
+
+--
+-- Name: users on_auth_user_email_changed; Type: TRIGGER; Schema: auth; Owner: -
+--
+
+CREATE TRIGGER on_auth_user_email_changed AFTER UPDATE OF email ON auth.users FOR EACH ROW WHEN (((old.email)::text IS DISTINCT FROM (new.email)::text)) EXECUTE FUNCTION public.handle_user_email_changed();
+
+
+--
+-- Name: users on_auth_user_soft_deleted; Type: TRIGGER; Schema: auth; Owner: -
+--
+
+CREATE TRIGGER on_auth_user_soft_deleted AFTER UPDATE OF deleted_at ON auth.users FOR EACH ROW WHEN (((old.deleted_at IS NULL) AND (new.deleted_at IS NOT NULL))) EXECUTE FUNCTION public.handle_user_soft_deleted();
+
+
+--
 -- Name: account_container account_container_stock_arrived_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -5335,7 +5635,7 @@ ALTER TABLE ONLY public.delivered_accounts
 --
 
 ALTER TABLE ONLY public.delivered_accounts
-    ADD CONSTRAINT delivered_accounts_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id);
+    ADD CONSTRAINT delivered_accounts_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE SET NULL;
 
 
 --
@@ -5367,7 +5667,7 @@ ALTER TABLE ONLY public.email_outbox
 --
 
 ALTER TABLE ONLY public.orders
-    ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id);
+    ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE SET NULL;
 
 
 --
@@ -5407,7 +5707,7 @@ ALTER TABLE ONLY public.payment_transactions
 --
 
 ALTER TABLE ONLY public.payment_transactions
-    ADD CONSTRAINT payment_transactions_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id);
+    ADD CONSTRAINT payment_transactions_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE SET NULL;
 
 
 --
@@ -5431,7 +5731,7 @@ ALTER TABLE ONLY public.payments
 --
 
 ALTER TABLE ONLY public.payments
-    ADD CONSTRAINT payments_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id);
+    ADD CONSTRAINT payments_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE SET NULL;
 
 
 --
@@ -5817,6 +6117,7 @@ ALTER TABLE public.webhook_debug_log ENABLE ROW LEVEL SECURITY;
 GRANT USAGE ON SCHEMA auth TO anon;
 GRANT USAGE ON SCHEMA auth TO authenticated;
 GRANT USAGE ON SCHEMA auth TO service_role;
+GRANT USAGE ON SCHEMA auth TO supabase_auth_admin;
 
 
 --
@@ -6175,6 +6476,13 @@ REVOKE ALL ON FUNCTION public.email_outbox_notify() FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION erase_customer(p_user_id uuid, p_auth_email text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.erase_customer(p_user_id uuid, p_auth_email text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION expire_stale_orders(p_max_age interval); Type: ACL; Schema: public; Owner: -
 --
 
@@ -6205,6 +6513,27 @@ GRANT ALL ON FUNCTION public.get_available_accounts_count() TO service_role;
 --
 
 REVOKE ALL ON FUNCTION public.handle_new_user() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION handle_user_deleted(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.handle_user_deleted() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION handle_user_email_changed(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.handle_user_email_changed() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION handle_user_soft_deleted(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.handle_user_soft_deleted() FROM PUBLIC;
 
 
 --
@@ -6515,6 +6844,20 @@ GRANT ALL ON FUNCTION public.reconcile_failed_events(p_limit integer) TO service
 
 
 --
+-- Name: FUNCTION redact_jsonb(p_json jsonb, p_emails text[], p_names text[]); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.redact_jsonb(p_json jsonb, p_emails text[], p_names text[]) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION redact_text(p_text text, p_emails text[], p_names text[]); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.redact_text(p_text text, p_emails text[], p_names text[]) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION require_admin_or_service(); Type: ACL; Schema: public; Owner: -
 --
 
@@ -6555,6 +6898,13 @@ REVOKE ALL ON FUNCTION public.update_updated_at_column() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION public.webhook_debug_record(p_method text, p_path text, p_query text, p_headers jsonb, p_body bytea, p_client_addr text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.webhook_debug_record(p_method text, p_path text, p_query text, p_headers jsonb, p_body bytea, p_client_addr text) TO service_role;
+
+
+--
+-- Name: TABLE users; Type: ACL; Schema: auth; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE auth.users TO supabase_auth_admin;
 
 
 --

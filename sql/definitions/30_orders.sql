@@ -154,7 +154,7 @@ create policy "Admins can manage order settings" on public.order_settings
 -- Pricing an order: buyer, product, code
 -- =============================================================================================
 
--- order_buyer_check(user): a banned or suspended customer may not order (FF403). A user without a
+-- order_buyer_check(user): no user (FF400) or a banned or suspended customer (FF403) may not order. A user without a
 -- profile is let through: the foreign key to auth.users decides about them.
 create or replace function public.order_buyer_check(p_user_id uuid)
 returns void
@@ -163,6 +163,10 @@ stable
 security invoker
 as $$
 begin
+  -- orders.user_id is nullable only so that a deleted customer's orders stay (0006_user_erasure)
+  if p_user_id is null then
+    raise exception using errcode = 'FF400', message = 'An order needs a customer';
+  end if;
   if exists (select 1 from public.user_profiles p
               where p.id = p_user_id and p.account_status in ('banned', 'suspended')) then
     raise exception using errcode = 'FF403', message = 'Account is suspended or banned';

@@ -234,6 +234,7 @@ begin
   update public.email_outbox o
      set status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = null
    where o.id = p_id and o.status = 'failed'
+     and o.to_email <> ''  -- no recipient: the customer was erased (erase_customer, 10_identity)
   returning o.last_error into v_error;
   if not found then
     return false;

@@ -14,10 +14,14 @@
 -- application SQL uses).  Deliberately no encrypted_password column: this project
 -- stores no passwords (README "Deviations from the seed").
 
+-- (supabase_auth_admin counts too, unless this shim created it: see the end of the file.)
 do $$
 begin
-  if exists (select 1 from pg_catalog.pg_roles where rolname in ('supabase_admin', 'supabase_auth_admin')) then
-    raise exception 'this looks like a Supabase database (role supabase_admin exists): the auth shim must not run here';
+  if exists (select 1 from pg_catalog.pg_roles where rolname = 'supabase_admin')
+     or exists (select 1 from pg_catalog.pg_roles r
+                 where r.rolname = 'supabase_auth_admin'
+                   and pg_catalog.shobj_description(r.oid, 'pg_authid') is distinct from 'ffx auth shim') then
+    raise exception 'this looks like a Supabase database (role supabase_admin or supabase_auth_admin exists): the auth shim must not run here';
   end if;
 end
 $$;
@@ -169,3 +173,20 @@ begin
   end loop;
 end
 $$;
+
+-- supabase_auth_admin: the role Supabase Auth connects as; it owns schema auth on Supabase and is
+-- what deletes auth.users rows and rewrites their e-mail (supabase/postgres initial-schema:
+-- `create user supabase_auth_admin noinherit createrole login noreplication`). Here it is NOLOGIN
+-- (nothing logs in as it; tests SET ROLE to it to act as Supabase Auth) and holds exactly what it
+-- needs on auth.users instead of owning it. The comment marks it as the shim's own, which the guard
+-- at the top of this file lets through.
+do $$
+begin
+  if not exists (select 1 from pg_catalog.pg_roles where rolname = 'supabase_auth_admin') then
+    create role supabase_auth_admin nologin noinherit;
+    comment on role supabase_auth_admin is 'ffx auth shim';
+  end if;
+end
+$$;
+grant usage on schema auth to supabase_auth_admin;
+grant select, insert, update, delete on table auth.users to supabase_auth_admin;
