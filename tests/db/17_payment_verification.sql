@@ -2,16 +2,18 @@
 -- as received for it (the parent and its repeated deposits, in the asset it was asked in, as exact
 -- decimals) covers the signed pay_amount less the tolerance, at the order's price, for a customer
 -- who may buy. Everything runs the way payment-webhook runs it (service_role, ipn_receive).
--- Users: alice (a...a) and bob (b...b) are customers, carl (c...c) gets banned, ops (ad...ad) is an
--- admin. Prices from the pricing trigger: one_step 10000 mt4 = 649.
+-- Users: alice (a...a) and bob (b...b) are customers, carl (c...c) gets banned, dora (d...d) leaves
+-- (her auth.users row is deleted), ops (ad...ad) is an admin. Prices from the pricing trigger:
+-- one_step 10000 mt4 = 649.
 begin;
-select plan(71);
+select plan(73);
 
 -- fixtures (as the superuser) ------------------------------------------------------------------
 insert into auth.users (id, email, raw_user_meta_data, raw_app_meta_data) values
   ('a0000000-0000-4000-8000-00000000000a', 'alice@example.com', '{"first_name": "Alice"}', '{"provider": "email"}'),
   ('b0000000-0000-4000-8000-00000000000b', 'bob@example.com',   '{"first_name": "Bob"}',   '{"provider": "email"}'),
   ('c0000000-0000-4000-8000-00000000000c', 'carl@example.com',  '{"first_name": "Carl"}',  '{"provider": "email"}'),
+  ('d0000000-0000-4000-8000-00000000000d', 'dora@example.com',  '{"first_name": "Dora"}',  '{"provider": "email"}'),
   ('ad000000-0000-4000-8000-0000000000ad', 'ops@example.com',   '{"first_name": "Ops"}',   '{"provider": "email", "role": "admin"}');
 
 insert into public.account_container (account_size, platform_type, server_name, login_id, password, investor_password, created_at)
@@ -35,6 +37,7 @@ select pg_temp.mk(n) from unnest(array[
   'half', 'within', 'beyond', 'over', 'over_dust', 'kid', 'late_kid', 'kid_after', 'asset', 'asset_parent',
   'price', 'confirmed', 'force', 'accept', 'tol', 'refund_second', 'partial_only', 'held_rich']) n;
 select pg_temp.mk('banned', 'c0000000-0000-4000-8000-00000000000c');
+select pg_temp.mk('gone', 'd0000000-0000-4000-8000-00000000000d');
 
 create temp sequence upd start 1765249461000;
 grant usage on sequence upd to public;
@@ -224,6 +227,16 @@ select is(pg_temp.st('banned') || ' ' || pg_temp.delivered('banned'), 'processin
 select is(pg_temp.detail('banned') ->> 'payment_verdict', 'paid', 'the detail says the money itself was right');
 select is(public.deliver_account_to_user(pg_temp.ord('banned'), 'c0000000-0000-4000-8000-00000000000c') ->> 'error',
   'Customer account is not active', 'the delivery function itself refuses a banned customer');
+
+-- a customer who left (her auth.users row deleted) before her money arrived: the order stays,
+-- without its user, and nobody receives an account for it
+reset role;
+delete from auth.users where id = 'd0000000-0000-4000-8000-00000000000d';
+select pg_temp.act('service');
+select is(pg_temp.recv(pg_temp.ipn(175, 'finished', 'gone', 100)) ->> 'verdict', 'customer_blocked',
+  'a full payment for the order of a customer who left: customer_blocked');
+select is(pg_temp.st('gone') || ' ' || pg_temp.delivered('gone'), 'processing/pending/pending !customer_blocked 0',
+  'held, nothing delivered');
 
 -- the tolerance is the database's setting
 reset role;
