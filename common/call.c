@@ -16,11 +16,16 @@ call_init(struct call *c, struct arena *a, const char *request_id)
 }
 
 double
-call_elapsed_ms(const struct call *c)
+ms_since(const struct timespec *t0)
 {
     struct timespec now;
 
     clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - c->started.tv_sec) * 1e3 +
-           (double)(now.tv_nsec - c->started.tv_nsec) / 1e6;
+    return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+double
+call_elapsed_ms(const struct call *c)
+{
+    return ms_since(&c->started);
 }

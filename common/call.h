@@ -38,4 +38,8 @@ void call_init(struct call *c, struct arena *a, const char *request_id);
 /* call_elapsed_ms - milliseconds since call_init. */
 double call_elapsed_ms(const struct call *c);
 
+/* ms_since - milliseconds from t0 (CLOCK_MONOTONIC) to now: the one clock
+ * the modules time their steps with. */
+double ms_since(const struct timespec *t0);
+
 #endif

@@ -163,16 +163,6 @@ clear_result(void *res)
     PQclear(res);
 }
 
-static double
-elapsed_ms(const struct timespec *since)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - since->tv_sec) * 1e3 +
-           (double)(now.tv_nsec - since->tv_nsec) / 1e6;
-}
-
 /* Turn a failed result into c->err; the server text goes to the log only. */
 static enum err_code
 result_error(struct call *c, const PGresult *res)
@@ -405,7 +395,7 @@ pipeline_once(struct call *c, const struct stmt *s, int n, PGresult **res, PGres
         discard_connection();
     }
     PQclear(sync);
-    c->db_ms += elapsed_ms(&t0);
+    c->db_ms += ms_since(&t0);
     return rc;
 }
 

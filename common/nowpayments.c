@@ -615,15 +615,6 @@ log_call(const struct call *call, const struct np_call *c, double ms, const char
     log_end(&l);
 }
 
-static double
-ms_since(const struct timespec *t0)
-{
-    struct timespec t1;
-
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 /* np_call - perform, parse a 2xx body into c->out, log one line, add the
  * time to the call's provider_ms, and set ERR_UPSTREAM on any failure. */
 static enum err_code

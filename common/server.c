@@ -10,6 +10,7 @@
  */
 #include "server.h"
 #include "arena.h"
+#include "call.h"
 #include "db.h"
 #include "log.h"
 #include "metrics.h"
@@ -95,15 +96,6 @@ dispatch(const struct server_app *app, struct req *r)
         return ERR_SET(&r->call.err, ERR_METHOD_NOT_ALLOWED, "Method not allowed");
     }
     return app->handle(r);
-}
-
-static double
-ms_since(const struct timespec *t0)
-{
-    struct timespec now;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
 static void
