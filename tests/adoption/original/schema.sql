@@ -1,7 +1,7 @@
 -- The ORIGINAL FlashFundX schema (the Supabase + Deno system this backend replaces), rebuilt by
 -- this project from the original's technical documentation (docs/DEPLOYMENT.md, "Adopting an
 -- existing FlashFundX project", says what it holds and how it maps onto ours). It is a test
--- scripts/adopt. It is deliberately as loose as the original: few checks, no composite keys, a
+-- fixture: tests build a shop on it and adopt it with scripts/adopt. It is deliberately as loose as the original: few checks, no composite keys, a
 -- plaintext password column, admin by e-mail address, a trigger that copies the sign-up password.
 --
 -- Needs an `auth` schema with auth.users and auth.uid() (Supabase's, or sql/shim on plain
