@@ -367,3 +367,11 @@ grant select on auth.schema_migrations, auth.instances, auth.users, auth.audit_l
   auth.refresh_tokens, auth.sessions, auth.identities to postgres with grant option;
 
 reset role;
+
+-- ---- what the operator may do on Supabase through supautils, given here directly --------------
+-- supautils.privileged_extensions lists dblink (postgres creates it, supautils runs it as
+-- supabase_admin); the pgTAP suite's concurrency checks use it. Installed like pgTAP.
+create extension if not exists dblink with schema extensions;
+-- supautils.privileged_role_allowed_configs lets postgres set session_replication_role; on plain
+-- PostgreSQL 15 the same right is GRANT SET ON PARAMETER.
+grant set on parameter session_replication_role to postgres;
