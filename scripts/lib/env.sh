@@ -41,6 +41,19 @@ case "$FFX_PG_VERSION" in
     ;;
 esac
 
+# The database's shape: plain (postgres the superuser; scripts/migrate --shim fakes Supabase's auth
+# schema) or supabase (FFX_PG_SHAPE=supabase: the cluster is initdb'd with the superuser
+# supabase_admin and tests/supabase/shape.sql gives it Supabase's roles, grants and auth schema;
+# postgres is not a superuser and the migrations run without the shim).
+FFX_PG_SHAPE=${FFX_PG_SHAPE:-plain}
+case "$FFX_PG_SHAPE" in
+plain | supabase) ;;
+*)
+    printf 'error: FFX_PG_SHAPE must be plain or supabase, not %s\n' "$FFX_PG_SHAPE" >&2
+    exit 1
+    ;;
+esac
+
 # Public development secrets: production refuses to start with them.
 SUPABASE_JWT_SECRET=${SUPABASE_JWT_SECRET:-super-secret-jwt-token-with-at-least-32-characters-long}
 NOWPAYMENTS_API_KEY=${NOWPAYMENTS_API_KEY:-sim-api-key}
@@ -52,9 +65,16 @@ FFX_METRICS_TOKEN=${FFX_METRICS_TOKEN:-ffx-dev-metrics-token-not-for-production}
 # Well-known `supabase start` opaque secret key, accepted as service_role in dev.
 FFX_SECRET_KEYS=${FFX_SECRET_KEYS:-sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz}
 
-# Migrations, tests and ffx-admin connect as the superuser; the functions as
-# ffx_functions, which can do nothing until a request sets its role.
+# Migrations, tests and ffx-admin connect as postgres (the superuser on the plain shape); the
+# functions as ffx_functions, which can do nothing until a request sets its role. Fixtures that
+# need a superuser (reading pg_authid, writing what only Supabase's own services may write) use
+# FFX_SUPERUSER_DATABASE_URL: postgres on the plain shape, supabase_admin on the Supabase shape.
 DATABASE_URL=${DATABASE_URL:-postgresql://postgres:postgres@127.0.0.1:$FFX_DB_PORT/postgres}
+if [ "$FFX_PG_SHAPE" = supabase ]; then
+    FFX_SUPERUSER_DATABASE_URL=${FFX_SUPERUSER_DATABASE_URL:-postgresql://supabase_admin:supabase_admin@127.0.0.1:$FFX_DB_PORT/postgres}
+else
+    FFX_SUPERUSER_DATABASE_URL=${FFX_SUPERUSER_DATABASE_URL:-$DATABASE_URL}
+fi
 FFX_FUNCTIONS_DATABASE_URL=${FFX_FUNCTIONS_DATABASE_URL:-postgresql://ffx_functions:ffx_functions@127.0.0.1:$FFX_DB_PORT/postgres}
 # The same role through PgBouncer (transaction pooling); with FFX_PGBOUNCER=1 the
 # functions use it, while ffx-mailer (LISTEN) and ffx-reconcile stay direct.
@@ -63,7 +83,7 @@ FFX_API_URL=${FFX_API_URL:-http://127.0.0.1:$FFX_API_PORT}
 
 export FFX_ROOT FFX_STATE_DIR FFX_BUILD_DIR FFX_API_PORT FFX_DB_PORT FFX_SIM_PORT \
     FFX_MAIL_PORT FFX_MAIL_WEB_PORT FFX_PGBOUNCER_PORT FFX_PGBOUNCER FFX_SANITIZE FFX_PG_BIN \
-    FFX_PG_VERSION FFX_PG_CLIENT_BIN \
+    FFX_PG_VERSION FFX_PG_CLIENT_BIN FFX_PG_SHAPE FFX_SUPERUSER_DATABASE_URL \
     SUPABASE_JWT_SECRET NOWPAYMENTS_API_KEY NOWPAYMENTS_IPN_SECRET FFX_METRICS_TOKEN FFX_SECRET_KEYS \
     DATABASE_URL FFX_FUNCTIONS_DATABASE_URL FFX_PGBOUNCER_DATABASE_URL FFX_API_URL
 

@@ -1,3 +1,4 @@
+-- pgtap-runs-as: superuser (SET SESSION AUTHORIZATION ffx_functions, which only a superuser may)
 -- ffx_functions (shim): the login role of the C functions. NOINHERIT, so on its own it can touch no
 -- application table; only after SET LOCAL ROLE anon | authenticated | service_role in a transaction,
 -- and then under that role's privileges and RLS.
@@ -8,6 +9,15 @@
 -- in); SET ROLE is then checked against ffx_functions' memberships.
 begin;
 select plan(26);
+
+-- On a Supabase-shaped database pgTAP lives in schema extensions, which ffx_functions may not use:
+-- it may for this transaction, so that the checks made as ffx_functions can call pgTAP (rolled
+-- back with the rest; it gives no right on any table or function of the application).
+do $$ begin
+  if to_regnamespace('extensions') is not null then
+    grant usage on schema extensions to ffx_functions;
+  end if;
+end $$;
 
 -- the role itself --------------------------------------------------------------------------------
 select has_role('ffx_functions', 'role ffx_functions exists');

@@ -1,3 +1,4 @@
+-- pgtap-runs-as: superuser (SET SESSION AUTHORIZATION ffx_functions, which only a superuser may)
 -- email_outbox: structure, privileges and RLS, and the mailer's functions outbox_claim,
 -- outbox_mark_sent, outbox_mark_failed, outbox_requeue, run the way the mailer runs them:
 --   select set_config('request.jwt.claims', '{"role":"service_role"}', true);
@@ -10,6 +11,15 @@
 -- (users e...1, e...2) and deletes them again.
 begin;
 select plan(88);
+
+-- On a Supabase-shaped database pgTAP lives in schema extensions, which ffx_functions may not use:
+-- it may for this transaction, so that the checks made as ffx_functions can call pgTAP (rolled
+-- back with the rest; it gives no right on any table or function of the application).
+do $$ begin
+  if to_regnamespace('extensions') is not null then
+    grant usage on schema extensions to ffx_functions;
+  end if;
+end $$;
 
 -- fixtures (as the superuser) ------------------------------------------------------------------
 insert into auth.users (id, email, raw_user_meta_data, raw_app_meta_data) values
@@ -408,8 +418,11 @@ create extension if not exists dblink;
 -- sessions of their own, as the superuser over the server's unix socket
 create function pg_temp.connstr() returns text
 language sql stable as $$
-  select format('dbname=%s user=%s port=%s host=%s', current_database(), current_user,
-                current_setting('port'), split_part(current_setting('unix_socket_directories'), ',', 1))
+  -- ffx.dblink_url: where the session user is no superuser (the Supabase shape), dblink needs a
+  -- password, so tests/db/run.sh sets the database's own URL there
+  select coalesce(nullif(current_setting('ffx.dblink_url', true), ''),
+                  format('dbname=%s user=%s port=%s host=%s', current_database(), current_user,
+                         current_setting('port'), split_part(current_setting('unix_socket_directories'), ',', 1)))
 $$;
 do $$ begin
   perform dblink_connect('ffx_setup', pg_temp.connstr());

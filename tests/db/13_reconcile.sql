@@ -355,8 +355,11 @@ reset role;
 create extension if not exists dblink;
 create function pg_temp.connstr() returns text
 language sql stable as $$
-  select format('dbname=%s user=%s port=%s host=%s', current_database(), current_user,
-                current_setting('port'), split_part(current_setting('unix_socket_directories'), ',', 1))
+  -- ffx.dblink_url: where the session user is no superuser (the Supabase shape), dblink needs a
+  -- password, so tests/db/run.sh sets the database's own URL there
+  select coalesce(nullif(current_setting('ffx.dblink_url', true), ''),
+                  format('dbname=%s user=%s port=%s host=%s', current_database(), current_user,
+                         current_setting('port'), split_part(current_setting('unix_socket_directories'), ',', 1)))
 $$;
 create function pg_temp.open(p_name text, p_service boolean default true) returns void
 language plpgsql as $$

@@ -7,6 +7,15 @@
 begin;
 select plan(47);
 
+-- On a Supabase-shaped database pgTAP lives in schema extensions, which supabase_auth_admin may
+-- not use: the owner (postgres) lets it for this transaction, so that the checks made while
+-- acting as Supabase Auth can call pgTAP (rolled back with the rest).
+do $$ begin
+  if to_regnamespace('extensions') is not null then
+    grant usage on schema extensions to supabase_auth_admin;
+  end if;
+end $$;
+
 create function pg_temp.uid(p_who text) returns uuid
 language sql immutable as $$
   select case p_who
@@ -148,7 +157,8 @@ select col_is_null('public', 'payments', 'user_id', 'payments.user_id is nullabl
 select col_is_null('public', 'delivered_accounts', 'user_id', 'delivered_accounts.user_id is nullable');
 select results_eq(
   $$select c.conrelid::regclass::text, c.confdeltype::text from pg_constraint c
-     where c.contype = 'f' and c.confrelid = 'auth.users'::regclass order by 1$$,
+     where c.contype = 'f' and c.confrelid = 'auth.users'::regclass
+       and c.connamespace = 'public'::regnamespace order by 1$$,
   $$values ('delivered_accounts', 'n'), ('orders', 'n'), ('payment_transactions', 'n'), ('payments', 'n'),
            ('user_profiles', 'c')$$,
   'every foreign key to auth.users: SET NULL on the financial tables, CASCADE on the profile');

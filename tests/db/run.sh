@@ -4,7 +4,10 @@
 #   tests/db/run.sh ADMIN_DATABASE_URL
 #
 # ADMIN_DATABASE_URL points at the `postgres` database of a running PostgreSQL 15 or 17 as a superuser,
-# e.g. postgresql://postgres:postgres@127.0.0.1:54322/postgres. The script
+# e.g. postgresql://postgres:postgres@127.0.0.1:54322/postgres, or, on a Supabase-shaped cluster
+# (tests/supabase/shape.sql, FFX_PG_SHAPE=supabase), as postgres, which is no superuser there: then
+# the migrations run without --shim, and FFX_SUPERUSER_DATABASE_URL (supabase_admin) runs the pgTAP
+# files whose header says "-- pgtap-runs-as: superuser (why)" (the others run as postgres). The script
 #   1. drops and recreates the database ffx_dbtest (env FFX_DBTEST_DB to change the name);
 #   2. runs two `scripts/migrate --shim` at once on it (the advisory lock must serialise them);
 #   3. runs `scripts/migrate --shim` again and checks it applies nothing and leaves
@@ -52,16 +55,26 @@ psql_test() {
     "$psql_bin" -X -q -v ON_ERROR_STOP=1 -d "$test_url" "$@"
 }
 
+# The Supabase shape (tests/supabase/shape.sql; FFX_PG_SHAPE=supabase scripts/test): the cluster's
+# superuser is supabase_admin and ADMIN_DATABASE_URL's user is postgres, which is not one. As on a
+# Supabase project the migrations run without the shim, and pgTAP is already in schema extensions.
+supabase=0
+if [[ "$("$psql_bin" -X -At -d "$admin_url" -c "select exists (select 1 from pg_roles where rolname = 'supabase_admin')")" == t ]]; then
+  supabase=1
+fi
+shim=(--shim)
+((supabase == 0)) || shim=()
+
 echo "# fresh database $db"
 PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning" \
   "$psql_bin" -X -q -v ON_ERROR_STOP=1 -d "$admin_url" \
   -c "drop database if exists $db with (force)" \
   -c "create database $db"
 
-echo "# two concurrent migrate --shim runs"
-"$root/scripts/migrate" --shim "$test_url" >"$work/migrate-a.out" 2>&1 &
+echo "# two concurrent migrate ${shim[*]} runs"
+"$root/scripts/migrate" "${shim[@]}" "$test_url" >"$work/migrate-a.out" 2>&1 &
 pid_a=$!
-"$root/scripts/migrate" --shim "$test_url" >"$work/migrate-b.out" 2>&1 &
+"$root/scripts/migrate" "${shim[@]}" "$test_url" >"$work/migrate-b.out" 2>&1 &
 pid_b=$!
 rc_a=0; wait "$pid_a" || rc_a=$?
 rc_b=0; wait "$pid_b" || rc_b=$?
@@ -101,7 +114,7 @@ echo "# re-run is a no-op"
 dump_schema >"$work/schema-1.sql"
 psql_test -At -c 'select version, applied_at from public.schema_migrations order by 1' >"$work/versions-1"
 psql_test -At -c 'select name, checksum, applied_at from public.schema_definitions order by 1' >>"$work/versions-1"
-"$root/scripts/migrate" --shim "$test_url" | tee "$work/migrate-2.out"
+"$root/scripts/migrate" "${shim[@]}" "$test_url" | tee "$work/migrate-2.out"
 grep -qE '^(applied|recorded|defined) ' "$work/migrate-2.out" && fail "second run applied a migration or a definition"
 grep -q '^0 applied, 0 pending' "$work/migrate-2.out" || fail "second run did not report '0 applied, 0 pending'"
 dump_schema >"$work/schema-2.sql"
@@ -135,7 +148,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 # lock_timeout makes a run that asks for any lock the holder has fail within 3 s instead of hanging
-if ! PGOPTIONS="-c lock_timeout=3s" timeout 60 "$root/scripts/migrate" --shim "$test_url" >"$work/migrate-idle.out" 2>&1; then
+if ! PGOPTIONS="-c lock_timeout=3s" timeout 60 "$root/scripts/migrate" "${shim[@]}" "$test_url" >"$work/migrate-idle.out" 2>&1; then
   cat "$work/migrate-idle.out"; release_holder; fail "an unchanged tree waited for a lock (or failed)"
 fi
 # The same with one definitions file changed must wait for the lock, and so fail here: the check
@@ -144,7 +157,7 @@ mkdir -p "$work/tree/scripts"
 cp -r "$root/sql" "$work/tree/"
 cp "$root/scripts/migrate" "$work/tree/scripts/"
 echo "-- changed" >>"$work/tree/sql/definitions/$(basename "$(ls "$root"/sql/definitions/*.sql | tail -n 1)")"
-if PGOPTIONS="-c lock_timeout=3s" timeout 60 "$work/tree/scripts/migrate" --shim "$test_url" >"$work/migrate-changed.out" 2>&1; then
+if PGOPTIONS="-c lock_timeout=3s" timeout 60 "$work/tree/scripts/migrate" "${shim[@]}" "$test_url" >"$work/migrate-changed.out" 2>&1; then
   cat "$work/migrate-changed.out"; release_holder; fail "a changed definitions file was applied without waiting for the holder's locks"
 fi
 grep -q 'lock timeout' "$work/migrate-changed.out" || { cat "$work/migrate-changed.out"; release_holder; fail "the changed tree failed, but not on the lock"; }
@@ -154,4 +167,32 @@ echo "ok: an unchanged tree ran beside the held locks; a changed one waited for 
 echo "# pgTAP"
 psql_test -c 'create extension if not exists pgtap'
 # pg_prove hands --dbname to psql, which accepts a URL or a conninfo string.
-"$pg_prove_bin" --ext .sql -d "$test_url" "$root"/tests/db/*.sql
+if ((supabase == 0)); then
+  "$pg_prove_bin" --ext .sql -d "$test_url" "$root"/tests/db/*.sql
+  exit 0
+fi
+
+# The Supabase shape: every file runs as postgres, as an operator would, except those whose
+# header says "-- pgtap-runs-as: superuser (why)": they run as supabase_admin
+# (FFX_SUPERUSER_DATABASE_URL), and this says which and why. dblink, which the concurrency checks
+# use, needs a password from a role that is no superuser: the files take this database's URL
+# from the setting ffx.dblink_url.
+[[ -n "${FFX_SUPERUSER_DATABASE_URL:-}" ]] || fail "a Supabase-shaped database needs FFX_SUPERUSER_DATABASE_URL (supabase_admin)"
+super_url="$(url_with_db "$FFX_SUPERUSER_DATABASE_URL" "$db")"
+# (a session setting: only a superuser may store a custom setting on the database)
+export PGOPTIONS="${PGOPTIONS:-} -c ffx.dblink_url=${test_url// /\\ }"
+as_postgres=()
+as_superuser=()
+for f in "$root"/tests/db/*.sql; do
+  why="$(sed -n 's/^-- pgtap-runs-as: superuser (\(.*\))$/\1/p' "$f" | head -n 1)"
+  if [[ -n "$why" ]]; then
+    as_superuser+=("$f")
+    echo "# as supabase_admin, not postgres: $(basename "$f") ($why)"
+  else
+    as_postgres+=("$f")
+  fi
+done
+rc=0
+"$pg_prove_bin" --ext .sql -d "$test_url" "${as_postgres[@]}" || rc=1
+"$pg_prove_bin" --ext .sql -d "$super_url" "${as_superuser[@]}" || rc=1
+exit $rc

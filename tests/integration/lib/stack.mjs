@@ -11,7 +11,13 @@ import path from 'node:path';
 
 export const ROOT = process.env.FFX_ROOT ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const API = process.env.FFX_API_URL ?? 'http://127.0.0.1:54321';
-export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres:postgres@127.0.0.1:54322/postgres';
+// The superuser's URL, for fixtures: postgres on plain PostgreSQL, supabase_admin on the Supabase
+// shape (FFX_PG_SHAPE=supabase, where postgres is no superuser: scripts/lib/env.sh).
+export const DATABASE_URL = process.env.FFX_SUPERUSER_DATABASE_URL ?? process.env.DATABASE_URL
+  ?? 'postgresql://postgres:postgres@127.0.0.1:54322/postgres';
+// The role that runs the migrations (postgres either way) and whether the shim runs (plain only).
+const MIGRATE_URL = process.env.DATABASE_URL ?? DATABASE_URL;
+const SUPABASE_SHAPE = process.env.FFX_PG_SHAPE === 'supabase';
 export const SIM = `http://127.0.0.1:${process.env.FFX_SIM_PORT ?? 54330}`;
 export const STATE_DIR = process.env.FFX_STATE_DIR ?? path.join(ROOT, '.local');
 export const BUILD_DIR = process.env.FFX_BUILD_DIR ?? path.join(ROOT, 'build');
@@ -90,7 +96,9 @@ export function scratchDatabase(name) {
     functionsUrl: withDb(process.env.FFX_FUNCTIONS_DATABASE_URL || DATABASE_URL, name),
     create() {
       psql(DATABASE_URL, `drop database if exists ${name} with (force); create database ${name};`);
-      execFileSync(path.join(ROOT, 'scripts', 'migrate'), ['--shim', superUrl], { stdio: 'ignore' });
+      if (SUPABASE_SHAPE) psql(DATABASE_URL, `alter database ${name} owner to postgres;`);
+      execFileSync(path.join(ROOT, 'scripts', 'migrate'), [...(SUPABASE_SHAPE ? [] : ['--shim']), withDb(MIGRATE_URL, name)],
+        { stdio: 'ignore' });
     },
     drop: () => psql(DATABASE_URL, `drop database if exists ${name} with (force);`),
   };
