@@ -253,12 +253,12 @@ expect "admin_audit_log: every row with its time, admin and text, oldest first, 
      from public.admin_audit_log order by id;
    select new_values -> 'renumbered_orders', jsonb_array_length(new_values -> 'duplicate_inventory_left_out'),
           new_values -> 'duplicate_inventory_left_out' -> 0 ->> 'id', new_values -> 'duplicate_inventory_left_out' -> 0 ? 'password',
-          old_values ->> 'exposed_passwords'
+          old_values ->> 'exposed_passwords', new_values -> 'exposed_password_user_ids'
      from public.admin_audit_log where action_type = 'adopted'" <<'EOF'
 1 - admin@flashfundx.com add_account 00000000-0000-4000-a000-0000000000c1 stock t
 2 c admin@flashfundx.com update_order FFX000000008 refund approved t
 3 - operator:adopt adopted - original FlashFundX schema adopted by scripts/adopt: rows copied, statuses mapped, plaintext passwords destroyed f
-{"FFX00000010": "FFX999999999"} 1 00000000-0000-4000-a000-0000000000d1 f 2
+{"FFX00000010": "FFX999999999"} 1 00000000-0000-4000-a000-0000000000d1 f 2 ["00000000-0000-4000-8000-00000000000a", "00000000-0000-4000-8000-00000000000b"]
 EOF
 
 expect "the plaintext passwords are gone: no password column anywhere in public, no password key in auth.users" \

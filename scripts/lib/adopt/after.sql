@@ -297,6 +297,10 @@ select a.admin_id, a.admin_email, coalesce(a.action_type, 'unspecified'), a.tabl
 -- ---------------------------------------------------------------------------------------------
 -- The sign-up passwords: the column goes with ffx_adopting; the metadata key goes here.
 -- ---------------------------------------------------------------------------------------------
+-- Who was exposed (ids only) is kept for the `adopted` audit row: the operator makes these users
+-- reset their passwords after the adoption (docs/DEPLOYMENT.md).
+create temporary table adopt_exposed on commit drop as select e.id from adopt_exposed_users e;
+
 update auth.users u
    set raw_user_meta_data = u.raw_user_meta_data - 'password'
  where u.raw_user_meta_data ? 'password';
@@ -358,6 +362,7 @@ select null, 'operator:adopt', 'adopted', null, null,
            'admin_audit_log', (select count(*) from public.admin_audit_log) + 1,
            'crypto_addresses', (select count(*) from public.crypto_addresses),
            'payments', (select count(*) from public.payments)),
+         'exposed_password_user_ids', coalesce((select jsonb_agg(e.id order by e.id) from adopt_exposed e), '[]'),
          'renumbered_orders', coalesce((select jsonb_object_agg(m.old_id, m.new_id) from adopt_order_map m
                                          where m.old_id <> m.new_id), '{}'),
          'duplicate_inventory_left_out', coalesce((select jsonb_agg(to_jsonb(c) - 'password' - 'investor_password'
