@@ -280,9 +280,13 @@ diff -u "$work/schema-fresh" "$work/schema-adopted" >&2 ||
 ok "the adopted schema is exactly a fresh database's: the original's functions, triggers (on auth.users too) and policies are replaced"
 
 echo "# 5. orders in flight"
-[[ "$(as_service "select payment_id from public.reconcile_due_payments(10, 0) order by payment_id;" | tr '\n' ' ')" == "5003 5004 " ]] ||
+# our functions by name, in whichever schema they live (internal ones may leave public)
+fn() {
+  q -c "select format('%I.%I', pronamespace::regnamespace, proname) from pg_proc where proname = '$1'"
+}
+[[ "$(as_service "select payment_id from $(fn reconcile_due_payments)(10, 0) order by payment_id;" | tr '\n' ' ')" == "5003 5004 " ]] ||
   fail "reconcile_due_payments does not return the adopted payments"
-[[ "$(as_service "select public.expire_stale_orders(interval '1 day');")" == 0 ]] ||
+[[ "$(as_service "select $(fn expire_stale_orders)(interval '1 day');")" == 0 ]] ||
   fail "expire_stale_orders failed an adopted order before NOWPayments was asked"
 ok "the reconciler claims both adopted payments; the expiry pass does not fail them (their age counts from the adoption)"
 expect "the original's processing/paid on a mere confirmed is not delivered" \
@@ -290,9 +294,9 @@ expect "the original's processing/paid on a mere confirmed is not delivered" \
 0
 EOF
 
-ipn_schema="$(q -c "select pronamespace::regnamespace from pg_proc where proname = 'ipn_receive'")"
+ipn_receive="$(fn ipn_receive)"
 ipn() {
-  as_service "select r ->> 'outcome', r ->> 'order_id', coalesce(r ->> 'delivered', '-') from $ipn_schema.ipn_receive('$1'::jsonb, 'raw') r;"
+  as_service "select r ->> 'outcome', r ->> 'order_id', coalesce(r ->> 'delivered', '-') from $ipn_receive('$1'::jsonb, 'raw') r;"
 }
 [[ "$(ipn '{"payment_id": 5004, "payment_status": "confirmed", "pay_amount": 0.00412345, "actually_paid": 0.00412345, "pay_currency": "btc", "price_amount": 359, "price_currency": "usd"}')" == "processed FFX000000004 false" ]] ||
   fail "a confirmed IPN (no order_id) for an adopted payment was not matched by payment_id"
