@@ -47,6 +47,8 @@ begin
   end loop;
 end
 $$;
+create index on adopt_order_map (old_id);
+analyze adopt_order_map;
 
 -- ---------------------------------------------------------------------------------------------
 -- user_profiles: every profile (without its password column); users without one get one from
@@ -137,13 +139,13 @@ select 'nowpayments', btrim(o.payment_provider_id), n.order_id, n.user_id,
   from adopt_orders o
   join adopt_order_map m on m.old_id = o.order_id
   join public.orders n on n.order_id = m.new_id
-  left join lateral (
-    select t.provider_response ->> 'payment_status' as status
+  -- (one pass over the transactions: the original has no index on their order_id)
+  left join (
+    select distinct on (t.order_id) t.order_id, t.provider_response ->> 'payment_status' as status
       from ffx_adopting.payment_transactions t
-     where t.order_id = o.order_id and coalesce(t.provider, 'nowpayments') = 'nowpayments'
+     where coalesce(t.provider, 'nowpayments') = 'nowpayments'
        and t.provider_response ->> 'payment_status' in ('waiting', 'confirming', 'confirmed', 'sending', 'partially_paid')
-     order by t.created_at desc, t.id desc
-     limit 1) last on true
+     order by t.order_id, t.created_at desc, t.id desc) last on last.order_id = o.order_id
  where o.class = 'in_flight';
 
 -- ---------------------------------------------------------------------------------------------
@@ -203,9 +205,12 @@ create temporary table adopt_inventory on commit drop as
 select c.id,
        first_value(c.id) over (
          partition by c.server_name, c.login_id
-         order by exists (select 1 from ffx_adopting.delivered_accounts d where d.container_account_id = c.id) desc,
-                  c.status = 'delivered' desc, c.created_at, c.id) as kept_id
-  from ffx_adopting.account_container c;
+         order by d.container_account_id is not null desc, c.status = 'delivered' desc, c.created_at, c.id) as kept_id
+  from ffx_adopting.account_container c
+  left join (select distinct x.container_account_id from ffx_adopting.delivered_accounts x) d
+         on d.container_account_id = c.id;
+create index on adopt_inventory (id);
+analyze adopt_inventory;
 
 insert into public.account_container (id, account_size, platform_type, server_name, login_id, password,
                                       investor_password, status, reserved_for_order_id, reserved_at,
