@@ -5,7 +5,8 @@
 --
 -- The views bind to the tables, not to their names: after before.sql moves the tables to schema
 -- ffx_adopting they still read them, and after.sql maps the rows through them. Resolutions come
--- in as settings ffx_adopt.<kind with _ for -> (scripts/adopt sets them).
+-- in as settings ffx_adopt.<kind, "_" for "-"> (e.g. ffx_adopt.orphan_orders = keep; scripts/adopt
+-- sets them).
 --
 --   adopt_orders          every original order with its class (the status mapping's row) and
 --                         its new order id
