@@ -13,17 +13,22 @@
 --     payments row: payment_id = the provider id, the last known provider status, pay currency,
 --     amount and address from the order, price = final_amount in usd;
 --   anything else (a cart, no payment opened)         -> pending/pending/pending.
-with o as (
+with txn as (
+  -- per order: a completed payment, and the newest NOWPayments status (aggregated once: the
+  -- original has no index on payment_transactions.order_id)
+  select t.order_id,
+         bool_or(t.transaction_type = 'payment' and t.status = 'completed') as paid,
+         (array_agg(t.event_type order by t.created_at desc)
+            filter (where t.provider = 'nowpayments' and t.transaction_type = 'payment'))[1] as last_status
+    from public.payment_transactions t
+   group by t.order_id
+), o as (
   select o.*,
-         o.delivery_status = 'delivered'
-           or exists (select 1 from public.delivered_accounts d where d.order_id = o.order_id) as delivered,
-         exists (select 1 from public.payment_transactions t
-                  where t.order_id = o.order_id and t.transaction_type = 'payment'
-                    and t.status = 'completed') as paid,
-         (select t.event_type from public.payment_transactions t
-           where t.order_id = o.order_id and t.provider = 'nowpayments' and t.transaction_type = 'payment'
-           order by t.created_at desc limit 1) as last_status
+         o.delivery_status = 'delivered' or d.order_id is not null as delivered,
+         coalesce(t.paid, false) as paid, t.last_status
     from public.orders o
+    left join (select distinct order_id from public.delivered_accounts) d on d.order_id = o.order_id
+    left join txn t on t.order_id = o.order_id
 ), m as (
   select o.*,
          case when o.order_status in ('failed', 'cancelled', 'refunded') then o.order_status || '/-/-'
