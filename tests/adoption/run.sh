@@ -140,6 +140,10 @@ for t in "${TABLES[@]}"; do
     [ "$t" = user_profiles ] && want=$((b + no_profile))
     [ "$t" = admin_audit_log ] && want=$((b + 1))
     [ "$t" = account_container ] && want=$((b - 1))
+    # this schema's inactive placeholder addresses (0001_baseline.sql) beside the original's
+    [ "$t" = crypto_addresses ] &&
+        want=$((b + $(q "select count(*) from public.crypto_addresses
+                          where wallet_address = 'REPLACE_WITH_REAL_ADDRESS' and not is_active")))
     [ "$a" = "$want" ] || fail "$t: $a rows after adoption, expected $want"
 done
 dropped=$(q "$DROPPED_DUPLICATE")
