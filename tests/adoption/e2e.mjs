@@ -148,9 +148,12 @@ assert.ok(spare.length > 0, 'no product with stock to spare');
     env: {
       ...process.env, DATABASE_URL: process.env.FFX_FUNCTIONS_DATABASE_URL,
       NOWPAYMENTS_BASE_URL: `http://127.0.0.1:${process.env.FFX_SIM_PORT}/v1`, FFX_RECONCILE_MIN_AGE_S: '0',
+      // one pass over every adopted payment in flight (hundreds), so this one is among them
+      FFX_RECONCILE_BATCH: '1000',
     },
   });
   const polled = (await sim('GET', `/_sim/calls?method=GET&path=/v1/payment/${c.paymentId}`)).length;
+  assert.ok(polled > 0, `the reconciler did not ask NOWPayments about the adopted confirmed payment ${c.paymentId}`);
   assert.equal(deliveredLogins(c.orderId).length, 0, `order ${c.orderId} delivered before NOWPayments said finished`);
   assert.equal(state(c.orderId), 'processing/pending/pending');
   await advance(c.paymentId, ['finished']);

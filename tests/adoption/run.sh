@@ -16,8 +16,9 @@
 #      test stack + 40, state in <test state dir>-adoption), a purchase by an adopted customer and
 #      IPNs for adopted in-flight orders.
 # Prints the rows per table before and after and the time adopt took. Skips (77) in the PgBouncer
-# pass (the functions here connect directly: PgBouncer serves only the stack's database) and when
-# scripts/adopt is not in the tree. The database is left behind for inspection.
+# pass (the functions here connect directly: PgBouncer serves only the stack's database). On the
+# Supabase shape (FFX_PG_SHAPE=supabase) the original is built and adopted as `postgres`, which is
+# no superuser there, as on a real project. The database is left behind for inspection.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -39,10 +40,11 @@ rm -rf "$work"
 mkdir -p "$work"
 
 # The conflicts the shop holds and how the test resolves them (scripts/adopt --help). Of the two
-# inventory rows with the same server and login, keep-first copies one: the shop's duplicate
-# (shop.sql, "The duplicate login") is the one row of the original that does not survive.
-RESOLUTIONS=(orphan-orders=keep duplicate-logins=keep-first unknown-status=cancelled rule-amounts=convert)
-DROPPED_DUPLICATE="select md5('ffx-duplicate-login')::uuid"
+# inventory rows with the same server and login, disable keeps both: the shop's duplicate
+# (shop.sql, "The duplicate login") survives `disabled`, " (duplicate 1)" after its login, the one
+# row whose columns change (db.adopt covers keep-first).
+RESOLUTIONS=(orphan-orders=keep duplicate-logins=disable unknown-status=cancelled rule-amounts=convert)
+DUPLICATE="select md5('ffx-duplicate-login')::uuid"
 UNKNOWN_STATUS_ACTION=cancelled
 EXPECTED_CONFLICTS="duplicate-logins orphan-orders rule-amounts unknown-status"
 
@@ -86,11 +88,10 @@ exposed=$(q "select count(*) from auth.users u left join public.user_profiles p 
 no_profile=$(q "select count(*) from auth.users u where not exists (select 1 from public.user_profiles p where p.id = u.id)")
 echo "users whose password is exposed: $exposed; users without a profile: $no_profile"
 
-if [ ! -x "$root/scripts/adopt" ]; then
-    echo "skipped: scripts/adopt is not in this tree (the fixture was built and recorded)"
-    exit 77
-fi
-adopt() { "$root/scripts/adopt" --shim "$@" "$url"; }
+# --shim on plain PostgreSQL only: a Supabase-shaped database has Supabase's own auth schema
+shim=(--shim)
+[ "${FFX_PG_SHAPE:-plain}" = supabase ] && shim=()
+adopt() { "$root/scripts/adopt" "${shim[@]}" "$@" "$url"; }
 
 echo "# dry run"
 rc=0
@@ -139,20 +140,25 @@ for t in "${TABLES[@]}"; do
     want=$b
     [ "$t" = user_profiles ] && want=$((b + no_profile))
     [ "$t" = admin_audit_log ] && want=$((b + 1))
-    [ "$t" = account_container ] && want=$((b - 1))
     # this schema's inactive placeholder addresses (0001_baseline.sql) beside the original's
     [ "$t" = crypto_addresses ] &&
         want=$((b + $(q "select count(*) from public.crypto_addresses
                           where wallet_address = 'REPLACE_WITH_REAL_ADDRESS' and not is_active")))
     [ "$a" = "$want" ] || fail "$t: $a rows after adoption, expected $want"
 done
-dropped=$(q "$DROPPED_DUPLICATE")
-lost=$(comm -23 "$work/before.txt" "$work/after.txt" | { grep -v -F "account_container	($dropped," || true; } |
+duplicate=$(q "$DUPLICATE")
+lost=$(comm -23 "$work/before.txt" "$work/after.txt" | { grep -v -F "account_container	($duplicate," || true; } |
     tee "$work/lost.txt" | wc -l)
 [ "$lost" = 0 ] || {
     head -5 "$work/lost.txt" >&2
     fail "$lost rows of the original are missing or changed (in $work/lost.txt)"
 }
+kept=$(psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$url" -c "
+  select count(*) from public.account_container d
+    join public.account_container k on k.server_name = d.server_name and d.login_id = k.login_id || ' (duplicate 1)'
+   where d.id = '$duplicate' and d.status = 'disabled' and k.status <> 'disabled'
+     and d.password = (select password from public.account_container where id = '$duplicate')")
+[ "$kept" = 1 ] || fail "the duplicate inventory row is not kept disabled beside the one it duplicates"
 echo "checksums: $(md5sum <"$work/before.txt" | cut -c1-12) over the original's rows, every one of them found after adoption"
 echo "adopt --apply took $adopt_ms ms"
 
@@ -184,7 +190,7 @@ cat "$work/again.out"
 [ "$rc" = 0 ] || fail "a second adopt exited $rc"
 grep -q 'nothing to adopt' "$work/again.out" || fail "a second adopt did not say: nothing to adopt"
 unchanged "a second adopt"
-"$root/scripts/migrate" --shim "$url" >"$work/migrate.out" 2>&1 || {
+"$root/scripts/migrate" "${shim[@]}" "$url" >"$work/migrate.out" 2>&1 || {
     cat "$work/migrate.out"
     fail "scripts/migrate failed on the adopted database"
 }
@@ -194,6 +200,9 @@ echo "# through nginx: a purchase and IPNs on the adopted shop"
 export FFX_STATE_DIR=$FFX_STATE_DIR-adoption FFX_PGBOUNCER=0
 export FFX_API_PORT=$((FFX_API_PORT + 40)) FFX_SIM_PORT=$((FFX_SIM_PORT + 40))
 export FFX_API_URL=http://127.0.0.1:$FFX_API_PORT DATABASE_URL=$url
+# the integration library's fixtures connect as the shape's superuser, to this database
+export FFX_SUPERUSER_DATABASE_URL
+FFX_SUPERUSER_DATABASE_URL=$(url_with_db "$FFX_SUPERUSER_DATABASE_URL" "$db")
 export FFX_FUNCTIONS_DATABASE_URL
 FFX_FUNCTIONS_DATABASE_URL=$(url_with_db "$FFX_FUNCTIONS_DATABASE_URL" "$db")
 export FFX_SIM_STATE_FILE=$FFX_STATE_DIR/nowpayments-sim.json

@@ -197,15 +197,20 @@ select a.id, a.crypto_name, a.crypto_symbol, a.network, a.wallet_address, coales
   from ffx_adopting.crypto_addresses a;
 
 -- ---------------------------------------------------------------------------------------------
--- account_container: of the rows sharing a server and login (duplicate-logins=keep-first) the
--- first is kept: a delivered one before the others, then the oldest. The others are not copied;
--- the `adopted` audit row lists them (without their passwords: the backup has them).
+-- account_container: of the rows sharing a server and login the first is kept as it is: a
+-- delivered one before the others, then the oldest. The others, with duplicate-logins=disable,
+-- are copied `disabled` (never sold) with " (duplicate N)" after their login, which the unique
+-- (server, login) needs; with keep-first they are not copied. The `adopted` audit row lists them
+-- either way (without their passwords).
 -- ---------------------------------------------------------------------------------------------
 create temporary table adopt_inventory on commit drop as
 select c.id,
        first_value(c.id) over (
          partition by c.server_name, c.login_id
-         order by d.container_account_id is not null desc, c.status = 'delivered' desc, c.created_at, c.id) as kept_id
+         order by d.container_account_id is not null desc, c.status = 'delivered' desc, c.created_at, c.id) as kept_id,
+       row_number() over (
+         partition by c.server_name, c.login_id
+         order by d.container_account_id is not null desc, c.status = 'delivered' desc, c.created_at, c.id) as rank
   from ffx_adopting.account_container c
   left join (select distinct x.container_account_id from ffx_adopting.delivered_accounts x) d
          on d.container_account_id = c.id;
@@ -215,12 +220,18 @@ analyze adopt_inventory;
 insert into public.account_container (id, account_size, platform_type, server_name, login_id, password,
                                       investor_password, status, reserved_for_order_id, reserved_at,
                                       delivered_at, created_at, updated_at)
-select c.id, c.account_size, c.platform_type, c.server_name, c.login_id, c.password, c.investor_password,
-       case when c.status in ('available', 'reserved', 'delivered', 'disabled') then c.status else 'disabled' end,
-       m.new_id, c.reserved_at, c.delivered_at, coalesce(c.created_at, now()),
+select c.id, c.account_size, c.platform_type, c.server_name,
+       case when i.kept_id = c.id then c.login_id else format('%s (duplicate %s)', c.login_id, i.rank - 1) end,
+       c.password, c.investor_password,
+       case when i.kept_id <> c.id then 'disabled'
+            when c.status in ('available', 'reserved', 'delivered', 'disabled') then c.status
+            else 'disabled' end,
+       case when i.kept_id = c.id then m.new_id end, c.reserved_at, c.delivered_at, coalesce(c.created_at, now()),
        coalesce(c.updated_at, c.created_at, now())
   from ffx_adopting.account_container c
-  join adopt_inventory i on i.id = c.id and i.kept_id = c.id
+  join adopt_inventory i
+    on i.id = c.id
+   and (i.kept_id = c.id or current_setting('ffx_adopt.duplicate_logins', true) = 'disable')
   left join adopt_order_map m on m.old_id = c.reserved_for_order_id;
 
 -- ---------------------------------------------------------------------------------------------
@@ -329,7 +340,8 @@ begin
                                                 where not exists (select 1 from public.trading_rules y where y.id = x.id))
           union all
           select 'account_container' where exists (select 1 from adopt_inventory x
-                                                    where x.kept_id = x.id
+                                                    where (x.kept_id = x.id
+                                                           or current_setting('ffx_adopt.duplicate_logins', true) = 'disable')
                                                       and not exists (select 1 from public.account_container y where y.id = x.id))
           union all
           select 'delivered_accounts' where exists (select 1 from ffx_adopting.delivered_accounts x
@@ -370,10 +382,11 @@ select null, 'operator:adopt', 'adopted', null, null,
          'exposed_password_user_ids', coalesce((select jsonb_agg(e.id order by e.id) from adopt_exposed e), '[]'),
          'renumbered_orders', coalesce((select jsonb_object_agg(m.old_id, m.new_id) from adopt_order_map m
                                          where m.old_id <> m.new_id), '{}'),
-         'duplicate_inventory_left_out', coalesce((select jsonb_agg(to_jsonb(c) - 'password' - 'investor_password'
-                                                                    order by c.id)
-                                                     from ffx_adopting.account_container c
-                                                     join adopt_inventory i on i.id = c.id and i.kept_id <> c.id), '[]'))
+         case current_setting('ffx_adopt.duplicate_logins', true)
+           when 'disable' then 'duplicate_inventory_disabled' else 'duplicate_inventory_left_out' end,
+         coalesce((select jsonb_agg(to_jsonb(c) - 'password' - 'investor_password' order by c.id)
+                     from ffx_adopting.account_container c
+                     join adopt_inventory i on i.id = c.id and i.kept_id <> c.id), '[]'))
   from adopt_plan_snapshot s;
 
 alter table public.user_profiles        enable trigger user;

@@ -27,9 +27,10 @@ export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 
 psql -X -q -v ON_ERROR_STOP=1 -d "$admin_url" \
     -c "drop database if exists $db with (force)" -c "create database $db" >/dev/null
-psql -X -q -v ON_ERROR_STOP=1 --single-transaction -d "$url" \
-    -f "$root/sql/shim/0000_supabase_shim.sql" \
-    -f "$here/supabase_auth.sql" \
+# A Supabase-shaped database (FFX_PG_SHAPE=supabase) has Supabase's own auth schema and roles.
+auth=(-f "$root/sql/shim/0000_supabase_shim.sql" -f "$here/supabase_auth.sql")
+[ "${FFX_PG_SHAPE:-plain}" = supabase ] && auth=()
+psql -X -q -v ON_ERROR_STOP=1 --single-transaction -d "$url" "${auth[@]}" \
     -f "$here/schema.sql" \
     -f "$here/shop.sql" >/dev/null
 printf '%s\n' "$url"
