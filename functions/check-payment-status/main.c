@@ -92,7 +92,7 @@ load_status(struct req *r, const struct auth_identity *id, const char *order_id,
         db_single_text(&r->call, id->role, id->claims_json, &res,
                        "SELECT owner, order_doc::text, payment_doc::text, payment_id,"
                        " payment_status, payment_age_s"
-                       " FROM public.check_payment_status($1)",
+                       " FROM ffx_internal.check_payment_status($1)",
                        1, (const char *const[]){order_id});
 
     if (rc)
@@ -130,7 +130,7 @@ claim_refresh(struct req *r, const char *payment_id)
 
     if (db_single_text(
             &r->call, RLS_SERVICE, NULL, &res,
-            "SELECT public.payment_refresh_claim($1, $2::int, 'check-payment-status')", 2,
+            "SELECT ffx_internal.payment_refresh_claim($1, $2::int, 'check-payment-status')", 2,
             (const char *const[]){
                 payment_id, arena_sprintf(r->call.arena, "%lld",
                                           cfg_int("FFX_STATUS_REFRESH_SECONDS"))}) != ERR_OK) {
@@ -159,7 +159,7 @@ fetch_and_apply(struct req *r, const struct auth_identity *id, const char *order
     /* What is applied comes from NOWPayments, not from the caller, so it
      * runs as the service, exactly as an IPN would. */
     rc = db_single_text(&r->call, RLS_SERVICE, NULL, &res,
-                        "SELECT public.payment_apply($1::jsonb, 'status_check')", 1,
+                        "SELECT ffx_internal.payment_apply($1::jsonb, 'status_check')", 1,
                         (const char *const[]){p.raw_json});
     if (rc)
         return rc;

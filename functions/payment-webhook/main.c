@@ -185,7 +185,7 @@ store_and_apply(struct req *r, const struct ipn_verified *v, enum ipn_match how,
 {
     static const char sql[] = "SELECT x->>'outcome', coalesce((x->>'delivered')::boolean, false),"
                               " x->>'order_id', x->>'verdict', x->>'needs_attention'"
-                              " FROM public.ipn_receive($1::jsonb, $2) AS x";
+                              " FROM ffx_internal.ipn_receive($1::jsonb, $2) AS x";
     const char *form = how == IPN_MATCH_RAW ? "raw" : "canonical";
     enum err_code rc;
     PGresult *res = NULL;
