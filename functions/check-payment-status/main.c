@@ -10,12 +10,12 @@
  * A missed webhook is repaired here: when the newest payment is not final
  * and our copy is older than FFX_STATUS_REFRESH_SECONDS, the payment is
  * fetched from NOWPayments and applied through the same transition as an
- * IPN (public.payment_apply). If NOWPayments fails, the answer comes from
+ * IPN (ffx_internal.payment_apply). If NOWPayments fails, the answer comes from
  * the database as it is.
  *
  * That refresh is bounded, because customers poll this endpoint: at most
  * one GET per payment per FFX_STATUS_REFRESH_SECONDS across every worker
- * and host (public.payment_refresh_claim records the attempt in the
+ * and host (ffx_internal.payment_refresh_claim records the attempt in the
  * database, in a statement of its own, before the GET; ffx-reconcile
  * claims the same way), one attempt, within FFX_STATUS_REFRESH_BUDGET_MS,
  * with no transaction open while it runs. Everybody else answers from the
@@ -51,7 +51,7 @@ struct status_query {
     const char *user_id;
 };
 
-/* What public.check_payment_status returns: the documents as JSON text,
+/* What ffx_internal.check_payment_status returns: the documents as JSON text,
  * copied into the answer as they are. All NULL when the order is hidden
  * or missing. */
 struct order_status {

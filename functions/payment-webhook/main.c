@@ -10,7 +10,7 @@
  *                               canonical forms → else 401
  *   parse the signed text       an object with payment_id and payment_status
  *                               → else 400
- *   public.ipn_receive          store the signed text (the raw body, or the
+ *   ffx_internal.ipn_receive          store the signed text (the raw body, or the
  *                               canonical form that matched) in the inbox
  *                               (dedupe key), then apply the transition and
  *                               deliver, in one transaction
