@@ -23,6 +23,20 @@ CREATE SCHEMA auth;
 
 
 --
+-- Name: ffx_internal; Type: SCHEMA; Schema: -; Owner: -
+--
+
+CREATE SCHEMA ffx_internal;
+
+
+--
+-- Name: SCHEMA ffx_internal; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON SCHEMA ffx_internal IS 'Functions the Data API must not serve (docs/DATA_API.md); never in PostgREST''s db-schemas.';
+
+
+--
 -- Name: email(); Type: FUNCTION; Schema: auth; Owner: -
 --
 
@@ -104,10 +118,10 @@ COMMENT ON FUNCTION auth.uid() IS 'Deprecated. Use auth.jwt() -> ''sub'' instead
 
 
 --
--- Name: account_container_stock_arrived(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: account_container_stock_arrived(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.account_container_stock_arrived() RETURNS trigger
+CREATE FUNCTION ffx_internal.account_container_stock_arrived() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -118,7 +132,7 @@ begin
     for pair in
       select distinct n.account_size, n.platform_type from new_rows n where n.status = 'available'
     loop
-      perform public.deliver_waiting_core(pair.account_size, pair.platform_type, 'stock_arrival');
+      perform ffx_internal.deliver_waiting_core(pair.account_size, pair.platform_type, 'stock_arrival');
     end loop;
   else
     for pair in
@@ -129,7 +143,7 @@ begin
          and (o.id is null or o.status <> 'available' or o.account_size <> n.account_size
               or o.platform_type <> n.platform_type)
     loop
-      perform public.deliver_waiting_core(pair.account_size, pair.platform_type, 'stock_arrival');
+      perform ffx_internal.deliver_waiting_core(pair.account_size, pair.platform_type, 'stock_arrival');
     end loop;
   end if;
   return null;
@@ -138,10 +152,10 @@ $$;
 
 
 --
--- Name: admin_audit_log_refuse_change(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: admin_audit_log_refuse_change(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.admin_audit_log_refuse_change() RETURNS trigger
+CREATE FUNCTION ffx_internal.admin_audit_log_refuse_change() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
@@ -162,10 +176,10 @@ $$;
 
 
 --
--- Name: admin_audit_log_stamp(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: admin_audit_log_stamp(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.admin_audit_log_stamp() RETURNS trigger
+CREATE FUNCTION ffx_internal.admin_audit_log_stamp() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
@@ -177,10 +191,10 @@ $$;
 
 
 --
--- Name: admin_cli_audit(text, text, text, text, jsonb, jsonb); Type: FUNCTION; Schema: public; Owner: -
+-- Name: admin_cli_audit(text, text, text, text, jsonb, jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.admin_cli_audit(p_action text, p_table text, p_record text, p_description text, p_old jsonb, p_new jsonb) RETURNS void
+CREATE FUNCTION ffx_internal.admin_cli_audit(p_action text, p_table text, p_record text, p_description text, p_old jsonb, p_new jsonb) RETURNS void
     LANGUAGE sql
     SET search_path TO ''
     AS $$
@@ -194,15 +208,15 @@ $$;
 
 
 --
--- Name: admin_cli_check(text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: admin_cli_check(text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.admin_cli_check(p_reason text) RETURNS void
+CREATE FUNCTION ffx_internal.admin_cli_check(p_reason text) RETURNS void
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
 begin
-  perform public.require_admin_or_service();
+  perform ffx_internal.require_admin_or_service();
   if p_reason is not null and p_reason !~ '[^[:space:]]' then
     raise exception using errcode = 'FF400', message = 'A reason is required';
   end if;
@@ -211,15 +225,15 @@ $$;
 
 
 --
--- Name: admin_cli_require_reason(text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: admin_cli_require_reason(text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.admin_cli_require_reason(p_reason text) RETURNS void
+CREATE FUNCTION ffx_internal.admin_cli_require_reason(p_reason text) RETURNS void
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
 begin
-  perform public.admin_cli_check(p_reason);
+  perform ffx_internal.admin_cli_check(p_reason);
   if p_reason is null then
     raise exception using errcode = 'FF400', message = 'A reason is required';
   end if;
@@ -228,15 +242,15 @@ $$;
 
 
 --
--- Name: admin_identity(text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: admin_identity(text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.admin_identity(p_email text) RETURNS TABLE(id uuid, email text, app_metadata jsonb, user_metadata jsonb)
+CREATE FUNCTION ffx_internal.admin_identity(p_email text) RETURNS TABLE(id uuid, email text, app_metadata jsonb, user_metadata jsonb)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
 begin
-  perform public.require_service_role();
+  perform ffx_internal.require_service_role();
   return query
     select u.id, u.email::text, coalesce(u.raw_app_meta_data, '{}'::jsonb), coalesce(u.raw_user_meta_data, '{}'::jsonb)
       from auth.users u
@@ -246,10 +260,10 @@ $$;
 
 
 --
--- Name: admin_inventory_import(jsonb, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: admin_inventory_import(jsonb, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.admin_inventory_import(p_rows jsonb, p_reason text) RETURNS jsonb
+CREATE FUNCTION ffx_internal.admin_inventory_import(p_rows jsonb, p_reason text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $_$
@@ -258,7 +272,7 @@ declare
   v_ids       uuid[];
   v_delivered integer;
 begin
-  perform public.admin_cli_check(coalesce(p_reason, 'inventory import'));
+  perform ffx_internal.admin_cli_check(coalesce(p_reason, 'inventory import'));
   if jsonb_typeof(p_rows) is distinct from 'array' or jsonb_array_length(p_rows) = 0 then
     raise exception using errcode = 'FF400', message = 'No rows to import';
   end if;
@@ -311,7 +325,7 @@ begin
 
   select count(*) into v_delivered from public.delivered_accounts d where d.container_account_id = any (v_ids);
 
-  perform public.admin_cli_audit('inventory_import', 'account_container', null,
+  perform ffx_internal.admin_cli_audit('inventory_import', 'account_container', null,
     coalesce(p_reason, format('%s accounts imported', cardinality(v_ids))), null,
     jsonb_build_object('imported', cardinality(v_ids), 'delivered', v_delivered,
                        'lines', (select jsonb_agg(jsonb_build_object('size', r.size, 'platform', r.platform,
@@ -323,10 +337,10 @@ $_$;
 
 
 --
--- Name: admin_inventory_set_status(uuid, text, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: admin_inventory_set_status(uuid, text, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.admin_inventory_set_status(p_id uuid, p_status text, p_reason text) RETURNS jsonb
+CREATE FUNCTION ffx_internal.admin_inventory_set_status(p_id uuid, p_status text, p_reason text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -334,7 +348,7 @@ declare
   v_old text;
   v_now text;
 begin
-  perform public.admin_cli_require_reason(p_reason);
+  perform ffx_internal.admin_cli_require_reason(p_reason);
   if p_status not in ('available', 'disabled') then
     raise exception using errcode = 'FF400', message = 'Status must be available or disabled';
   end if;
@@ -350,7 +364,7 @@ begin
   end if;
   update public.account_container c set status = p_status where c.id = p_id;
   select c.status into v_now from public.account_container c where c.id = p_id;
-  perform public.admin_cli_audit(case p_status when 'disabled' then 'inventory_disable' else 'inventory_enable' end,
+  perform ffx_internal.admin_cli_audit(case p_status when 'disabled' then 'inventory_disable' else 'inventory_enable' end,
     'account_container', p_id::text, p_reason,
     jsonb_build_object('status', v_old), jsonb_build_object('status', p_status));
   return jsonb_build_object('success', true, 'id', p_id, 'old_status', v_old, 'status', v_now);
@@ -359,19 +373,19 @@ $$;
 
 
 --
--- Name: admin_ipn_reprocess(bigint, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: admin_ipn_reprocess(bigint, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.admin_ipn_reprocess(p_event_id bigint, p_reason text) RETURNS jsonb
+CREATE FUNCTION ffx_internal.admin_ipn_reprocess(p_event_id bigint, p_reason text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 declare
   v_res jsonb;
 begin
-  perform public.admin_cli_check(coalesce(p_reason, 'reprocess'));
-  v_res := public.ipn_reprocess(p_event_id);
-  perform public.admin_cli_audit('ipn_reprocess_cli', 'ipn_events', p_event_id::text,
+  perform ffx_internal.admin_cli_check(coalesce(p_reason, 'reprocess'));
+  v_res := ffx_internal.ipn_reprocess(p_event_id);
+  perform ffx_internal.admin_cli_audit('ipn_reprocess_cli', 'ipn_events', p_event_id::text,
     coalesce(p_reason, 'reprocess'), null, jsonb_build_object('result', v_res));
   return v_res;
 end
@@ -379,10 +393,10 @@ $$;
 
 
 --
--- Name: admin_order_accept_payment(text, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: admin_order_accept_payment(text, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.admin_order_accept_payment(p_order_id text, p_reason text) RETURNS jsonb
+CREATE FUNCTION ffx_internal.admin_order_accept_payment(p_order_id text, p_reason text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -390,14 +404,14 @@ declare
   o     public.orders%rowtype;
   v_res jsonb;
 begin
-  o := public.admin_order_for_update(p_order_id, p_reason);
+  o := ffx_internal.admin_order_for_update(p_order_id, p_reason);
   if o.paid_at is not null or o.delivery_status = 'delivered'
      or o.order_status in ('refunded', 'cancelled')
      or o.needs_attention is null
      or o.needs_attention not in ('partially_paid', 'underpaid', 'wrong_currency', 'price_mismatch', 'customer_blocked') then
     raise exception using errcode = 'FF409', message = 'Order has no held payment';
   end if;
-  if not public.customer_is_active(o.user_id) then
+  if not ffx_internal.customer_is_active(o.user_id) then
     raise exception using errcode = 'FF409', message = 'Customer account is not active';
   end if;
 
@@ -409,13 +423,13 @@ begin
      set order_status = 'processing', payment_status = 'paid', paid_at = now(),
          needs_attention = null, attention_detail = null
    where x.order_id = o.order_id;
-  perform public.admin_cli_audit('payment_accepted', 'orders', o.order_id, p_reason,
+  perform ffx_internal.admin_cli_audit('payment_accepted', 'orders', o.order_id, p_reason,
     jsonb_build_object('order_status', o.order_status, 'payment_status', o.payment_status,
                        'needs_attention', o.needs_attention, 'attention_detail', o.attention_detail),
     jsonb_build_object('order_status', 'processing', 'payment_status', 'paid'));
 
-  v_res := public.deliver_account_core(o.order_id, o.user_id, 'admin_accept_payment');
-  perform public.admin_cli_audit('manual_delivery', 'orders', o.order_id, p_reason, null,
+  v_res := ffx_internal.deliver_account_core(o.order_id, o.user_id, 'admin_accept_payment');
+  perform ffx_internal.admin_cli_audit('manual_delivery', 'orders', o.order_id, p_reason, null,
     jsonb_build_object('result', v_res));
   return v_res;
 end
@@ -423,17 +437,17 @@ $$;
 
 
 --
--- Name: FUNCTION admin_order_accept_payment(p_order_id text, p_reason text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION admin_order_accept_payment(p_order_id text, p_reason text); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.admin_order_accept_payment(p_order_id text, p_reason text) IS 'Operator: accept the money of a held order (needs_attention a hold reason), audited, then deliver. Admins and service_role.';
+COMMENT ON FUNCTION ffx_internal.admin_order_accept_payment(p_order_id text, p_reason text) IS 'Operator: accept the money of a held order (needs_attention a hold reason), audited, then deliver. Admins and service_role.';
 
 
 --
--- Name: admin_order_clear_attention(text, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: admin_order_clear_attention(text, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.admin_order_clear_attention(p_order_id text, p_reason text) RETURNS jsonb
+CREATE FUNCTION ffx_internal.admin_order_clear_attention(p_order_id text, p_reason text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -441,7 +455,7 @@ declare
   o          public.orders%rowtype;
   v_reviewed jsonb;
 begin
-  o := public.admin_order_for_update(p_order_id, p_reason);
+  o := ffx_internal.admin_order_for_update(p_order_id, p_reason);
   if o.needs_attention is null then
     raise exception using errcode = 'FF409', message = 'Order needs no attention';
   end if;
@@ -450,7 +464,7 @@ begin
   select coalesce(jsonb_agg(p.payment_id order by p.created_at, p.id), '[]'::jsonb) into v_reviewed
     from public.payments p where p.order_id = o.order_id and p.needs_review;
 
-  perform public.admin_cli_audit('clear_attention', 'orders', o.order_id, p_reason,
+  perform ffx_internal.admin_cli_audit('clear_attention', 'orders', o.order_id, p_reason,
     jsonb_build_object('needs_attention', o.needs_attention, 'attention_detail', o.attention_detail),
     jsonb_build_object('needs_attention', null, 'payments_in_review', v_reviewed));
   return jsonb_build_object('success', true, 'order_id', o.order_id, 'old_needs_attention', o.needs_attention,
@@ -460,17 +474,17 @@ $$;
 
 
 --
--- Name: FUNCTION admin_order_clear_attention(p_order_id text, p_reason text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION admin_order_clear_attention(p_order_id text, p_reason text); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.admin_order_clear_attention(p_order_id text, p_reason text) IS 'ffx-admin orders clear-attention: clear an order''s needs_attention with a reason, audited. Admins and service_role.';
+COMMENT ON FUNCTION ffx_internal.admin_order_clear_attention(p_order_id text, p_reason text) IS 'ffx-admin orders clear-attention: clear an order''s needs_attention with a reason, audited. Admins and service_role.';
 
 
 --
--- Name: admin_order_deliver(text, text, boolean); Type: FUNCTION; Schema: public; Owner: -
+-- Name: admin_order_deliver(text, text, boolean); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.admin_order_deliver(p_order_id text, p_reason text, p_force boolean DEFAULT false) RETURNS jsonb
+CREATE FUNCTION ffx_internal.admin_order_deliver(p_order_id text, p_reason text, p_force boolean DEFAULT false) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -478,8 +492,8 @@ declare
   o     public.orders%rowtype;
   v_res jsonb;
 begin
-  o := public.admin_order_for_update(p_order_id, p_reason);
-  if o.delivery_status <> 'delivered' and not public.customer_is_active(o.user_id) then
+  o := ffx_internal.admin_order_for_update(p_order_id, p_reason);
+  if o.delivery_status <> 'delivered' and not ffx_internal.customer_is_active(o.user_id) then
     raise exception using errcode = 'FF409', message = 'Customer account is not active';
   end if;
   if o.payment_status <> 'paid' and o.delivery_status <> 'delivered' then
@@ -493,13 +507,13 @@ begin
     update public.orders x
        set order_status = 'processing', payment_status = 'paid', paid_at = coalesce(x.paid_at, now())
      where x.order_id = o.order_id;
-    perform public.admin_cli_audit('payment_forced', 'orders', o.order_id, p_reason,
+    perform ffx_internal.admin_cli_audit('payment_forced', 'orders', o.order_id, p_reason,
       jsonb_build_object('order_status', o.order_status, 'payment_status', o.payment_status,
                          'needs_attention', o.needs_attention),
       jsonb_build_object('order_status', 'processing', 'payment_status', 'paid'));
   end if;
-  v_res := public.deliver_account_to_user(o.order_id, o.user_id);
-  perform public.admin_cli_audit('manual_delivery', 'orders', o.order_id, p_reason, null,
+  v_res := ffx_internal.deliver_account_to_user(o.order_id, o.user_id);
+  perform ffx_internal.admin_cli_audit('manual_delivery', 'orders', o.order_id, p_reason, null,
     jsonb_build_object('result', v_res, 'forced', coalesce(p_force, false)));
   return v_res;
 end
@@ -507,10 +521,10 @@ $$;
 
 
 --
--- Name: FUNCTION admin_order_deliver(p_order_id text, p_reason text, p_force boolean); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION admin_order_deliver(p_order_id text, p_reason text, p_force boolean); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.admin_order_deliver(p_order_id text, p_reason text, p_force boolean) IS 'Operator: deliver a paid order (or, with force and a reason, an unpaid one), audited. Admins and service_role.';
+COMMENT ON FUNCTION ffx_internal.admin_order_deliver(p_order_id text, p_reason text, p_force boolean) IS 'Operator: deliver a paid order (or, with force and a reason, an unpaid one), audited. Admins and service_role.';
 
 
 SET default_tablespace = '';
@@ -606,17 +620,17 @@ COMMENT ON COLUMN public.orders.attention_detail IS 'What an operator needs abou
 
 
 --
--- Name: admin_order_for_update(text, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: admin_order_for_update(text, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.admin_order_for_update(p_order_id text, p_reason text) RETURNS public.orders
+CREATE FUNCTION ffx_internal.admin_order_for_update(p_order_id text, p_reason text) RETURNS public.orders
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
 declare
   o public.orders%rowtype;
 begin
-  perform public.admin_cli_require_reason(p_reason);
+  perform ffx_internal.admin_cli_require_reason(p_reason);
   select * into o from public.orders x where x.order_id = p_order_id for update;
   if not found then
     raise exception using errcode = 'FF404', message = 'Order not found';
@@ -627,10 +641,10 @@ $$;
 
 
 --
--- Name: admin_order_refund(text, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: admin_order_refund(text, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.admin_order_refund(p_order_id text, p_reason text) RETURNS jsonb
+CREATE FUNCTION ffx_internal.admin_order_refund(p_order_id text, p_reason text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -638,7 +652,7 @@ declare
   o           public.orders%rowtype;
   v_suspended integer;
 begin
-  o := public.admin_order_for_update(p_order_id, p_reason);
+  o := ffx_internal.admin_order_for_update(p_order_id, p_reason);
   if o.order_status = 'refunded' or o.payment_status = 'refunded' then
     raise exception using errcode = 'FF409', message = 'Order is already refunded';
   end if;
@@ -658,7 +672,7 @@ begin
   values (o.order_id, o.user_id, 'refund', 'manual', o.final_amount, 'usd', 'completed', 'admin_refund',
           jsonb_build_object('reason', p_reason, 'operator', auth.jwt() ->> 'operator'));
 
-  perform public.admin_cli_audit('order_refund', 'orders', o.order_id, p_reason,
+  perform ffx_internal.admin_cli_audit('order_refund', 'orders', o.order_id, p_reason,
     jsonb_build_object('order_status', o.order_status, 'payment_status', o.payment_status,
                        'delivery_status', o.delivery_status),
     jsonb_build_object('order_status', 'refunded', 'payment_status', 'refunded',
@@ -673,22 +687,22 @@ $$;
 
 
 --
--- Name: FUNCTION admin_order_refund(p_order_id text, p_reason text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION admin_order_refund(p_order_id text, p_reason text); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.admin_order_refund(p_order_id text, p_reason text) IS 'ffx-admin orders refund: record a refund made outside the backend; the order becomes refunded, its account suspended, audited. Admins and service_role.';
+COMMENT ON FUNCTION ffx_internal.admin_order_refund(p_order_id text, p_reason text) IS 'ffx-admin orders refund: record a refund made outside the backend; the order becomes refunded, its account suspended, audited. Admins and service_role.';
 
 
 --
--- Name: admin_report_conversion(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: admin_report_conversion(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.admin_report_conversion() RETURNS TABLE(orders bigint, paid bigint, delivered bigint, failed bigint, refunded bigint, paid_pct numeric)
+CREATE FUNCTION ffx_internal.admin_report_conversion() RETURNS TABLE(orders bigint, paid bigint, delivered bigint, failed bigint, refunded bigint, paid_pct numeric)
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
 begin
-  perform public.admin_cli_check(null);
+  perform ffx_internal.admin_cli_check(null);
   return query
     select count(*),
            count(*) filter (where o.paid_at is not null),
@@ -702,15 +716,15 @@ $$;
 
 
 --
--- Name: admin_report_products(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: admin_report_products(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.admin_report_products() RETURNS TABLE(account_type text, size integer, platform text, orders bigint, paid bigint, revenue numeric)
+CREATE FUNCTION ffx_internal.admin_report_products() RETURNS TABLE(account_type text, size integer, platform text, orders bigint, paid bigint, revenue numeric)
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
 begin
-  perform public.admin_cli_check(null);
+  perform ffx_internal.admin_cli_check(null);
   return query
     select o.account_type, o.account_size, o.platform_type,
            count(*),
@@ -724,10 +738,10 @@ $$;
 
 
 --
--- Name: admin_report_revenue(integer); Type: FUNCTION; Schema: public; Owner: -
+-- Name: admin_report_revenue(integer); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.admin_report_revenue(p_days integer) RETURNS TABLE(day date, paid_orders bigint, gross numeric, refunded_orders bigint, refunded numeric, net numeric)
+CREATE FUNCTION ffx_internal.admin_report_revenue(p_days integer) RETURNS TABLE(day date, paid_orders bigint, gross numeric, refunded_orders bigint, refunded numeric, net numeric)
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
@@ -735,7 +749,7 @@ declare
   v_days  integer := coalesce(p_days, 30);
   v_since timestamptz;
 begin
-  perform public.admin_cli_check(null);
+  perform ffx_internal.admin_cli_check(null);
   if v_days < 1 or v_days > 3660 then
     raise exception using errcode = 'FF400', message = 'Days must be between 1 and 3660';
   end if;
@@ -756,17 +770,17 @@ $$;
 
 
 --
--- Name: admin_resend_email(text, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: admin_resend_email(text, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.admin_resend_email(p_order_id text, p_reason text) RETURNS jsonb
+CREATE FUNCTION ffx_internal.admin_resend_email(p_order_id text, p_reason text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 declare
   e public.email_outbox%rowtype;
 begin
-  perform public.admin_cli_require_reason(p_reason);
+  perform ffx_internal.admin_cli_require_reason(p_reason);
   select * into e from public.email_outbox x
    where x.order_id = p_order_id and x.template_name = 'account_delivery' for update;
   if not found then
@@ -776,14 +790,14 @@ begin
     raise exception using errcode = 'FF409', message = 'The e-mail is being sent right now';
   end if;
   if e.status = 'failed' then
-    perform public.outbox_requeue(e.id);
+    perform ffx_internal.outbox_requeue(e.id);
   else
     update public.email_outbox x
        set status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = null
      where x.id = e.id;
     perform pg_notify('ffx_outbox', e.id::text);
   end if;
-  perform public.admin_cli_audit('resend_email', 'email_outbox', e.id::text, p_reason,
+  perform ffx_internal.admin_cli_audit('resend_email', 'email_outbox', e.id::text, p_reason,
     jsonb_build_object('status', e.status, 'sent_at', e.sent_at, 'attempts', e.attempts),
     jsonb_build_object('status', 'pending', 'order_id', p_order_id));
   return jsonb_build_object('success', true, 'outbox_id', e.id, 'old_status', e.status, 'status', 'pending');
@@ -792,17 +806,17 @@ $$;
 
 
 --
--- Name: admin_set_account_status(uuid, text, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: admin_set_account_status(uuid, text, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.admin_set_account_status(p_user_id uuid, p_status text, p_reason text DEFAULT NULL::text) RETURNS void
+CREATE FUNCTION ffx_internal.admin_set_account_status(p_user_id uuid, p_status text, p_reason text DEFAULT NULL::text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 declare
   old_status text;
 begin
-  if not public.is_admin() then
+  if not ffx_internal.is_admin() then
     raise exception 'admin only' using errcode = 'insufficient_privilege';
   end if;
 
@@ -827,10 +841,10 @@ $$;
 
 
 --
--- Name: check_payment_status(text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: check_payment_status(text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.check_payment_status(p_order_id text, OUT owner uuid, OUT order_doc jsonb, OUT payment_doc jsonb, OUT payment_id text, OUT payment_status text, OUT payment_age_s bigint) RETURNS record
+CREATE FUNCTION ffx_internal.check_payment_status(p_order_id text, OUT owner uuid, OUT order_doc jsonb, OUT payment_doc jsonb, OUT payment_id text, OUT payment_status text, OUT payment_age_s bigint) RETURNS record
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
@@ -881,17 +895,17 @@ $$;
 
 
 --
--- Name: FUNCTION check_payment_status(p_order_id text, OUT owner uuid, OUT order_doc jsonb, OUT payment_doc jsonb, OUT payment_id text, OUT payment_status text, OUT payment_age_s bigint); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION check_payment_status(p_order_id text, OUT owner uuid, OUT order_doc jsonb, OUT payment_doc jsonb, OUT payment_id text, OUT payment_status text, OUT payment_age_s bigint); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.check_payment_status(p_order_id text, OUT owner uuid, OUT order_doc jsonb, OUT payment_doc jsonb, OUT payment_id text, OUT payment_status text, OUT payment_age_s bigint) IS 'check-payment-status: owner, order and newest-payment documents, that payment''s id, status and age in seconds.';
+COMMENT ON FUNCTION ffx_internal.check_payment_status(p_order_id text, OUT owner uuid, OUT order_doc jsonb, OUT payment_doc jsonb, OUT payment_id text, OUT payment_status text, OUT payment_age_s bigint) IS 'check-payment-status: owner, order and newest-payment documents, that payment''s id, status and age in seconds.';
 
 
 --
--- Name: crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text, text, integer); Type: FUNCTION; Schema: public; Owner: -
+-- Name: crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text, text, integer); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.crypto_payment_begin(p_order_id text, p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_amount numeric, p_final_amount numeric, p_crypto_currency text, p_holder text, p_budget_ms integer) RETURNS jsonb
+CREATE FUNCTION ffx_internal.crypto_payment_begin(p_order_id text, p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_amount numeric, p_final_amount numeric, p_crypto_currency text, p_holder text, p_budget_ms integer) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -912,7 +926,7 @@ begin
   end if;
 
   -- the caller check comes first so that nobody can lock another user's order
-  if not public.may_act_for(p_user_id) then
+  if not ffx_internal.may_act_for(p_user_id) then
     raise exception using errcode = 'FF404', message = 'Order not found';
   end if;
 
@@ -949,7 +963,7 @@ begin
 
   -- reuse comes before the payable state on purpose: the first IPN ("waiting") already moves the
   -- order to processing/pending, and a retry must still get its open payment back
-  v_open := public.crypto_payment_open(o.order_id, v_coin);
+  v_open := ffx_internal.crypto_payment_open(o.order_id, v_coin);
   if v_open is not null then
     return jsonb_build_object('action', 'reuse', 'invoice_url', o.invoice_url, 'payment', v_open);
   end if;
@@ -982,7 +996,7 @@ begin
   end if;
 
   -- the code's use is held before anybody is asked for a payment (idempotent per order)
-  perform public.discount_hold_take(o.order_id);
+  perform ffx_internal.discount_hold_take(o.order_id);
 
   -- Take it. Whatever is left for this coin (or, while the invoice is to be created, for the
   -- order) has expired: its holder crashed or stalled, and its token stops counting here.
@@ -1013,17 +1027,17 @@ $$;
 
 
 --
--- Name: FUNCTION crypto_payment_begin(p_order_id text, p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_amount numeric, p_final_amount numeric, p_crypto_currency text, p_holder text, p_budget_ms integer); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION crypto_payment_begin(p_order_id text, p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_amount numeric, p_final_amount numeric, p_crypto_currency text, p_holder text, p_budget_ms integer); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.crypto_payment_begin(p_order_id text, p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_amount numeric, p_final_amount numeric, p_crypto_currency text, p_holder text, p_budget_ms integer) IS 'create-crypto-payment, step 1 (as the caller): check the order; {"action":"reuse",...}, {"action":"wait"} or a reservation {"action":"create","token",...}.';
+COMMENT ON FUNCTION ffx_internal.crypto_payment_begin(p_order_id text, p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_amount numeric, p_final_amount numeric, p_crypto_currency text, p_holder text, p_budget_ms integer) IS 'create-crypto-payment, step 1 (as the caller): check the order; {"action":"reuse",...}, {"action":"wait"} or a reservation {"action":"create","token",...}.';
 
 
 --
--- Name: crypto_payment_open(text, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: crypto_payment_open(text, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.crypto_payment_open(p_order_id text, p_coin text) RETURNS jsonb
+CREATE FUNCTION ffx_internal.crypto_payment_open(p_order_id text, p_coin text) RETURNS jsonb
     LANGUAGE sql STABLE
     SET search_path TO ''
     AS $$
@@ -1049,17 +1063,17 @@ $$;
 
 
 --
--- Name: FUNCTION crypto_payment_open(p_order_id text, p_coin text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION crypto_payment_open(p_order_id text, p_coin text); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.crypto_payment_open(p_order_id text, p_coin text) IS 'The open (waiting, unexpired) NOWPayments payment of an order in a provider coin, as {payment_id, pay_address, pay_amount, pay_currency, expiration_date}; NULL if none. Owner only.';
+COMMENT ON FUNCTION ffx_internal.crypto_payment_open(p_order_id text, p_coin text) IS 'The open (waiting, unexpired) NOWPayments payment of an order in a provider coin, as {payment_id, pay_address, pay_amount, pay_currency, expiration_date}; NULL if none. Owner only.';
 
 
 --
--- Name: crypto_payment_record(text, uuid, jsonb, jsonb); Type: FUNCTION; Schema: public; Owner: -
+-- Name: crypto_payment_record(text, uuid, jsonb, jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.crypto_payment_record(p_order_id text, p_token uuid, p_invoice jsonb, p_payment jsonb) RETURNS jsonb
+CREATE FUNCTION ffx_internal.crypto_payment_record(p_order_id text, p_token uuid, p_invoice jsonb, p_payment jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $_$
@@ -1084,7 +1098,7 @@ declare
   v_reserved       boolean;
   v_new_payment    uuid;
 begin
-  perform public.require_service_role();
+  perform ffx_internal.require_service_role();
 
   select * into o from public.orders x where x.order_id = p_order_id for update;
   if not found then
@@ -1121,7 +1135,7 @@ begin
     raise exception 'crypto_payment_record: the payment is in %, the reservation in %', v_coin, rv.pay_currency
       using errcode = 'invalid_parameter_value';
   end if;
-  v_open := public.crypto_payment_open(o.order_id, v_coin);
+  v_open := ffx_internal.crypto_payment_open(o.order_id, v_coin);
   if not v_reserved
      or (v_invoice_id is not null and o.invoice_id is not null and o.invoice_id <> v_invoice_id)
      or (v_open is not null and v_open ->> 'payment_id' <> v_payment_id) then
@@ -1216,44 +1230,44 @@ $_$;
 
 
 --
--- Name: FUNCTION crypto_payment_record(p_order_id text, p_token uuid, p_invoice jsonb, p_payment jsonb); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION crypto_payment_record(p_order_id text, p_token uuid, p_invoice jsonb, p_payment jsonb); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.crypto_payment_record(p_order_id text, p_token uuid, p_invoice jsonb, p_payment jsonb) IS 'create-crypto-payment, step 3 (service_role): store the NOWPayments invoice/payment if the token still holds the reservation, and release it; statuses stay pending.';
+COMMENT ON FUNCTION ffx_internal.crypto_payment_record(p_order_id text, p_token uuid, p_invoice jsonb, p_payment jsonb) IS 'create-crypto-payment, step 3 (service_role): store the NOWPayments invoice/payment if the token still holds the reservation, and release it; statuses stay pending.';
 
 
 --
--- Name: crypto_payment_release(text, uuid); Type: FUNCTION; Schema: public; Owner: -
+-- Name: crypto_payment_release(text, uuid); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.crypto_payment_release(p_order_id text, p_token uuid) RETURNS boolean
+CREATE FUNCTION ffx_internal.crypto_payment_release(p_order_id text, p_token uuid) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 begin
-  perform public.require_service_role();
+  perform ffx_internal.require_service_role();
   delete from public.payment_reservations x where x.order_id = p_order_id and x.token = p_token;
   if not found then
     return false;
   end if;
-  perform public.discount_hold_release(p_order_id);
+  perform ffx_internal.discount_hold_release(p_order_id);
   return true;
 end
 $$;
 
 
 --
--- Name: FUNCTION crypto_payment_release(p_order_id text, p_token uuid); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION crypto_payment_release(p_order_id text, p_token uuid); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.crypto_payment_release(p_order_id text, p_token uuid) IS 'create-crypto-payment: release a reservation after a failed provider call (only with its token). service_role only.';
+COMMENT ON FUNCTION ffx_internal.crypto_payment_release(p_order_id text, p_token uuid) IS 'create-crypto-payment: release a reservation after a failed provider call (only with its token). service_role only.';
 
 
 --
--- Name: customer_is_active(uuid); Type: FUNCTION; Schema: public; Owner: -
+-- Name: customer_is_active(uuid); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.customer_is_active(p_user_id uuid) RETURNS boolean
+CREATE FUNCTION ffx_internal.customer_is_active(p_user_id uuid) RETURNS boolean
     LANGUAGE sql STABLE
     SET search_path TO ''
     AS $$
@@ -1263,60 +1277,60 @@ $$;
 
 
 --
--- Name: deliver_account_core(text, uuid, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: deliver_account_core(text, uuid, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.deliver_account_core(p_order_id text, p_user_id uuid, p_reason text) RETURNS jsonb
+CREATE FUNCTION ffx_internal.deliver_account_core(p_order_id text, p_user_id uuid, p_reason text) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
 begin
-  if not public.customer_is_active(p_user_id)
+  if not ffx_internal.customer_is_active(p_user_id)
      and not exists (select 1 from public.delivered_accounts d where d.order_id = p_order_id) then
     return jsonb_build_object('success', false, 'error', 'Customer account is not active',
                               'order_id', p_order_id);
   end if;
-  return public.deliver_account_unchecked(p_order_id, p_user_id, p_reason);
+  return ffx_internal.deliver_account_unchecked(p_order_id, p_user_id, p_reason);
 end
 $$;
 
 
 --
--- Name: FUNCTION deliver_account_core(p_order_id text, p_user_id uuid, p_reason text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION deliver_account_core(p_order_id text, p_user_id uuid, p_reason text); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.deliver_account_core(p_order_id text, p_user_id uuid, p_reason text) IS 'Delivery logic without a caller check (owner only): refuses banned or suspended customers, then deliver_account_unchecked.';
+COMMENT ON FUNCTION ffx_internal.deliver_account_core(p_order_id text, p_user_id uuid, p_reason text) IS 'Delivery logic without a caller check (owner only): refuses banned or suspended customers, then deliver_account_unchecked.';
 
 
 --
--- Name: deliver_account_to_user(text, uuid); Type: FUNCTION; Schema: public; Owner: -
+-- Name: deliver_account_to_user(text, uuid); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.deliver_account_to_user(p_order_id text, p_user_id uuid) RETURNS jsonb
+CREATE FUNCTION ffx_internal.deliver_account_to_user(p_order_id text, p_user_id uuid) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 declare
-  v_admin boolean := public.is_admin();
+  v_admin boolean := ffx_internal.is_admin();
 begin
-  perform public.require_admin_or_service();
-  return public.deliver_account_core(p_order_id, p_user_id, case when v_admin then 'admin' else 'service' end);
+  perform ffx_internal.require_admin_or_service();
+  return ffx_internal.deliver_account_core(p_order_id, p_user_id, case when v_admin then 'admin' else 'service' end);
 end
 $$;
 
 
 --
--- Name: FUNCTION deliver_account_to_user(p_order_id text, p_user_id uuid); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION deliver_account_to_user(p_order_id text, p_user_id uuid); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.deliver_account_to_user(p_order_id text, p_user_id uuid) IS 'Deliver one inventory account to a paid order (idempotent). Admins and service_role only.';
+COMMENT ON FUNCTION ffx_internal.deliver_account_to_user(p_order_id text, p_user_id uuid) IS 'Deliver one inventory account to a paid order (idempotent). Admins and service_role only.';
 
 
 --
--- Name: deliver_account_unchecked(text, uuid, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: deliver_account_unchecked(text, uuid, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.deliver_account_unchecked(p_order_id text, p_user_id uuid, p_reason text) RETURNS jsonb
+CREATE FUNCTION ffx_internal.deliver_account_unchecked(p_order_id text, p_user_id uuid, p_reason text) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
@@ -1457,17 +1471,17 @@ $$;
 
 
 --
--- Name: FUNCTION deliver_account_unchecked(p_order_id text, p_user_id uuid, p_reason text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION deliver_account_unchecked(p_order_id text, p_user_id uuid, p_reason text); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.deliver_account_unchecked(p_order_id text, p_user_id uuid, p_reason text) IS 'The delivery itself (owner only); reached only through deliver_account_core, which checks the customer.';
+COMMENT ON FUNCTION ffx_internal.deliver_account_unchecked(p_order_id text, p_user_id uuid, p_reason text) IS 'The delivery itself (owner only); reached only through deliver_account_core, which checks the customer.';
 
 
 --
--- Name: deliver_waiting_core(integer, text, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: deliver_waiting_core(integer, text, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.deliver_waiting_core(p_account_size integer, p_platform_type text, p_reason text) RETURNS integer
+CREATE FUNCTION ffx_internal.deliver_waiting_core(p_account_size integer, p_platform_type text, p_reason text) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
@@ -1505,7 +1519,7 @@ begin
       v_tried := v_tried || v_order.order_id;
       v_no_stock := false;
       begin
-        v_res := public.deliver_account_core(v_order.order_id, v_order.user_id, p_reason);
+        v_res := ffx_internal.deliver_account_core(v_order.order_id, v_order.user_id, p_reason);
         if coalesce((v_res ->> 'success')::boolean, false)
            and not coalesce((v_res ->> 'already_delivered')::boolean, false) then
           v_count := v_count + 1;
@@ -1524,42 +1538,42 @@ $$;
 
 
 --
--- Name: FUNCTION deliver_waiting_core(p_account_size integer, p_platform_type text, p_reason text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION deliver_waiting_core(p_account_size integer, p_platform_type text, p_reason text); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.deliver_waiting_core(p_account_size integer, p_platform_type text, p_reason text) IS 'Deliver paid orders waiting for stock, oldest first, while stock lasts (owner only; see deliver_waiting_orders).';
+COMMENT ON FUNCTION ffx_internal.deliver_waiting_core(p_account_size integer, p_platform_type text, p_reason text) IS 'Deliver paid orders waiting for stock, oldest first, while stock lasts (owner only; see deliver_waiting_orders).';
 
 
 --
--- Name: deliver_waiting_orders(integer, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: deliver_waiting_orders(integer, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.deliver_waiting_orders(p_account_size integer DEFAULT NULL::integer, p_platform_type text DEFAULT NULL::text) RETURNS integer
+CREATE FUNCTION ffx_internal.deliver_waiting_orders(p_account_size integer DEFAULT NULL::integer, p_platform_type text DEFAULT NULL::text) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 declare
-  v_admin boolean := public.is_admin();
+  v_admin boolean := ffx_internal.is_admin();
 begin
-  perform public.require_admin_or_service();
-  return public.deliver_waiting_core(p_account_size, p_platform_type,
+  perform ffx_internal.require_admin_or_service();
+  return ffx_internal.deliver_waiting_core(p_account_size, p_platform_type,
                                      case when v_admin then 'admin_deliver_waiting' else 'deliver_waiting' end);
 end
 $$;
 
 
 --
--- Name: FUNCTION deliver_waiting_orders(p_account_size integer, p_platform_type text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION deliver_waiting_orders(p_account_size integer, p_platform_type text); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.deliver_waiting_orders(p_account_size integer, p_platform_type text) IS 'Deliver paid orders waiting for stock (optionally of one size/platform), oldest paid first; returns how many. Admins and service_role.';
+COMMENT ON FUNCTION ffx_internal.deliver_waiting_orders(p_account_size integer, p_platform_type text) IS 'Deliver paid orders waiting for stock (optionally of one size/platform), oldest paid first; returns how many. Admins and service_role.';
 
 
 --
--- Name: discount_attempt_admit(uuid); Type: FUNCTION; Schema: public; Owner: -
+-- Name: discount_attempt_admit(uuid); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.discount_attempt_admit(p_user_id uuid) RETURNS void
+CREATE FUNCTION ffx_internal.discount_attempt_admit(p_user_id uuid) RETURNS void
     LANGUAGE plpgsql
     AS $$
 declare
@@ -1579,10 +1593,10 @@ $$;
 
 
 --
--- Name: discount_attempt_record(uuid, text, boolean); Type: FUNCTION; Schema: public; Owner: -
+-- Name: discount_attempt_record(uuid, text, boolean); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.discount_attempt_record(p_user_id uuid, p_code text, p_accepted boolean) RETURNS void
+CREATE FUNCTION ffx_internal.discount_attempt_record(p_user_id uuid, p_code text, p_accepted boolean) RETURNS void
     LANGUAGE sql
     AS $$
   delete from public.discount_code_attempts a
@@ -1593,10 +1607,10 @@ $$;
 
 
 --
--- Name: discount_code_uses_backfill(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: discount_code_uses_backfill(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.discount_code_uses_backfill() RETURNS integer
+CREATE FUNCTION ffx_internal.discount_code_uses_backfill() RETURNS integer
     LANGUAGE plpgsql
     AS $$
 declare
@@ -1635,10 +1649,10 @@ $$;
 
 
 --
--- Name: discount_code_verdict(text, uuid, numeric); Type: FUNCTION; Schema: public; Owner: -
+-- Name: discount_code_verdict(text, uuid, numeric); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.discount_code_verdict(p_code text, p_user_id uuid, p_price numeric, OUT discount numeric, OUT valid boolean) RETURNS record
+CREATE FUNCTION ffx_internal.discount_code_verdict(p_code text, p_user_id uuid, p_price numeric, OUT discount numeric, OUT valid boolean) RETURNS record
     LANGUAGE plpgsql STABLE
     AS $$
 begin
@@ -1660,14 +1674,14 @@ $$;
 
 
 --
--- Name: discount_codes_keep_counts(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: discount_codes_keep_counts(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.discount_codes_keep_counts() RETURNS trigger
+CREATE FUNCTION ffx_internal.discount_codes_keep_counts() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 begin
-  if public.runs_as_owner() then
+  if ffx_internal.runs_as_owner() then
     return new;
   end if;
   if tg_op = 'INSERT' then
@@ -1683,10 +1697,10 @@ $$;
 
 
 --
--- Name: discount_codes_normalize_code(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: discount_codes_normalize_code(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.discount_codes_normalize_code() RETURNS trigger
+CREATE FUNCTION ffx_internal.discount_codes_normalize_code() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
@@ -1698,10 +1712,10 @@ $$;
 
 
 --
--- Name: discount_hold_core(text, boolean); Type: FUNCTION; Schema: public; Owner: -
+-- Name: discount_hold_core(text, boolean); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.discount_hold_core(p_order_id text, p_strict boolean) RETURNS text
+CREATE FUNCTION ffx_internal.discount_hold_core(p_order_id text, p_strict boolean) RETURNS text
     LANGUAGE plpgsql
     AS $$
 declare
@@ -1750,10 +1764,10 @@ $$;
 
 
 --
--- Name: discount_hold_release(text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: discount_hold_release(text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.discount_hold_release(p_order_id text) RETURNS text
+CREATE FUNCTION ffx_internal.discount_hold_release(p_order_id text) RETURNS text
     LANGUAGE plpgsql
     AS $$
 declare
@@ -1785,28 +1799,28 @@ $$;
 
 
 --
--- Name: discount_hold_take(text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: discount_hold_take(text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.discount_hold_take(p_order_id text) RETURNS text
+CREATE FUNCTION ffx_internal.discount_hold_take(p_order_id text) RETURNS text
     LANGUAGE sql
     AS $$
-  select public.discount_hold_core(p_order_id, true)
+  select ffx_internal.discount_hold_core(p_order_id, true)
 $$;
 
 
 --
--- Name: FUNCTION discount_hold_take(p_order_id text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION discount_hold_take(p_order_id text); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.discount_hold_take(p_order_id text) IS 'Take the order''s discount-code hold before a payment is opened (idempotent); FF400 Invalid discount code when the code has no room. Owner only.';
+COMMENT ON FUNCTION ffx_internal.discount_hold_take(p_order_id text) IS 'Take the order''s discount-code hold before a payment is opened (idempotent); FF400 Invalid discount code when the code has no room. Owner only.';
 
 
 --
--- Name: discount_holds_release_stale(interval); Type: FUNCTION; Schema: public; Owner: -
+-- Name: discount_holds_release_stale(interval); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.discount_holds_release_stale(p_max_age interval) RETURNS integer
+CREATE FUNCTION ffx_internal.discount_holds_release_stale(p_max_age interval) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -1814,7 +1828,7 @@ declare
   v_order_id text;
   v_count    integer := 0;
 begin
-  perform public.require_service_role();
+  perform ffx_internal.require_service_role();
   if p_max_age is null or p_max_age < interval '0' then
     raise exception 'discount_holds_release_stale: p_max_age must be a non-negative interval'
       using errcode = 'invalid_parameter_value';
@@ -1828,7 +1842,7 @@ begin
     -- the order's lock serialises with payment_apply and the recording of a new payment
     perform 1 from public.orders x where x.order_id = v_order_id for update skip locked;
     continue when not found;
-    if public.discount_hold_release(v_order_id) = 'released' then
+    if ffx_internal.discount_hold_release(v_order_id) = 'released' then
       v_count := v_count + 1;
     end if;
   end loop;
@@ -1838,17 +1852,17 @@ $$;
 
 
 --
--- Name: FUNCTION discount_holds_release_stale(p_max_age interval); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION discount_holds_release_stale(p_max_age interval); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.discount_holds_release_stale(p_max_age interval) IS 'Reconciler: release discount-code holds older than p_max_age that no live payment backs; returns how many. service_role only.';
+COMMENT ON FUNCTION ffx_internal.discount_holds_release_stale(p_max_age interval) IS 'Reconciler: release discount-code holds older than p_max_age that no live payment backs; returns how many. service_role only.';
 
 
 --
--- Name: discount_use_consume(text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: discount_use_consume(text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.discount_use_consume(p_order_id text) RETURNS text
+CREATE FUNCTION ffx_internal.discount_use_consume(p_order_id text) RETURNS text
     LANGUAGE plpgsql
     AS $$
 declare
@@ -1905,10 +1919,10 @@ $$;
 
 
 --
--- Name: email_outbox_notify(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: email_outbox_notify(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.email_outbox_notify() RETURNS trigger
+CREATE FUNCTION ffx_internal.email_outbox_notify() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
@@ -1920,10 +1934,10 @@ $$;
 
 
 --
--- Name: erase_customer(uuid, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: erase_customer(uuid, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.erase_customer(p_user_id uuid, p_auth_email text) RETURNS jsonb
+CREATE FUNCTION ffx_internal.erase_customer(p_user_id uuid, p_auth_email text) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
@@ -1957,34 +1971,34 @@ begin
      and e.status in ('pending', 'sending');
   get diagnostics n_outbox_cancelled = row_count;
   update public.email_outbox e
-     set to_email = '', variables = '{}'::jsonb, last_error = public.redact_text(e.last_error, v_emails, v_names)
+     set to_email = '', variables = '{}'::jsonb, last_error = ffx_internal.redact_text(e.last_error, v_emails, v_names)
    where (e.order_id = any (v_orders) or lower(e.to_email) = any (select lower(m) from unnest(v_emails) m))
      and (e.to_email <> '' or e.variables <> '{}'::jsonb
-          or e.last_error is distinct from public.redact_text(e.last_error, v_emails, v_names));
+          or e.last_error is distinct from ffx_internal.redact_text(e.last_error, v_emails, v_names));
   get diagnostics n_outbox_scrubbed = row_count;
   select count(*) into n_outbox_kept from public.email_outbox e where e.order_id = any (v_orders);
 
   update public.delivered_accounts d set user_id = null where d.user_id = p_user_id;
   get diagnostics n_deliveries = row_count;
   update public.payments pm
-     set user_id = null, raw = public.redact_jsonb(pm.raw, v_emails, null)
+     set user_id = null, raw = ffx_internal.redact_jsonb(pm.raw, v_emails, null)
    where pm.user_id = p_user_id;
   get diagnostics n_payments = row_count;
   update public.payment_transactions t
-     set user_id = null, provider_response = public.redact_jsonb(t.provider_response, v_emails, null)
+     set user_id = null, provider_response = ffx_internal.redact_jsonb(t.provider_response, v_emails, null)
    where t.user_id = p_user_id;
   get diagnostics n_transactions = row_count;
   update public.orders o
-     set user_id = null, attention_detail = public.redact_jsonb(o.attention_detail, v_emails, null)
+     set user_id = null, attention_detail = ffx_internal.redact_jsonb(o.attention_detail, v_emails, null)
    where o.user_id = p_user_id;
   get diagnostics n_orders = row_count;
 
   update public.ipn_events i
-     set payload = public.redact_jsonb(i.payload, v_emails, null),
-         last_error = public.redact_text(i.last_error, v_emails, v_names)
+     set payload = ffx_internal.redact_jsonb(i.payload, v_emails, null),
+         last_error = ffx_internal.redact_text(i.last_error, v_emails, v_names)
    where (i.order_id = any (v_orders) or i.matched_order_id = any (v_orders))
-     and (i.payload is distinct from public.redact_jsonb(i.payload, v_emails, null)
-          or i.last_error is distinct from public.redact_text(i.last_error, v_emails, v_names));
+     and (i.payload is distinct from ffx_internal.redact_jsonb(i.payload, v_emails, null)
+          or i.last_error is distinct from ffx_internal.redact_text(i.last_error, v_emails, v_names));
   get diagnostics n_ipn = row_count;
 
   update public.payment_reservations r
@@ -1995,16 +2009,16 @@ begin
 
   -- the entries about the user, by the user, or quoting the e-mail
   update public.admin_audit_log a
-     set admin_email = public.redact_text(a.admin_email, v_emails, v_names),
-         description = public.redact_text(a.description, v_emails, v_names),
-         old_values  = public.redact_jsonb(a.old_values, v_emails, v_names),
-         new_values  = public.redact_jsonb(a.new_values, v_emails, v_names)
+     set admin_email = ffx_internal.redact_text(a.admin_email, v_emails, v_names),
+         description = ffx_internal.redact_text(a.description, v_emails, v_names),
+         old_values  = ffx_internal.redact_jsonb(a.old_values, v_emails, v_names),
+         new_values  = ffx_internal.redact_jsonb(a.new_values, v_emails, v_names)
    where (a.admin_id = p_user_id or a.record_id = p_user_id::text or a.record_id = any (v_orders)
           or exists (select 1 from unnest(v_emails) m where strpos(lower(a::text), lower(m)) > 0))
-     and (a.admin_email is distinct from public.redact_text(a.admin_email, v_emails, v_names)
-          or a.description is distinct from public.redact_text(a.description, v_emails, v_names)
-          or a.old_values is distinct from public.redact_jsonb(a.old_values, v_emails, v_names)
-          or a.new_values is distinct from public.redact_jsonb(a.new_values, v_emails, v_names));
+     and (a.admin_email is distinct from ffx_internal.redact_text(a.admin_email, v_emails, v_names)
+          or a.description is distinct from ffx_internal.redact_text(a.description, v_emails, v_names)
+          or a.old_values is distinct from ffx_internal.redact_jsonb(a.old_values, v_emails, v_names)
+          or a.new_values is distinct from ffx_internal.redact_jsonb(a.new_values, v_emails, v_names));
   get diagnostics n_audit = row_count;
 
   -- not records: the discount rate limit's memory and raw debug requests quoting the e-mail
@@ -2045,17 +2059,17 @@ $$;
 
 
 --
--- Name: FUNCTION erase_customer(p_user_id uuid, p_auth_email text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION erase_customer(p_user_id uuid, p_auth_email text); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.erase_customer(p_user_id uuid, p_auth_email text) IS 'A customer leaves: financial rows kept without their user, personal data erased, audited as user_erased (called by the auth.users triggers; owner only).';
+COMMENT ON FUNCTION ffx_internal.erase_customer(p_user_id uuid, p_auth_email text) IS 'A customer leaves: financial rows kept without their user, personal data erased, audited as user_erased (called by the auth.users triggers; owner only).';
 
 
 --
--- Name: expire_stale_orders(interval); Type: FUNCTION; Schema: public; Owner: -
+-- Name: expire_stale_orders(interval); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.expire_stale_orders(p_max_age interval) RETURNS integer
+CREATE FUNCTION ffx_internal.expire_stale_orders(p_max_age interval) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -2066,7 +2080,7 @@ declare
   v_status   text;
   v_count    integer := 0;
 begin
-  perform public.require_service_role();
+  perform ffx_internal.require_service_role();
   if p_max_age is null or p_max_age < interval '0' then
     raise exception 'expire_stale_orders: p_max_age must be a non-negative interval' using errcode = 'invalid_parameter_value';
   end if;
@@ -2076,7 +2090,7 @@ begin
       from public.orders x
      where x.order_status in ('pending', 'processing') and x.payment_status = 'pending'
        and x.delivery_status = 'pending' and x.paid_at is null
-       and public.order_is_stale(x.order_id, p_max_age)
+       and ffx_internal.order_is_stale(x.order_id, p_max_age)
      order by x.created_at, x.order_id
      limit 500
   loop
@@ -2087,14 +2101,14 @@ begin
       -- again under the lock: a finished payment may have committed meanwhile
       continue when not (o.order_status in ('pending', 'processing') and o.payment_status = 'pending'
                          and o.delivery_status = 'pending' and o.paid_at is null
-                         and public.order_is_stale(o.order_id, p_max_age));
+                         and ffx_internal.order_is_stale(o.order_id, p_max_age));
 
       for pm in
         select * from public.payments y
          where y.order_id = o.order_id and y.payment_status = 'waiting'
          order by y.created_at, y.id
       loop
-        perform public.payment_apply(
+        perform ffx_internal.payment_apply(
           (pm.raw - 'updated_at')
             || jsonb_build_object('payment_id', pm.payment_id, 'payment_status', 'expired',
                                   'order_id', o.order_id, 'price_amount', pm.price_amount,
@@ -2116,17 +2130,17 @@ $$;
 
 
 --
--- Name: FUNCTION expire_stale_orders(p_max_age interval); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION expire_stale_orders(p_max_age interval); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.expire_stale_orders(p_max_age interval) IS 'Reconciler: fail open unpaid orders whose waiting payments all expired (provider expiration passed, else older than p_max_age), through payment_apply. service_role only.';
+COMMENT ON FUNCTION ffx_internal.expire_stale_orders(p_max_age interval) IS 'Reconciler: fail open unpaid orders whose waiting payments all expired (provider expiration passed, else older than p_max_age), through payment_apply. service_role only.';
 
 
 --
--- Name: generate_order_id(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: generate_order_id(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.generate_order_id() RETURNS text
+CREATE FUNCTION ffx_internal.generate_order_id() RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -2143,27 +2157,10 @@ $$;
 
 
 --
--- Name: get_available_accounts_count(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: handle_new_user(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.get_available_accounts_count() RETURNS TABLE(account_size integer, platform_type text, available_count bigint)
-    LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-  select c.account_size,
-         c.platform_type,
-         count(*) filter (where c.status = 'available')
-    from public.account_container c
-   group by c.account_size, c.platform_type
-   order by c.account_size, c.platform_type
-$$;
-
-
---
--- Name: handle_new_user(); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.handle_new_user() RETURNS trigger
+CREATE FUNCTION ffx_internal.handle_new_user() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -2187,25 +2184,25 @@ $$;
 
 
 --
--- Name: handle_user_deleted(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: handle_user_deleted(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.handle_user_deleted() RETURNS trigger
+CREATE FUNCTION ffx_internal.handle_user_deleted() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 begin
-  perform public.erase_customer(old.id, old.email);
+  perform ffx_internal.erase_customer(old.id, old.email);
   return old;
 end
 $$;
 
 
 --
--- Name: handle_user_email_changed(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: handle_user_email_changed(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.handle_user_email_changed() RETURNS trigger
+CREATE FUNCTION ffx_internal.handle_user_email_changed() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -2217,25 +2214,25 @@ $$;
 
 
 --
--- Name: handle_user_soft_deleted(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: handle_user_soft_deleted(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.handle_user_soft_deleted() RETURNS trigger
+CREATE FUNCTION ffx_internal.handle_user_soft_deleted() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 begin
-  perform public.erase_customer(new.id, old.email);
+  perform ffx_internal.erase_customer(new.id, old.email);
   return null;
 end
 $$;
 
 
 --
--- Name: ipn_dedupe_key(jsonb); Type: FUNCTION; Schema: public; Owner: -
+-- Name: ipn_dedupe_key(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.ipn_dedupe_key(p_payload jsonb) RETURNS text
+CREATE FUNCTION ffx_internal.ipn_dedupe_key(p_payload jsonb) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
   select (p_payload ->> 'payment_id') || ':' || (p_payload ->> 'payment_status')
@@ -2246,17 +2243,17 @@ $$;
 
 
 --
--- Name: FUNCTION ipn_dedupe_key(p_payload jsonb); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION ipn_dedupe_key(p_payload jsonb); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.ipn_dedupe_key(p_payload jsonb) IS 'payment_id:payment_status:updated_at:actually_paid:outcome_amount of an IPN body (ipn_events.dedupe_key).';
+COMMENT ON FUNCTION ffx_internal.ipn_dedupe_key(p_payload jsonb) IS 'payment_id:payment_status:updated_at:actually_paid:outcome_amount of an IPN body (ipn_events.dedupe_key).';
 
 
 --
--- Name: ipn_process_event(bigint); Type: FUNCTION; Schema: public; Owner: -
+-- Name: ipn_process_event(bigint); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.ipn_process_event(p_event_id bigint) RETURNS jsonb
+CREATE FUNCTION ffx_internal.ipn_process_event(p_event_id bigint) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
@@ -2272,7 +2269,7 @@ begin
   end if;
 
   begin
-    v_res := public.payment_apply(v_payload, 'ipn');
+    v_res := ffx_internal.payment_apply(v_payload, 'ipn');
     if v_res ->> 'outcome' = 'unmatched' then
       update public.ipn_events e
          set state = 'unmatched', attempts = e.attempts + 1, matched_order_id = null,
@@ -2300,24 +2297,24 @@ $$;
 
 
 --
--- Name: FUNCTION ipn_process_event(p_event_id bigint); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION ipn_process_event(p_event_id bigint); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.ipn_process_event(p_event_id bigint) IS 'Apply one stored IPN event in a subtransaction; the event records processed/unmatched/failed (owner only).';
+COMMENT ON FUNCTION ffx_internal.ipn_process_event(p_event_id bigint) IS 'Apply one stored IPN event in a subtransaction; the event records processed/unmatched/failed (owner only).';
 
 
 --
--- Name: ipn_receive(jsonb, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: ipn_receive(jsonb, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.ipn_receive(p_payload jsonb, p_signature text) RETURNS jsonb
+CREATE FUNCTION ffx_internal.ipn_receive(p_payload jsonb, p_signature text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 declare
   v_id bigint;
 begin
-  perform public.require_service_role();
+  perform ffx_internal.require_service_role();
   if jsonb_typeof(p_payload) is distinct from 'object'
      or nullif(btrim(p_payload ->> 'payment_id'), '') is null
      or nullif(btrim(p_payload ->> 'payment_status'), '') is null then
@@ -2326,7 +2323,7 @@ begin
 
   insert into public.ipn_events (dedupe_key, payment_id, payment_status, order_id, parent_payment_id,
                                  invoice_id, payload, signature)
-  values (public.ipn_dedupe_key(p_payload), p_payload ->> 'payment_id', p_payload ->> 'payment_status',
+  values (ffx_internal.ipn_dedupe_key(p_payload), p_payload ->> 'payment_id', p_payload ->> 'payment_status',
           p_payload ->> 'order_id', p_payload ->> 'parent_payment_id', p_payload ->> 'invoice_id',
           p_payload, p_signature)
   on conflict (dedupe_key) do nothing
@@ -2335,32 +2332,32 @@ begin
     return jsonb_build_object('outcome', 'duplicate');
   end if;
 
-  return public.ipn_process_event(v_id);
+  return ffx_internal.ipn_process_event(v_id);
 end
 $$;
 
 
 --
--- Name: FUNCTION ipn_receive(p_payload jsonb, p_signature text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION ipn_receive(p_payload jsonb, p_signature text); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.ipn_receive(p_payload jsonb, p_signature text) IS 'payment-webhook: store a verified IPN in the inbox (deduplicated) and apply it. service_role only.';
+COMMENT ON FUNCTION ffx_internal.ipn_receive(p_payload jsonb, p_signature text) IS 'payment-webhook: store a verified IPN in the inbox (deduplicated) and apply it. service_role only.';
 
 
 --
--- Name: ipn_reprocess(bigint); Type: FUNCTION; Schema: public; Owner: -
+-- Name: ipn_reprocess(bigint); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.ipn_reprocess(p_event_id bigint) RETURNS jsonb
+CREATE FUNCTION ffx_internal.ipn_reprocess(p_event_id bigint) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 declare
-  v_admin boolean := public.is_admin();
+  v_admin boolean := ffx_internal.is_admin();
   v_state text;
   v_res   jsonb;
 begin
-  perform public.require_admin_or_service();
+  perform ffx_internal.require_admin_or_service();
 
   select e.state into v_state from public.ipn_events e where e.id = p_event_id for update;
   if not found then
@@ -2370,7 +2367,7 @@ begin
     raise exception using errcode = 'FF409', message = 'Event already processed';
   end if;
 
-  v_res := public.ipn_process_event(p_event_id);
+  v_res := ffx_internal.ipn_process_event(p_event_id);
 
   if v_admin then
     insert into public.admin_audit_log (admin_id, admin_email, action_type, table_name, record_id,
@@ -2385,17 +2382,17 @@ $$;
 
 
 --
--- Name: FUNCTION ipn_reprocess(p_event_id bigint); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION ipn_reprocess(p_event_id bigint); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.ipn_reprocess(p_event_id bigint) IS 'Re-run a failed or unmatched IPN event through payment_apply. Admins and service_role.';
+COMMENT ON FUNCTION ffx_internal.ipn_reprocess(p_event_id bigint) IS 'Re-run a failed or unmatched IPN event through payment_apply. Admins and service_role.';
 
 
 --
--- Name: is_admin(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: is_admin(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.is_admin() RETURNS boolean
+CREATE FUNCTION ffx_internal.is_admin() RETURNS boolean
     LANGUAGE sql STABLE
     AS $$
   select coalesce((auth.jwt() -> 'app_metadata' ->> 'role') = 'admin', false)
@@ -2403,10 +2400,10 @@ $$;
 
 
 --
--- Name: is_service_role(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: is_service_role(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.is_service_role() RETURNS boolean
+CREATE FUNCTION ffx_internal.is_service_role() RETURNS boolean
     LANGUAGE sql STABLE
     AS $$
   select coalesce(auth.role() = 'service_role', false)
@@ -2414,40 +2411,40 @@ $$;
 
 
 --
--- Name: FUNCTION is_service_role(); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION is_service_role(); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.is_service_role() IS 'True when the request''s claims carry role service_role (the backend, ffx-admin, the workers).';
+COMMENT ON FUNCTION ffx_internal.is_service_role() IS 'True when the request''s claims carry role service_role (the backend, ffx-admin, the workers).';
 
 
 --
--- Name: may_act_for(uuid); Type: FUNCTION; Schema: public; Owner: -
+-- Name: may_act_for(uuid); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.may_act_for(p_user_id uuid) RETURNS boolean
+CREATE FUNCTION ffx_internal.may_act_for(p_user_id uuid) RETURNS boolean
     LANGUAGE sql STABLE
     AS $$
-  select coalesce(auth.uid() = p_user_id, false) or public.is_admin() or public.is_service_role()
+  select coalesce(auth.uid() = p_user_id, false) or ffx_internal.is_admin() or ffx_internal.is_service_role()
 $$;
 
 
 --
--- Name: FUNCTION may_act_for(p_user_id uuid); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION may_act_for(p_user_id uuid); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.may_act_for(p_user_id uuid) IS 'True when the caller is the user p_user_id, an admin or service_role.';
+COMMENT ON FUNCTION ffx_internal.may_act_for(p_user_id uuid) IS 'True when the caller is the user p_user_id, an admin or service_role.';
 
 
 --
--- Name: metrics_gauges(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: metrics_gauges(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.metrics_gauges() RETURNS TABLE(metric text, labels jsonb, value double precision)
+CREATE FUNCTION ffx_internal.metrics_gauges() RETURNS TABLE(metric text, labels jsonb, value double precision)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
 begin
-  perform public.admin_cli_check(null); -- admins and service_role only
+  perform ffx_internal.admin_cli_check(null); -- admins and service_role only
 
   return query
   with ipn as (
@@ -2517,17 +2514,17 @@ $$;
 
 
 --
--- Name: FUNCTION metrics_gauges(); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION metrics_gauges(); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.metrics_gauges() IS 'The metrics endpoint''s database gauges: (metric, labels, value) rows of counts and ages, never row content. Admins and service_role.';
+COMMENT ON FUNCTION ffx_internal.metrics_gauges() IS 'The metrics endpoint''s database gauges: (metric, labels, value) rows of counts and ages, never row content. Admins and service_role.';
 
 
 --
--- Name: order_base_price(text, integer, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: order_base_price(text, integer, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.order_base_price(p_account_type text, p_account_size integer, p_platform_type text) RETURNS numeric
+CREATE FUNCTION ffx_internal.order_base_price(p_account_type text, p_account_size integer, p_platform_type text) RETURNS numeric
     LANGUAGE plpgsql STABLE
     AS $$
 declare
@@ -2548,10 +2545,10 @@ $$;
 
 
 --
--- Name: order_buyer_check(uuid); Type: FUNCTION; Schema: public; Owner: -
+-- Name: order_buyer_check(uuid); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.order_buyer_check(p_user_id uuid) RETURNS void
+CREATE FUNCTION ffx_internal.order_buyer_check(p_user_id uuid) RETURNS void
     LANGUAGE plpgsql STABLE
     AS $$
 begin
@@ -2568,10 +2565,10 @@ $$;
 
 
 --
--- Name: order_create(text, integer, text, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: order_create(text, integer, text, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.order_create(p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, OUT order_doc jsonb, OUT error text) RETURNS record
+CREATE FUNCTION ffx_internal.order_create(p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, OUT order_doc jsonb, OUT error text) RETURNS record
     LANGUAGE plpgsql
     AS $$
 begin
@@ -2594,17 +2591,17 @@ $$;
 
 
 --
--- Name: FUNCTION order_create(p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, OUT order_doc jsonb, OUT error text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION order_create(p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, OUT order_doc jsonb, OUT error text); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.order_create(p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, OUT order_doc jsonb, OUT error text) IS 'create-order: insert the caller''s order; {order_doc} or {error: ''Invalid discount code''} (the attempt is kept). Other refusals raise FF400/FF403/FF429.';
+COMMENT ON FUNCTION ffx_internal.order_create(p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, OUT order_doc jsonb, OUT error text) IS 'create-order: insert the caller''s order; {order_doc} or {error: ''Invalid discount code''} (the attempt is kept). Other refusals raise FF400/FF403/FF429.';
 
 
 --
--- Name: order_is_stale(text, interval); Type: FUNCTION; Schema: public; Owner: -
+-- Name: order_is_stale(text, interval); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.order_is_stale(p_order_id text, p_max_age interval) RETURNS boolean
+CREATE FUNCTION ffx_internal.order_is_stale(p_order_id text, p_max_age interval) RETURNS boolean
     LANGUAGE sql STABLE
     SET search_path TO ''
     AS $$
@@ -2614,16 +2611,16 @@ CREATE FUNCTION public.order_is_stale(p_order_id text, p_max_age interval) RETUR
                       where y.order_id = p_order_id
                         and (y.payment_status not in ('waiting', 'failed', 'expired')
                              or (y.payment_status = 'waiting'
-                                 and not public.payment_is_stale(y.raw, coalesce(y.provider_created_at, y.created_at),
+                                 and not ffx_internal.payment_is_stale(y.raw, coalesce(y.provider_created_at, y.created_at),
                                                                  p_max_age))))
 $$;
 
 
 --
--- Name: order_payment_status(text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: order_payment_status(text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.order_payment_status(p_order_id text) RETURNS jsonb
+CREATE FUNCTION ffx_internal.order_payment_status(p_order_id text) RETURNS jsonb
     LANGUAGE sql STABLE
     SET search_path TO ''
     AS $$
@@ -2631,41 +2628,41 @@ CREATE FUNCTION public.order_payment_status(p_order_id text) RETURNS jsonb
            jsonb_build_object('order', s.order_doc || jsonb_build_object('user_id', s.owner),
                               'payment', coalesce(s.payment_doc, 'null'::jsonb))
          end
-    from public.check_payment_status(p_order_id) s
+    from ffx_internal.check_payment_status(p_order_id) s
 $$;
 
 
 --
--- Name: FUNCTION order_payment_status(p_order_id text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION order_payment_status(p_order_id text); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.order_payment_status(p_order_id text) IS 'check-payment-status: {"order": ..., "payment": newest payment or null} for an order the caller may see; NULL otherwise.';
+COMMENT ON FUNCTION ffx_internal.order_payment_status(p_order_id text) IS 'check-payment-status: {"order": ..., "payment": newest payment or null} for an order the caller may see; NULL otherwise.';
 
 
 --
--- Name: order_price_core(uuid, text, integer, text, text, boolean); Type: FUNCTION; Schema: public; Owner: -
+-- Name: order_price_core(uuid, text, integer, text, text, boolean); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.order_price_core(p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, p_count_attempt boolean, OUT amount numeric, OUT discount_amount numeric, OUT final_amount numeric, OUT discount_code text, OUT code_refused boolean) RETURNS record
+CREATE FUNCTION ffx_internal.order_price_core(p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, p_count_attempt boolean, OUT amount numeric, OUT discount_amount numeric, OUT final_amount numeric, OUT discount_code text, OUT code_refused boolean) RETURNS record
     LANGUAGE plpgsql
     AS $$
 declare
   v_valid boolean;
 begin
-  perform public.order_buyer_check(p_user_id);
-  amount := public.order_base_price(p_account_type, p_account_size, p_platform_type);
+  perform ffx_internal.order_buyer_check(p_user_id);
+  amount := ffx_internal.order_base_price(p_account_type, p_account_size, p_platform_type);
   discount_amount := 0;
   code_refused := false;
   -- codes are stored upper-case; a blank code is no code
   discount_code := nullif(upper(btrim(p_discount_code)), '');
   if discount_code is not null then
     if p_count_attempt then
-      perform public.discount_attempt_admit(p_user_id);
+      perform ffx_internal.discount_attempt_admit(p_user_id);
     end if;
     select v.discount, v.valid into discount_amount, v_valid
-      from public.discount_code_verdict(discount_code, p_user_id, amount) v;
+      from ffx_internal.discount_code_verdict(discount_code, p_user_id, amount) v;
     if p_count_attempt then
-      perform public.discount_attempt_record(p_user_id, discount_code, v_valid);
+      perform ffx_internal.discount_attempt_record(p_user_id, discount_code, v_valid);
     end if;
     if not v_valid then
       code_refused := true;
@@ -2678,44 +2675,24 @@ $$;
 
 
 --
--- Name: order_quote(uuid, text, integer, text, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: orders_apply_pricing(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.order_quote(p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, OUT amount numeric, OUT discount_amount numeric, OUT final_amount numeric, OUT discount_code text, OUT code_refused boolean) RETURNS record
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-begin
-  if not (public.is_service_role() or coalesce(auth.uid() = p_user_id, false)) then
-    raise exception using errcode = 'FF403', message = 'Unauthorized';
-  end if;
-  select c.amount, c.discount_amount, c.final_amount, c.discount_code, c.code_refused
-    into amount, discount_amount, final_amount, discount_code, code_refused
-    from public.order_price_core(p_user_id, p_account_type, p_account_size, p_platform_type,
-                                 p_discount_code, true) c;
-end
-$$;
-
-
---
--- Name: orders_apply_pricing(); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.orders_apply_pricing() RETURNS trigger
+CREATE FUNCTION ffx_internal.orders_apply_pricing() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 declare
   q record;
 begin
-  if public.runs_as_owner() then
+  if ffx_internal.runs_as_owner() then
     select * into q
-      from public.order_price_core(new.user_id, new.account_type, new.account_size, new.platform_type,
+      from ffx_internal.order_price_core(new.user_id, new.account_type, new.account_size, new.platform_type,
                                    new.discount_code, false);
     if q.code_refused then
       raise exception using errcode = 'FF400', message = 'Invalid discount code';
     end if;
   else
-    new := public.orders_insert_defaults(new);
+    new := ffx_internal.orders_insert_defaults(new);
     select * into q
       from public.order_quote(new.user_id, new.account_type, new.account_size, new.platform_type,
                               new.discount_code);
@@ -2734,18 +2711,18 @@ $$;
 
 
 --
--- Name: orders_discount_follow(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: orders_discount_follow(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.orders_discount_follow() RETURNS trigger
+CREATE FUNCTION ffx_internal.orders_discount_follow() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 begin
   if new.paid_at is not null then
-    perform public.discount_use_consume(new.order_id);
+    perform ffx_internal.discount_use_consume(new.order_id);
   else
-    perform public.discount_hold_release(new.order_id);
+    perform ffx_internal.discount_hold_release(new.order_id);
   end if;
   return null;
 end
@@ -2753,10 +2730,10 @@ $$;
 
 
 --
--- Name: orders_insert_defaults(public.orders); Type: FUNCTION; Schema: public; Owner: -
+-- Name: orders_insert_defaults(public.orders); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.orders_insert_defaults(o public.orders) RETURNS public.orders
+CREATE FUNCTION ffx_internal.orders_insert_defaults(o public.orders) RETURNS public.orders
     LANGUAGE plpgsql STABLE
     AS $$
 begin
@@ -2791,17 +2768,17 @@ $$;
 
 
 --
--- Name: FUNCTION orders_insert_defaults(o public.orders); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION orders_insert_defaults(o public.orders); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.orders_insert_defaults(o public.orders) IS 'An API role''s new order: only account_type, account_size, platform_type, discount_code (and service_role''s user_id) survive. A new orders column must be added here.';
+COMMENT ON FUNCTION ffx_internal.orders_insert_defaults(o public.orders) IS 'An API role''s new order: only account_type, account_size, platform_type, discount_code (and service_role''s user_id) survive. A new orders column must be added here.';
 
 
 --
--- Name: orders_keep_order_id(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: orders_keep_order_id(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.orders_keep_order_id() RETURNS trigger
+CREATE FUNCTION ffx_internal.orders_keep_order_id() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
@@ -2816,16 +2793,16 @@ $$;
 
 
 --
--- Name: orders_refuse_direct_update(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: orders_refuse_direct_update(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.orders_refuse_direct_update() RETURNS trigger
+CREATE FUNCTION ffx_internal.orders_refuse_direct_update() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 declare
   v_column text;
 begin
-  if public.runs_as_owner() then
+  if ffx_internal.runs_as_owner() then
     return new;
   end if;
   select n.key into v_column
@@ -2857,25 +2834,25 @@ $$;
 
 
 --
--- Name: orders_set_order_id(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: orders_set_order_id(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.orders_set_order_id() RETURNS trigger
+CREATE FUNCTION ffx_internal.orders_set_order_id() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
 begin
-  new.order_id := public.generate_order_id();
+  new.order_id := ffx_internal.generate_order_id();
   return new;
 end
 $$;
 
 
 --
--- Name: outbox_claim(integer, integer); Type: FUNCTION; Schema: public; Owner: -
+-- Name: outbox_claim(integer, integer); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.outbox_claim(p_limit integer, p_lease_seconds integer) RETURNS TABLE(id bigint, to_email text, template_name text, subject text, html_body text, text_body text, variables jsonb, attempts integer)
+CREATE FUNCTION ffx_internal.outbox_claim(p_limit integer, p_lease_seconds integer) RETURNS TABLE(id bigint, to_email text, template_name text, subject text, html_body text, text_body text, variables jsonb, attempts integer)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -2915,17 +2892,17 @@ $$;
 
 
 --
--- Name: FUNCTION outbox_claim(p_limit integer, p_lease_seconds integer); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION outbox_claim(p_limit integer, p_lease_seconds integer); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.outbox_claim(p_limit integer, p_lease_seconds integer) IS 'Mailer: claim up to p_limit due e-mails (pending and due, or sending with an expired lease) for p_lease_seconds, with their active template.';
+COMMENT ON FUNCTION ffx_internal.outbox_claim(p_limit integer, p_lease_seconds integer) IS 'Mailer: claim up to p_limit due e-mails (pending and due, or sending with an expired lease) for p_lease_seconds, with their active template.';
 
 
 --
--- Name: outbox_mark_failed(bigint, text, integer); Type: FUNCTION; Schema: public; Owner: -
+-- Name: outbox_mark_failed(bigint, text, integer); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.outbox_mark_failed(p_id bigint, p_error text, p_max_attempts integer) RETURNS text
+CREATE FUNCTION ffx_internal.outbox_mark_failed(p_id bigint, p_error text, p_max_attempts integer) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -2949,17 +2926,17 @@ $$;
 
 
 --
--- Name: FUNCTION outbox_mark_failed(p_id bigint, p_error text, p_max_attempts integer); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION outbox_mark_failed(p_id bigint, p_error text, p_max_attempts integer); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.outbox_mark_failed(p_id bigint, p_error text, p_max_attempts integer) IS 'Mailer: the attempt failed; back to pending with backoff min(2^attempts, 300) s, or failed once attempts >= p_max_attempts.';
+COMMENT ON FUNCTION ffx_internal.outbox_mark_failed(p_id bigint, p_error text, p_max_attempts integer) IS 'Mailer: the attempt failed; back to pending with backoff min(2^attempts, 300) s, or failed once attempts >= p_max_attempts.';
 
 
 --
--- Name: outbox_mark_sent(bigint); Type: FUNCTION; Schema: public; Owner: -
+-- Name: outbox_mark_sent(bigint); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.outbox_mark_sent(p_id bigint) RETURNS boolean
+CREATE FUNCTION ffx_internal.outbox_mark_sent(p_id bigint) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -2991,25 +2968,25 @@ $$;
 
 
 --
--- Name: FUNCTION outbox_mark_sent(p_id bigint); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION outbox_mark_sent(p_id bigint); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.outbox_mark_sent(p_id bigint) IS 'Mailer: the message was accepted by the SMTP server (idempotent); account_delivery also sets delivered_accounts.email_sent.';
+COMMENT ON FUNCTION ffx_internal.outbox_mark_sent(p_id bigint) IS 'Mailer: the message was accepted by the SMTP server (idempotent); account_delivery also sets delivered_accounts.email_sent.';
 
 
 --
--- Name: outbox_requeue(bigint); Type: FUNCTION; Schema: public; Owner: -
+-- Name: outbox_requeue(bigint); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.outbox_requeue(p_id bigint) RETURNS boolean
+CREATE FUNCTION ffx_internal.outbox_requeue(p_id bigint) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 declare
-  v_is_admin boolean := public.is_admin();
+  v_is_admin boolean := ffx_internal.is_admin();
   v_error    text;
 begin
-  if not (v_is_admin or public.is_service_role()) then
+  if not (v_is_admin or ffx_internal.is_service_role()) then
     raise exception 'admin only' using errcode = 'insufficient_privilege';
   end if;
 
@@ -3036,17 +3013,17 @@ $$;
 
 
 --
--- Name: FUNCTION outbox_requeue(p_id bigint); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION outbox_requeue(p_id bigint); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.outbox_requeue(p_id bigint) IS 'Admin or service_role: send a failed e-mail again (status pending, attempts 0); audited for admins.';
+COMMENT ON FUNCTION ffx_internal.outbox_requeue(p_id bigint) IS 'Admin or service_role: send a failed e-mail again (status pending, attempts 0); audited for admins.';
 
 
 --
--- Name: payment_apply(jsonb, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: payment_apply(jsonb, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.payment_apply(p_payment jsonb, p_source text) RETURNS jsonb
+CREATE FUNCTION ffx_internal.payment_apply(p_payment jsonb, p_source text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $_$
@@ -3089,7 +3066,7 @@ declare
   v_delivered     boolean := false;
   v_suspended     integer := 0;
 begin
-  perform public.require_admin_or_service();
+  perform ffx_internal.require_admin_or_service();
   if p_source is null or p_source !~ '^[a-z][a-z_]{0,31}$' then
     raise exception 'payment_apply: invalid source %', coalesce(p_source, 'NULL')
       using errcode = 'invalid_parameter_value';
@@ -3103,7 +3080,7 @@ begin
   if v_pid is null or v_status is null then
     raise exception 'payment_apply: payment_id and payment_status are required' using errcode = 'invalid_parameter_value';
   end if;
-  v_rank := public.payment_status_rank(v_status);
+  v_rank := ffx_internal.payment_status_rank(v_status);
   if v_rank = 0 then
     raise exception 'payment_apply: unknown payment_status %', v_status using errcode = 'invalid_parameter_value';
   end if;
@@ -3120,8 +3097,8 @@ begin
   v_paid        := nullif(btrim(p_payment ->> 'actually_paid'), '')::numeric;
   v_outcome     := nullif(btrim(p_payment ->> 'outcome_amount'), '')::numeric;
   v_outcome_cur := lower(nullif(btrim(p_payment ->> 'outcome_currency'), ''));
-  v_created     := public.provider_timestamp(p_payment ->> 'created_at');
-  v_updated     := public.provider_timestamp(p_payment ->> 'updated_at');
+  v_created     := ffx_internal.provider_timestamp(p_payment ->> 'created_at');
+  v_updated     := ffx_internal.provider_timestamp(p_payment ->> 'updated_at');
 
   -- (a) match ---------------------------------------------------------------------------------
   if v_order_ref is not null then
@@ -3184,7 +3161,7 @@ begin
                    when v_old = 'refunded' then false
                    when v_old = 'finished' then v_status = 'refunded'
                    when v_old in ('failed', 'expired') then v_status in ('finished', 'refunded')
-                   else v_rank > public.payment_status_rank(v_old)
+                   else v_rank > ffx_internal.payment_status_rank(v_old)
                  end;
     -- amounts and raw follow the newest report only: a late 'confirming' must not overwrite the
     -- actually_paid of 'finished'. pay_currency keeps what was first recorded: the asset the
@@ -3218,7 +3195,7 @@ begin
   v_current := v_applied or v_old = v_status;
 
   -- (d) the order -----------------------------------------------------------------------------
-  select coalesce(max(public.payment_status_rank(x.payment_status))
+  select coalesce(max(ffx_internal.payment_status_rank(x.payment_status))
                     filter (where x.payment_status in ('waiting', 'confirming', 'confirmed', 'sending',
                                                        'partially_paid', 'finished')), 0),
          coalesce(bool_or(x.payment_status in ('waiting', 'confirming', 'confirmed', 'sending',
@@ -3253,13 +3230,13 @@ begin
           if pm.counted then
             -- the money that paid the order, reported again: finish a delivery still pending
             if o.delivery_status <> 'delivered' and o.payment_status = 'paid' then
-              v_delivery := public.deliver_account_core(o.order_id, o.user_id, p_source || '_finished');
+              v_delivery := ffx_internal.deliver_account_core(o.order_id, o.user_id, p_source || '_finished');
             end if;
           elsif not v_any_counted and v_status = 'finished' then
             -- an operator settled the order without money; this is its money, not a second payment
             update public.payments x set counted = true where x.id = pm.id returning * into pm;
             if o.delivery_status <> 'delivered' and o.payment_status = 'paid' then
-              v_delivery := public.deliver_account_core(o.order_id, o.user_id, p_source || '_finished');
+              v_delivery := ffx_internal.deliver_account_core(o.order_id, o.user_id, p_source || '_finished');
             end if;
           elsif v_applied then
             -- a second payment, a child after the order was paid: a refund decision, no account
@@ -3268,18 +3245,18 @@ begin
              where x.order_id = o.order_id and not v_review_before;
           end if;
         else
-          v_root := public.payment_group_root(pm.id);
-          v_detail := public.payment_group_verdict(o.order_id, v_root.id);
+          v_root := ffx_internal.payment_group_root(pm.id);
+          v_detail := ffx_internal.payment_group_verdict(o.order_id, v_root.id);
           v_verdict := v_detail ->> 'verdict';
-          if v_verdict in ('paid', 'overpaid') and not public.customer_is_active(o.user_id) then
+          if v_verdict in ('paid', 'overpaid') and not ffx_internal.customer_is_active(o.user_id) then
             v_verdict := 'customer_blocked';
             v_detail := v_detail || jsonb_build_object('verdict', v_verdict,
                                                        'payment_verdict', v_detail ->> 'verdict');
           end if;
           if v_verdict in ('paid', 'overpaid') then
-            v_delivery := public.payment_settle(o.order_id, v_root.id, v_detail, p_source);
+            v_delivery := ffx_internal.payment_settle(o.order_id, v_root.id, v_detail, p_source);
           else
-            perform public.payment_hold(o.order_id, v_verdict, v_detail);
+            perform ffx_internal.payment_hold(o.order_id, v_verdict, v_detail);
           end if;
         end if;
 
@@ -3375,10 +3352,10 @@ $_$;
 
 
 --
--- Name: FUNCTION payment_apply(p_payment jsonb, p_source text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION payment_apply(p_payment jsonb, p_source text); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.payment_apply(p_payment jsonb, p_source text) IS 'The payment state machine: apply one NOWPayments payment report (IPN, status refresh, reconciler) to its order, delivering on finished. service_role only.';
+COMMENT ON FUNCTION ffx_internal.payment_apply(p_payment jsonb, p_source text) IS 'The payment state machine: apply one NOWPayments payment report (IPN, status refresh, reconciler) to its order, delivering on finished. service_role only.';
 
 
 --
@@ -3465,10 +3442,10 @@ COMMENT ON COLUMN public.payments.counted IS 'This payment''s money was counted 
 
 
 --
--- Name: payment_group_root(uuid); Type: FUNCTION; Schema: public; Owner: -
+-- Name: payment_group_root(uuid); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.payment_group_root(p_payment_row_id uuid) RETURNS public.payments
+CREATE FUNCTION ffx_internal.payment_group_root(p_payment_row_id uuid) RETURNS public.payments
     LANGUAGE sql STABLE
     SET search_path TO ''
     AS $$
@@ -3483,10 +3460,10 @@ $$;
 
 
 --
--- Name: payment_group_verdict(text, uuid); Type: FUNCTION; Schema: public; Owner: -
+-- Name: payment_group_verdict(text, uuid); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.payment_group_verdict(p_order_id text, p_root_id uuid) RETURNS jsonb
+CREATE FUNCTION ffx_internal.payment_group_verdict(p_order_id text, p_root_id uuid) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
@@ -3555,17 +3532,17 @@ $$;
 
 
 --
--- Name: FUNCTION payment_group_verdict(p_order_id text, p_root_id uuid); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION payment_group_verdict(p_order_id text, p_root_id uuid); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.payment_group_verdict(p_order_id text, p_root_id uuid) IS 'paid | overpaid | underpaid | partially_paid | wrong_currency | price_mismatch for one payment group of an order, with the amounts (owner only).';
+COMMENT ON FUNCTION ffx_internal.payment_group_verdict(p_order_id text, p_root_id uuid) IS 'paid | overpaid | underpaid | partially_paid | wrong_currency | price_mismatch for one payment group of an order, with the amounts (owner only).';
 
 
 --
--- Name: payment_hold(text, text, jsonb); Type: FUNCTION; Schema: public; Owner: -
+-- Name: payment_hold(text, text, jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.payment_hold(p_order_id text, p_reason text, p_detail jsonb) RETURNS void
+CREATE FUNCTION ffx_internal.payment_hold(p_order_id text, p_reason text, p_detail jsonb) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
@@ -3602,30 +3579,30 @@ $$;
 
 
 --
--- Name: payment_is_stale(jsonb, timestamp with time zone, interval); Type: FUNCTION; Schema: public; Owner: -
+-- Name: payment_is_stale(jsonb, timestamp with time zone, interval); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.payment_is_stale(p_raw jsonb, p_created_at timestamp with time zone, p_max_age interval) RETURNS boolean
+CREATE FUNCTION ffx_internal.payment_is_stale(p_raw jsonb, p_created_at timestamp with time zone, p_max_age interval) RETURNS boolean
     LANGUAGE sql STABLE
     SET search_path TO ''
     AS $$
-  select coalesce(public.provider_timestamp(p_raw ->> 'expiration_estimate_date') <= now(),
+  select coalesce(ffx_internal.provider_timestamp(p_raw ->> 'expiration_estimate_date') <= now(),
                   p_created_at <= now() - p_max_age)
 $$;
 
 
 --
--- Name: payment_refresh_claim(text, integer, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: payment_refresh_claim(text, integer, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.payment_refresh_claim(p_payment_id text, p_min_interval_s integer, p_by text) RETURNS boolean
+CREATE FUNCTION ffx_internal.payment_refresh_claim(p_payment_id text, p_min_interval_s integer, p_by text) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 declare
   v_claimed boolean;
 begin
-  perform public.require_service_role();
+  perform ffx_internal.require_service_role();
   if p_min_interval_s is null or p_min_interval_s not between 0 and 604800 then
     raise exception 'payment_refresh_claim: p_min_interval_s must be between 0 and 604800'
       using errcode = 'invalid_parameter_value';
@@ -3649,17 +3626,17 @@ $$;
 
 
 --
--- Name: FUNCTION payment_refresh_claim(p_payment_id text, p_min_interval_s integer, p_by text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION payment_refresh_claim(p_payment_id text, p_min_interval_s integer, p_by text); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.payment_refresh_claim(p_payment_id text, p_min_interval_s integer, p_by text) IS 'check-payment-status and ffx-reconcile: claim the right to GET a payment from NOWPayments; true for at most one caller per payment per p_min_interval_s. service_role only.';
+COMMENT ON FUNCTION ffx_internal.payment_refresh_claim(p_payment_id text, p_min_interval_s integer, p_by text) IS 'check-payment-status and ffx-reconcile: claim the right to GET a payment from NOWPayments; true for at most one caller per payment per p_min_interval_s. service_role only.';
 
 
 --
--- Name: payment_settle(text, uuid, jsonb, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: payment_settle(text, uuid, jsonb, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.payment_settle(p_order_id text, p_root_id uuid, p_detail jsonb, p_source text) RETURNS jsonb
+CREATE FUNCTION ffx_internal.payment_settle(p_order_id text, p_root_id uuid, p_detail jsonb, p_source text) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
@@ -3696,16 +3673,16 @@ begin
          attention_detail = case when p_detail ->> 'verdict' = 'overpaid' or v_other > 0 then p_detail end
    where x.order_id = o.order_id;
 
-  return public.deliver_account_core(o.order_id, o.user_id, p_source || '_finished');
+  return ffx_internal.deliver_account_core(o.order_id, o.user_id, p_source || '_finished');
 end
 $$;
 
 
 --
--- Name: payment_status_rank(text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: payment_status_rank(text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.payment_status_rank(p_status text) RETURNS integer
+CREATE FUNCTION ffx_internal.payment_status_rank(p_status text) RETURNS integer
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
   select case p_status
@@ -3724,32 +3701,32 @@ $$;
 
 
 --
--- Name: FUNCTION payment_status_rank(p_status text); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION payment_status_rank(p_status text); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.payment_status_rank(p_status text) IS 'waiting 1, confirming 2, confirmed 3, sending 4, partially_paid 5, finished 6, failed/expired 7 (terminal), refunded 8; unknown 0.';
+COMMENT ON FUNCTION ffx_internal.payment_status_rank(p_status text) IS 'waiting 1, confirming 2, confirmed 3, sending 4, partially_paid 5, finished 6, failed/expired 7 (terminal), refunded 8; unknown 0.';
 
 
 --
--- Name: payments_discount_hold(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: payments_discount_hold(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.payments_discount_hold() RETURNS trigger
+CREATE FUNCTION ffx_internal.payments_discount_hold() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 begin
-  perform public.discount_hold_core(new.order_id, false);
+  perform ffx_internal.discount_hold_core(new.order_id, false);
   return null;
 end
 $$;
 
 
 --
--- Name: payments_reset_reconcile(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: payments_reset_reconcile(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.payments_reset_reconcile() RETURNS trigger
+CREATE FUNCTION ffx_internal.payments_reset_reconcile() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
@@ -3762,17 +3739,17 @@ $$;
 
 
 --
--- Name: FUNCTION payments_reset_reconcile(); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION payments_reset_reconcile(); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.payments_reset_reconcile() IS 'Trigger: a change of payments.payment_status resets the reconciler''s backoff for the payment.';
+COMMENT ON FUNCTION ffx_internal.payments_reset_reconcile() IS 'Trigger: a change of payments.payment_status resets the reconciler''s backoff for the payment.';
 
 
 --
--- Name: provider_timestamp(text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: provider_timestamp(text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.provider_timestamp(p_value text) RETURNS timestamp with time zone
+CREATE FUNCTION ffx_internal.provider_timestamp(p_value text) RETURNS timestamp with time zone
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $_$
@@ -3793,16 +3770,16 @@ $_$;
 
 
 --
--- Name: reconcile_due_payments(integer, integer); Type: FUNCTION; Schema: public; Owner: -
+-- Name: reconcile_due_payments(integer, integer); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.reconcile_due_payments(p_limit integer, p_min_age_s integer) RETURNS TABLE(payment_id text, order_id text)
+CREATE FUNCTION ffx_internal.reconcile_due_payments(p_limit integer, p_min_age_s integer) RETURNS TABLE(payment_id text, order_id text)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 #variable_conflict use_column
 begin
-  perform public.require_service_role();
+  perform ffx_internal.require_service_role();
   if p_limit is null or p_limit not between 1 and 10000 then
     raise exception 'reconcile_due_payments: p_limit must be between 1 and 10000' using errcode = 'invalid_parameter_value';
   end if;
@@ -3834,17 +3811,17 @@ $$;
 
 
 --
--- Name: FUNCTION reconcile_due_payments(p_limit integer, p_min_age_s integer); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION reconcile_due_payments(p_limit integer, p_min_age_s integer); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.reconcile_due_payments(p_limit integer, p_min_age_s integer) IS 'Reconciler: claim up to p_limit non-final payments unchanged for p_min_age_s seconds whose backoff has passed, and move their next poll forward. service_role only.';
+COMMENT ON FUNCTION ffx_internal.reconcile_due_payments(p_limit integer, p_min_age_s integer) IS 'Reconciler: claim up to p_limit non-final payments unchanged for p_min_age_s seconds whose backoff has passed, and move their next poll forward. service_role only.';
 
 
 --
--- Name: reconcile_failed_events(integer); Type: FUNCTION; Schema: public; Owner: -
+-- Name: reconcile_failed_events(integer); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.reconcile_failed_events(p_limit integer) RETURNS integer
+CREATE FUNCTION ffx_internal.reconcile_failed_events(p_limit integer) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -3854,7 +3831,7 @@ declare
   v_res   jsonb;
   v_count integer := 0;
 begin
-  perform public.require_service_role();
+  perform ffx_internal.require_service_role();
   if p_limit is null or p_limit not between 1 and 10000 then
     raise exception 'reconcile_failed_events: p_limit must be between 1 and 10000' using errcode = 'invalid_parameter_value';
   end if;
@@ -3872,7 +3849,7 @@ begin
   foreach v_id in array coalesce(v_ids, '{}')
   loop
     begin
-      v_res := public.ipn_reprocess(v_id);
+      v_res := ffx_internal.ipn_reprocess(v_id);
       if v_res ->> 'outcome' = 'processed' then
         v_count := v_count + 1;
       end if;
@@ -3894,33 +3871,33 @@ $$;
 
 
 --
--- Name: FUNCTION reconcile_failed_events(p_limit integer); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION reconcile_failed_events(p_limit integer); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.reconcile_failed_events(p_limit integer) IS 'Reconciler: re-run up to p_limit failed inbox events (backoff) and unmatched ones younger than 7 days (every 5 minutes); returns how many were processed. service_role only.';
+COMMENT ON FUNCTION ffx_internal.reconcile_failed_events(p_limit integer) IS 'Reconciler: re-run up to p_limit failed inbox events (backoff) and unmatched ones younger than 7 days (every 5 minutes); returns how many were processed. service_role only.';
 
 
 --
--- Name: redact_jsonb(jsonb, text[], text[]); Type: FUNCTION; Schema: public; Owner: -
+-- Name: redact_jsonb(jsonb, text[], text[]); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.redact_jsonb(p_json jsonb, p_emails text[], p_names text[]) RETURNS jsonb
+CREATE FUNCTION ffx_internal.redact_jsonb(p_json jsonb, p_emails text[], p_names text[]) RETURNS jsonb
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
     AS $$
 begin
   case pg_catalog.jsonb_typeof(p_json)
     when 'object' then
-      return (select coalesce(pg_catalog.jsonb_object_agg(public.redact_text(e.key, p_emails, p_names),
-                                                         public.redact_jsonb(e.value, p_emails, p_names)),
+      return (select coalesce(pg_catalog.jsonb_object_agg(ffx_internal.redact_text(e.key, p_emails, p_names),
+                                                         ffx_internal.redact_jsonb(e.value, p_emails, p_names)),
                               '{}'::jsonb)
                 from pg_catalog.jsonb_each(p_json) e);
     when 'array' then
-      return (select coalesce(pg_catalog.jsonb_agg(public.redact_jsonb(e.value, p_emails, p_names) order by e.n),
+      return (select coalesce(pg_catalog.jsonb_agg(ffx_internal.redact_jsonb(e.value, p_emails, p_names) order by e.n),
                               '[]'::jsonb)
                 from pg_catalog.jsonb_array_elements(p_json) with ordinality e (value, n));
     when 'string' then
-      return pg_catalog.to_jsonb(public.redact_text(p_json #>> '{}', p_emails, p_names));
+      return pg_catalog.to_jsonb(ffx_internal.redact_text(p_json #>> '{}', p_emails, p_names));
     else
       return p_json;
   end case;
@@ -3929,10 +3906,10 @@ $$;
 
 
 --
--- Name: redact_text(text, text[], text[]); Type: FUNCTION; Schema: public; Owner: -
+-- Name: redact_text(text, text[], text[]); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.redact_text(p_text text, p_emails text[], p_names text[]) RETURNS text
+CREATE FUNCTION ffx_internal.redact_text(p_text text, p_emails text[], p_names text[]) RETURNS text
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
     AS $$
@@ -3960,14 +3937,14 @@ $$;
 
 
 --
--- Name: require_admin_or_service(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: require_admin_or_service(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.require_admin_or_service() RETURNS void
+CREATE FUNCTION ffx_internal.require_admin_or_service() RETURNS void
     LANGUAGE plpgsql STABLE
     AS $$
 begin
-  if not (public.is_admin() or public.is_service_role()) then
+  if not (ffx_internal.is_admin() or ffx_internal.is_service_role()) then
     raise exception using errcode = 'FF403', message = 'Unauthorized';
   end if;
 end
@@ -3975,21 +3952,21 @@ $$;
 
 
 --
--- Name: FUNCTION require_admin_or_service(); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION require_admin_or_service(); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.require_admin_or_service() IS 'Guard: FF403 Unauthorized unless the caller carries the admin claim or is service_role.';
+COMMENT ON FUNCTION ffx_internal.require_admin_or_service() IS 'Guard: FF403 Unauthorized unless the caller carries the admin claim or is service_role.';
 
 
 --
--- Name: require_service_role(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: require_service_role(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.require_service_role() RETURNS void
+CREATE FUNCTION ffx_internal.require_service_role() RETURNS void
     LANGUAGE plpgsql STABLE
     AS $$
 begin
-  if not public.is_service_role() then
+  if not ffx_internal.is_service_role() then
     raise exception using errcode = 'FF403', message = 'Unauthorized';
   end if;
 end
@@ -3997,17 +3974,17 @@ $$;
 
 
 --
--- Name: FUNCTION require_service_role(); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION require_service_role(); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.require_service_role() IS 'Guard: FF403 Unauthorized unless the caller is service_role.';
+COMMENT ON FUNCTION ffx_internal.require_service_role() IS 'Guard: FF403 Unauthorized unless the caller is service_role.';
 
 
 --
--- Name: runs_as_owner(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: runs_as_owner(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.runs_as_owner() RETURNS boolean
+CREATE FUNCTION ffx_internal.runs_as_owner() RETURNS boolean
     LANGUAGE sql STABLE
     AS $$
   select pg_catalog.pg_has_role(current_user, c.relowner, 'USAGE')
@@ -4017,17 +3994,17 @@ $$;
 
 
 --
--- Name: FUNCTION runs_as_owner(); Type: COMMENT; Schema: public; Owner: -
+-- Name: FUNCTION runs_as_owner(); Type: COMMENT; Schema: ffx_internal; Owner: -
 --
 
-COMMENT ON FUNCTION public.runs_as_owner() IS 'True when the current role has the table owner''s privileges (superuser, owner, our SECURITY DEFINER functions); false for anon, authenticated and service_role.';
+COMMENT ON FUNCTION ffx_internal.runs_as_owner() IS 'True when the current role has the table owner''s privileges (superuser, owner, our SECURITY DEFINER functions); false for anon, authenticated and service_role.';
 
 
 --
--- Name: update_updated_at_column(); Type: FUNCTION; Schema: public; Owner: -
+-- Name: update_updated_at_column(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.update_updated_at_column() RETURNS trigger
+CREATE FUNCTION ffx_internal.update_updated_at_column() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
@@ -4040,10 +4017,10 @@ $$;
 
 
 --
--- Name: webhook_debug_record(text, text, text, jsonb, bytea, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: webhook_debug_record(text, text, text, jsonb, bytea, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
-CREATE FUNCTION public.webhook_debug_record(p_method text, p_path text, p_query text, p_headers jsonb, p_body bytea, p_client_addr text) RETURNS timestamp with time zone
+CREATE FUNCTION ffx_internal.webhook_debug_record(p_method text, p_path text, p_query text, p_headers jsonb, p_body bytea, p_client_addr text) RETURNS timestamp with time zone
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -4059,6 +4036,43 @@ begin
    where id <= (select w.id from public.webhook_debug_log w order by w.id desc offset 1000 limit 1);
 
   return v_received_at;
+end
+$$;
+
+
+--
+-- Name: get_available_accounts_count(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.get_available_accounts_count() RETURNS TABLE(account_size integer, platform_type text, available_count bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select c.account_size,
+         c.platform_type,
+         count(*) filter (where c.status = 'available')
+    from public.account_container c
+   group by c.account_size, c.platform_type
+   order by c.account_size, c.platform_type
+$$;
+
+
+--
+-- Name: order_quote(uuid, text, integer, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.order_quote(p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, OUT amount numeric, OUT discount_amount numeric, OUT final_amount numeric, OUT discount_code text, OUT code_refused boolean) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if not (ffx_internal.is_service_role() or coalesce(auth.uid() = p_user_id, false)) then
+    raise exception using errcode = 'FF403', message = 'Unauthorized';
+  end if;
+  select c.amount, c.discount_amount, c.final_amount, c.discount_code, c.code_refused
+    into amount, discount_amount, final_amount, discount_code, code_refused
+    from ffx_internal.order_price_core(p_user_id, p_account_type, p_account_size, p_platform_type,
+                                 p_discount_code, true) c;
 end
 $$;
 
@@ -4630,7 +4644,7 @@ CREATE VIEW public.orders_waiting_for_stock WITH (security_invoker='true') AS
     o.needs_attention
    FROM (public.orders o
      LEFT JOIN public.user_profiles p ON ((p.id = o.user_id)))
-  WHERE ((o.order_status = 'processing'::text) AND (o.payment_status = 'paid'::text) AND (o.delivery_status = 'pending'::text) AND (o.paid_at IS NOT NULL) AND (( SELECT public.is_admin() AS is_admin) OR (COALESCE(( SELECT auth.role() AS role), 'service_role'::text) = 'service_role'::text)));
+  WHERE ((o.order_status = 'processing'::text) AND (o.payment_status = 'paid'::text) AND (o.delivery_status = 'pending'::text) AND (o.paid_at IS NOT NULL) AND (( SELECT ffx_internal.is_admin() AS is_admin) OR (COALESCE(( SELECT auth.role() AS role), 'service_role'::text) = 'service_role'::text)));
 
 
 --
@@ -5350,252 +5364,252 @@ CREATE INDEX user_profiles_email_idx ON public.user_profiles USING btree (email)
 -- Name: users on_auth_user_created; Type: TRIGGER; Schema: auth; Owner: -
 --
 
-CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_new_user();
+CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE FUNCTION ffx_internal.handle_new_user();
 
 
 --
 -- Name: users on_auth_user_deleted; Type: TRIGGER; Schema: auth; Owner: -
 --
 
-CREATE TRIGGER on_auth_user_deleted BEFORE DELETE ON auth.users FOR EACH ROW EXECUTE FUNCTION public.handle_user_deleted();
+CREATE TRIGGER on_auth_user_deleted BEFORE DELETE ON auth.users FOR EACH ROW EXECUTE FUNCTION ffx_internal.handle_user_deleted();
 
 
 --
 -- Name: users on_auth_user_email_changed; Type: TRIGGER; Schema: auth; Owner: -
 --
 
-CREATE TRIGGER on_auth_user_email_changed AFTER UPDATE OF email ON auth.users FOR EACH ROW WHEN (((old.email)::text IS DISTINCT FROM (new.email)::text)) EXECUTE FUNCTION public.handle_user_email_changed();
+CREATE TRIGGER on_auth_user_email_changed AFTER UPDATE OF email ON auth.users FOR EACH ROW WHEN (((old.email)::text IS DISTINCT FROM (new.email)::text)) EXECUTE FUNCTION ffx_internal.handle_user_email_changed();
 
 
 --
 -- Name: users on_auth_user_soft_deleted; Type: TRIGGER; Schema: auth; Owner: -
 --
 
-CREATE TRIGGER on_auth_user_soft_deleted AFTER UPDATE OF deleted_at ON auth.users FOR EACH ROW WHEN (((old.deleted_at IS NULL) AND (new.deleted_at IS NOT NULL))) EXECUTE FUNCTION public.handle_user_soft_deleted();
+CREATE TRIGGER on_auth_user_soft_deleted AFTER UPDATE OF deleted_at ON auth.users FOR EACH ROW WHEN (((old.deleted_at IS NULL) AND (new.deleted_at IS NOT NULL))) EXECUTE FUNCTION ffx_internal.handle_user_soft_deleted();
 
 
 --
 -- Name: account_container account_container_stock_arrived_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER account_container_stock_arrived_insert AFTER INSERT ON public.account_container REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.account_container_stock_arrived();
+CREATE TRIGGER account_container_stock_arrived_insert AFTER INSERT ON public.account_container REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ffx_internal.account_container_stock_arrived();
 
 
 --
 -- Name: account_container account_container_stock_arrived_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER account_container_stock_arrived_update AFTER UPDATE ON public.account_container REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.account_container_stock_arrived();
+CREATE TRIGGER account_container_stock_arrived_update AFTER UPDATE ON public.account_container REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ffx_internal.account_container_stock_arrived();
 
 
 --
 -- Name: admin_audit_log admin_audit_log_no_truncate; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER admin_audit_log_no_truncate BEFORE TRUNCATE ON public.admin_audit_log FOR EACH STATEMENT EXECUTE FUNCTION public.admin_audit_log_refuse_change();
+CREATE TRIGGER admin_audit_log_no_truncate BEFORE TRUNCATE ON public.admin_audit_log FOR EACH STATEMENT EXECUTE FUNCTION ffx_internal.admin_audit_log_refuse_change();
 
 
 --
 -- Name: admin_audit_log admin_audit_log_no_update_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER admin_audit_log_no_update_delete BEFORE DELETE OR UPDATE ON public.admin_audit_log FOR EACH ROW EXECUTE FUNCTION public.admin_audit_log_refuse_change();
+CREATE TRIGGER admin_audit_log_no_update_delete BEFORE DELETE OR UPDATE ON public.admin_audit_log FOR EACH ROW EXECUTE FUNCTION ffx_internal.admin_audit_log_refuse_change();
 
 
 --
 -- Name: admin_audit_log admin_audit_log_stamp; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER admin_audit_log_stamp BEFORE INSERT ON public.admin_audit_log FOR EACH ROW EXECUTE FUNCTION public.admin_audit_log_stamp();
+CREATE TRIGGER admin_audit_log_stamp BEFORE INSERT ON public.admin_audit_log FOR EACH ROW EXECUTE FUNCTION ffx_internal.admin_audit_log_stamp();
 
 
 --
 -- Name: discount_codes discount_codes_keep_counts; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER discount_codes_keep_counts BEFORE INSERT OR UPDATE ON public.discount_codes FOR EACH ROW EXECUTE FUNCTION public.discount_codes_keep_counts();
+CREATE TRIGGER discount_codes_keep_counts BEFORE INSERT OR UPDATE ON public.discount_codes FOR EACH ROW EXECUTE FUNCTION ffx_internal.discount_codes_keep_counts();
 
 
 --
 -- Name: discount_codes discount_codes_normalize_code; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER discount_codes_normalize_code BEFORE INSERT OR UPDATE OF code ON public.discount_codes FOR EACH ROW EXECUTE FUNCTION public.discount_codes_normalize_code();
+CREATE TRIGGER discount_codes_normalize_code BEFORE INSERT OR UPDATE OF code ON public.discount_codes FOR EACH ROW EXECUTE FUNCTION ffx_internal.discount_codes_normalize_code();
 
 
 --
 -- Name: email_outbox email_outbox_notify; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER email_outbox_notify AFTER INSERT ON public.email_outbox FOR EACH ROW EXECUTE FUNCTION public.email_outbox_notify();
+CREATE TRIGGER email_outbox_notify AFTER INSERT ON public.email_outbox FOR EACH ROW EXECUTE FUNCTION ffx_internal.email_outbox_notify();
 
 
 --
 -- Name: orders orders_apply_pricing; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER orders_apply_pricing BEFORE INSERT ON public.orders FOR EACH ROW EXECUTE FUNCTION public.orders_apply_pricing();
+CREATE TRIGGER orders_apply_pricing BEFORE INSERT ON public.orders FOR EACH ROW EXECUTE FUNCTION ffx_internal.orders_apply_pricing();
 
 
 --
 -- Name: orders orders_discount_follow; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER orders_discount_follow AFTER UPDATE OF paid_at, order_status ON public.orders FOR EACH ROW WHEN (((new.discount_code IS NOT NULL) AND (((old.paid_at IS NULL) AND (new.paid_at IS NOT NULL)) OR ((new.paid_at IS NULL) AND (new.order_status = ANY (ARRAY['failed'::text, 'cancelled'::text])) AND (old.order_status IS DISTINCT FROM new.order_status))))) EXECUTE FUNCTION public.orders_discount_follow();
+CREATE TRIGGER orders_discount_follow AFTER UPDATE OF paid_at, order_status ON public.orders FOR EACH ROW WHEN (((new.discount_code IS NOT NULL) AND (((old.paid_at IS NULL) AND (new.paid_at IS NOT NULL)) OR ((new.paid_at IS NULL) AND (new.order_status = ANY (ARRAY['failed'::text, 'cancelled'::text])) AND (old.order_status IS DISTINCT FROM new.order_status))))) EXECUTE FUNCTION ffx_internal.orders_discount_follow();
 
 
 --
 -- Name: orders orders_discount_paid_on_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER orders_discount_paid_on_insert AFTER INSERT ON public.orders FOR EACH ROW WHEN (((new.discount_code IS NOT NULL) AND (new.paid_at IS NOT NULL))) EXECUTE FUNCTION public.orders_discount_follow();
+CREATE TRIGGER orders_discount_paid_on_insert AFTER INSERT ON public.orders FOR EACH ROW WHEN (((new.discount_code IS NOT NULL) AND (new.paid_at IS NOT NULL))) EXECUTE FUNCTION ffx_internal.orders_discount_follow();
 
 
 --
 -- Name: orders orders_guard_direct_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER orders_guard_direct_update BEFORE UPDATE ON public.orders FOR EACH ROW EXECUTE FUNCTION public.orders_refuse_direct_update();
+CREATE TRIGGER orders_guard_direct_update BEFORE UPDATE ON public.orders FOR EACH ROW EXECUTE FUNCTION ffx_internal.orders_refuse_direct_update();
 
 
 --
 -- Name: orders orders_keep_order_id; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER orders_keep_order_id BEFORE UPDATE OF order_id ON public.orders FOR EACH ROW EXECUTE FUNCTION public.orders_keep_order_id();
+CREATE TRIGGER orders_keep_order_id BEFORE UPDATE OF order_id ON public.orders FOR EACH ROW EXECUTE FUNCTION ffx_internal.orders_keep_order_id();
 
 
 --
 -- Name: orders orders_set_order_id; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER orders_set_order_id BEFORE INSERT ON public.orders FOR EACH ROW EXECUTE FUNCTION public.orders_set_order_id();
+CREATE TRIGGER orders_set_order_id BEFORE INSERT ON public.orders FOR EACH ROW EXECUTE FUNCTION ffx_internal.orders_set_order_id();
 
 
 --
 -- Name: payments payments_discount_hold; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER payments_discount_hold AFTER INSERT ON public.payments FOR EACH ROW WHEN ((new.payment_status = ANY (ARRAY['waiting'::text, 'confirming'::text, 'confirmed'::text, 'sending'::text, 'partially_paid'::text]))) EXECUTE FUNCTION public.payments_discount_hold();
+CREATE TRIGGER payments_discount_hold AFTER INSERT ON public.payments FOR EACH ROW WHEN ((new.payment_status = ANY (ARRAY['waiting'::text, 'confirming'::text, 'confirmed'::text, 'sending'::text, 'partially_paid'::text]))) EXECUTE FUNCTION ffx_internal.payments_discount_hold();
 
 
 --
 -- Name: payments payments_reset_reconcile; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER payments_reset_reconcile BEFORE UPDATE OF payment_status ON public.payments FOR EACH ROW WHEN ((old.payment_status IS DISTINCT FROM new.payment_status)) EXECUTE FUNCTION public.payments_reset_reconcile();
+CREATE TRIGGER payments_reset_reconcile BEFORE UPDATE OF payment_status ON public.payments FOR EACH ROW WHEN ((old.payment_status IS DISTINCT FROM new.payment_status)) EXECUTE FUNCTION ffx_internal.payments_reset_reconcile();
 
 
 --
 -- Name: account_container update_account_container_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER update_account_container_updated_at BEFORE UPDATE ON public.account_container FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+CREATE TRIGGER update_account_container_updated_at BEFORE UPDATE ON public.account_container FOR EACH ROW EXECUTE FUNCTION ffx_internal.update_updated_at_column();
 
 
 --
 -- Name: crypto_addresses update_crypto_addresses_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER update_crypto_addresses_updated_at BEFORE UPDATE ON public.crypto_addresses FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+CREATE TRIGGER update_crypto_addresses_updated_at BEFORE UPDATE ON public.crypto_addresses FOR EACH ROW EXECUTE FUNCTION ffx_internal.update_updated_at_column();
 
 
 --
 -- Name: crypto_currency_map update_crypto_currency_map_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER update_crypto_currency_map_updated_at BEFORE UPDATE ON public.crypto_currency_map FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+CREATE TRIGGER update_crypto_currency_map_updated_at BEFORE UPDATE ON public.crypto_currency_map FOR EACH ROW EXECUTE FUNCTION ffx_internal.update_updated_at_column();
 
 
 --
 -- Name: delivered_accounts update_delivered_accounts_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER update_delivered_accounts_updated_at BEFORE UPDATE ON public.delivered_accounts FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+CREATE TRIGGER update_delivered_accounts_updated_at BEFORE UPDATE ON public.delivered_accounts FOR EACH ROW EXECUTE FUNCTION ffx_internal.update_updated_at_column();
 
 
 --
 -- Name: discount_code_uses update_discount_code_uses_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER update_discount_code_uses_updated_at BEFORE UPDATE ON public.discount_code_uses FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+CREATE TRIGGER update_discount_code_uses_updated_at BEFORE UPDATE ON public.discount_code_uses FOR EACH ROW EXECUTE FUNCTION ffx_internal.update_updated_at_column();
 
 
 --
 -- Name: discount_codes update_discount_codes_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER update_discount_codes_updated_at BEFORE UPDATE ON public.discount_codes FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+CREATE TRIGGER update_discount_codes_updated_at BEFORE UPDATE ON public.discount_codes FOR EACH ROW EXECUTE FUNCTION ffx_internal.update_updated_at_column();
 
 
 --
 -- Name: email_outbox update_email_outbox_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER update_email_outbox_updated_at BEFORE UPDATE ON public.email_outbox FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+CREATE TRIGGER update_email_outbox_updated_at BEFORE UPDATE ON public.email_outbox FOR EACH ROW EXECUTE FUNCTION ffx_internal.update_updated_at_column();
 
 
 --
 -- Name: email_templates update_email_templates_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER update_email_templates_updated_at BEFORE UPDATE ON public.email_templates FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+CREATE TRIGGER update_email_templates_updated_at BEFORE UPDATE ON public.email_templates FOR EACH ROW EXECUTE FUNCTION ffx_internal.update_updated_at_column();
 
 
 --
 -- Name: order_settings update_order_settings_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER update_order_settings_updated_at BEFORE UPDATE ON public.order_settings FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+CREATE TRIGGER update_order_settings_updated_at BEFORE UPDATE ON public.order_settings FOR EACH ROW EXECUTE FUNCTION ffx_internal.update_updated_at_column();
 
 
 --
 -- Name: orders update_orders_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER update_orders_updated_at BEFORE UPDATE ON public.orders FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+CREATE TRIGGER update_orders_updated_at BEFORE UPDATE ON public.orders FOR EACH ROW EXECUTE FUNCTION ffx_internal.update_updated_at_column();
 
 
 --
 -- Name: payment_settings update_payment_settings_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER update_payment_settings_updated_at BEFORE UPDATE ON public.payment_settings FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+CREATE TRIGGER update_payment_settings_updated_at BEFORE UPDATE ON public.payment_settings FOR EACH ROW EXECUTE FUNCTION ffx_internal.update_updated_at_column();
 
 
 --
 -- Name: payment_transactions update_payment_transactions_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER update_payment_transactions_updated_at BEFORE UPDATE ON public.payment_transactions FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+CREATE TRIGGER update_payment_transactions_updated_at BEFORE UPDATE ON public.payment_transactions FOR EACH ROW EXECUTE FUNCTION ffx_internal.update_updated_at_column();
 
 
 --
 -- Name: payments update_payments_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER update_payments_updated_at BEFORE UPDATE ON public.payments FOR EACH ROW WHEN (((to_jsonb(old.*) - ARRAY['reconcile_attempts'::text, 'next_reconcile_at'::text, 'updated_at'::text]) IS DISTINCT FROM (to_jsonb(new.*) - ARRAY['reconcile_attempts'::text, 'next_reconcile_at'::text, 'updated_at'::text]))) EXECUTE FUNCTION public.update_updated_at_column();
+CREATE TRIGGER update_payments_updated_at BEFORE UPDATE ON public.payments FOR EACH ROW WHEN (((to_jsonb(old.*) - ARRAY['reconcile_attempts'::text, 'next_reconcile_at'::text, 'updated_at'::text]) IS DISTINCT FROM (to_jsonb(new.*) - ARRAY['reconcile_attempts'::text, 'next_reconcile_at'::text, 'updated_at'::text]))) EXECUTE FUNCTION ffx_internal.update_updated_at_column();
 
 
 --
 -- Name: pricing update_pricing_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER update_pricing_updated_at BEFORE UPDATE ON public.pricing FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+CREATE TRIGGER update_pricing_updated_at BEFORE UPDATE ON public.pricing FOR EACH ROW EXECUTE FUNCTION ffx_internal.update_updated_at_column();
 
 
 --
 -- Name: trading_rules update_trading_rules_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER update_trading_rules_updated_at BEFORE UPDATE ON public.trading_rules FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+CREATE TRIGGER update_trading_rules_updated_at BEFORE UPDATE ON public.trading_rules FOR EACH ROW EXECUTE FUNCTION ffx_internal.update_updated_at_column();
 
 
 --
 -- Name: user_profiles update_user_profiles_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER update_user_profiles_updated_at BEFORE UPDATE ON public.user_profiles FOR EACH ROW EXECUTE FUNCTION public.update_updated_at_column();
+CREATE TRIGGER update_user_profiles_updated_at BEFORE UPDATE ON public.user_profiles FOR EACH ROW EXECUTE FUNCTION ffx_internal.update_updated_at_column();
 
 
 --
@@ -5746,147 +5760,147 @@ ALTER TABLE ONLY public.user_profiles
 -- Name: payment_settings Admins and the backend can read payment settings; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins and the backend can read payment settings" ON public.payment_settings FOR SELECT TO authenticated, service_role USING ((( SELECT public.is_admin() AS is_admin) OR ( SELECT public.is_service_role() AS is_service_role)));
+CREATE POLICY "Admins and the backend can read payment settings" ON public.payment_settings FOR SELECT TO authenticated, service_role USING ((( SELECT ffx_internal.is_admin() AS is_admin) OR ( SELECT ffx_internal.is_service_role() AS is_service_role)));
 
 
 --
 -- Name: admin_audit_log Admins can append to audit log as themselves; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins can append to audit log as themselves" ON public.admin_audit_log FOR INSERT TO authenticated WITH CHECK ((( SELECT public.is_admin() AS is_admin) AND (admin_id = ( SELECT auth.uid() AS uid))));
+CREATE POLICY "Admins can append to audit log as themselves" ON public.admin_audit_log FOR INSERT TO authenticated WITH CHECK ((( SELECT ffx_internal.is_admin() AS is_admin) AND (admin_id = ( SELECT auth.uid() AS uid))));
 
 
 --
 -- Name: account_container Admins can manage account inventory; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins can manage account inventory" ON public.account_container TO authenticated USING (( SELECT public.is_admin() AS is_admin)) WITH CHECK (( SELECT public.is_admin() AS is_admin));
+CREATE POLICY "Admins can manage account inventory" ON public.account_container TO authenticated USING (( SELECT ffx_internal.is_admin() AS is_admin)) WITH CHECK (( SELECT ffx_internal.is_admin() AS is_admin));
 
 
 --
 -- Name: delivered_accounts Admins can manage all delivered accounts; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins can manage all delivered accounts" ON public.delivered_accounts TO authenticated USING (( SELECT public.is_admin() AS is_admin)) WITH CHECK (( SELECT public.is_admin() AS is_admin));
+CREATE POLICY "Admins can manage all delivered accounts" ON public.delivered_accounts TO authenticated USING (( SELECT ffx_internal.is_admin() AS is_admin)) WITH CHECK (( SELECT ffx_internal.is_admin() AS is_admin));
 
 
 --
 -- Name: orders Admins can manage all orders; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins can manage all orders" ON public.orders TO authenticated USING (( SELECT public.is_admin() AS is_admin)) WITH CHECK (( SELECT public.is_admin() AS is_admin));
+CREATE POLICY "Admins can manage all orders" ON public.orders TO authenticated USING (( SELECT ffx_internal.is_admin() AS is_admin)) WITH CHECK (( SELECT ffx_internal.is_admin() AS is_admin));
 
 
 --
 -- Name: payment_transactions Admins can manage all payment transactions; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins can manage all payment transactions" ON public.payment_transactions TO authenticated USING (( SELECT public.is_admin() AS is_admin)) WITH CHECK (( SELECT public.is_admin() AS is_admin));
+CREATE POLICY "Admins can manage all payment transactions" ON public.payment_transactions TO authenticated USING (( SELECT ffx_internal.is_admin() AS is_admin)) WITH CHECK (( SELECT ffx_internal.is_admin() AS is_admin));
 
 
 --
 -- Name: user_profiles Admins can manage all profiles; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins can manage all profiles" ON public.user_profiles TO authenticated USING (( SELECT public.is_admin() AS is_admin)) WITH CHECK (( SELECT public.is_admin() AS is_admin));
+CREATE POLICY "Admins can manage all profiles" ON public.user_profiles TO authenticated USING (( SELECT ffx_internal.is_admin() AS is_admin)) WITH CHECK (( SELECT ffx_internal.is_admin() AS is_admin));
 
 
 --
 -- Name: crypto_addresses Admins can manage crypto addresses; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins can manage crypto addresses" ON public.crypto_addresses TO authenticated USING (( SELECT public.is_admin() AS is_admin)) WITH CHECK (( SELECT public.is_admin() AS is_admin));
+CREATE POLICY "Admins can manage crypto addresses" ON public.crypto_addresses TO authenticated USING (( SELECT ffx_internal.is_admin() AS is_admin)) WITH CHECK (( SELECT ffx_internal.is_admin() AS is_admin));
 
 
 --
 -- Name: crypto_currency_map Admins can manage crypto currencies; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins can manage crypto currencies" ON public.crypto_currency_map TO authenticated USING (( SELECT public.is_admin() AS is_admin)) WITH CHECK (( SELECT public.is_admin() AS is_admin));
+CREATE POLICY "Admins can manage crypto currencies" ON public.crypto_currency_map TO authenticated USING (( SELECT ffx_internal.is_admin() AS is_admin)) WITH CHECK (( SELECT ffx_internal.is_admin() AS is_admin));
 
 
 --
 -- Name: discount_codes Admins can manage discount codes; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins can manage discount codes" ON public.discount_codes TO authenticated USING (( SELECT public.is_admin() AS is_admin)) WITH CHECK (( SELECT public.is_admin() AS is_admin));
+CREATE POLICY "Admins can manage discount codes" ON public.discount_codes TO authenticated USING (( SELECT ffx_internal.is_admin() AS is_admin)) WITH CHECK (( SELECT ffx_internal.is_admin() AS is_admin));
 
 
 --
 -- Name: email_templates Admins can manage email templates; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins can manage email templates" ON public.email_templates TO authenticated USING (( SELECT public.is_admin() AS is_admin)) WITH CHECK (( SELECT public.is_admin() AS is_admin));
+CREATE POLICY "Admins can manage email templates" ON public.email_templates TO authenticated USING (( SELECT ffx_internal.is_admin() AS is_admin)) WITH CHECK (( SELECT ffx_internal.is_admin() AS is_admin));
 
 
 --
 -- Name: order_settings Admins can manage order settings; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins can manage order settings" ON public.order_settings TO authenticated USING (( SELECT public.is_admin() AS is_admin)) WITH CHECK (( SELECT public.is_admin() AS is_admin));
+CREATE POLICY "Admins can manage order settings" ON public.order_settings TO authenticated USING (( SELECT ffx_internal.is_admin() AS is_admin)) WITH CHECK (( SELECT ffx_internal.is_admin() AS is_admin));
 
 
 --
 -- Name: pricing Admins can manage prices; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins can manage prices" ON public.pricing TO authenticated USING (( SELECT public.is_admin() AS is_admin)) WITH CHECK (( SELECT public.is_admin() AS is_admin));
+CREATE POLICY "Admins can manage prices" ON public.pricing TO authenticated USING (( SELECT ffx_internal.is_admin() AS is_admin)) WITH CHECK (( SELECT ffx_internal.is_admin() AS is_admin));
 
 
 --
 -- Name: trading_rules Admins can manage trading rules; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins can manage trading rules" ON public.trading_rules TO authenticated USING (( SELECT public.is_admin() AS is_admin)) WITH CHECK (( SELECT public.is_admin() AS is_admin));
+CREATE POLICY "Admins can manage trading rules" ON public.trading_rules TO authenticated USING (( SELECT ffx_internal.is_admin() AS is_admin)) WITH CHECK (( SELECT ffx_internal.is_admin() AS is_admin));
 
 
 --
 -- Name: webhook_debug_log Admins can manage webhook debug log; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins can manage webhook debug log" ON public.webhook_debug_log TO authenticated USING (( SELECT public.is_admin() AS is_admin)) WITH CHECK (( SELECT public.is_admin() AS is_admin));
+CREATE POLICY "Admins can manage webhook debug log" ON public.webhook_debug_log TO authenticated USING (( SELECT ffx_internal.is_admin() AS is_admin)) WITH CHECK (( SELECT ffx_internal.is_admin() AS is_admin));
 
 
 --
 -- Name: ipn_events Admins can view IPN events; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins can view IPN events" ON public.ipn_events FOR SELECT TO authenticated USING (( SELECT public.is_admin() AS is_admin));
+CREATE POLICY "Admins can view IPN events" ON public.ipn_events FOR SELECT TO authenticated USING (( SELECT ffx_internal.is_admin() AS is_admin));
 
 
 --
 -- Name: payments Admins can view all payments; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins can view all payments" ON public.payments FOR SELECT TO authenticated USING (( SELECT public.is_admin() AS is_admin));
+CREATE POLICY "Admins can view all payments" ON public.payments FOR SELECT TO authenticated USING (( SELECT ffx_internal.is_admin() AS is_admin));
 
 
 --
 -- Name: admin_audit_log Admins can view audit log; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins can view audit log" ON public.admin_audit_log FOR SELECT TO authenticated USING (( SELECT public.is_admin() AS is_admin));
+CREATE POLICY "Admins can view audit log" ON public.admin_audit_log FOR SELECT TO authenticated USING (( SELECT ffx_internal.is_admin() AS is_admin));
 
 
 --
 -- Name: discount_code_attempts Admins can view discount code attempts; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins can view discount code attempts" ON public.discount_code_attempts FOR SELECT TO authenticated USING (( SELECT public.is_admin() AS is_admin));
+CREATE POLICY "Admins can view discount code attempts" ON public.discount_code_attempts FOR SELECT TO authenticated USING (( SELECT ffx_internal.is_admin() AS is_admin));
 
 
 --
 -- Name: discount_code_uses Admins can view discount code uses; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins can view discount code uses" ON public.discount_code_uses FOR SELECT TO authenticated USING (( SELECT public.is_admin() AS is_admin));
+CREATE POLICY "Admins can view discount code uses" ON public.discount_code_uses FOR SELECT TO authenticated USING (( SELECT ffx_internal.is_admin() AS is_admin));
 
 
 --
 -- Name: email_outbox Admins can view the email outbox; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "Admins can view the email outbox" ON public.email_outbox FOR SELECT TO authenticated USING (( SELECT public.is_admin() AS is_admin));
+CREATE POLICY "Admins can view the email outbox" ON public.email_outbox FOR SELECT TO authenticated USING (( SELECT ffx_internal.is_admin() AS is_admin));
 
 
 --
@@ -6121,6 +6135,14 @@ GRANT USAGE ON SCHEMA auth TO supabase_auth_admin;
 
 
 --
+-- Name: SCHEMA ffx_internal; Type: ACL; Schema: -; Owner: -
+--
+
+GRANT USAGE ON SCHEMA ffx_internal TO authenticated;
+GRANT USAGE ON SCHEMA ffx_internal TO service_role;
+
+
+--
 -- Name: SCHEMA public; Type: ACL; Schema: -; Owner: -
 --
 
@@ -6130,109 +6152,109 @@ GRANT USAGE ON SCHEMA public TO service_role;
 
 
 --
--- Name: FUNCTION account_container_stock_arrived(); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION account_container_stock_arrived(); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.account_container_stock_arrived() FROM PUBLIC;
-
-
---
--- Name: FUNCTION admin_audit_log_refuse_change(); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.admin_audit_log_refuse_change() FROM PUBLIC;
+REVOKE ALL ON FUNCTION ffx_internal.account_container_stock_arrived() FROM PUBLIC;
 
 
 --
--- Name: FUNCTION admin_audit_log_stamp(); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION admin_audit_log_refuse_change(); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.admin_audit_log_stamp() FROM PUBLIC;
-
-
---
--- Name: FUNCTION admin_cli_audit(p_action text, p_table text, p_record text, p_description text, p_old jsonb, p_new jsonb); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.admin_cli_audit(p_action text, p_table text, p_record text, p_description text, p_old jsonb, p_new jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ffx_internal.admin_audit_log_refuse_change() FROM PUBLIC;
 
 
 --
--- Name: FUNCTION admin_cli_check(p_reason text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION admin_audit_log_stamp(); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.admin_cli_check(p_reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.admin_cli_check(p_reason text) TO authenticated;
-GRANT ALL ON FUNCTION public.admin_cli_check(p_reason text) TO service_role;
+REVOKE ALL ON FUNCTION ffx_internal.admin_audit_log_stamp() FROM PUBLIC;
 
 
 --
--- Name: FUNCTION admin_cli_require_reason(p_reason text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION admin_cli_audit(p_action text, p_table text, p_record text, p_description text, p_old jsonb, p_new jsonb); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.admin_cli_require_reason(p_reason text) FROM PUBLIC;
-
-
---
--- Name: FUNCTION admin_identity(p_email text); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.admin_identity(p_email text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.admin_identity(p_email text) TO service_role;
+REVOKE ALL ON FUNCTION ffx_internal.admin_cli_audit(p_action text, p_table text, p_record text, p_description text, p_old jsonb, p_new jsonb) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION admin_inventory_import(p_rows jsonb, p_reason text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION admin_cli_check(p_reason text); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.admin_inventory_import(p_rows jsonb, p_reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.admin_inventory_import(p_rows jsonb, p_reason text) TO authenticated;
-GRANT ALL ON FUNCTION public.admin_inventory_import(p_rows jsonb, p_reason text) TO service_role;
-
-
---
--- Name: FUNCTION admin_inventory_set_status(p_id uuid, p_status text, p_reason text); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.admin_inventory_set_status(p_id uuid, p_status text, p_reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.admin_inventory_set_status(p_id uuid, p_status text, p_reason text) TO authenticated;
-GRANT ALL ON FUNCTION public.admin_inventory_set_status(p_id uuid, p_status text, p_reason text) TO service_role;
+REVOKE ALL ON FUNCTION ffx_internal.admin_cli_check(p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.admin_cli_check(p_reason text) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.admin_cli_check(p_reason text) TO service_role;
 
 
 --
--- Name: FUNCTION admin_ipn_reprocess(p_event_id bigint, p_reason text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION admin_cli_require_reason(p_reason text); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.admin_ipn_reprocess(p_event_id bigint, p_reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.admin_ipn_reprocess(p_event_id bigint, p_reason text) TO authenticated;
-GRANT ALL ON FUNCTION public.admin_ipn_reprocess(p_event_id bigint, p_reason text) TO service_role;
+REVOKE ALL ON FUNCTION ffx_internal.admin_cli_require_reason(p_reason text) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION admin_order_accept_payment(p_order_id text, p_reason text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION admin_identity(p_email text); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.admin_order_accept_payment(p_order_id text, p_reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.admin_order_accept_payment(p_order_id text, p_reason text) TO authenticated;
-GRANT ALL ON FUNCTION public.admin_order_accept_payment(p_order_id text, p_reason text) TO service_role;
-
-
---
--- Name: FUNCTION admin_order_clear_attention(p_order_id text, p_reason text); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.admin_order_clear_attention(p_order_id text, p_reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.admin_order_clear_attention(p_order_id text, p_reason text) TO authenticated;
-GRANT ALL ON FUNCTION public.admin_order_clear_attention(p_order_id text, p_reason text) TO service_role;
+REVOKE ALL ON FUNCTION ffx_internal.admin_identity(p_email text) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.admin_identity(p_email text) TO service_role;
 
 
 --
--- Name: FUNCTION admin_order_deliver(p_order_id text, p_reason text, p_force boolean); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION admin_inventory_import(p_rows jsonb, p_reason text); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.admin_order_deliver(p_order_id text, p_reason text, p_force boolean) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.admin_order_deliver(p_order_id text, p_reason text, p_force boolean) TO authenticated;
-GRANT ALL ON FUNCTION public.admin_order_deliver(p_order_id text, p_reason text, p_force boolean) TO service_role;
+REVOKE ALL ON FUNCTION ffx_internal.admin_inventory_import(p_rows jsonb, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.admin_inventory_import(p_rows jsonb, p_reason text) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.admin_inventory_import(p_rows jsonb, p_reason text) TO service_role;
+
+
+--
+-- Name: FUNCTION admin_inventory_set_status(p_id uuid, p_status text, p_reason text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.admin_inventory_set_status(p_id uuid, p_status text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.admin_inventory_set_status(p_id uuid, p_status text, p_reason text) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.admin_inventory_set_status(p_id uuid, p_status text, p_reason text) TO service_role;
+
+
+--
+-- Name: FUNCTION admin_ipn_reprocess(p_event_id bigint, p_reason text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.admin_ipn_reprocess(p_event_id bigint, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.admin_ipn_reprocess(p_event_id bigint, p_reason text) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.admin_ipn_reprocess(p_event_id bigint, p_reason text) TO service_role;
+
+
+--
+-- Name: FUNCTION admin_order_accept_payment(p_order_id text, p_reason text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.admin_order_accept_payment(p_order_id text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.admin_order_accept_payment(p_order_id text, p_reason text) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.admin_order_accept_payment(p_order_id text, p_reason text) TO service_role;
+
+
+--
+-- Name: FUNCTION admin_order_clear_attention(p_order_id text, p_reason text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.admin_order_clear_attention(p_order_id text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.admin_order_clear_attention(p_order_id text, p_reason text) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.admin_order_clear_attention(p_order_id text, p_reason text) TO service_role;
+
+
+--
+-- Name: FUNCTION admin_order_deliver(p_order_id text, p_reason text, p_force boolean); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.admin_order_deliver(p_order_id text, p_reason text, p_force boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.admin_order_deliver(p_order_id text, p_reason text, p_force boolean) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.admin_order_deliver(p_order_id text, p_reason text, p_force boolean) TO service_role;
 
 
 --
@@ -6244,259 +6266,642 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.orders TO service_role;
 
 
 --
--- Name: FUNCTION admin_order_for_update(p_order_id text, p_reason text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION admin_order_for_update(p_order_id text, p_reason text); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.admin_order_for_update(p_order_id text, p_reason text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ffx_internal.admin_order_for_update(p_order_id text, p_reason text) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION admin_order_refund(p_order_id text, p_reason text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION admin_order_refund(p_order_id text, p_reason text); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.admin_order_refund(p_order_id text, p_reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.admin_order_refund(p_order_id text, p_reason text) TO authenticated;
-GRANT ALL ON FUNCTION public.admin_order_refund(p_order_id text, p_reason text) TO service_role;
+REVOKE ALL ON FUNCTION ffx_internal.admin_order_refund(p_order_id text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.admin_order_refund(p_order_id text, p_reason text) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.admin_order_refund(p_order_id text, p_reason text) TO service_role;
 
 
 --
--- Name: FUNCTION admin_report_conversion(); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION admin_report_conversion(); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.admin_report_conversion() FROM PUBLIC;
-GRANT ALL ON FUNCTION public.admin_report_conversion() TO authenticated;
-GRANT ALL ON FUNCTION public.admin_report_conversion() TO service_role;
+REVOKE ALL ON FUNCTION ffx_internal.admin_report_conversion() FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.admin_report_conversion() TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.admin_report_conversion() TO service_role;
 
 
 --
--- Name: FUNCTION admin_report_products(); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION admin_report_products(); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.admin_report_products() FROM PUBLIC;
-GRANT ALL ON FUNCTION public.admin_report_products() TO authenticated;
-GRANT ALL ON FUNCTION public.admin_report_products() TO service_role;
+REVOKE ALL ON FUNCTION ffx_internal.admin_report_products() FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.admin_report_products() TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.admin_report_products() TO service_role;
 
 
 --
--- Name: FUNCTION admin_report_revenue(p_days integer); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION admin_report_revenue(p_days integer); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.admin_report_revenue(p_days integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.admin_report_revenue(p_days integer) TO authenticated;
-GRANT ALL ON FUNCTION public.admin_report_revenue(p_days integer) TO service_role;
+REVOKE ALL ON FUNCTION ffx_internal.admin_report_revenue(p_days integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.admin_report_revenue(p_days integer) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.admin_report_revenue(p_days integer) TO service_role;
 
 
 --
--- Name: FUNCTION admin_resend_email(p_order_id text, p_reason text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION admin_resend_email(p_order_id text, p_reason text); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.admin_resend_email(p_order_id text, p_reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.admin_resend_email(p_order_id text, p_reason text) TO authenticated;
-GRANT ALL ON FUNCTION public.admin_resend_email(p_order_id text, p_reason text) TO service_role;
+REVOKE ALL ON FUNCTION ffx_internal.admin_resend_email(p_order_id text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.admin_resend_email(p_order_id text, p_reason text) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.admin_resend_email(p_order_id text, p_reason text) TO service_role;
 
 
 --
--- Name: FUNCTION admin_set_account_status(p_user_id uuid, p_status text, p_reason text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION admin_set_account_status(p_user_id uuid, p_status text, p_reason text); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.admin_set_account_status(p_user_id uuid, p_status text, p_reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.admin_set_account_status(p_user_id uuid, p_status text, p_reason text) TO authenticated;
+REVOKE ALL ON FUNCTION ffx_internal.admin_set_account_status(p_user_id uuid, p_status text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.admin_set_account_status(p_user_id uuid, p_status text, p_reason text) TO authenticated;
 
 
 --
--- Name: FUNCTION check_payment_status(p_order_id text, OUT owner uuid, OUT order_doc jsonb, OUT payment_doc jsonb, OUT payment_id text, OUT payment_status text, OUT payment_age_s bigint); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION check_payment_status(p_order_id text, OUT owner uuid, OUT order_doc jsonb, OUT payment_doc jsonb, OUT payment_id text, OUT payment_status text, OUT payment_age_s bigint); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.check_payment_status(p_order_id text, OUT owner uuid, OUT order_doc jsonb, OUT payment_doc jsonb, OUT payment_id text, OUT payment_status text, OUT payment_age_s bigint) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.check_payment_status(p_order_id text, OUT owner uuid, OUT order_doc jsonb, OUT payment_doc jsonb, OUT payment_id text, OUT payment_status text, OUT payment_age_s bigint) TO authenticated;
-GRANT ALL ON FUNCTION public.check_payment_status(p_order_id text, OUT owner uuid, OUT order_doc jsonb, OUT payment_doc jsonb, OUT payment_id text, OUT payment_status text, OUT payment_age_s bigint) TO service_role;
+REVOKE ALL ON FUNCTION ffx_internal.check_payment_status(p_order_id text, OUT owner uuid, OUT order_doc jsonb, OUT payment_doc jsonb, OUT payment_id text, OUT payment_status text, OUT payment_age_s bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.check_payment_status(p_order_id text, OUT owner uuid, OUT order_doc jsonb, OUT payment_doc jsonb, OUT payment_id text, OUT payment_status text, OUT payment_age_s bigint) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.check_payment_status(p_order_id text, OUT owner uuid, OUT order_doc jsonb, OUT payment_doc jsonb, OUT payment_id text, OUT payment_status text, OUT payment_age_s bigint) TO service_role;
 
 
 --
--- Name: FUNCTION crypto_payment_begin(p_order_id text, p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_amount numeric, p_final_amount numeric, p_crypto_currency text, p_holder text, p_budget_ms integer); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION crypto_payment_begin(p_order_id text, p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_amount numeric, p_final_amount numeric, p_crypto_currency text, p_holder text, p_budget_ms integer); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.crypto_payment_begin(p_order_id text, p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_amount numeric, p_final_amount numeric, p_crypto_currency text, p_holder text, p_budget_ms integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.crypto_payment_begin(p_order_id text, p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_amount numeric, p_final_amount numeric, p_crypto_currency text, p_holder text, p_budget_ms integer) TO authenticated;
-GRANT ALL ON FUNCTION public.crypto_payment_begin(p_order_id text, p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_amount numeric, p_final_amount numeric, p_crypto_currency text, p_holder text, p_budget_ms integer) TO service_role;
+REVOKE ALL ON FUNCTION ffx_internal.crypto_payment_begin(p_order_id text, p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_amount numeric, p_final_amount numeric, p_crypto_currency text, p_holder text, p_budget_ms integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.crypto_payment_begin(p_order_id text, p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_amount numeric, p_final_amount numeric, p_crypto_currency text, p_holder text, p_budget_ms integer) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.crypto_payment_begin(p_order_id text, p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_amount numeric, p_final_amount numeric, p_crypto_currency text, p_holder text, p_budget_ms integer) TO service_role;
 
 
 --
--- Name: FUNCTION crypto_payment_open(p_order_id text, p_coin text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION crypto_payment_open(p_order_id text, p_coin text); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.crypto_payment_open(p_order_id text, p_coin text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ffx_internal.crypto_payment_open(p_order_id text, p_coin text) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION crypto_payment_record(p_order_id text, p_token uuid, p_invoice jsonb, p_payment jsonb); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION crypto_payment_record(p_order_id text, p_token uuid, p_invoice jsonb, p_payment jsonb); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.crypto_payment_record(p_order_id text, p_token uuid, p_invoice jsonb, p_payment jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.crypto_payment_record(p_order_id text, p_token uuid, p_invoice jsonb, p_payment jsonb) TO service_role;
+REVOKE ALL ON FUNCTION ffx_internal.crypto_payment_record(p_order_id text, p_token uuid, p_invoice jsonb, p_payment jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.crypto_payment_record(p_order_id text, p_token uuid, p_invoice jsonb, p_payment jsonb) TO service_role;
 
 
 --
--- Name: FUNCTION crypto_payment_release(p_order_id text, p_token uuid); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION crypto_payment_release(p_order_id text, p_token uuid); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.crypto_payment_release(p_order_id text, p_token uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.crypto_payment_release(p_order_id text, p_token uuid) TO service_role;
+REVOKE ALL ON FUNCTION ffx_internal.crypto_payment_release(p_order_id text, p_token uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.crypto_payment_release(p_order_id text, p_token uuid) TO service_role;
 
 
 --
--- Name: FUNCTION customer_is_active(p_user_id uuid); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION customer_is_active(p_user_id uuid); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.customer_is_active(p_user_id uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ffx_internal.customer_is_active(p_user_id uuid) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION deliver_account_core(p_order_id text, p_user_id uuid, p_reason text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION deliver_account_core(p_order_id text, p_user_id uuid, p_reason text); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.deliver_account_core(p_order_id text, p_user_id uuid, p_reason text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ffx_internal.deliver_account_core(p_order_id text, p_user_id uuid, p_reason text) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION deliver_account_to_user(p_order_id text, p_user_id uuid); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION deliver_account_to_user(p_order_id text, p_user_id uuid); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.deliver_account_to_user(p_order_id text, p_user_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.deliver_account_to_user(p_order_id text, p_user_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION public.deliver_account_to_user(p_order_id text, p_user_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION ffx_internal.deliver_account_to_user(p_order_id text, p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.deliver_account_to_user(p_order_id text, p_user_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.deliver_account_to_user(p_order_id text, p_user_id uuid) TO service_role;
 
 
 --
--- Name: FUNCTION deliver_account_unchecked(p_order_id text, p_user_id uuid, p_reason text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION deliver_account_unchecked(p_order_id text, p_user_id uuid, p_reason text); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.deliver_account_unchecked(p_order_id text, p_user_id uuid, p_reason text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ffx_internal.deliver_account_unchecked(p_order_id text, p_user_id uuid, p_reason text) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION deliver_waiting_core(p_account_size integer, p_platform_type text, p_reason text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION deliver_waiting_core(p_account_size integer, p_platform_type text, p_reason text); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.deliver_waiting_core(p_account_size integer, p_platform_type text, p_reason text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ffx_internal.deliver_waiting_core(p_account_size integer, p_platform_type text, p_reason text) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION deliver_waiting_orders(p_account_size integer, p_platform_type text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION deliver_waiting_orders(p_account_size integer, p_platform_type text); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.deliver_waiting_orders(p_account_size integer, p_platform_type text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.deliver_waiting_orders(p_account_size integer, p_platform_type text) TO authenticated;
-GRANT ALL ON FUNCTION public.deliver_waiting_orders(p_account_size integer, p_platform_type text) TO service_role;
+REVOKE ALL ON FUNCTION ffx_internal.deliver_waiting_orders(p_account_size integer, p_platform_type text) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.deliver_waiting_orders(p_account_size integer, p_platform_type text) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.deliver_waiting_orders(p_account_size integer, p_platform_type text) TO service_role;
 
 
 --
--- Name: FUNCTION discount_attempt_admit(p_user_id uuid); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION discount_attempt_admit(p_user_id uuid); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.discount_attempt_admit(p_user_id uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ffx_internal.discount_attempt_admit(p_user_id uuid) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION discount_attempt_record(p_user_id uuid, p_code text, p_accepted boolean); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION discount_attempt_record(p_user_id uuid, p_code text, p_accepted boolean); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.discount_attempt_record(p_user_id uuid, p_code text, p_accepted boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ffx_internal.discount_attempt_record(p_user_id uuid, p_code text, p_accepted boolean) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION discount_code_uses_backfill(); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION discount_code_uses_backfill(); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.discount_code_uses_backfill() FROM PUBLIC;
+REVOKE ALL ON FUNCTION ffx_internal.discount_code_uses_backfill() FROM PUBLIC;
 
 
 --
--- Name: FUNCTION discount_code_verdict(p_code text, p_user_id uuid, p_price numeric, OUT discount numeric, OUT valid boolean); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION discount_code_verdict(p_code text, p_user_id uuid, p_price numeric, OUT discount numeric, OUT valid boolean); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.discount_code_verdict(p_code text, p_user_id uuid, p_price numeric, OUT discount numeric, OUT valid boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ffx_internal.discount_code_verdict(p_code text, p_user_id uuid, p_price numeric, OUT discount numeric, OUT valid boolean) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION discount_codes_keep_counts(); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION discount_codes_keep_counts(); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.discount_codes_keep_counts() FROM PUBLIC;
+REVOKE ALL ON FUNCTION ffx_internal.discount_codes_keep_counts() FROM PUBLIC;
 
 
 --
--- Name: FUNCTION discount_codes_normalize_code(); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION discount_codes_normalize_code(); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.discount_codes_normalize_code() FROM PUBLIC;
+REVOKE ALL ON FUNCTION ffx_internal.discount_codes_normalize_code() FROM PUBLIC;
 
 
 --
--- Name: FUNCTION discount_hold_core(p_order_id text, p_strict boolean); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION discount_hold_core(p_order_id text, p_strict boolean); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.discount_hold_core(p_order_id text, p_strict boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ffx_internal.discount_hold_core(p_order_id text, p_strict boolean) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION discount_hold_release(p_order_id text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION discount_hold_release(p_order_id text); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.discount_hold_release(p_order_id text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ffx_internal.discount_hold_release(p_order_id text) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION discount_hold_take(p_order_id text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION discount_hold_take(p_order_id text); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.discount_hold_take(p_order_id text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ffx_internal.discount_hold_take(p_order_id text) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION discount_holds_release_stale(p_max_age interval); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION discount_holds_release_stale(p_max_age interval); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.discount_holds_release_stale(p_max_age interval) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.discount_holds_release_stale(p_max_age interval) TO service_role;
+REVOKE ALL ON FUNCTION ffx_internal.discount_holds_release_stale(p_max_age interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.discount_holds_release_stale(p_max_age interval) TO service_role;
 
 
 --
--- Name: FUNCTION discount_use_consume(p_order_id text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION discount_use_consume(p_order_id text); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.discount_use_consume(p_order_id text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ffx_internal.discount_use_consume(p_order_id text) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION email_outbox_notify(); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION email_outbox_notify(); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.email_outbox_notify() FROM PUBLIC;
+REVOKE ALL ON FUNCTION ffx_internal.email_outbox_notify() FROM PUBLIC;
 
 
 --
--- Name: FUNCTION erase_customer(p_user_id uuid, p_auth_email text); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION erase_customer(p_user_id uuid, p_auth_email text); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.erase_customer(p_user_id uuid, p_auth_email text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ffx_internal.erase_customer(p_user_id uuid, p_auth_email text) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION expire_stale_orders(p_max_age interval); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION expire_stale_orders(p_max_age interval); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.expire_stale_orders(p_max_age interval) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.expire_stale_orders(p_max_age interval) TO service_role;
+REVOKE ALL ON FUNCTION ffx_internal.expire_stale_orders(p_max_age interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.expire_stale_orders(p_max_age interval) TO service_role;
 
 
 --
--- Name: FUNCTION generate_order_id(); Type: ACL; Schema: public; Owner: -
+-- Name: FUNCTION generate_order_id(); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
-REVOKE ALL ON FUNCTION public.generate_order_id() FROM PUBLIC;
-GRANT ALL ON FUNCTION public.generate_order_id() TO authenticated;
-GRANT ALL ON FUNCTION public.generate_order_id() TO service_role;
+REVOKE ALL ON FUNCTION ffx_internal.generate_order_id() FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.generate_order_id() TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.generate_order_id() TO service_role;
+
+
+--
+-- Name: FUNCTION handle_new_user(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.handle_new_user() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION handle_user_deleted(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.handle_user_deleted() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION handle_user_email_changed(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.handle_user_email_changed() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION handle_user_soft_deleted(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.handle_user_soft_deleted() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION ipn_dedupe_key(p_payload jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.ipn_dedupe_key(p_payload jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.ipn_dedupe_key(p_payload jsonb) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.ipn_dedupe_key(p_payload jsonb) TO service_role;
+
+
+--
+-- Name: FUNCTION ipn_process_event(p_event_id bigint); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.ipn_process_event(p_event_id bigint) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION ipn_receive(p_payload jsonb, p_signature text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.ipn_receive(p_payload jsonb, p_signature text) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.ipn_receive(p_payload jsonb, p_signature text) TO service_role;
+
+
+--
+-- Name: FUNCTION ipn_reprocess(p_event_id bigint); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.ipn_reprocess(p_event_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.ipn_reprocess(p_event_id bigint) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.ipn_reprocess(p_event_id bigint) TO service_role;
+
+
+--
+-- Name: FUNCTION is_admin(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.is_admin() FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.is_admin() TO anon;
+GRANT ALL ON FUNCTION ffx_internal.is_admin() TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.is_admin() TO service_role;
+
+
+--
+-- Name: FUNCTION is_service_role(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.is_service_role() FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.is_service_role() TO anon;
+GRANT ALL ON FUNCTION ffx_internal.is_service_role() TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.is_service_role() TO service_role;
+
+
+--
+-- Name: FUNCTION may_act_for(p_user_id uuid); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.may_act_for(p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.may_act_for(p_user_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.may_act_for(p_user_id uuid) TO service_role;
+
+
+--
+-- Name: FUNCTION metrics_gauges(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.metrics_gauges() FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.metrics_gauges() TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.metrics_gauges() TO service_role;
+
+
+--
+-- Name: FUNCTION order_base_price(p_account_type text, p_account_size integer, p_platform_type text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.order_base_price(p_account_type text, p_account_size integer, p_platform_type text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION order_buyer_check(p_user_id uuid); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.order_buyer_check(p_user_id uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION order_create(p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, OUT order_doc jsonb, OUT error text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.order_create(p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, OUT order_doc jsonb, OUT error text) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.order_create(p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, OUT order_doc jsonb, OUT error text) TO authenticated;
+
+
+--
+-- Name: FUNCTION order_is_stale(p_order_id text, p_max_age interval); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.order_is_stale(p_order_id text, p_max_age interval) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION order_payment_status(p_order_id text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.order_payment_status(p_order_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.order_payment_status(p_order_id text) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.order_payment_status(p_order_id text) TO service_role;
+
+
+--
+-- Name: FUNCTION order_price_core(p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, p_count_attempt boolean, OUT amount numeric, OUT discount_amount numeric, OUT final_amount numeric, OUT discount_code text, OUT code_refused boolean); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.order_price_core(p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, p_count_attempt boolean, OUT amount numeric, OUT discount_amount numeric, OUT final_amount numeric, OUT discount_code text, OUT code_refused boolean) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION orders_apply_pricing(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.orders_apply_pricing() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION orders_discount_follow(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.orders_discount_follow() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION orders_insert_defaults(o public.orders); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.orders_insert_defaults(o public.orders) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.orders_insert_defaults(o public.orders) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.orders_insert_defaults(o public.orders) TO service_role;
+
+
+--
+-- Name: FUNCTION orders_keep_order_id(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.orders_keep_order_id() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION orders_refuse_direct_update(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.orders_refuse_direct_update() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION orders_set_order_id(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.orders_set_order_id() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION outbox_claim(p_limit integer, p_lease_seconds integer); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.outbox_claim(p_limit integer, p_lease_seconds integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.outbox_claim(p_limit integer, p_lease_seconds integer) TO service_role;
+
+
+--
+-- Name: FUNCTION outbox_mark_failed(p_id bigint, p_error text, p_max_attempts integer); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.outbox_mark_failed(p_id bigint, p_error text, p_max_attempts integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.outbox_mark_failed(p_id bigint, p_error text, p_max_attempts integer) TO service_role;
+
+
+--
+-- Name: FUNCTION outbox_mark_sent(p_id bigint); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.outbox_mark_sent(p_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.outbox_mark_sent(p_id bigint) TO service_role;
+
+
+--
+-- Name: FUNCTION outbox_requeue(p_id bigint); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.outbox_requeue(p_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.outbox_requeue(p_id bigint) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.outbox_requeue(p_id bigint) TO service_role;
+
+
+--
+-- Name: FUNCTION payment_apply(p_payment jsonb, p_source text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.payment_apply(p_payment jsonb, p_source text) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.payment_apply(p_payment jsonb, p_source text) TO service_role;
+
+
+--
+-- Name: TABLE payments; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.payments TO authenticated;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.payments TO service_role;
+
+
+--
+-- Name: FUNCTION payment_group_root(p_payment_row_id uuid); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.payment_group_root(p_payment_row_id uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION payment_group_verdict(p_order_id text, p_root_id uuid); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.payment_group_verdict(p_order_id text, p_root_id uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION payment_hold(p_order_id text, p_reason text, p_detail jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.payment_hold(p_order_id text, p_reason text, p_detail jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION payment_is_stale(p_raw jsonb, p_created_at timestamp with time zone, p_max_age interval); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.payment_is_stale(p_raw jsonb, p_created_at timestamp with time zone, p_max_age interval) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION payment_refresh_claim(p_payment_id text, p_min_interval_s integer, p_by text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.payment_refresh_claim(p_payment_id text, p_min_interval_s integer, p_by text) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.payment_refresh_claim(p_payment_id text, p_min_interval_s integer, p_by text) TO service_role;
+
+
+--
+-- Name: FUNCTION payment_settle(p_order_id text, p_root_id uuid, p_detail jsonb, p_source text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.payment_settle(p_order_id text, p_root_id uuid, p_detail jsonb, p_source text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION payment_status_rank(p_status text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.payment_status_rank(p_status text) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.payment_status_rank(p_status text) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.payment_status_rank(p_status text) TO service_role;
+
+
+--
+-- Name: FUNCTION payments_discount_hold(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.payments_discount_hold() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION payments_reset_reconcile(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.payments_reset_reconcile() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION provider_timestamp(p_value text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.provider_timestamp(p_value text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION reconcile_due_payments(p_limit integer, p_min_age_s integer); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.reconcile_due_payments(p_limit integer, p_min_age_s integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.reconcile_due_payments(p_limit integer, p_min_age_s integer) TO service_role;
+
+
+--
+-- Name: FUNCTION reconcile_failed_events(p_limit integer); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.reconcile_failed_events(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.reconcile_failed_events(p_limit integer) TO service_role;
+
+
+--
+-- Name: FUNCTION redact_jsonb(p_json jsonb, p_emails text[], p_names text[]); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.redact_jsonb(p_json jsonb, p_emails text[], p_names text[]) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION redact_text(p_text text, p_emails text[], p_names text[]); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.redact_text(p_text text, p_emails text[], p_names text[]) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION require_admin_or_service(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.require_admin_or_service() FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.require_admin_or_service() TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.require_admin_or_service() TO service_role;
+
+
+--
+-- Name: FUNCTION require_service_role(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.require_service_role() FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.require_service_role() TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.require_service_role() TO service_role;
+
+
+--
+-- Name: FUNCTION runs_as_owner(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.runs_as_owner() FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.runs_as_owner() TO anon;
+GRANT ALL ON FUNCTION ffx_internal.runs_as_owner() TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.runs_as_owner() TO service_role;
+
+
+--
+-- Name: FUNCTION update_updated_at_column(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.update_updated_at_column() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION webhook_debug_record(p_method text, p_path text, p_query text, p_headers jsonb, p_body bytea, p_client_addr text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.webhook_debug_record(p_method text, p_path text, p_query text, p_headers jsonb, p_body bytea, p_client_addr text) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.webhook_debug_record(p_method text, p_path text, p_query text, p_headers jsonb, p_body bytea, p_client_addr text) TO service_role;
 
 
 --
@@ -6509,395 +6914,12 @@ GRANT ALL ON FUNCTION public.get_available_accounts_count() TO service_role;
 
 
 --
--- Name: FUNCTION handle_new_user(); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.handle_new_user() FROM PUBLIC;
-
-
---
--- Name: FUNCTION handle_user_deleted(); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.handle_user_deleted() FROM PUBLIC;
-
-
---
--- Name: FUNCTION handle_user_email_changed(); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.handle_user_email_changed() FROM PUBLIC;
-
-
---
--- Name: FUNCTION handle_user_soft_deleted(); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.handle_user_soft_deleted() FROM PUBLIC;
-
-
---
--- Name: FUNCTION ipn_dedupe_key(p_payload jsonb); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.ipn_dedupe_key(p_payload jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.ipn_dedupe_key(p_payload jsonb) TO authenticated;
-GRANT ALL ON FUNCTION public.ipn_dedupe_key(p_payload jsonb) TO service_role;
-
-
---
--- Name: FUNCTION ipn_process_event(p_event_id bigint); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.ipn_process_event(p_event_id bigint) FROM PUBLIC;
-
-
---
--- Name: FUNCTION ipn_receive(p_payload jsonb, p_signature text); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.ipn_receive(p_payload jsonb, p_signature text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.ipn_receive(p_payload jsonb, p_signature text) TO service_role;
-
-
---
--- Name: FUNCTION ipn_reprocess(p_event_id bigint); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.ipn_reprocess(p_event_id bigint) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.ipn_reprocess(p_event_id bigint) TO authenticated;
-GRANT ALL ON FUNCTION public.ipn_reprocess(p_event_id bigint) TO service_role;
-
-
---
--- Name: FUNCTION is_admin(); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.is_admin() FROM PUBLIC;
-GRANT ALL ON FUNCTION public.is_admin() TO anon;
-GRANT ALL ON FUNCTION public.is_admin() TO authenticated;
-GRANT ALL ON FUNCTION public.is_admin() TO service_role;
-
-
---
--- Name: FUNCTION is_service_role(); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.is_service_role() FROM PUBLIC;
-GRANT ALL ON FUNCTION public.is_service_role() TO anon;
-GRANT ALL ON FUNCTION public.is_service_role() TO authenticated;
-GRANT ALL ON FUNCTION public.is_service_role() TO service_role;
-
-
---
--- Name: FUNCTION may_act_for(p_user_id uuid); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.may_act_for(p_user_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.may_act_for(p_user_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION public.may_act_for(p_user_id uuid) TO service_role;
-
-
---
--- Name: FUNCTION metrics_gauges(); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.metrics_gauges() FROM PUBLIC;
-GRANT ALL ON FUNCTION public.metrics_gauges() TO authenticated;
-GRANT ALL ON FUNCTION public.metrics_gauges() TO service_role;
-
-
---
--- Name: FUNCTION order_base_price(p_account_type text, p_account_size integer, p_platform_type text); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.order_base_price(p_account_type text, p_account_size integer, p_platform_type text) FROM PUBLIC;
-
-
---
--- Name: FUNCTION order_buyer_check(p_user_id uuid); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.order_buyer_check(p_user_id uuid) FROM PUBLIC;
-
-
---
--- Name: FUNCTION order_create(p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, OUT order_doc jsonb, OUT error text); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.order_create(p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, OUT order_doc jsonb, OUT error text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.order_create(p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, OUT order_doc jsonb, OUT error text) TO authenticated;
-
-
---
--- Name: FUNCTION order_is_stale(p_order_id text, p_max_age interval); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.order_is_stale(p_order_id text, p_max_age interval) FROM PUBLIC;
-
-
---
--- Name: FUNCTION order_payment_status(p_order_id text); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.order_payment_status(p_order_id text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.order_payment_status(p_order_id text) TO authenticated;
-GRANT ALL ON FUNCTION public.order_payment_status(p_order_id text) TO service_role;
-
-
---
--- Name: FUNCTION order_price_core(p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, p_count_attempt boolean, OUT amount numeric, OUT discount_amount numeric, OUT final_amount numeric, OUT discount_code text, OUT code_refused boolean); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.order_price_core(p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, p_count_attempt boolean, OUT amount numeric, OUT discount_amount numeric, OUT final_amount numeric, OUT discount_code text, OUT code_refused boolean) FROM PUBLIC;
-
-
---
 -- Name: FUNCTION order_quote(p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, OUT amount numeric, OUT discount_amount numeric, OUT final_amount numeric, OUT discount_code text, OUT code_refused boolean); Type: ACL; Schema: public; Owner: -
 --
 
 REVOKE ALL ON FUNCTION public.order_quote(p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, OUT amount numeric, OUT discount_amount numeric, OUT final_amount numeric, OUT discount_code text, OUT code_refused boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.order_quote(p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, OUT amount numeric, OUT discount_amount numeric, OUT final_amount numeric, OUT discount_code text, OUT code_refused boolean) TO authenticated;
 GRANT ALL ON FUNCTION public.order_quote(p_user_id uuid, p_account_type text, p_account_size integer, p_platform_type text, p_discount_code text, OUT amount numeric, OUT discount_amount numeric, OUT final_amount numeric, OUT discount_code text, OUT code_refused boolean) TO service_role;
-
-
---
--- Name: FUNCTION orders_apply_pricing(); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.orders_apply_pricing() FROM PUBLIC;
-
-
---
--- Name: FUNCTION orders_discount_follow(); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.orders_discount_follow() FROM PUBLIC;
-
-
---
--- Name: FUNCTION orders_insert_defaults(o public.orders); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.orders_insert_defaults(o public.orders) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.orders_insert_defaults(o public.orders) TO authenticated;
-GRANT ALL ON FUNCTION public.orders_insert_defaults(o public.orders) TO service_role;
-
-
---
--- Name: FUNCTION orders_keep_order_id(); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.orders_keep_order_id() FROM PUBLIC;
-
-
---
--- Name: FUNCTION orders_refuse_direct_update(); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.orders_refuse_direct_update() FROM PUBLIC;
-
-
---
--- Name: FUNCTION orders_set_order_id(); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.orders_set_order_id() FROM PUBLIC;
-
-
---
--- Name: FUNCTION outbox_claim(p_limit integer, p_lease_seconds integer); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.outbox_claim(p_limit integer, p_lease_seconds integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.outbox_claim(p_limit integer, p_lease_seconds integer) TO service_role;
-
-
---
--- Name: FUNCTION outbox_mark_failed(p_id bigint, p_error text, p_max_attempts integer); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.outbox_mark_failed(p_id bigint, p_error text, p_max_attempts integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.outbox_mark_failed(p_id bigint, p_error text, p_max_attempts integer) TO service_role;
-
-
---
--- Name: FUNCTION outbox_mark_sent(p_id bigint); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.outbox_mark_sent(p_id bigint) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.outbox_mark_sent(p_id bigint) TO service_role;
-
-
---
--- Name: FUNCTION outbox_requeue(p_id bigint); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.outbox_requeue(p_id bigint) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.outbox_requeue(p_id bigint) TO authenticated;
-GRANT ALL ON FUNCTION public.outbox_requeue(p_id bigint) TO service_role;
-
-
---
--- Name: FUNCTION payment_apply(p_payment jsonb, p_source text); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.payment_apply(p_payment jsonb, p_source text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.payment_apply(p_payment jsonb, p_source text) TO service_role;
-
-
---
--- Name: TABLE payments; Type: ACL; Schema: public; Owner: -
---
-
-GRANT SELECT ON TABLE public.payments TO authenticated;
-GRANT SELECT,INSERT,UPDATE ON TABLE public.payments TO service_role;
-
-
---
--- Name: FUNCTION payment_group_root(p_payment_row_id uuid); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.payment_group_root(p_payment_row_id uuid) FROM PUBLIC;
-
-
---
--- Name: FUNCTION payment_group_verdict(p_order_id text, p_root_id uuid); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.payment_group_verdict(p_order_id text, p_root_id uuid) FROM PUBLIC;
-
-
---
--- Name: FUNCTION payment_hold(p_order_id text, p_reason text, p_detail jsonb); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.payment_hold(p_order_id text, p_reason text, p_detail jsonb) FROM PUBLIC;
-
-
---
--- Name: FUNCTION payment_is_stale(p_raw jsonb, p_created_at timestamp with time zone, p_max_age interval); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.payment_is_stale(p_raw jsonb, p_created_at timestamp with time zone, p_max_age interval) FROM PUBLIC;
-
-
---
--- Name: FUNCTION payment_refresh_claim(p_payment_id text, p_min_interval_s integer, p_by text); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.payment_refresh_claim(p_payment_id text, p_min_interval_s integer, p_by text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.payment_refresh_claim(p_payment_id text, p_min_interval_s integer, p_by text) TO service_role;
-
-
---
--- Name: FUNCTION payment_settle(p_order_id text, p_root_id uuid, p_detail jsonb, p_source text); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.payment_settle(p_order_id text, p_root_id uuid, p_detail jsonb, p_source text) FROM PUBLIC;
-
-
---
--- Name: FUNCTION payment_status_rank(p_status text); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.payment_status_rank(p_status text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.payment_status_rank(p_status text) TO authenticated;
-GRANT ALL ON FUNCTION public.payment_status_rank(p_status text) TO service_role;
-
-
---
--- Name: FUNCTION payments_discount_hold(); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.payments_discount_hold() FROM PUBLIC;
-
-
---
--- Name: FUNCTION payments_reset_reconcile(); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.payments_reset_reconcile() FROM PUBLIC;
-
-
---
--- Name: FUNCTION provider_timestamp(p_value text); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.provider_timestamp(p_value text) FROM PUBLIC;
-
-
---
--- Name: FUNCTION reconcile_due_payments(p_limit integer, p_min_age_s integer); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.reconcile_due_payments(p_limit integer, p_min_age_s integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.reconcile_due_payments(p_limit integer, p_min_age_s integer) TO service_role;
-
-
---
--- Name: FUNCTION reconcile_failed_events(p_limit integer); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.reconcile_failed_events(p_limit integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.reconcile_failed_events(p_limit integer) TO service_role;
-
-
---
--- Name: FUNCTION redact_jsonb(p_json jsonb, p_emails text[], p_names text[]); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.redact_jsonb(p_json jsonb, p_emails text[], p_names text[]) FROM PUBLIC;
-
-
---
--- Name: FUNCTION redact_text(p_text text, p_emails text[], p_names text[]); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.redact_text(p_text text, p_emails text[], p_names text[]) FROM PUBLIC;
-
-
---
--- Name: FUNCTION require_admin_or_service(); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.require_admin_or_service() FROM PUBLIC;
-GRANT ALL ON FUNCTION public.require_admin_or_service() TO authenticated;
-GRANT ALL ON FUNCTION public.require_admin_or_service() TO service_role;
-
-
---
--- Name: FUNCTION require_service_role(); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.require_service_role() FROM PUBLIC;
-GRANT ALL ON FUNCTION public.require_service_role() TO authenticated;
-GRANT ALL ON FUNCTION public.require_service_role() TO service_role;
-
-
---
--- Name: FUNCTION runs_as_owner(); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.runs_as_owner() FROM PUBLIC;
-GRANT ALL ON FUNCTION public.runs_as_owner() TO anon;
-GRANT ALL ON FUNCTION public.runs_as_owner() TO authenticated;
-GRANT ALL ON FUNCTION public.runs_as_owner() TO service_role;
-
-
---
--- Name: FUNCTION update_updated_at_column(); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.update_updated_at_column() FROM PUBLIC;
-
-
---
--- Name: FUNCTION webhook_debug_record(p_method text, p_path text, p_query text, p_headers jsonb, p_body bytea, p_client_addr text); Type: ACL; Schema: public; Owner: -
---
-
-REVOKE ALL ON FUNCTION public.webhook_debug_record(p_method text, p_path text, p_query text, p_headers jsonb, p_body bytea, p_client_addr text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.webhook_debug_record(p_method text, p_path text, p_query text, p_headers jsonb, p_body bytea, p_client_addr text) TO service_role;
 
 
 --

@@ -10,12 +10,12 @@
  * A missed webhook is repaired here: when the newest payment is not final
  * and our copy is older than FFX_STATUS_REFRESH_SECONDS, the payment is
  * fetched from NOWPayments and applied through the same transition as an
- * IPN (public.payment_apply). If NOWPayments fails, the answer comes from
+ * IPN (ffx_internal.payment_apply). If NOWPayments fails, the answer comes from
  * the database as it is.
  *
  * That refresh is bounded, because customers poll this endpoint: at most
  * one GET per payment per FFX_STATUS_REFRESH_SECONDS across every worker
- * and host (public.payment_refresh_claim records the attempt in the
+ * and host (ffx_internal.payment_refresh_claim records the attempt in the
  * database, in a statement of its own, before the GET; ffx-reconcile
  * claims the same way), one attempt, within FFX_STATUS_REFRESH_BUDGET_MS,
  * with no transaction open while it runs. Everybody else answers from the
@@ -51,7 +51,7 @@ struct status_query {
     const char *user_id;
 };
 
-/* What public.check_payment_status returns: the documents as JSON text,
+/* What ffx_internal.check_payment_status returns: the documents as JSON text,
  * copied into the answer as they are. All NULL when the order is hidden
  * or missing. */
 struct order_status {
@@ -92,7 +92,7 @@ load_status(struct req *r, const struct auth_identity *id, const char *order_id,
         db_single_text(&r->call, id->role, id->claims_json, &res,
                        "SELECT owner, order_doc::text, payment_doc::text, payment_id,"
                        " payment_status, payment_age_s"
-                       " FROM public.check_payment_status($1)",
+                       " FROM ffx_internal.check_payment_status($1)",
                        1, (const char *const[]){order_id});
 
     if (rc)
@@ -130,7 +130,7 @@ claim_refresh(struct req *r, const char *payment_id)
 
     if (db_single_text(
             &r->call, RLS_SERVICE, NULL, &res,
-            "SELECT public.payment_refresh_claim($1, $2::int, 'check-payment-status')", 2,
+            "SELECT ffx_internal.payment_refresh_claim($1, $2::int, 'check-payment-status')", 2,
             (const char *const[]){
                 payment_id, arena_sprintf(r->call.arena, "%lld",
                                           cfg_int("FFX_STATUS_REFRESH_SECONDS"))}) != ERR_OK) {
@@ -159,7 +159,7 @@ fetch_and_apply(struct req *r, const struct auth_identity *id, const char *order
     /* What is applied comes from NOWPayments, not from the caller, so it
      * runs as the service, exactly as an IPN would. */
     rc = db_single_text(&r->call, RLS_SERVICE, NULL, &res,
-                        "SELECT public.payment_apply($1::jsonb, 'status_check')", 1,
+                        "SELECT ffx_internal.payment_apply($1::jsonb, 'status_check')", 1,
                         (const char *const[]){p.raw_json});
     if (rc)
         return rc;

@@ -140,7 +140,7 @@ begin_once(struct req *r, const struct auth_identity *id, const struct payment_r
     PGresult *res = NULL;
     enum err_code rc = db_single_text(
         &r->call, id->role, id->claims_json, &res,
-        "SELECT public.crypto_payment_begin($1, $2::uuid, $3, $4::int, $5, $6::numeric,"
+        "SELECT ffx_internal.crypto_payment_begin($1, $2::uuid, $3, $4::int, $5, $6::numeric,"
         " $7::numeric, $8, $9, $10::int)",
         10,
         (const char *const[]){
@@ -333,7 +333,7 @@ record_payment(struct req *r, const struct payment_request *p, const char *token
     PGresult *res = NULL;
     enum err_code rc = db_single_text(
         &r->call, RLS_SERVICE, NULL, &res,
-        "SELECT public.crypto_payment_record($1, $2::uuid, $3::jsonb, $4::jsonb)", 4,
+        "SELECT ffx_internal.crypto_payment_record($1, $2::uuid, $3::jsonb, $4::jsonb)", 4,
         (const char *const[]){p->order_id, token, invoice_json, payment_json(r, pay)});
 
     if (rc)
@@ -358,7 +358,7 @@ release_reservation(struct req *r, const struct payment_request *p, const char *
 
     err_clear(&r->call.err);
     if (db_single_text(&r->call, RLS_SERVICE, NULL, &res,
-                       "SELECT public.crypto_payment_release($1, $2::uuid)", 2,
+                       "SELECT ffx_internal.crypto_payment_release($1, $2::uuid)", 2,
                        (const char *const[]){p->order_id, token}) != ERR_OK)
         log_event(LOG_WARN, r->call.request_id, "payment",
                   "could not release the reservation; it expires on its own");

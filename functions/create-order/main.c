@@ -4,7 +4,7 @@
  * with a user's token: 201 {"success":true,"order":{...}}.
  *
  * For deployments without a REST data API. The order is inserted as the
- * user under RLS, through public.order_create(); the database sets its id
+ * user under RLS, through ffx_internal.order_create(); the database sets its id
  * (FFX + 9 digits) and its price from the pricing table and the discount
  * code, whatever a client sends. It refuses a banned or suspended customer
  * (FF403 -> 403), an unavailable product (FF400 -> 400) and, beyond the
@@ -70,7 +70,7 @@ insert_order(struct req *r, const struct auth_identity *id, const struct order_r
 
     rc = db_single_text(
         &r->call, id->role, id->claims_json, &res,
-        "SELECT order_doc, error FROM public.order_create($1, $2, $3, $4)", 4,
+        "SELECT order_doc, error FROM ffx_internal.order_create($1, $2, $3, $4)", 4,
         (const char *const[]){o->account_type, size, o->platform_type, o->discount_code});
     if (rc)
         return rc;

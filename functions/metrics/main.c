@@ -9,7 +9,7 @@
  *   per-function         every <function>.metrics file of FFX_METRICS_DIR:
  *                        requests by status code, latency histograms, start
  *                        times, the functions' own counters (common/metrics.h)
- *   database gauges      one call of public.metrics_gauges() (92_metrics.sql):
+ *   database gauges      one call of ffx_internal.metrics_gauges() (92_metrics.sql):
  *                        inbox, orders, paid-but-undelivered, outbox, stock
  *   answer 200           ffx_database_up says whether the gauges could be read:
  *                        a database outage still serves the per-function
@@ -41,7 +41,7 @@ static const struct cfg_key metrics_keys[] = {
     CFG_END,
 };
 
-/* HELP texts of the rows public.metrics_gauges() returns (all gauges). */
+/* HELP texts of the rows ffx_internal.metrics_gauges() returns (all gauges). */
 static const struct {
     const char *name;
     const char *help;
@@ -150,7 +150,7 @@ read_gauges(struct req *r, const struct auth_identity *id, PGresult **res, bool 
 {
     enum err_code rc =
         db_single(&r->call, id->role, id->claims_json, res,
-                  "SELECT metric, labels::text, value FROM public.metrics_gauges()", 0, NULL);
+                  "SELECT metric, labels::text, value FROM ffx_internal.metrics_gauges()", 0, NULL);
     *up = rc == ERR_OK;
     if (rc == ERR_OK || err_http_status(rc) < 500)
         return rc;

@@ -10,7 +10,7 @@
  *                               canonical forms → else 401
  *   parse the signed text       an object with payment_id and payment_status
  *                               → else 400
- *   public.ipn_receive          store the signed text (the raw body, or the
+ *   ffx_internal.ipn_receive          store the signed text (the raw body, or the
  *                               canonical form that matched) in the inbox
  *                               (dedupe key), then apply the transition and
  *                               deliver, in one transaction
@@ -185,7 +185,7 @@ store_and_apply(struct req *r, const struct ipn_verified *v, enum ipn_match how,
 {
     static const char sql[] = "SELECT x->>'outcome', coalesce((x->>'delivered')::boolean, false),"
                               " x->>'order_id', x->>'verdict', x->>'needs_attention'"
-                              " FROM public.ipn_receive($1::jsonb, $2) AS x";
+                              " FROM ffx_internal.ipn_receive($1::jsonb, $2) AS x";
     const char *form = how == IPN_MATCH_RAW ? "raw" : "canonical";
     enum err_code rc;
     PGresult *res = NULL;

@@ -77,7 +77,7 @@ static const char stock_sql[] =
     " WHERE o.order_id = $1 GROUP BY o.account_size, o.platform_type";
 
 static const char dry_run_sql[] =
-    "SELECT public.deliver_account_to_user(order_id, user_id) FROM public.orders"
+    "SELECT ffx_internal.deliver_account_to_user(order_id, user_id) FROM public.orders"
     " WHERE order_id = $1";
 
 static enum err_code

@@ -70,7 +70,7 @@ store_request(struct req *r, const char **received_at)
     };
 
     rc = db_single(&r->call, RLS_SERVICE, NULL, &res,
-                   "SELECT to_char(public.webhook_debug_record($1, $2, $3, $4::jsonb, $5, $6)"
+                   "SELECT to_char(ffx_internal.webhook_debug_record($1, $2, $3, $4::jsonb, $5, $6)"
                    " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
                    6, params);
     if (rc)

@@ -3,7 +3,7 @@
 -- Every request runs as one of anon / authenticated / service_role (SET LOCAL ROLE) with the
 -- verified JWT in request.jwt.claims. Privileges decide WHICH statements a role may run at all (a
 -- missing grant is a 42501 before any policy runs); policies decide WHICH ROWS. An admin is an
--- `authenticated` request whose claims carry app_metadata.role = 'admin' (public.is_admin());
+-- `authenticated` request whose claims carry app_metadata.role = 'admin' (ffx_internal.is_admin());
 -- admins get policies for everything, so `authenticated` holds the DML privileges and the
 -- policies narrow ordinary users down to their own rows. service_role has BYPASSRLS: its
 -- privileges alone decide what it may do. Row-level security is on for every table (enabled in
@@ -17,7 +17,7 @@
 -- =============================================================================================
 create or replace trigger update_user_profiles_updated_at
   before update on public.user_profiles
-  for each row execute function public.update_updated_at_column();
+  for each row execute function ffx_internal.update_updated_at_column();
 
 -- Users update only harmless columns of their own row (column grant); status, totals, e-mail and
 -- signup data change through service_role or admin_set_account_status().
@@ -40,8 +40,8 @@ create policy "Users can update own profile" on public.user_profiles
 drop policy if exists "Admins can manage all profiles" on public.user_profiles;
 create policy "Admins can manage all profiles" on public.user_profiles
   for all to authenticated
-  using ((select public.is_admin()))
-  with check ((select public.is_admin()));
+  using ((select ffx_internal.is_admin()))
+  with check ((select ffx_internal.is_admin()));
 
 -- ---------------------------------------------------------------------------------------------
 -- Profile creation on sign-up (trigger on auth.users, which Supabase permits).
@@ -51,7 +51,7 @@ create policy "Admins can manage all profiles" on public.user_profiles
 -- Metadata is user-controlled (user_metadata at sign-up): values are truncated to the column
 -- limits and marketing_consent is parsed leniently so odd input can never make sign-up fail.
 -- Unlike the seed, no password is read or stored.
-create or replace function public.handle_new_user()
+create or replace function ffx_internal.handle_new_user()
 returns trigger
 language plpgsql
 security definer
@@ -74,18 +74,18 @@ begin
   return new;
 end
 $$;
-revoke all on function public.handle_new_user() from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.handle_new_user() from public, anon, authenticated, service_role;
 
 create or replace trigger on_auth_user_created
   after insert on auth.users
-  for each row execute function public.handle_new_user();
+  for each row execute function ffx_internal.handle_new_user();
 
 -- customer_is_active(user): the customer's profile is neither banned nor suspended (no profile:
 -- active, as Supabase creates it by trigger and older users may lack one). No user (NULL: the
 -- customer was deleted, see erase_customer below): not active, so money arriving later for one of
 -- their orders is held for an operator (customer_blocked) instead of delivering to nobody.
 -- Owner only.
-create or replace function public.customer_is_active(p_user_id uuid)
+create or replace function ffx_internal.customer_is_active(p_user_id uuid)
 returns boolean
 language sql
 stable
@@ -95,13 +95,13 @@ as $$
   select p_user_id is not null
          and coalesce((select p.account_status = 'active' from public.user_profiles p where p.id = p_user_id), true)
 $$;
-revoke all on function public.customer_is_active(uuid) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.customer_is_active(uuid) from public, anon, authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------
 -- Admin: change a customer's account_status. Admin requests run as `authenticated`, whose UPDATE
 -- on user_profiles is limited to harmless columns (above); this is the audited path for the rest.
 -- ---------------------------------------------------------------------------------------------
-create or replace function public.admin_set_account_status(p_user_id uuid, p_status text, p_reason text default null)
+create or replace function ffx_internal.admin_set_account_status(p_user_id uuid, p_status text, p_reason text default null)
 returns void
 language plpgsql
 volatile
@@ -111,7 +111,7 @@ as $$
 declare
   old_status text;
 begin
-  if not public.is_admin() then
+  if not ffx_internal.is_admin() then
     raise exception 'admin only' using errcode = 'insufficient_privilege';
   end if;
 
@@ -133,8 +133,8 @@ begin
           jsonb_build_object('account_status', p_status));
 end
 $$;
-revoke all on function public.admin_set_account_status(uuid, text, text) from public, anon, authenticated, service_role;
-grant execute on function public.admin_set_account_status(uuid, text, text) to authenticated;
+revoke all on function ffx_internal.admin_set_account_status(uuid, text, text) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.admin_set_account_status(uuid, text, text) to authenticated;
 
 -- =============================================================================================
 -- admin_audit_log: append-only, for every role including superusers and the table owner.
@@ -145,7 +145,7 @@ grant execute on function public.admin_set_account_status(uuid, text, text) to a
 -- entries that hold them. It runs as the owner with ffx.erasing_user set to a user that is being
 -- erased (still in auth.users, inside the same transaction), and it may change only the text
 -- (admin_email, description, old_values, new_values): which entry, whose act and when stay.
-create or replace function public.admin_audit_log_refuse_change()
+create or replace function ffx_internal.admin_audit_log_refuse_change()
 returns trigger
 language plpgsql
 set search_path = ''
@@ -164,18 +164,18 @@ begin
     using errcode = 'insufficient_privilege';
 end
 $$;
-revoke all on function public.admin_audit_log_refuse_change() from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.admin_audit_log_refuse_change() from public, anon, authenticated, service_role;
 
 create or replace trigger admin_audit_log_no_update_delete
   before update or delete on public.admin_audit_log
-  for each row execute function public.admin_audit_log_refuse_change();
+  for each row execute function ffx_internal.admin_audit_log_refuse_change();
 
 create or replace trigger admin_audit_log_no_truncate
   before truncate on public.admin_audit_log
-  for each statement execute function public.admin_audit_log_refuse_change();
+  for each statement execute function ffx_internal.admin_audit_log_refuse_change();
 
 -- The log's clock is the server's: an inserted created_at is replaced.
-create or replace function public.admin_audit_log_stamp()
+create or replace function ffx_internal.admin_audit_log_stamp()
 returns trigger
 language plpgsql
 set search_path = ''
@@ -185,11 +185,11 @@ begin
   return new;
 end
 $$;
-revoke all on function public.admin_audit_log_stamp() from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.admin_audit_log_stamp() from public, anon, authenticated, service_role;
 
 create or replace trigger admin_audit_log_stamp
   before insert on public.admin_audit_log
-  for each row execute function public.admin_audit_log_stamp();
+  for each row execute function ffx_internal.admin_audit_log_stamp();
 
 -- Append and read only, for everyone. No UPDATE/DELETE/TRUNCATE grant exists anywhere.
 revoke all on table public.admin_audit_log from public, anon, authenticated, service_role;
@@ -199,12 +199,12 @@ grant select, insert on table public.admin_audit_log to authenticated, service_r
 drop policy if exists "Admins can view audit log" on public.admin_audit_log;
 create policy "Admins can view audit log" on public.admin_audit_log
   for select to authenticated
-  using ((select public.is_admin()));
+  using ((select ffx_internal.is_admin()));
 
 drop policy if exists "Admins can append to audit log as themselves" on public.admin_audit_log;
 create policy "Admins can append to audit log as themselves" on public.admin_audit_log
   for insert to authenticated
-  with check ((select public.is_admin()) and admin_id = (select auth.uid()));
+  with check ((select ffx_internal.is_admin()) and admin_id = (select auth.uid()));
 
 -- =============================================================================================
 -- A customer leaves (docs/ARCHITECTURE.md, "When a customer leaves")
@@ -221,7 +221,7 @@ create policy "Admins can append to audit log as themselves" on public.admin_aud
 
 -- redact_text(text, e-mails, names): every occurrence of each e-mail (anywhere, any case) and of
 -- each name (as a whole word, any case) replaced by [erased]. Terms are matched literally.
-create or replace function public.redact_text(p_text text, p_emails text[], p_names text[])
+create or replace function ffx_internal.redact_text(p_text text, p_emails text[], p_names text[])
 returns text
 language plpgsql
 immutable
@@ -248,11 +248,11 @@ begin
   return v_text;
 end
 $$;
-revoke all on function public.redact_text(text, text[], text[]) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.redact_text(text, text[], text[]) from public, anon, authenticated, service_role;
 
 -- redact_jsonb(json, e-mails, names): redact_text applied to every string and key, at any depth;
 -- numbers, booleans and the structure are untouched.
-create or replace function public.redact_jsonb(p_json jsonb, p_emails text[], p_names text[])
+create or replace function ffx_internal.redact_jsonb(p_json jsonb, p_emails text[], p_names text[])
 returns jsonb
 language plpgsql
 immutable
@@ -261,22 +261,22 @@ as $$
 begin
   case pg_catalog.jsonb_typeof(p_json)
     when 'object' then
-      return (select coalesce(pg_catalog.jsonb_object_agg(public.redact_text(e.key, p_emails, p_names),
-                                                         public.redact_jsonb(e.value, p_emails, p_names)),
+      return (select coalesce(pg_catalog.jsonb_object_agg(ffx_internal.redact_text(e.key, p_emails, p_names),
+                                                         ffx_internal.redact_jsonb(e.value, p_emails, p_names)),
                               '{}'::jsonb)
                 from pg_catalog.jsonb_each(p_json) e);
     when 'array' then
-      return (select coalesce(pg_catalog.jsonb_agg(public.redact_jsonb(e.value, p_emails, p_names) order by e.n),
+      return (select coalesce(pg_catalog.jsonb_agg(ffx_internal.redact_jsonb(e.value, p_emails, p_names) order by e.n),
                               '[]'::jsonb)
                 from pg_catalog.jsonb_array_elements(p_json) with ordinality e (value, n));
     when 'string' then
-      return pg_catalog.to_jsonb(public.redact_text(p_json #>> '{}', p_emails, p_names));
+      return pg_catalog.to_jsonb(ffx_internal.redact_text(p_json #>> '{}', p_emails, p_names));
     else
       return p_json;
   end case;
 end
 $$;
-revoke all on function public.redact_jsonb(jsonb, text[], text[]) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.redact_jsonb(jsonb, text[], text[]) from public, anon, authenticated, service_role;
 
 -- erase_customer(user, auth e-mail): the erasure itself, called by the auth.users triggers below
 -- while the auth.users row still exists. Children before orders: the composite (order_id,
@@ -284,7 +284,7 @@ revoke all on function public.redact_jsonb(jsonb, text[], text[]) from public, a
 -- row's old user. Names are redacted only where people write free text (the audit log, error
 -- texts); provider JSON never carries names (the order description is built from the product:
 -- 40_checkout), only e-mail addresses are looked for there. Returns the counts. Owner only.
-create or replace function public.erase_customer(p_user_id uuid, p_auth_email text)
+create or replace function ffx_internal.erase_customer(p_user_id uuid, p_auth_email text)
 returns jsonb
 language plpgsql
 volatile
@@ -321,34 +321,34 @@ begin
      and e.status in ('pending', 'sending');
   get diagnostics n_outbox_cancelled = row_count;
   update public.email_outbox e
-     set to_email = '', variables = '{}'::jsonb, last_error = public.redact_text(e.last_error, v_emails, v_names)
+     set to_email = '', variables = '{}'::jsonb, last_error = ffx_internal.redact_text(e.last_error, v_emails, v_names)
    where (e.order_id = any (v_orders) or lower(e.to_email) = any (select lower(m) from unnest(v_emails) m))
      and (e.to_email <> '' or e.variables <> '{}'::jsonb
-          or e.last_error is distinct from public.redact_text(e.last_error, v_emails, v_names));
+          or e.last_error is distinct from ffx_internal.redact_text(e.last_error, v_emails, v_names));
   get diagnostics n_outbox_scrubbed = row_count;
   select count(*) into n_outbox_kept from public.email_outbox e where e.order_id = any (v_orders);
 
   update public.delivered_accounts d set user_id = null where d.user_id = p_user_id;
   get diagnostics n_deliveries = row_count;
   update public.payments pm
-     set user_id = null, raw = public.redact_jsonb(pm.raw, v_emails, null)
+     set user_id = null, raw = ffx_internal.redact_jsonb(pm.raw, v_emails, null)
    where pm.user_id = p_user_id;
   get diagnostics n_payments = row_count;
   update public.payment_transactions t
-     set user_id = null, provider_response = public.redact_jsonb(t.provider_response, v_emails, null)
+     set user_id = null, provider_response = ffx_internal.redact_jsonb(t.provider_response, v_emails, null)
    where t.user_id = p_user_id;
   get diagnostics n_transactions = row_count;
   update public.orders o
-     set user_id = null, attention_detail = public.redact_jsonb(o.attention_detail, v_emails, null)
+     set user_id = null, attention_detail = ffx_internal.redact_jsonb(o.attention_detail, v_emails, null)
    where o.user_id = p_user_id;
   get diagnostics n_orders = row_count;
 
   update public.ipn_events i
-     set payload = public.redact_jsonb(i.payload, v_emails, null),
-         last_error = public.redact_text(i.last_error, v_emails, v_names)
+     set payload = ffx_internal.redact_jsonb(i.payload, v_emails, null),
+         last_error = ffx_internal.redact_text(i.last_error, v_emails, v_names)
    where (i.order_id = any (v_orders) or i.matched_order_id = any (v_orders))
-     and (i.payload is distinct from public.redact_jsonb(i.payload, v_emails, null)
-          or i.last_error is distinct from public.redact_text(i.last_error, v_emails, v_names));
+     and (i.payload is distinct from ffx_internal.redact_jsonb(i.payload, v_emails, null)
+          or i.last_error is distinct from ffx_internal.redact_text(i.last_error, v_emails, v_names));
   get diagnostics n_ipn = row_count;
 
   update public.payment_reservations r
@@ -359,16 +359,16 @@ begin
 
   -- the entries about the user, by the user, or quoting the e-mail
   update public.admin_audit_log a
-     set admin_email = public.redact_text(a.admin_email, v_emails, v_names),
-         description = public.redact_text(a.description, v_emails, v_names),
-         old_values  = public.redact_jsonb(a.old_values, v_emails, v_names),
-         new_values  = public.redact_jsonb(a.new_values, v_emails, v_names)
+     set admin_email = ffx_internal.redact_text(a.admin_email, v_emails, v_names),
+         description = ffx_internal.redact_text(a.description, v_emails, v_names),
+         old_values  = ffx_internal.redact_jsonb(a.old_values, v_emails, v_names),
+         new_values  = ffx_internal.redact_jsonb(a.new_values, v_emails, v_names)
    where (a.admin_id = p_user_id or a.record_id = p_user_id::text or a.record_id = any (v_orders)
           or exists (select 1 from unnest(v_emails) m where strpos(lower(a::text), lower(m)) > 0))
-     and (a.admin_email is distinct from public.redact_text(a.admin_email, v_emails, v_names)
-          or a.description is distinct from public.redact_text(a.description, v_emails, v_names)
-          or a.old_values is distinct from public.redact_jsonb(a.old_values, v_emails, v_names)
-          or a.new_values is distinct from public.redact_jsonb(a.new_values, v_emails, v_names));
+     and (a.admin_email is distinct from ffx_internal.redact_text(a.admin_email, v_emails, v_names)
+          or a.description is distinct from ffx_internal.redact_text(a.description, v_emails, v_names)
+          or a.old_values is distinct from ffx_internal.redact_jsonb(a.old_values, v_emails, v_names)
+          or a.new_values is distinct from ffx_internal.redact_jsonb(a.new_values, v_emails, v_names));
   get diagnostics n_audit = row_count;
 
   -- not records: the discount rate limit's memory and raw debug requests quoting the e-mail
@@ -406,51 +406,51 @@ begin
   return v_counts;
 end
 $$;
-comment on function public.erase_customer(uuid, text) is
+comment on function ffx_internal.erase_customer(uuid, text) is
   'A customer leaves: financial rows kept without their user, personal data erased, audited as user_erased (called by the auth.users triggers; owner only).';
-revoke all on function public.erase_customer(uuid, text) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.erase_customer(uuid, text) from public, anon, authenticated, service_role;
 
 -- SECURITY DEFINER: they run as Supabase Auth's role, which has no rights on public (like
 -- handle_new_user above). They check no caller: only a change of auth.users fires them.
-create or replace function public.handle_user_deleted()
+create or replace function ffx_internal.handle_user_deleted()
 returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
 begin
-  perform public.erase_customer(old.id, old.email);
+  perform ffx_internal.erase_customer(old.id, old.email);
   return old;
 end
 $$;
-revoke all on function public.handle_user_deleted() from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.handle_user_deleted() from public, anon, authenticated, service_role;
 
 create or replace trigger on_auth_user_deleted
   before delete on auth.users
-  for each row execute function public.handle_user_deleted();
+  for each row execute function ffx_internal.handle_user_deleted();
 
-create or replace function public.handle_user_soft_deleted()
+create or replace function ffx_internal.handle_user_soft_deleted()
 returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
 begin
-  perform public.erase_customer(new.id, old.email);
+  perform ffx_internal.erase_customer(new.id, old.email);
   return null;
 end
 $$;
-revoke all on function public.handle_user_soft_deleted() from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.handle_user_soft_deleted() from public, anon, authenticated, service_role;
 
 create or replace trigger on_auth_user_soft_deleted
   after update of deleted_at on auth.users
   for each row
   when (old.deleted_at is null and new.deleted_at is not null)
-  execute function public.handle_user_soft_deleted();
+  execute function ffx_internal.handle_user_soft_deleted();
 
 -- An e-mail change in Auth reaches the profile (and nothing else does): NULL (a phone-only user)
 -- is copied as NULL.
-create or replace function public.handle_user_email_changed()
+create or replace function ffx_internal.handle_user_email_changed()
 returns trigger
 language plpgsql
 security definer
@@ -461,10 +461,10 @@ begin
   return null;
 end
 $$;
-revoke all on function public.handle_user_email_changed() from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.handle_user_email_changed() from public, anon, authenticated, service_role;
 
 create or replace trigger on_auth_user_email_changed
   after update of email on auth.users
   for each row
   when (old.email is distinct from new.email)
-  execute function public.handle_user_email_changed();
+  execute function ffx_internal.handle_user_email_changed();

@@ -7,7 +7,7 @@
 -- =============================================================================================
 create or replace trigger update_trading_rules_updated_at
   before update on public.trading_rules
-  for each row execute function public.update_updated_at_column();
+  for each row execute function ffx_internal.update_updated_at_column();
 
 revoke all on table public.trading_rules from public, anon, authenticated, service_role;
 grant select on table public.trading_rules to anon;
@@ -21,15 +21,15 @@ create policy "Anyone can view trading rules" on public.trading_rules
 drop policy if exists "Admins can manage trading rules" on public.trading_rules;
 create policy "Admins can manage trading rules" on public.trading_rules
   for all to authenticated
-  using ((select public.is_admin()))
-  with check ((select public.is_admin()));
+  using ((select ffx_internal.is_admin()))
+  with check ((select ffx_internal.is_admin()));
 
 -- =============================================================================================
 -- crypto_addresses: active ones are public
 -- =============================================================================================
 create or replace trigger update_crypto_addresses_updated_at
   before update on public.crypto_addresses
-  for each row execute function public.update_updated_at_column();
+  for each row execute function ffx_internal.update_updated_at_column();
 
 revoke all on table public.crypto_addresses from public, anon, authenticated, service_role;
 grant select on table public.crypto_addresses to anon;
@@ -43,15 +43,15 @@ create policy "Anyone can view active crypto addresses" on public.crypto_address
 drop policy if exists "Admins can manage crypto addresses" on public.crypto_addresses;
 create policy "Admins can manage crypto addresses" on public.crypto_addresses
   for all to authenticated
-  using ((select public.is_admin()))
-  with check ((select public.is_admin()));
+  using ((select ffx_internal.is_admin()))
+  with check ((select ffx_internal.is_admin()));
 
 -- =============================================================================================
 -- pricing: one USD price per product; orders_apply_pricing (30_orders) copies it into every order
 -- =============================================================================================
 create or replace trigger update_pricing_updated_at
   before update on public.pricing
-  for each row execute function public.update_updated_at_column();
+  for each row execute function ffx_internal.update_updated_at_column();
 
 revoke all on table public.pricing from public, anon, authenticated, service_role;
 grant select on table public.pricing to anon;
@@ -65,15 +65,15 @@ create policy "Anyone can view active prices" on public.pricing
 drop policy if exists "Admins can manage prices" on public.pricing;
 create policy "Admins can manage prices" on public.pricing
   for all to authenticated
-  using ((select public.is_admin()))
-  with check ((select public.is_admin()));
+  using ((select ffx_internal.is_admin()))
+  with check ((select ffx_internal.is_admin()));
 
 -- =============================================================================================
 -- crypto_currency_map: the checkout's coin codes -> NOWPayments pay_currency
 -- =============================================================================================
 create or replace trigger update_crypto_currency_map_updated_at
   before update on public.crypto_currency_map
-  for each row execute function public.update_updated_at_column();
+  for each row execute function ffx_internal.update_updated_at_column();
 
 revoke all on table public.crypto_currency_map from public, anon, authenticated, service_role;
 grant select on table public.crypto_currency_map to anon;
@@ -87,5 +87,5 @@ create policy "Anyone can view active crypto currencies" on public.crypto_curren
 drop policy if exists "Admins can manage crypto currencies" on public.crypto_currency_map;
 create policy "Admins can manage crypto currencies" on public.crypto_currency_map
   for all to authenticated
-  using ((select public.is_admin()))
-  with check ((select public.is_admin()));
+  using ((select ffx_internal.is_admin()))
+  with check ((select ffx_internal.is_admin()));

@@ -31,9 +31,9 @@
 -- =============================================================================================
 create or replace trigger update_discount_codes_updated_at
   before update on public.discount_codes
-  for each row execute function public.update_updated_at_column();
+  for each row execute function ffx_internal.update_updated_at_column();
 
-create or replace function public.discount_codes_normalize_code()
+create or replace function ffx_internal.discount_codes_normalize_code()
 returns trigger
 language plpgsql
 set search_path = ''
@@ -43,20 +43,20 @@ begin
   return new;
 end
 $$;
-revoke all on function public.discount_codes_normalize_code() from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.discount_codes_normalize_code() from public, anon, authenticated, service_role;
 
 create or replace trigger discount_codes_normalize_code
   before insert or update of code on public.discount_codes
-  for each row execute function public.discount_codes_normalize_code();
+  for each row execute function ffx_internal.discount_codes_normalize_code();
 
 -- The counters are the ledger's: through the API (an admin, service_role) they cannot be set.
-create or replace function public.discount_codes_keep_counts()
+create or replace function ffx_internal.discount_codes_keep_counts()
 returns trigger
 language plpgsql
 security invoker
 as $$
 begin
-  if public.runs_as_owner() then
+  if ffx_internal.runs_as_owner() then
     return new;
   end if;
   if tg_op = 'INSERT' then
@@ -69,11 +69,11 @@ begin
   return new;
 end
 $$;
-revoke all on function public.discount_codes_keep_counts() from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.discount_codes_keep_counts() from public, anon, authenticated, service_role;
 
 create or replace trigger discount_codes_keep_counts
   before insert or update on public.discount_codes
-  for each row execute function public.discount_codes_keep_counts();
+  for each row execute function ffx_internal.discount_codes_keep_counts();
 
 revoke all on table public.discount_codes from public, anon, authenticated, service_role;
 grant select, insert, update, delete on table public.discount_codes to authenticated, service_role;
@@ -82,8 +82,8 @@ grant select, insert, update, delete on table public.discount_codes to authentic
 drop policy if exists "Admins can manage discount codes" on public.discount_codes;
 create policy "Admins can manage discount codes" on public.discount_codes
   for all to authenticated
-  using ((select public.is_admin()))
-  with check ((select public.is_admin()));
+  using ((select ffx_internal.is_admin()))
+  with check ((select ffx_internal.is_admin()));
 
 -- =============================================================================================
 -- The ledger and the attempts: admins (authenticated, narrowed by the policies) and the backend
@@ -91,7 +91,7 @@ create policy "Admins can manage discount codes" on public.discount_codes
 -- =============================================================================================
 create or replace trigger update_discount_code_uses_updated_at
   before update on public.discount_code_uses
-  for each row execute function public.update_updated_at_column();
+  for each row execute function ffx_internal.update_updated_at_column();
 
 revoke all on table public.discount_code_attempts, public.discount_code_uses
 from public, anon, authenticated, service_role;
@@ -101,12 +101,12 @@ grant select on table public.discount_code_attempts, public.discount_code_uses t
 drop policy if exists "Admins can view discount code attempts" on public.discount_code_attempts;
 create policy "Admins can view discount code attempts" on public.discount_code_attempts
   for select to authenticated
-  using ((select public.is_admin()));
+  using ((select ffx_internal.is_admin()));
 
 drop policy if exists "Admins can view discount code uses" on public.discount_code_uses;
 create policy "Admins can view discount code uses" on public.discount_code_uses
   for select to authenticated
-  using ((select public.is_admin()));
+  using ((select ffx_internal.is_admin()));
 
 -- =============================================================================================
 -- Checking a code when an order is created
@@ -114,7 +114,7 @@ create policy "Admins can view discount code uses" on public.discount_code_uses
 -- discount_code_verdict(code, user, price): the discount and whether the code may be used now by
 -- this customer. ONE statement whatever the code is (unknown, inactive, outside its window, no
 -- room left, or good): a wrong guess costs what an expired code costs, so timing tells nothing.
-create or replace function public.discount_code_verdict(p_code text, p_user_id uuid, p_price numeric,
+create or replace function ffx_internal.discount_code_verdict(p_code text, p_user_id uuid, p_price numeric,
                                              out discount numeric, out valid boolean)
 language plpgsql
 stable
@@ -136,13 +136,13 @@ begin
                         where u.code = k.code and u.user_id = p_user_id and u.state in ('held', 'used')) mine;
 end
 $$;
-revoke all on function public.discount_code_verdict(text, uuid, numeric) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.discount_code_verdict(text, uuid, numeric) from public, anon, authenticated, service_role;
 
 -- discount_attempt_admit(user): FF429 when the customer made discount_attempts_per_hour code
 -- attempts in the last hour. Attempts of one customer are serialised (advisory lock until the
 -- end of the transaction) so that concurrent requests cannot all slip under the limit. A refused
 -- attempt is not recorded: it tested no code.
-create or replace function public.discount_attempt_admit(p_user_id uuid)
+create or replace function ffx_internal.discount_attempt_admit(p_user_id uuid)
 returns void
 language plpgsql
 volatile
@@ -162,11 +162,11 @@ begin
   end if;
 end
 $$;
-revoke all on function public.discount_attempt_admit(uuid) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.discount_attempt_admit(uuid) from public, anon, authenticated, service_role;
 
 -- discount_attempt_record(user, code, accepted): remember the attempt; forget this customer's
 -- attempts older than a day (the window is an hour; a day leaves room for an investigation).
-create or replace function public.discount_attempt_record(p_user_id uuid, p_code text, p_accepted boolean)
+create or replace function ffx_internal.discount_attempt_record(p_user_id uuid, p_code text, p_accepted boolean)
 returns void
 language sql
 volatile
@@ -177,7 +177,7 @@ as $$
   insert into public.discount_code_attempts (user_id, code, accepted)
   values (p_user_id, left(p_code, 64), p_accepted);
 $$;
-revoke all on function public.discount_attempt_record(uuid, text, boolean) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.discount_attempt_record(uuid, text, boolean) from public, anon, authenticated, service_role;
 
 -- =============================================================================================
 -- Uses: hold, use, release
@@ -194,7 +194,7 @@ revoke all on function public.discount_attempt_record(uuid, text, boolean) from 
 -- discount_hold_core(order, strict): take the order's hold, idempotently. 'none': no code, or the
 -- order is closed unpaid, or (not strict) no room; 'held'; 'used': already paid. strict: no room
 -- raises FF400 'Invalid discount code'. Owner only.
-create or replace function public.discount_hold_core(p_order_id text, p_strict boolean)
+create or replace function ffx_internal.discount_hold_core(p_order_id text, p_strict boolean)
 returns text
 language plpgsql
 volatile
@@ -243,29 +243,29 @@ begin
   return 'held';
 end
 $$;
-revoke all on function public.discount_hold_core(text, boolean) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.discount_hold_core(text, boolean) from public, anon, authenticated, service_role;
 
 -- discount_hold_take(order): the hold for a payment about to be opened, checked BEFORE the
 -- provider is called, so two customers cannot both open a payment for a code's last use. FF400
 -- 'Invalid discount code' when the code has no room left for this order. Idempotent per order.
 -- Owner only: the create-crypto-payment reservation (a SECURITY DEFINER function) calls it.
-create or replace function public.discount_hold_take(p_order_id text)
+create or replace function ffx_internal.discount_hold_take(p_order_id text)
 returns text
 language sql
 volatile
 security invoker
 as $$
-  select public.discount_hold_core(p_order_id, true)
+  select ffx_internal.discount_hold_core(p_order_id, true)
 $$;
 
-comment on function public.discount_hold_take(text) is
+comment on function ffx_internal.discount_hold_take(text) is
   'Take the order''s discount-code hold before a payment is opened (idempotent); FF400 Invalid discount code when the code has no room. Owner only.';
-revoke all on function public.discount_hold_take(text) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.discount_hold_take(text) from public, anon, authenticated, service_role;
 
 -- discount_use_consume(order): the order is paid: its hold becomes a use, or, without a hold (a
 -- late payment after the hold was released, a payment nobody opened through us), a use is
 -- counted anyway, flagged over_limit and audited when the code had no room. Owner only.
-create or replace function public.discount_use_consume(p_order_id text)
+create or replace function ffx_internal.discount_use_consume(p_order_id text)
 returns text
 language plpgsql
 volatile
@@ -322,13 +322,13 @@ begin
   return 'used';
 end
 $$;
-revoke all on function public.discount_use_consume(text) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.discount_use_consume(text) from public, anon, authenticated, service_role;
 
 -- discount_hold_release(order): give the order's hold back: the order failed or was cancelled
 -- unpaid (the trigger below), or a payment about to be opened was not (the provider call failed:
 -- the caller of discount_hold_take releases it). A hold that a live payment of an open order still
 -- backs is kept ('held'); a use is never released. 'released' or 'none'. Owner only.
-create or replace function public.discount_hold_release(p_order_id text)
+create or replace function ffx_internal.discount_hold_release(p_order_id text)
 returns text
 language plpgsql
 volatile
@@ -360,14 +360,14 @@ begin
   return 'released';
 end
 $$;
-revoke all on function public.discount_hold_release(text) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.discount_hold_release(text) from public, anon, authenticated, service_role;
 
 -- discount_holds_release_stale(max_age): the reconciler's sweep. A hold older than max_age that
 -- no live payment backs (taken before a provider call whose process then died) is released, so
 -- a code's last use cannot stay held by an order nobody can pay. Orders another transaction
 -- holds are skipped (the next pass looks again); at most 500 a call. Returns how many holds it
 -- released. service_role only (FF403 otherwise).
-create or replace function public.discount_holds_release_stale(p_max_age interval)
+create or replace function ffx_internal.discount_holds_release_stale(p_max_age interval)
 returns integer
 language plpgsql
 volatile
@@ -378,7 +378,7 @@ declare
   v_order_id text;
   v_count    integer := 0;
 begin
-  perform public.require_service_role();
+  perform ffx_internal.require_service_role();
   if p_max_age is null or p_max_age < interval '0' then
     raise exception 'discount_holds_release_stale: p_max_age must be a non-negative interval'
       using errcode = 'invalid_parameter_value';
@@ -392,7 +392,7 @@ begin
     -- the order's lock serialises with payment_apply and the recording of a new payment
     perform 1 from public.orders x where x.order_id = v_order_id for update skip locked;
     continue when not found;
-    if public.discount_hold_release(v_order_id) = 'released' then
+    if ffx_internal.discount_hold_release(v_order_id) = 'released' then
       v_count := v_count + 1;
     end if;
   end loop;
@@ -400,14 +400,14 @@ begin
 end
 $$;
 
-comment on function public.discount_holds_release_stale(interval) is
+comment on function ffx_internal.discount_holds_release_stale(interval) is
   'Reconciler: release discount-code holds older than p_max_age that no live payment backs; returns how many. service_role only.';
-revoke all on function public.discount_holds_release_stale(interval) from public, anon, authenticated, service_role;
-grant execute on function public.discount_holds_release_stale(interval) to service_role;
+revoke all on function ffx_internal.discount_holds_release_stale(interval) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.discount_holds_release_stale(interval) to service_role;
 
 -- Triggers. SECURITY DEFINER: a payment may be inserted by service_role, which cannot write the
 -- ledger; the orders columns they watch change only in the owner's functions (see the guard).
-create or replace function public.orders_discount_follow()
+create or replace function ffx_internal.orders_discount_follow()
 returns trigger
 language plpgsql
 security definer
@@ -415,20 +415,20 @@ set search_path = ''
 as $$
 begin
   if new.paid_at is not null then
-    perform public.discount_use_consume(new.order_id);
+    perform ffx_internal.discount_use_consume(new.order_id);
   else
-    perform public.discount_hold_release(new.order_id);
+    perform ffx_internal.discount_hold_release(new.order_id);
   end if;
   return null;
 end
 $$;
-revoke all on function public.orders_discount_follow() from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.orders_discount_follow() from public, anon, authenticated, service_role;
 
 create or replace trigger orders_discount_paid_on_insert
   after insert on public.orders
   for each row
   when (new.discount_code is not null and new.paid_at is not null)
-  execute function public.orders_discount_follow();
+  execute function ffx_internal.orders_discount_follow();
 
 create or replace trigger orders_discount_follow
   after update of paid_at, order_status on public.orders
@@ -437,36 +437,36 @@ create or replace trigger orders_discount_follow
         and ((old.paid_at is null and new.paid_at is not null)
              or (new.paid_at is null and new.order_status in ('failed', 'cancelled')
                  and old.order_status is distinct from new.order_status)))
-  execute function public.orders_discount_follow();
+  execute function ffx_internal.orders_discount_follow();
 
 -- A payment recorded for an order takes the order's hold when there is room, and is never
 -- refused: money may be on its way (an IPN of a payment we did not record). create-crypto-payment
 -- has already taken the hold, strictly, in its reservation step (discount_hold_take, before
 -- NOWPayments is asked), so for its payments this finds the hold in place.
-create or replace function public.payments_discount_hold()
+create or replace function ffx_internal.payments_discount_hold()
 returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
 begin
-  perform public.discount_hold_core(new.order_id, false);
+  perform ffx_internal.discount_hold_core(new.order_id, false);
   return null;
 end
 $$;
-revoke all on function public.payments_discount_hold() from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.payments_discount_hold() from public, anon, authenticated, service_role;
 
 create or replace trigger payments_discount_hold
   after insert on public.payments
   for each row
   when (new.payment_status in ('waiting', 'confirming', 'confirmed', 'sending', 'partially_paid'))
-  execute function public.payments_discount_hold();
+  execute function ffx_internal.payments_discount_hold();
 
 -- discount_code_uses_backfill(): ledger rows for the orders that have none (paid: used; open
 -- with a live payment: held), then every code's counters from the ledger. The migration runs it
 -- once, which gives back the uses that unpaid orders burned; an operator may run it as a repair.
 -- Returns how many ledger rows it added. Owner only.
-create or replace function public.discount_code_uses_backfill()
+create or replace function ffx_internal.discount_code_uses_backfill()
 returns integer
 language plpgsql
 volatile
@@ -505,4 +505,4 @@ begin
   return v_added;
 end
 $$;
-revoke all on function public.discount_code_uses_backfill() from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.discount_code_uses_backfill() from public, anon, authenticated, service_role;

@@ -34,7 +34,7 @@
 --
 -- Security. crypto_payment_begin runs as the caller and is SECURITY DEFINER (customers may not
 -- update orders nor write payments): the caller may act for an order iff auth.uid() is the
--- order's user, or public.is_admin(), or service_role; anyone else gets the same FF404 "Order not
+-- order's user, or ffx_internal.is_admin(), or service_role; anyone else gets the same FF404 "Order not
 -- found" as for a missing order, so order ids cannot be probed. It also refuses an order whose
 -- customer profile is banned or suspended: FF403 "Account is suspended or banned" (create-order's
 -- words). crypto_payment_record and crypto_payment_release are service_role only AND bound to the
@@ -72,7 +72,7 @@ from public, anon, authenticated, service_role;
 -- expiration_estimate_date lies in the future, or, when none is known, that was created less
 -- than 20 minutes ago (NOWPayments' fixed-rate window).
 -- =============================================================================================
-create or replace function public.crypto_payment_open(p_order_id text, p_coin text)
+create or replace function ffx_internal.crypto_payment_open(p_order_id text, p_coin text)
 returns jsonb
 language sql
 stable
@@ -98,11 +98,11 @@ as $$
    limit 1
 $$;
 
-comment on function public.crypto_payment_open(text, text) is
+comment on function ffx_internal.crypto_payment_open(text, text) is
   'The open (waiting, unexpired) NOWPayments payment of an order in a provider coin, as {payment_id, pay_address, pay_amount, pay_currency, expiration_date}; NULL if none. Owner only.';
-revoke all on function public.crypto_payment_open(text, text) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.crypto_payment_open(text, text) from public, anon, authenticated, service_role;
 
-create or replace function public.crypto_payment_begin(
+create or replace function ffx_internal.crypto_payment_begin(
   p_order_id        text,
   p_user_id         uuid,
   p_account_type    text,
@@ -137,7 +137,7 @@ begin
   end if;
 
   -- the caller check comes first so that nobody can lock another user's order
-  if not public.may_act_for(p_user_id) then
+  if not ffx_internal.may_act_for(p_user_id) then
     raise exception using errcode = 'FF404', message = 'Order not found';
   end if;
 
@@ -174,7 +174,7 @@ begin
 
   -- reuse comes before the payable state on purpose: the first IPN ("waiting") already moves the
   -- order to processing/pending, and a retry must still get its open payment back
-  v_open := public.crypto_payment_open(o.order_id, v_coin);
+  v_open := ffx_internal.crypto_payment_open(o.order_id, v_coin);
   if v_open is not null then
     return jsonb_build_object('action', 'reuse', 'invoice_url', o.invoice_url, 'payment', v_open);
   end if;
@@ -207,7 +207,7 @@ begin
   end if;
 
   -- the code's use is held before anybody is asked for a payment (idempotent per order)
-  perform public.discount_hold_take(o.order_id);
+  perform ffx_internal.discount_hold_take(o.order_id);
 
   -- Take it. Whatever is left for this coin (or, while the invoice is to be created, for the
   -- order) has expired: its holder crashed or stalled, and its token stops counting here.
@@ -236,10 +236,10 @@ begin
 end
 $$;
 
-comment on function public.crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text, text, integer) is
+comment on function ffx_internal.crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text, text, integer) is
   'create-crypto-payment, step 1 (as the caller): check the order; {"action":"reuse",...}, {"action":"wait"} or a reservation {"action":"create","token",...}.';
-revoke all on function public.crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text, text, integer) from public, anon, authenticated, service_role;
-grant execute on function public.crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text, text, integer) to authenticated, service_role;
+revoke all on function ffx_internal.crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text, text, integer) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text, text, integer) to authenticated, service_role;
 
 -- =============================================================================================
 -- crypto_payment_record: store what NOWPayments created, if the token still holds the
@@ -266,7 +266,7 @@ grant execute on function public.crypto_payment_begin(text, uuid, text, integer,
 -- FF404 (no order), FF400 (the order stopped being payable); a provider answer that makes no
 -- sense raises 22023 (a 500).
 -- =============================================================================================
-create or replace function public.crypto_payment_record(p_order_id text, p_token uuid, p_invoice jsonb, p_payment jsonb)
+create or replace function ffx_internal.crypto_payment_record(p_order_id text, p_token uuid, p_invoice jsonb, p_payment jsonb)
 returns jsonb
 language plpgsql
 volatile
@@ -294,7 +294,7 @@ declare
   v_reserved       boolean;
   v_new_payment    uuid;
 begin
-  perform public.require_service_role();
+  perform ffx_internal.require_service_role();
 
   select * into o from public.orders x where x.order_id = p_order_id for update;
   if not found then
@@ -331,7 +331,7 @@ begin
     raise exception 'crypto_payment_record: the payment is in %, the reservation in %', v_coin, rv.pay_currency
       using errcode = 'invalid_parameter_value';
   end if;
-  v_open := public.crypto_payment_open(o.order_id, v_coin);
+  v_open := ffx_internal.crypto_payment_open(o.order_id, v_coin);
   if not v_reserved
      or (v_invoice_id is not null and o.invoice_id is not null and o.invoice_id <> v_invoice_id)
      or (v_open is not null and v_open ->> 'payment_id' <> v_payment_id) then
@@ -424,10 +424,10 @@ begin
 end
 $$;
 
-comment on function public.crypto_payment_record(text, uuid, jsonb, jsonb) is
+comment on function ffx_internal.crypto_payment_record(text, uuid, jsonb, jsonb) is
   'create-crypto-payment, step 3 (service_role): store the NOWPayments invoice/payment if the token still holds the reservation, and release it; statuses stay pending.';
-revoke all on function public.crypto_payment_record(text, uuid, jsonb, jsonb) from public, anon, authenticated, service_role;
-grant execute on function public.crypto_payment_record(text, uuid, jsonb, jsonb) to service_role;
+revoke all on function ffx_internal.crypto_payment_record(text, uuid, jsonb, jsonb) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.crypto_payment_record(text, uuid, jsonb, jsonb) to service_role;
 
 -- =============================================================================================
 -- crypto_payment_release(order, token): give the reservation back after a failed provider call,
@@ -435,7 +435,7 @@ grant execute on function public.crypto_payment_record(text, uuid, jsonb, jsonb)
 -- live payment of the order still backs it). True when the token still held it. service_role
 -- only.
 -- =============================================================================================
-create or replace function public.crypto_payment_release(p_order_id text, p_token uuid)
+create or replace function ffx_internal.crypto_payment_release(p_order_id text, p_token uuid)
 returns boolean
 language plpgsql
 volatile
@@ -443,20 +443,20 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform public.require_service_role();
+  perform ffx_internal.require_service_role();
   delete from public.payment_reservations x where x.order_id = p_order_id and x.token = p_token;
   if not found then
     return false;
   end if;
-  perform public.discount_hold_release(p_order_id);
+  perform ffx_internal.discount_hold_release(p_order_id);
   return true;
 end
 $$;
 
-comment on function public.crypto_payment_release(text, uuid) is
+comment on function ffx_internal.crypto_payment_release(text, uuid) is
   'create-crypto-payment: release a reservation after a failed provider call (only with its token). service_role only.';
-revoke all on function public.crypto_payment_release(text, uuid) from public, anon, authenticated, service_role;
-grant execute on function public.crypto_payment_release(text, uuid) to service_role;
+revoke all on function ffx_internal.crypto_payment_release(text, uuid) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.crypto_payment_release(text, uuid) to service_role;
 
 -- =============================================================================================
 -- check-payment-status
@@ -467,7 +467,7 @@ grant execute on function public.crypto_payment_release(text, uuid) to service_r
 -- without a payment), that payment's id and status, and how many seconds ago our copy of it last
 -- changed (which decides whether the function refreshes it from NOWPayments). Every column is
 -- NULL when RLS hides the order or it does not exist. The documents are order_payment_status()'s.
-create or replace function public.check_payment_status(p_order_id text, out owner uuid, out order_doc jsonb,
+create or replace function ffx_internal.check_payment_status(p_order_id text, out owner uuid, out order_doc jsonb,
                                             out payment_doc jsonb, out payment_id text,
                                             out payment_status text, out payment_age_s bigint)
 language plpgsql
@@ -520,13 +520,13 @@ begin
 end
 $$;
 
-comment on function public.check_payment_status(text) is
+comment on function ffx_internal.check_payment_status(text) is
   'check-payment-status: owner, order and newest-payment documents, that payment''s id, status and age in seconds.';
-revoke all on function public.check_payment_status(text) from public, anon, authenticated, service_role;
-grant execute on function public.check_payment_status(text) to authenticated, service_role;
+revoke all on function ffx_internal.check_payment_status(text) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.check_payment_status(text) to authenticated, service_role;
 
 -- order_payment_status keeps its contract and now shares the query above.
-create or replace function public.order_payment_status(p_order_id text)
+create or replace function ffx_internal.order_payment_status(p_order_id text)
 returns jsonb
 language sql
 stable
@@ -537,13 +537,13 @@ as $$
            jsonb_build_object('order', s.order_doc || jsonb_build_object('user_id', s.owner),
                               'payment', coalesce(s.payment_doc, 'null'::jsonb))
          end
-    from public.check_payment_status(p_order_id) s
+    from ffx_internal.check_payment_status(p_order_id) s
 $$;
 
-comment on function public.order_payment_status(text) is
+comment on function ffx_internal.order_payment_status(text) is
   'check-payment-status: {"order": ..., "payment": newest payment or null} for an order the caller may see; NULL otherwise.';
-revoke all on function public.order_payment_status(text) from public, anon, authenticated, service_role;
-grant execute on function public.order_payment_status(text) to authenticated, service_role;
+revoke all on function ffx_internal.order_payment_status(text) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.order_payment_status(text) to authenticated, service_role;
 
 -- =============================================================================================
 -- payment_refresh_claim(payment, interval, by): may the caller ask NOWPayments for this payment
@@ -554,7 +554,7 @@ grant execute on function public.order_payment_status(text) to authenticated, se
 -- a payment we do not have. service_role only (check-payment-status claims as the service after
 -- the caller's own read proved the order is theirs; ffx-reconcile is the service).
 -- =============================================================================================
-create or replace function public.payment_refresh_claim(p_payment_id text, p_min_interval_s integer, p_by text)
+create or replace function ffx_internal.payment_refresh_claim(p_payment_id text, p_min_interval_s integer, p_by text)
 returns boolean
 language plpgsql
 volatile
@@ -564,7 +564,7 @@ as $$
 declare
   v_claimed boolean;
 begin
-  perform public.require_service_role();
+  perform ffx_internal.require_service_role();
   if p_min_interval_s is null or p_min_interval_s not between 0 and 604800 then
     raise exception 'payment_refresh_claim: p_min_interval_s must be between 0 and 604800'
       using errcode = 'invalid_parameter_value';
@@ -586,7 +586,7 @@ begin
 end
 $$;
 
-comment on function public.payment_refresh_claim(text, integer, text) is
+comment on function ffx_internal.payment_refresh_claim(text, integer, text) is
   'check-payment-status and ffx-reconcile: claim the right to GET a payment from NOWPayments; true for at most one caller per payment per p_min_interval_s. service_role only.';
-revoke all on function public.payment_refresh_claim(text, integer, text) from public, anon, authenticated, service_role;
-grant execute on function public.payment_refresh_claim(text, integer, text) to service_role;
+revoke all on function ffx_internal.payment_refresh_claim(text, integer, text) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.payment_refresh_claim(text, integer, text) to service_role;

@@ -101,21 +101,21 @@ create policy "Users can view own payments" on public.payments
 drop policy if exists "Admins can view all payments" on public.payments;
 create policy "Admins can view all payments" on public.payments
   for select to authenticated
-  using ((select public.is_admin()));
+  using ((select ffx_internal.is_admin()));
 
 create or replace trigger update_payments_updated_at
   before update on public.payments
   for each row
   when ((to_jsonb(old) - array['reconcile_attempts', 'next_reconcile_at', 'updated_at'])
         is distinct from (to_jsonb(new) - array['reconcile_attempts', 'next_reconcile_at', 'updated_at']))
-  execute function public.update_updated_at_column();
+  execute function ffx_internal.update_updated_at_column();
 
 -- =============================================================================================
 -- payment_transactions: every provider event for an order (the audit trail of payments)
 -- =============================================================================================
 create or replace trigger update_payment_transactions_updated_at
   before update on public.payment_transactions
-  for each row execute function public.update_updated_at_column();
+  for each row execute function ffx_internal.update_updated_at_column();
 
 revoke all on table public.payment_transactions from public, anon, authenticated, service_role;
 grant select, insert, update, delete on table public.payment_transactions to authenticated, service_role;
@@ -128,15 +128,15 @@ create policy "Users can view own payment transactions" on public.payment_transa
 drop policy if exists "Admins can manage all payment transactions" on public.payment_transactions;
 create policy "Admins can manage all payment transactions" on public.payment_transactions
   for all to authenticated
-  using ((select public.is_admin()))
-  with check ((select public.is_admin()));
+  using ((select ffx_internal.is_admin()))
+  with check ((select ffx_internal.is_admin()));
 
 -- =============================================================================================
 -- payment_settings: one row, how payments are verified
 -- =============================================================================================
 create or replace trigger update_payment_settings_updated_at
   before update on public.payment_settings
-  for each row execute function public.update_updated_at_column();
+  for each row execute function ffx_internal.update_updated_at_column();
 
 revoke all on table public.payment_settings from public, anon, authenticated, service_role;
 grant select on table public.payment_settings to authenticated, service_role;
@@ -144,7 +144,7 @@ grant select on table public.payment_settings to authenticated, service_role;
 drop policy if exists "Admins and the backend can read payment settings" on public.payment_settings;
 create policy "Admins and the backend can read payment settings" on public.payment_settings
   for select to authenticated, service_role
-  using ((select public.is_admin()) or (select public.is_service_role()));
+  using ((select ffx_internal.is_admin()) or (select ffx_internal.is_service_role()));
 
 -- =============================================================================================
 -- ipn_events: the inbox. Every signed notification is stored before it is applied.
@@ -158,7 +158,7 @@ grant select, insert, update, delete on table public.ipn_events to service_role;
 drop policy if exists "Admins can view IPN events" on public.ipn_events;
 create policy "Admins can view IPN events" on public.ipn_events
   for select to authenticated
-  using ((select public.is_admin()));
+  using ((select ffx_internal.is_admin()));
 
 -- =============================================================================================
 -- helpers
@@ -170,7 +170,7 @@ create policy "Admins can view IPN events" on public.ipn_events
 -- Rank of a NOWPayments payment status (docs/NOWPAYMENTS.md, "Payment statuses"): a payments row only
 -- moves to
 -- a higher rank (plus the allowed terminal transitions, see payment_apply). Unknown: 0.
-create or replace function public.payment_status_rank(p_status text)
+create or replace function ffx_internal.payment_status_rank(p_status text)
 returns integer
 language sql
 immutable
@@ -190,15 +190,15 @@ as $$
          end
 $$;
 
-comment on function public.payment_status_rank(text) is
+comment on function ffx_internal.payment_status_rank(text) is
   'waiting 1, confirming 2, confirmed 3, sending 4, partially_paid 5, finished 6, failed/expired 7 (terminal), refunded 8; unknown 0.';
-revoke all on function public.payment_status_rank(text) from public, anon, authenticated, service_role;
-grant execute on function public.payment_status_rank(text) to authenticated, service_role;
+revoke all on function ffx_internal.payment_status_rank(text) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.payment_status_rank(text) to authenticated, service_role;
 
 -- The inbox's dedupe key. Built from the parsed document, so key order and whitespace of the body
 -- do not matter, and payment_id 5800567260 and "5800567260" give the same key. A provider retry,
 -- a dashboard resend and a simulator duplicate carry the same updated_at and amounts.
-create or replace function public.ipn_dedupe_key(p_payload jsonb)
+create or replace function ffx_internal.ipn_dedupe_key(p_payload jsonb)
 returns text
 language sql
 immutable
@@ -210,14 +210,14 @@ as $$
          || ':' || coalesce(p_payload ->> 'outcome_amount', '')
 $$;
 
-comment on function public.ipn_dedupe_key(jsonb) is
+comment on function ffx_internal.ipn_dedupe_key(jsonb) is
   'payment_id:payment_status:updated_at:actually_paid:outcome_amount of an IPN body (ipn_events.dedupe_key).';
-revoke all on function public.ipn_dedupe_key(jsonb) from public, anon, authenticated, service_role;
-grant execute on function public.ipn_dedupe_key(jsonb) to authenticated, service_role;
+revoke all on function ffx_internal.ipn_dedupe_key(jsonb) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.ipn_dedupe_key(jsonb) to authenticated, service_role;
 
 -- A provider timestamp: epoch milliseconds (IPNs) or ISO-8601 (GET responses). Anything else is
 -- NULL: a bad timestamp must not make an otherwise good event fail.
-create or replace function public.provider_timestamp(p_value text)
+create or replace function ffx_internal.provider_timestamp(p_value text)
 returns timestamptz
 language plpgsql
 stable
@@ -237,7 +237,7 @@ exception when others then
   return null;
 end
 $$;
-revoke all on function public.provider_timestamp(text) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.provider_timestamp(text) from public, anon, authenticated, service_role;
 
 -- =============================================================================================
 -- The verdict on a payment group
@@ -248,7 +248,7 @@ revoke all on function public.provider_timestamp(text) from public, anon, authen
 
 -- payment_group_root(payment): the group a payment belongs to, i.e. its parent when the parent
 -- is recorded for the same order, otherwise itself. Owner only.
-create or replace function public.payment_group_root(p_payment_row_id uuid)
+create or replace function ffx_internal.payment_group_root(p_payment_row_id uuid)
 returns public.payments
 language sql
 stable
@@ -263,7 +263,7 @@ as $$
     from public.payments pm
    where pm.id = p_payment_row_id
 $$;
-revoke all on function public.payment_group_root(uuid) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.payment_group_root(uuid) from public, anon, authenticated, service_role;
 
 -- payment_group_verdict(order, root): the verdict of the header on the group rooted at root, with
 -- everything an operator needs to judge it:
@@ -271,7 +271,7 @@ revoke all on function public.payment_group_root(uuid) from public, anon, authen
 --    "final_amount", "payments": [{"payment_id", "status", "actually_paid", "pay_currency",
 --    "counts"}]}
 -- Owner only.
-create or replace function public.payment_group_verdict(p_order_id text, p_root_id uuid)
+create or replace function ffx_internal.payment_group_verdict(p_order_id text, p_root_id uuid)
 returns jsonb
 language plpgsql
 stable
@@ -341,13 +341,13 @@ begin
 end
 $$;
 
-comment on function public.payment_group_verdict(text, uuid) is
+comment on function ffx_internal.payment_group_verdict(text, uuid) is
   'paid | overpaid | underpaid | partially_paid | wrong_currency | price_mismatch for one payment group of an order, with the amounts (owner only).';
-revoke all on function public.payment_group_verdict(text, uuid) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.payment_group_verdict(text, uuid) from public, anon, authenticated, service_role;
 
 -- payment_hold(order, reason, detail, source): nothing is delivered; the order waits for an
 -- operator. Owner only; the caller holds the order's lock.
-create or replace function public.payment_hold(p_order_id text, p_reason text, p_detail jsonb)
+create or replace function ffx_internal.payment_hold(p_order_id text, p_reason text, p_detail jsonb)
 returns void
 language plpgsql
 volatile
@@ -384,13 +384,13 @@ begin
   end if;
 end
 $$;
-revoke all on function public.payment_hold(text, text, jsonb) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.payment_hold(text, text, jsonb) from public, anon, authenticated, service_role;
 
 -- payment_settle(order, root, detail, reason, source): the order is paid by the group rooted at
 -- root: paid_at, counted members, the excess flagged when overpaid, other money flagged for
 -- review; then the delivery. Owner only; the caller holds the order's lock. Returns the
 -- delivery's result.
-create or replace function public.payment_settle(p_order_id text, p_root_id uuid, p_detail jsonb, p_source text)
+create or replace function ffx_internal.payment_settle(p_order_id text, p_root_id uuid, p_detail jsonb, p_source text)
 returns jsonb
 language plpgsql
 volatile
@@ -430,10 +430,10 @@ begin
          attention_detail = case when p_detail ->> 'verdict' = 'overpaid' or v_other > 0 then p_detail end
    where x.order_id = o.order_id;
 
-  return public.deliver_account_core(o.order_id, o.user_id, p_source || '_finished');
+  return ffx_internal.deliver_account_core(o.order_id, o.user_id, p_source || '_finished');
 end
 $$;
-revoke all on function public.payment_settle(text, uuid, jsonb, text) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.payment_settle(text, uuid, jsonb, text) from public, anon, authenticated, service_role;
 
 -- =============================================================================================
 -- payment_apply: THE transition
@@ -477,7 +477,7 @@ revoke all on function public.payment_settle(text, uuid, jsonb, text) from publi
 -- "needs_attention","payment_id","delivered": this call delivered an account,
 -- "changed": the payment's status or flags or the order changed}, plus "verdict" when one was
 -- taken (the group's, or customer_blocked).
-create or replace function public.payment_apply(p_payment jsonb, p_source text)
+create or replace function ffx_internal.payment_apply(p_payment jsonb, p_source text)
 returns jsonb
 language plpgsql
 volatile
@@ -523,7 +523,7 @@ declare
   v_delivered     boolean := false;
   v_suspended     integer := 0;
 begin
-  perform public.require_admin_or_service();
+  perform ffx_internal.require_admin_or_service();
   if p_source is null or p_source !~ '^[a-z][a-z_]{0,31}$' then
     raise exception 'payment_apply: invalid source %', coalesce(p_source, 'NULL')
       using errcode = 'invalid_parameter_value';
@@ -537,7 +537,7 @@ begin
   if v_pid is null or v_status is null then
     raise exception 'payment_apply: payment_id and payment_status are required' using errcode = 'invalid_parameter_value';
   end if;
-  v_rank := public.payment_status_rank(v_status);
+  v_rank := ffx_internal.payment_status_rank(v_status);
   if v_rank = 0 then
     raise exception 'payment_apply: unknown payment_status %', v_status using errcode = 'invalid_parameter_value';
   end if;
@@ -554,8 +554,8 @@ begin
   v_paid        := nullif(btrim(p_payment ->> 'actually_paid'), '')::numeric;
   v_outcome     := nullif(btrim(p_payment ->> 'outcome_amount'), '')::numeric;
   v_outcome_cur := lower(nullif(btrim(p_payment ->> 'outcome_currency'), ''));
-  v_created     := public.provider_timestamp(p_payment ->> 'created_at');
-  v_updated     := public.provider_timestamp(p_payment ->> 'updated_at');
+  v_created     := ffx_internal.provider_timestamp(p_payment ->> 'created_at');
+  v_updated     := ffx_internal.provider_timestamp(p_payment ->> 'updated_at');
 
   -- (a) match ---------------------------------------------------------------------------------
   if v_order_ref is not null then
@@ -618,7 +618,7 @@ begin
                    when v_old = 'refunded' then false
                    when v_old = 'finished' then v_status = 'refunded'
                    when v_old in ('failed', 'expired') then v_status in ('finished', 'refunded')
-                   else v_rank > public.payment_status_rank(v_old)
+                   else v_rank > ffx_internal.payment_status_rank(v_old)
                  end;
     -- amounts and raw follow the newest report only: a late 'confirming' must not overwrite the
     -- actually_paid of 'finished'. pay_currency keeps what was first recorded: the asset the
@@ -652,7 +652,7 @@ begin
   v_current := v_applied or v_old = v_status;
 
   -- (d) the order -----------------------------------------------------------------------------
-  select coalesce(max(public.payment_status_rank(x.payment_status))
+  select coalesce(max(ffx_internal.payment_status_rank(x.payment_status))
                     filter (where x.payment_status in ('waiting', 'confirming', 'confirmed', 'sending',
                                                        'partially_paid', 'finished')), 0),
          coalesce(bool_or(x.payment_status in ('waiting', 'confirming', 'confirmed', 'sending',
@@ -687,13 +687,13 @@ begin
           if pm.counted then
             -- the money that paid the order, reported again: finish a delivery still pending
             if o.delivery_status <> 'delivered' and o.payment_status = 'paid' then
-              v_delivery := public.deliver_account_core(o.order_id, o.user_id, p_source || '_finished');
+              v_delivery := ffx_internal.deliver_account_core(o.order_id, o.user_id, p_source || '_finished');
             end if;
           elsif not v_any_counted and v_status = 'finished' then
             -- an operator settled the order without money; this is its money, not a second payment
             update public.payments x set counted = true where x.id = pm.id returning * into pm;
             if o.delivery_status <> 'delivered' and o.payment_status = 'paid' then
-              v_delivery := public.deliver_account_core(o.order_id, o.user_id, p_source || '_finished');
+              v_delivery := ffx_internal.deliver_account_core(o.order_id, o.user_id, p_source || '_finished');
             end if;
           elsif v_applied then
             -- a second payment, a child after the order was paid: a refund decision, no account
@@ -702,18 +702,18 @@ begin
              where x.order_id = o.order_id and not v_review_before;
           end if;
         else
-          v_root := public.payment_group_root(pm.id);
-          v_detail := public.payment_group_verdict(o.order_id, v_root.id);
+          v_root := ffx_internal.payment_group_root(pm.id);
+          v_detail := ffx_internal.payment_group_verdict(o.order_id, v_root.id);
           v_verdict := v_detail ->> 'verdict';
-          if v_verdict in ('paid', 'overpaid') and not public.customer_is_active(o.user_id) then
+          if v_verdict in ('paid', 'overpaid') and not ffx_internal.customer_is_active(o.user_id) then
             v_verdict := 'customer_blocked';
             v_detail := v_detail || jsonb_build_object('verdict', v_verdict,
                                                        'payment_verdict', v_detail ->> 'verdict');
           end if;
           if v_verdict in ('paid', 'overpaid') then
-            v_delivery := public.payment_settle(o.order_id, v_root.id, v_detail, p_source);
+            v_delivery := ffx_internal.payment_settle(o.order_id, v_root.id, v_detail, p_source);
           else
-            perform public.payment_hold(o.order_id, v_verdict, v_detail);
+            perform ffx_internal.payment_hold(o.order_id, v_verdict, v_detail);
           end if;
         end if;
 
@@ -807,10 +807,10 @@ begin
 end
 $$;
 
-comment on function public.payment_apply(jsonb, text) is
+comment on function ffx_internal.payment_apply(jsonb, text) is
   'The payment state machine: apply one NOWPayments payment report (IPN, status refresh, reconciler) to its order, delivering on finished. service_role only.';
-revoke all on function public.payment_apply(jsonb, text) from public, anon, authenticated, service_role;
-grant execute on function public.payment_apply(jsonb, text) to service_role;
+revoke all on function ffx_internal.payment_apply(jsonb, text) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.payment_apply(jsonb, text) to service_role;
 
 -- =============================================================================================
 -- The inbox functions
@@ -821,7 +821,7 @@ grant execute on function public.payment_apply(jsonb, text) to service_role;
 
 -- ipn_process_event(id): apply a stored event in a subtransaction and record the result on it.
 -- Owner only; ipn_receive and ipn_reprocess call it after their caller checks.
-create or replace function public.ipn_process_event(p_event_id bigint)
+create or replace function ffx_internal.ipn_process_event(p_event_id bigint)
 returns jsonb
 language plpgsql
 volatile
@@ -840,7 +840,7 @@ begin
   end if;
 
   begin
-    v_res := public.payment_apply(v_payload, 'ipn');
+    v_res := ffx_internal.payment_apply(v_payload, 'ipn');
     if v_res ->> 'outcome' = 'unmatched' then
       update public.ipn_events e
          set state = 'unmatched', attempts = e.attempts + 1, matched_order_id = null,
@@ -866,16 +866,16 @@ begin
 end
 $$;
 
-comment on function public.ipn_process_event(bigint) is
+comment on function ffx_internal.ipn_process_event(bigint) is
   'Apply one stored IPN event in a subtransaction; the event records processed/unmatched/failed (owner only).';
-revoke all on function public.ipn_process_event(bigint) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.ipn_process_event(bigint) from public, anon, authenticated, service_role;
 
 -- ipn_receive(payload, signature): the webhook's one call, as service_role. Stores the event
 -- (a duplicate dedupe_key: {"outcome":"duplicate"}, nothing else happens), then applies it:
 -- {"outcome":"processed",...} | {"outcome":"unmatched",...} | {"outcome":"failed",...}. Every one
 -- of these means "durably stored": the webhook answers 200. An error escaping this function
 -- means the event was NOT stored (the webhook answers 5xx and NOWPayments retries).
-create or replace function public.ipn_receive(p_payload jsonb, p_signature text)
+create or replace function ffx_internal.ipn_receive(p_payload jsonb, p_signature text)
 returns jsonb
 language plpgsql
 volatile
@@ -885,7 +885,7 @@ as $$
 declare
   v_id bigint;
 begin
-  perform public.require_service_role();
+  perform ffx_internal.require_service_role();
   if jsonb_typeof(p_payload) is distinct from 'object'
      or nullif(btrim(p_payload ->> 'payment_id'), '') is null
      or nullif(btrim(p_payload ->> 'payment_status'), '') is null then
@@ -894,7 +894,7 @@ begin
 
   insert into public.ipn_events (dedupe_key, payment_id, payment_status, order_id, parent_payment_id,
                                  invoice_id, payload, signature)
-  values (public.ipn_dedupe_key(p_payload), p_payload ->> 'payment_id', p_payload ->> 'payment_status',
+  values (ffx_internal.ipn_dedupe_key(p_payload), p_payload ->> 'payment_id', p_payload ->> 'payment_status',
           p_payload ->> 'order_id', p_payload ->> 'parent_payment_id', p_payload ->> 'invoice_id',
           p_payload, p_signature)
   on conflict (dedupe_key) do nothing
@@ -903,18 +903,18 @@ begin
     return jsonb_build_object('outcome', 'duplicate');
   end if;
 
-  return public.ipn_process_event(v_id);
+  return ffx_internal.ipn_process_event(v_id);
 end
 $$;
 
-comment on function public.ipn_receive(jsonb, text) is
+comment on function ffx_internal.ipn_receive(jsonb, text) is
   'payment-webhook: store a verified IPN in the inbox (deduplicated) and apply it. service_role only.';
-revoke all on function public.ipn_receive(jsonb, text) from public, anon, authenticated, service_role;
-grant execute on function public.ipn_receive(jsonb, text) to service_role;
+revoke all on function ffx_internal.ipn_receive(jsonb, text) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.ipn_receive(jsonb, text) to service_role;
 
 -- ipn_reprocess(id): run a failed, unmatched (or never processed) event again, the same way.
 -- Admins and service_role (the reconciler). A processed event: FF409. Admin runs are audited.
-create or replace function public.ipn_reprocess(p_event_id bigint)
+create or replace function ffx_internal.ipn_reprocess(p_event_id bigint)
 returns jsonb
 language plpgsql
 volatile
@@ -922,11 +922,11 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_admin boolean := public.is_admin();
+  v_admin boolean := ffx_internal.is_admin();
   v_state text;
   v_res   jsonb;
 begin
-  perform public.require_admin_or_service();
+  perform ffx_internal.require_admin_or_service();
 
   select e.state into v_state from public.ipn_events e where e.id = p_event_id for update;
   if not found then
@@ -936,7 +936,7 @@ begin
     raise exception using errcode = 'FF409', message = 'Event already processed';
   end if;
 
-  v_res := public.ipn_process_event(p_event_id);
+  v_res := ffx_internal.ipn_process_event(p_event_id);
 
   if v_admin then
     insert into public.admin_audit_log (admin_id, admin_email, action_type, table_name, record_id,
@@ -949,10 +949,10 @@ begin
 end
 $$;
 
-comment on function public.ipn_reprocess(bigint) is
+comment on function ffx_internal.ipn_reprocess(bigint) is
   'Re-run a failed or unmatched IPN event through payment_apply. Admins and service_role.';
-revoke all on function public.ipn_reprocess(bigint) from public, anon, authenticated, service_role;
-grant execute on function public.ipn_reprocess(bigint) to authenticated, service_role;
+revoke all on function ffx_internal.ipn_reprocess(bigint) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.ipn_reprocess(bigint) to authenticated, service_role;
 
 -- security_invoker: the caller's RLS applies (admins see all, customers nothing of ipn_events)
 create or replace view public.ipn_unmatched_events

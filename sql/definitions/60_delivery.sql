@@ -12,7 +12,7 @@
 -- =============================================================================================
 create or replace trigger update_account_container_updated_at
   before update on public.account_container
-  for each row execute function public.update_updated_at_column();
+  for each row execute function ffx_internal.update_updated_at_column();
 
 revoke all on table public.account_container from public, anon, authenticated, service_role;
 grant select, insert, update, delete on table public.account_container to authenticated, service_role;
@@ -20,8 +20,8 @@ grant select, insert, update, delete on table public.account_container to authen
 drop policy if exists "Admins can manage account inventory" on public.account_container;
 create policy "Admins can manage account inventory" on public.account_container
   for all to authenticated
-  using ((select public.is_admin()))
-  with check ((select public.is_admin()));
+  using ((select ffx_internal.is_admin()))
+  with check ((select ffx_internal.is_admin()));
 
 -- Stock levels for callers without access to account_container: counts only, never credentials.
 create or replace function public.get_available_accounts_count()
@@ -46,7 +46,7 @@ grant execute on function public.get_available_accounts_count() to authenticated
 -- =============================================================================================
 create or replace trigger update_delivered_accounts_updated_at
   before update on public.delivered_accounts
-  for each row execute function public.update_updated_at_column();
+  for each row execute function ffx_internal.update_updated_at_column();
 
 revoke all on table public.delivered_accounts from public, anon, authenticated, service_role;
 grant select, insert, update, delete on table public.delivered_accounts to authenticated, service_role;
@@ -59,8 +59,8 @@ create policy "Users can view own delivered accounts" on public.delivered_accoun
 drop policy if exists "Admins can manage all delivered accounts" on public.delivered_accounts;
 create policy "Admins can manage all delivered accounts" on public.delivered_accounts
   for all to authenticated
-  using ((select public.is_admin()))
-  with check ((select public.is_admin()));
+  using ((select ffx_internal.is_admin()))
+  with check ((select ffx_internal.is_admin()));
 
 -- =============================================================================================
 -- Delivery
@@ -86,7 +86,7 @@ create policy "Admins can manage all delivered accounts" on public.delivered_acc
 -- The e-mail goes to the outbox (unique per order and template) in this transaction; without any
 -- known address for the user no e-mail row is written (the audit row says so) rather than
 -- failing the delivery.
-create or replace function public.deliver_account_unchecked(p_order_id text, p_user_id uuid, p_reason text)
+create or replace function ffx_internal.deliver_account_unchecked(p_order_id text, p_user_id uuid, p_reason text)
 returns jsonb
 language plpgsql
 volatile
@@ -228,11 +228,11 @@ begin
 end
 $$;
 
-comment on function public.deliver_account_unchecked(text, uuid, text) is
+comment on function ffx_internal.deliver_account_unchecked(text, uuid, text) is
   'The delivery itself (owner only); reached only through deliver_account_core, which checks the customer.';
-revoke all on function public.deliver_account_unchecked(text, uuid, text) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.deliver_account_unchecked(text, uuid, text) from public, anon, authenticated, service_role;
 
-create or replace function public.deliver_account_core(p_order_id text, p_user_id uuid, p_reason text)
+create or replace function ffx_internal.deliver_account_core(p_order_id text, p_user_id uuid, p_reason text)
 returns jsonb
 language plpgsql
 volatile
@@ -240,22 +240,22 @@ security invoker
 set search_path = ''
 as $$
 begin
-  if not public.customer_is_active(p_user_id)
+  if not ffx_internal.customer_is_active(p_user_id)
      and not exists (select 1 from public.delivered_accounts d where d.order_id = p_order_id) then
     return jsonb_build_object('success', false, 'error', 'Customer account is not active',
                               'order_id', p_order_id);
   end if;
-  return public.deliver_account_unchecked(p_order_id, p_user_id, p_reason);
+  return ffx_internal.deliver_account_unchecked(p_order_id, p_user_id, p_reason);
 end
 $$;
 
-comment on function public.deliver_account_core(text, uuid, text) is
+comment on function ffx_internal.deliver_account_core(text, uuid, text) is
   'Delivery logic without a caller check (owner only): refuses banned or suspended customers, then deliver_account_unchecked.';
-revoke all on function public.deliver_account_core(text, uuid, text) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.deliver_account_core(text, uuid, text) from public, anon, authenticated, service_role;
 
 -- deliver_account_to_user(order, user): the seed's function, for the admin console and the
 -- backend. Admins (app_metadata.role claim) and service_role; anyone else: FF403 Unauthorized.
-create or replace function public.deliver_account_to_user(p_order_id text, p_user_id uuid)
+create or replace function ffx_internal.deliver_account_to_user(p_order_id text, p_user_id uuid)
 returns jsonb
 language plpgsql
 volatile
@@ -263,17 +263,17 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_admin boolean := public.is_admin();
+  v_admin boolean := ffx_internal.is_admin();
 begin
-  perform public.require_admin_or_service();
-  return public.deliver_account_core(p_order_id, p_user_id, case when v_admin then 'admin' else 'service' end);
+  perform ffx_internal.require_admin_or_service();
+  return ffx_internal.deliver_account_core(p_order_id, p_user_id, case when v_admin then 'admin' else 'service' end);
 end
 $$;
 
-comment on function public.deliver_account_to_user(text, uuid) is
+comment on function ffx_internal.deliver_account_to_user(text, uuid) is
   'Deliver one inventory account to a paid order (idempotent). Admins and service_role only.';
-revoke all on function public.deliver_account_to_user(text, uuid) from public, anon, authenticated, service_role;
-grant execute on function public.deliver_account_to_user(text, uuid) to authenticated, service_role;
+revoke all on function ffx_internal.deliver_account_to_user(text, uuid) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.deliver_account_to_user(text, uuid) to authenticated, service_role;
 
 -- deliver_waiting_core(size, platform, reason): deliver paid orders waiting for stock, oldest
 -- first (paid_at, then created_at), while stock of their size and platform lasts. NULL = any.
@@ -281,7 +281,7 @@ grant execute on function public.deliver_account_to_user(text, uuid) to authenti
 -- delivery runs in its own subtransaction: one that fails (logged as a WARNING) leaves its order
 -- waiting and does not stop the others or the statement that added the stock. Returns how many
 -- orders it delivered.
-create or replace function public.deliver_waiting_core(p_account_size integer, p_platform_type text, p_reason text)
+create or replace function ffx_internal.deliver_waiting_core(p_account_size integer, p_platform_type text, p_reason text)
 returns integer
 language plpgsql
 volatile
@@ -322,7 +322,7 @@ begin
       v_tried := v_tried || v_order.order_id;
       v_no_stock := false;
       begin
-        v_res := public.deliver_account_core(v_order.order_id, v_order.user_id, p_reason);
+        v_res := ffx_internal.deliver_account_core(v_order.order_id, v_order.user_id, p_reason);
         if coalesce((v_res ->> 'success')::boolean, false)
            and not coalesce((v_res ->> 'already_delivered')::boolean, false) then
           v_count := v_count + 1;
@@ -339,11 +339,11 @@ begin
 end
 $$;
 
-comment on function public.deliver_waiting_core(integer, text, text) is
+comment on function ffx_internal.deliver_waiting_core(integer, text, text) is
   'Deliver paid orders waiting for stock, oldest first, while stock lasts (owner only; see deliver_waiting_orders).';
-revoke all on function public.deliver_waiting_core(integer, text, text) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.deliver_waiting_core(integer, text, text) from public, anon, authenticated, service_role;
 
-create or replace function public.deliver_waiting_orders(p_account_size integer default null, p_platform_type text default null)
+create or replace function ffx_internal.deliver_waiting_orders(p_account_size integer default null, p_platform_type text default null)
 returns integer
 language plpgsql
 volatile
@@ -351,18 +351,18 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_admin boolean := public.is_admin();
+  v_admin boolean := ffx_internal.is_admin();
 begin
-  perform public.require_admin_or_service();
-  return public.deliver_waiting_core(p_account_size, p_platform_type,
+  perform ffx_internal.require_admin_or_service();
+  return ffx_internal.deliver_waiting_core(p_account_size, p_platform_type,
                                      case when v_admin then 'admin_deliver_waiting' else 'deliver_waiting' end);
 end
 $$;
 
-comment on function public.deliver_waiting_orders(integer, text) is
+comment on function ffx_internal.deliver_waiting_orders(integer, text) is
   'Deliver paid orders waiting for stock (optionally of one size/platform), oldest paid first; returns how many. Admins and service_role.';
-revoke all on function public.deliver_waiting_orders(integer, text) from public, anon, authenticated, service_role;
-grant execute on function public.deliver_waiting_orders(integer, text) to authenticated, service_role;
+revoke all on function ffx_internal.deliver_waiting_orders(integer, text) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.deliver_waiting_orders(integer, text) to authenticated, service_role;
 
 -- Stock arrival. Statement-level AFTER triggers with transition tables: one pass per distinct
 -- (size, platform) that gained available rows, however many rows the statement added (a CSV
@@ -374,7 +374,7 @@ grant execute on function public.deliver_waiting_orders(integer, text) to authen
 -- as that statement's part, audited with its caller; a delivery that fails is skipped (its order
 -- keeps waiting) and never makes the stock insert fail. An order locked by another transaction at
 -- that moment is skipped too: the reconciler's periodic deliver_waiting_orders() call catches it.
-create or replace function public.account_container_stock_arrived()
+create or replace function ffx_internal.account_container_stock_arrived()
 returns trigger
 language plpgsql
 security definer
@@ -387,7 +387,7 @@ begin
     for pair in
       select distinct n.account_size, n.platform_type from new_rows n where n.status = 'available'
     loop
-      perform public.deliver_waiting_core(pair.account_size, pair.platform_type, 'stock_arrival');
+      perform ffx_internal.deliver_waiting_core(pair.account_size, pair.platform_type, 'stock_arrival');
     end loop;
   else
     for pair in
@@ -398,23 +398,23 @@ begin
          and (o.id is null or o.status <> 'available' or o.account_size <> n.account_size
               or o.platform_type <> n.platform_type)
     loop
-      perform public.deliver_waiting_core(pair.account_size, pair.platform_type, 'stock_arrival');
+      perform ffx_internal.deliver_waiting_core(pair.account_size, pair.platform_type, 'stock_arrival');
     end loop;
   end if;
   return null;
 end
 $$;
-revoke all on function public.account_container_stock_arrived() from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.account_container_stock_arrived() from public, anon, authenticated, service_role;
 
 create or replace trigger account_container_stock_arrived_insert
   after insert on public.account_container
   referencing new table as new_rows
-  for each statement execute function public.account_container_stock_arrived();
+  for each statement execute function ffx_internal.account_container_stock_arrived();
 
 create or replace trigger account_container_stock_arrived_update
   after update on public.account_container
   referencing old table as old_rows new table as new_rows
-  for each statement execute function public.account_container_stock_arrived();
+  for each statement execute function ffx_internal.account_container_stock_arrived();
 
 -- Paid orders waiting for stock (admins and the backend; a customer's RLS would show own rows,
 -- the view filters them out on top). security_invoker: the caller's RLS applies.
@@ -438,7 +438,7 @@ select o.order_id, o.user_id, p.email, o.account_type, o.account_size, o.platfor
  where o.order_status = 'processing' and o.payment_status = 'paid' and o.delivery_status = 'pending'
    and o.paid_at is not null
    -- admins and the backend (no claims: a superuser session); a customer's RLS would show own rows
-   and ((select public.is_admin()) or coalesce((select auth.role()), 'service_role') = 'service_role');
+   and ((select ffx_internal.is_admin()) or coalesce((select auth.role()), 'service_role') = 'service_role');
 
 comment on view public.orders_waiting_for_stock is
   'Paid orders waiting for an account, with their age and place in the queue of their size/platform (admins).';

@@ -23,7 +23,7 @@
 -- =============================================================================================
 create or replace trigger update_email_templates_updated_at
   before update on public.email_templates
-  for each row execute function public.update_updated_at_column();
+  for each row execute function ffx_internal.update_updated_at_column();
 
 revoke all on table public.email_templates from public, anon, authenticated, service_role;
 grant select, insert, update, delete on table public.email_templates to authenticated, service_role;
@@ -31,19 +31,19 @@ grant select, insert, update, delete on table public.email_templates to authenti
 drop policy if exists "Admins can manage email templates" on public.email_templates;
 create policy "Admins can manage email templates" on public.email_templates
   for all to authenticated
-  using ((select public.is_admin()))
-  with check ((select public.is_admin()));
+  using ((select ffx_internal.is_admin()))
+  with check ((select ffx_internal.is_admin()));
 
 -- =============================================================================================
 -- email_outbox
 -- =============================================================================================
 create or replace trigger update_email_outbox_updated_at
   before update on public.email_outbox
-  for each row execute function public.update_updated_at_column();
+  for each row execute function ffx_internal.update_updated_at_column();
 
 -- Wake the mailer (LISTEN ffx_outbox) as soon as the inserting transaction commits; the payload is
 -- the row id. The mailer also polls, so a lost notification only delays an e-mail.
-create or replace function public.email_outbox_notify()
+create or replace function ffx_internal.email_outbox_notify()
 returns trigger
 language plpgsql
 set search_path = ''
@@ -53,11 +53,11 @@ begin
   return new;
 end
 $$;
-revoke all on function public.email_outbox_notify() from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.email_outbox_notify() from public, anon, authenticated, service_role;
 
 create or replace trigger email_outbox_notify
   after insert on public.email_outbox
-  for each row execute function public.email_outbox_notify();
+  for each row execute function ffx_internal.email_outbox_notify();
 
 revoke all on table public.email_outbox from public, anon, authenticated, service_role;
 revoke all on sequence public.email_outbox_id_seq from public, anon, authenticated, service_role;
@@ -70,7 +70,7 @@ grant select, insert, update on table public.email_outbox to service_role;
 drop policy if exists "Admins can view the email outbox" on public.email_outbox;
 create policy "Admins can view the email outbox" on public.email_outbox
   for select to authenticated
-  using ((select public.is_admin()));
+  using ((select ffx_internal.is_admin()));
 
 -- =============================================================================================
 -- The mailer's functions
@@ -84,7 +84,7 @@ create policy "Admins can view the email outbox" on public.email_outbox
 -- more attempt. The template (active only) comes along; NULL subject/html_body = no such active
 -- template, which the mailer treats as a permanent failure.
 -- ---------------------------------------------------------------------------------------------
-create or replace function public.outbox_claim(p_limit integer, p_lease_seconds integer)
+create or replace function ffx_internal.outbox_claim(p_limit integer, p_lease_seconds integer)
 returns table (id bigint, to_email text, template_name text, subject text, html_body text,
                text_body text, variables jsonb, attempts integer)
 language plpgsql
@@ -126,17 +126,17 @@ begin
 end
 $$;
 
-comment on function public.outbox_claim(integer, integer) is
+comment on function ffx_internal.outbox_claim(integer, integer) is
   'Mailer: claim up to p_limit due e-mails (pending and due, or sending with an expired lease) for p_lease_seconds, with their active template.';
-revoke all on function public.outbox_claim(integer, integer) from public, anon, authenticated, service_role;
-grant execute on function public.outbox_claim(integer, integer) to service_role;
+revoke all on function ffx_internal.outbox_claim(integer, integer) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.outbox_claim(integer, integer) to service_role;
 
 -- ---------------------------------------------------------------------------------------------
 -- outbox_mark_sent(id): the SMTP server accepted the message. Idempotent: a second call (a resend
 -- after a lost acknowledgement) keeps the first sent_at. For account_delivery it also records the
 -- e-mail on the order's delivered account. Returns false when there is no such row.
 -- ---------------------------------------------------------------------------------------------
-create or replace function public.outbox_mark_sent(p_id bigint)
+create or replace function ffx_internal.outbox_mark_sent(p_id bigint)
 returns boolean
 language plpgsql
 volatile
@@ -169,10 +169,10 @@ begin
 end
 $$;
 
-comment on function public.outbox_mark_sent(bigint) is
+comment on function ffx_internal.outbox_mark_sent(bigint) is
   'Mailer: the message was accepted by the SMTP server (idempotent); account_delivery also sets delivered_accounts.email_sent.';
-revoke all on function public.outbox_mark_sent(bigint) from public, anon, authenticated, service_role;
-grant execute on function public.outbox_mark_sent(bigint) to service_role;
+revoke all on function ffx_internal.outbox_mark_sent(bigint) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.outbox_mark_sent(bigint) to service_role;
 
 -- ---------------------------------------------------------------------------------------------
 -- outbox_mark_failed(id, error, max_attempts): this attempt failed. With attempts left the row
@@ -181,7 +181,7 @@ grant execute on function public.outbox_mark_sent(bigint) to service_role;
 -- changes: a row another mailer has meanwhile sent stays sent. Returns the row's status after
 -- the call, NULL when there is no such row.
 -- ---------------------------------------------------------------------------------------------
-create or replace function public.outbox_mark_failed(p_id bigint, p_error text, p_max_attempts integer)
+create or replace function ffx_internal.outbox_mark_failed(p_id bigint, p_error text, p_max_attempts integer)
 returns text
 language plpgsql
 volatile
@@ -206,17 +206,17 @@ begin
 end
 $$;
 
-comment on function public.outbox_mark_failed(bigint, text, integer) is
+comment on function ffx_internal.outbox_mark_failed(bigint, text, integer) is
   'Mailer: the attempt failed; back to pending with backoff min(2^attempts, 300) s, or failed once attempts >= p_max_attempts.';
-revoke all on function public.outbox_mark_failed(bigint, text, integer) from public, anon, authenticated, service_role;
-grant execute on function public.outbox_mark_failed(bigint, text, integer) to service_role;
+revoke all on function ffx_internal.outbox_mark_failed(bigint, text, integer) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.outbox_mark_failed(bigint, text, integer) to service_role;
 
 -- ---------------------------------------------------------------------------------------------
 -- outbox_requeue(id): an admin (or the backend) sends a failed e-mail again, with a fresh count
 -- of attempts, and wakes the mailer. An admin's requeue is written to the audit log. Returns
 -- false when the row does not exist or is not 'failed'.
 -- ---------------------------------------------------------------------------------------------
-create or replace function public.outbox_requeue(p_id bigint)
+create or replace function ffx_internal.outbox_requeue(p_id bigint)
 returns boolean
 language plpgsql
 volatile
@@ -224,10 +224,10 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_is_admin boolean := public.is_admin();
+  v_is_admin boolean := ffx_internal.is_admin();
   v_error    text;
 begin
-  if not (v_is_admin or public.is_service_role()) then
+  if not (v_is_admin or ffx_internal.is_service_role()) then
     raise exception 'admin only' using errcode = 'insufficient_privilege';
   end if;
 
@@ -252,7 +252,7 @@ begin
 end
 $$;
 
-comment on function public.outbox_requeue(bigint) is
+comment on function ffx_internal.outbox_requeue(bigint) is
   'Admin or service_role: send a failed e-mail again (status pending, attempts 0); audited for admins.';
-revoke all on function public.outbox_requeue(bigint) from public, anon, authenticated, service_role;
-grant execute on function public.outbox_requeue(bigint) to authenticated, service_role;
+revoke all on function ffx_internal.outbox_requeue(bigint) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.outbox_requeue(bigint) to authenticated, service_role;

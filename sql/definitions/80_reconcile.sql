@@ -24,7 +24,7 @@
 
 -- A payment whose status moves starts its backoff again: a payment that was 'waiting' through
 -- twenty polls and then 'confirming' is polled soon, not an hour later.
-create or replace function public.payments_reset_reconcile()
+create or replace function ffx_internal.payments_reset_reconcile()
 returns trigger
 language plpgsql
 set search_path = ''
@@ -36,15 +36,15 @@ begin
 end
 $$;
 
-comment on function public.payments_reset_reconcile() is
+comment on function ffx_internal.payments_reset_reconcile() is
   'Trigger: a change of payments.payment_status resets the reconciler''s backoff for the payment.';
-revoke all on function public.payments_reset_reconcile() from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.payments_reset_reconcile() from public, anon, authenticated, service_role;
 
 create or replace trigger payments_reset_reconcile
   before update of payment_status on public.payments
   for each row
   when (old.payment_status is distinct from new.payment_status)
-  execute function public.payments_reset_reconcile();
+  execute function ffx_internal.payments_reset_reconcile();
 
 -- =============================================================================================
 -- reconcile_due_payments(limit, min_age_s): the payments to poll now
@@ -62,7 +62,7 @@ create or replace trigger payments_reset_reconcile
 -- neither waits for nor returns it. The caller polls each one and applies the answer with
 -- payment_apply(raw, 'reconcile'); a NOWPayments failure needs no write: the backoff is already
 -- recorded. A change of status resets the backoff (payments_reset_reconcile).
-create or replace function public.reconcile_due_payments(p_limit integer, p_min_age_s integer)
+create or replace function ffx_internal.reconcile_due_payments(p_limit integer, p_min_age_s integer)
 returns table (payment_id text, order_id text)
 language plpgsql
 volatile
@@ -71,7 +71,7 @@ set search_path = ''
 as $$
 #variable_conflict use_column
 begin
-  perform public.require_service_role();
+  perform ffx_internal.require_service_role();
   if p_limit is null or p_limit not between 1 and 10000 then
     raise exception 'reconcile_due_payments: p_limit must be between 1 and 10000' using errcode = 'invalid_parameter_value';
   end if;
@@ -101,10 +101,10 @@ begin
 end
 $$;
 
-comment on function public.reconcile_due_payments(integer, integer) is
+comment on function ffx_internal.reconcile_due_payments(integer, integer) is
   'Reconciler: claim up to p_limit non-final payments unchanged for p_min_age_s seconds whose backoff has passed, and move their next poll forward. service_role only.';
-revoke all on function public.reconcile_due_payments(integer, integer) from public, anon, authenticated, service_role;
-grant execute on function public.reconcile_due_payments(integer, integer) to service_role;
+revoke all on function ffx_internal.reconcile_due_payments(integer, integer) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.reconcile_due_payments(integer, integer) to service_role;
 
 -- =============================================================================================
 -- expire_stale_orders(max_age): fail orders nobody paid
@@ -116,21 +116,21 @@ grant execute on function public.reconcile_due_payments(integer, integer) to ser
 -- payment_is_stale(payment): a 'waiting' payment whose time is up: its provider expiration
 -- (raw ->> 'expiration_estimate_date', kept from the create response) has passed, or, when none is
 -- known or readable, it was created more than p_max_age ago. Owner only.
-create or replace function public.payment_is_stale(p_raw jsonb, p_created_at timestamptz, p_max_age interval)
+create or replace function ffx_internal.payment_is_stale(p_raw jsonb, p_created_at timestamptz, p_max_age interval)
 returns boolean
 language sql
 stable
 set search_path = ''
 as $$
-  select coalesce(public.provider_timestamp(p_raw ->> 'expiration_estimate_date') <= now(),
+  select coalesce(ffx_internal.provider_timestamp(p_raw ->> 'expiration_estimate_date') <= now(),
                   p_created_at <= now() - p_max_age)
 $$;
-revoke all on function public.payment_is_stale(jsonb, timestamptz, interval) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.payment_is_stale(jsonb, timestamptz, interval) from public, anon, authenticated, service_role;
 
 -- order_is_stale(order, max_age): the order has at least one payment, every payment that is
 -- still waiting is stale, and no payment went further than waiting (the rest are failed or
 -- expired already). Owner only.
-create or replace function public.order_is_stale(p_order_id text, p_max_age interval)
+create or replace function ffx_internal.order_is_stale(p_order_id text, p_max_age interval)
 returns boolean
 language sql
 stable
@@ -142,10 +142,10 @@ as $$
                       where y.order_id = p_order_id
                         and (y.payment_status not in ('waiting', 'failed', 'expired')
                              or (y.payment_status = 'waiting'
-                                 and not public.payment_is_stale(y.raw, coalesce(y.provider_created_at, y.created_at),
+                                 and not ffx_internal.payment_is_stale(y.raw, coalesce(y.provider_created_at, y.created_at),
                                                                  p_max_age))))
 $$;
-revoke all on function public.order_is_stale(text, interval) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.order_is_stale(text, interval) from public, anon, authenticated, service_role;
 
 -- Orders still open and unpaid (pending/pending or processing/pending, no paid_at, nothing
 -- delivered) whose payments are all stale 'waiting' ones (or already failed/expired), and none
@@ -164,7 +164,7 @@ revoke all on function public.order_is_stale(text, interval) from public, anon, 
 -- At most 500 orders per call (the rest on the next pass); each order in its own subtransaction,
 -- so one that fails (logged as a WARNING) neither stops the pass nor half-expires. Returns how
 -- many orders were failed.
-create or replace function public.expire_stale_orders(p_max_age interval)
+create or replace function ffx_internal.expire_stale_orders(p_max_age interval)
 returns integer
 language plpgsql
 volatile
@@ -178,7 +178,7 @@ declare
   v_status   text;
   v_count    integer := 0;
 begin
-  perform public.require_service_role();
+  perform ffx_internal.require_service_role();
   if p_max_age is null or p_max_age < interval '0' then
     raise exception 'expire_stale_orders: p_max_age must be a non-negative interval' using errcode = 'invalid_parameter_value';
   end if;
@@ -188,7 +188,7 @@ begin
       from public.orders x
      where x.order_status in ('pending', 'processing') and x.payment_status = 'pending'
        and x.delivery_status = 'pending' and x.paid_at is null
-       and public.order_is_stale(x.order_id, p_max_age)
+       and ffx_internal.order_is_stale(x.order_id, p_max_age)
      order by x.created_at, x.order_id
      limit 500
   loop
@@ -199,14 +199,14 @@ begin
       -- again under the lock: a finished payment may have committed meanwhile
       continue when not (o.order_status in ('pending', 'processing') and o.payment_status = 'pending'
                          and o.delivery_status = 'pending' and o.paid_at is null
-                         and public.order_is_stale(o.order_id, p_max_age));
+                         and ffx_internal.order_is_stale(o.order_id, p_max_age));
 
       for pm in
         select * from public.payments y
          where y.order_id = o.order_id and y.payment_status = 'waiting'
          order by y.created_at, y.id
       loop
-        perform public.payment_apply(
+        perform ffx_internal.payment_apply(
           (pm.raw - 'updated_at')
             || jsonb_build_object('payment_id', pm.payment_id, 'payment_status', 'expired',
                                   'order_id', o.order_id, 'price_amount', pm.price_amount,
@@ -226,10 +226,10 @@ begin
 end
 $$;
 
-comment on function public.expire_stale_orders(interval) is
+comment on function ffx_internal.expire_stale_orders(interval) is
   'Reconciler: fail open unpaid orders whose waiting payments all expired (provider expiration passed, else older than p_max_age), through payment_apply. service_role only.';
-revoke all on function public.expire_stale_orders(interval) from public, anon, authenticated, service_role;
-grant execute on function public.expire_stale_orders(interval) to service_role;
+revoke all on function ffx_internal.expire_stale_orders(interval) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.expire_stale_orders(interval) to service_role;
 
 -- =============================================================================================
 -- reconcile_failed_events(limit): the inbox's second chance
@@ -246,7 +246,7 @@ grant execute on function public.expire_stale_orders(interval) to service_role;
 -- most every 5 minutes; failed ones back off like payments (30 s x 2^attempts, at most 1 h), so
 -- an event that can never apply does not cost every pass. Returns how many events were
 -- processed (matched and applied) by this call.
-create or replace function public.reconcile_failed_events(p_limit integer)
+create or replace function ffx_internal.reconcile_failed_events(p_limit integer)
 returns integer
 language plpgsql
 volatile
@@ -259,7 +259,7 @@ declare
   v_res   jsonb;
   v_count integer := 0;
 begin
-  perform public.require_service_role();
+  perform ffx_internal.require_service_role();
   if p_limit is null or p_limit not between 1 and 10000 then
     raise exception 'reconcile_failed_events: p_limit must be between 1 and 10000' using errcode = 'invalid_parameter_value';
   end if;
@@ -277,7 +277,7 @@ begin
   foreach v_id in array coalesce(v_ids, '{}')
   loop
     begin
-      v_res := public.ipn_reprocess(v_id);
+      v_res := ffx_internal.ipn_reprocess(v_id);
       if v_res ->> 'outcome' = 'processed' then
         v_count := v_count + 1;
       end if;
@@ -297,7 +297,7 @@ begin
 end
 $$;
 
-comment on function public.reconcile_failed_events(integer) is
+comment on function ffx_internal.reconcile_failed_events(integer) is
   'Reconciler: re-run up to p_limit failed inbox events (backoff) and unmatched ones younger than 7 days (every 5 minutes); returns how many were processed. service_role only.';
-revoke all on function public.reconcile_failed_events(integer) from public, anon, authenticated, service_role;
-grant execute on function public.reconcile_failed_events(integer) to service_role;
+revoke all on function ffx_internal.reconcile_failed_events(integer) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.reconcile_failed_events(integer) to service_role;

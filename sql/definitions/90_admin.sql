@@ -28,7 +28,7 @@
 -- =============================================================================================
 -- admin_cli_audit(...): one audit row naming the operator. Owner only (SECURITY INVOKER, called
 -- from the SECURITY DEFINER entry points below).
-create or replace function public.admin_cli_audit(p_action text, p_table text, p_record text, p_description text,
+create or replace function ffx_internal.admin_cli_audit(p_action text, p_table text, p_record text, p_description text,
                                        p_old jsonb, p_new jsonb)
 returns void
 language sql
@@ -43,13 +43,13 @@ as $$
           p_action, p_table, p_record, p_description, p_old,
           coalesce(p_new, '{}'::jsonb) || jsonb_build_object('operator', auth.jwt() ->> 'operator'))
 $$;
-revoke all on function public.admin_cli_audit(text, text, text, text, jsonb, jsonb) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.admin_cli_audit(text, text, text, text, jsonb, jsonb) from public, anon, authenticated, service_role;
 
 -- admin_cli_check(reason): the caller is an admin or service_role (FF403), and a reason, when one
 -- is asked for (not NULL), is more than white space (tabs and line breaks included) (FF400). The
 -- reports (SECURITY INVOKER) call it with the caller's rights, so authenticated and service_role
 -- may execute it: it reads nothing and only raises.
-create or replace function public.admin_cli_check(p_reason text)
+create or replace function ffx_internal.admin_cli_check(p_reason text)
 returns void
 language plpgsql
 stable
@@ -57,18 +57,18 @@ security invoker
 set search_path = ''
 as $$
 begin
-  perform public.require_admin_or_service();
+  perform ffx_internal.require_admin_or_service();
   if p_reason is not null and p_reason !~ '[^[:space:]]' then
     raise exception using errcode = 'FF400', message = 'A reason is required';
   end if;
 end
 $$;
-revoke all on function public.admin_cli_check(text) from public, anon, authenticated, service_role;
-grant execute on function public.admin_cli_check(text) to authenticated, service_role;
+revoke all on function ffx_internal.admin_cli_check(text) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.admin_cli_check(text) to authenticated, service_role;
 
 -- admin_cli_require_reason(reason): admin_cli_check, and the reason may not be missing (FF400).
 -- Owner only (the SECURITY DEFINER entry points below call it).
-create or replace function public.admin_cli_require_reason(p_reason text)
+create or replace function ffx_internal.admin_cli_require_reason(p_reason text)
 returns void
 language plpgsql
 stable
@@ -76,18 +76,18 @@ security invoker
 set search_path = ''
 as $$
 begin
-  perform public.admin_cli_check(p_reason);
+  perform ffx_internal.admin_cli_check(p_reason);
   if p_reason is null then
     raise exception using errcode = 'FF400', message = 'A reason is required';
   end if;
 end
 $$;
-revoke all on function public.admin_cli_require_reason(text) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.admin_cli_require_reason(text) from public, anon, authenticated, service_role;
 
 -- admin_order_for_update(order, reason): the prologue of every operator command on one order:
 -- the caller and the reason checked (admin_cli_require_reason), then the order locked FOR UPDATE
 -- and returned; FF404 Order not found. Owner only.
-create or replace function public.admin_order_for_update(p_order_id text, p_reason text)
+create or replace function ffx_internal.admin_order_for_update(p_order_id text, p_reason text)
 returns public.orders
 language plpgsql
 volatile
@@ -97,7 +97,7 @@ as $$
 declare
   o public.orders%rowtype;
 begin
-  perform public.admin_cli_require_reason(p_reason);
+  perform ffx_internal.admin_cli_require_reason(p_reason);
   select * into o from public.orders x where x.order_id = p_order_id for update;
   if not found then
     raise exception using errcode = 'FF404', message = 'Order not found';
@@ -105,11 +105,11 @@ begin
   return o;
 end
 $$;
-revoke all on function public.admin_order_for_update(text, text) from public, anon, authenticated, service_role;
+revoke all on function ffx_internal.admin_order_for_update(text, text) from public, anon, authenticated, service_role;
 
 -- admin_identity(email): the auth.users row the CLI's --as-admin names (service_role only; the
 -- CLI then acts as that user, and refuses unless app_metadata.role is 'admin').
-create or replace function public.admin_identity(p_email text)
+create or replace function ffx_internal.admin_identity(p_email text)
 returns table (id uuid, email text, app_metadata jsonb, user_metadata jsonb)
 language plpgsql
 stable
@@ -117,15 +117,15 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform public.require_service_role();
+  perform ffx_internal.require_service_role();
   return query
     select u.id, u.email::text, coalesce(u.raw_app_meta_data, '{}'::jsonb), coalesce(u.raw_user_meta_data, '{}'::jsonb)
       from auth.users u
      where lower(u.email) = lower(p_email) and u.deleted_at is null;
 end
 $$;
-revoke all on function public.admin_identity(text) from public, anon, authenticated, service_role;
-grant execute on function public.admin_identity(text) to service_role;
+revoke all on function ffx_internal.admin_identity(text) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.admin_identity(text) to service_role;
 
 -- =============================================================================================
 -- Inventory
@@ -137,7 +137,7 @@ grant execute on function public.admin_identity(text) to service_role;
 -- inventory. Any bad row: {"success":false,"errors":[{"line","error"}]} and nothing is inserted.
 -- Otherwise one INSERT (the stock trigger delivers waiting orders in this transaction):
 -- {"success":true,"imported":n,"delivered":m}.
-create or replace function public.admin_inventory_import(p_rows jsonb, p_reason text)
+create or replace function ffx_internal.admin_inventory_import(p_rows jsonb, p_reason text)
 returns jsonb
 language plpgsql
 volatile
@@ -149,7 +149,7 @@ declare
   v_ids       uuid[];
   v_delivered integer;
 begin
-  perform public.admin_cli_check(coalesce(p_reason, 'inventory import'));
+  perform ffx_internal.admin_cli_check(coalesce(p_reason, 'inventory import'));
   if jsonb_typeof(p_rows) is distinct from 'array' or jsonb_array_length(p_rows) = 0 then
     raise exception using errcode = 'FF400', message = 'No rows to import';
   end if;
@@ -202,7 +202,7 @@ begin
 
   select count(*) into v_delivered from public.delivered_accounts d where d.container_account_id = any (v_ids);
 
-  perform public.admin_cli_audit('inventory_import', 'account_container', null,
+  perform ffx_internal.admin_cli_audit('inventory_import', 'account_container', null,
     coalesce(p_reason, format('%s accounts imported', cardinality(v_ids))), null,
     jsonb_build_object('imported', cardinality(v_ids), 'delivered', v_delivered,
                        'lines', (select jsonb_agg(jsonb_build_object('size', r.size, 'platform', r.platform,
@@ -211,12 +211,12 @@ begin
   return jsonb_build_object('success', true, 'imported', cardinality(v_ids), 'delivered', v_delivered);
 end
 $$;
-revoke all on function public.admin_inventory_import(jsonb, text) from public, anon, authenticated, service_role;
-grant execute on function public.admin_inventory_import(jsonb, text) to authenticated, service_role;
+revoke all on function ffx_internal.admin_inventory_import(jsonb, text) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.admin_inventory_import(jsonb, text) to authenticated, service_role;
 
 -- admin_inventory_set_status(id, status, reason): available <-> disabled only, audited. Enabling
 -- makes stock arrive (the stock trigger may deliver a waiting order at once).
-create or replace function public.admin_inventory_set_status(p_id uuid, p_status text, p_reason text)
+create or replace function ffx_internal.admin_inventory_set_status(p_id uuid, p_status text, p_reason text)
 returns jsonb
 language plpgsql
 volatile
@@ -227,7 +227,7 @@ declare
   v_old text;
   v_now text;
 begin
-  perform public.admin_cli_require_reason(p_reason);
+  perform ffx_internal.admin_cli_require_reason(p_reason);
   if p_status not in ('available', 'disabled') then
     raise exception using errcode = 'FF400', message = 'Status must be available or disabled';
   end if;
@@ -243,19 +243,19 @@ begin
   end if;
   update public.account_container c set status = p_status where c.id = p_id;
   select c.status into v_now from public.account_container c where c.id = p_id;
-  perform public.admin_cli_audit(case p_status when 'disabled' then 'inventory_disable' else 'inventory_enable' end,
+  perform ffx_internal.admin_cli_audit(case p_status when 'disabled' then 'inventory_disable' else 'inventory_enable' end,
     'account_container', p_id::text, p_reason,
     jsonb_build_object('status', v_old), jsonb_build_object('status', p_status));
   return jsonb_build_object('success', true, 'id', p_id, 'old_status', v_old, 'status', v_now);
 end
 $$;
-revoke all on function public.admin_inventory_set_status(uuid, text, text) from public, anon, authenticated, service_role;
-grant execute on function public.admin_inventory_set_status(uuid, text, text) to authenticated, service_role;
+revoke all on function ffx_internal.admin_inventory_set_status(uuid, text, text) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.admin_inventory_set_status(uuid, text, text) to authenticated, service_role;
 
 -- =============================================================================================
 -- Orders
 -- =============================================================================================
-create or replace function public.admin_order_deliver(p_order_id text, p_reason text, p_force boolean default false)
+create or replace function ffx_internal.admin_order_deliver(p_order_id text, p_reason text, p_force boolean default false)
 returns jsonb
 language plpgsql
 volatile
@@ -266,8 +266,8 @@ declare
   o     public.orders%rowtype;
   v_res jsonb;
 begin
-  o := public.admin_order_for_update(p_order_id, p_reason);
-  if o.delivery_status <> 'delivered' and not public.customer_is_active(o.user_id) then
+  o := ffx_internal.admin_order_for_update(p_order_id, p_reason);
+  if o.delivery_status <> 'delivered' and not ffx_internal.customer_is_active(o.user_id) then
     raise exception using errcode = 'FF409', message = 'Customer account is not active';
   end if;
   if o.payment_status <> 'paid' and o.delivery_status <> 'delivered' then
@@ -281,22 +281,22 @@ begin
     update public.orders x
        set order_status = 'processing', payment_status = 'paid', paid_at = coalesce(x.paid_at, now())
      where x.order_id = o.order_id;
-    perform public.admin_cli_audit('payment_forced', 'orders', o.order_id, p_reason,
+    perform ffx_internal.admin_cli_audit('payment_forced', 'orders', o.order_id, p_reason,
       jsonb_build_object('order_status', o.order_status, 'payment_status', o.payment_status,
                          'needs_attention', o.needs_attention),
       jsonb_build_object('order_status', 'processing', 'payment_status', 'paid'));
   end if;
-  v_res := public.deliver_account_to_user(o.order_id, o.user_id);
-  perform public.admin_cli_audit('manual_delivery', 'orders', o.order_id, p_reason, null,
+  v_res := ffx_internal.deliver_account_to_user(o.order_id, o.user_id);
+  perform ffx_internal.admin_cli_audit('manual_delivery', 'orders', o.order_id, p_reason, null,
     jsonb_build_object('result', v_res, 'forced', coalesce(p_force, false)));
   return v_res;
 end
 $$;
 
-comment on function public.admin_order_deliver(text, text, boolean) is
+comment on function ffx_internal.admin_order_deliver(text, text, boolean) is
   'Operator: deliver a paid order (or, with force and a reason, an unpaid one), audited. Admins and service_role.';
-revoke all on function public.admin_order_deliver(text, text, boolean) from public, anon, authenticated, service_role;
-grant execute on function public.admin_order_deliver(text, text, boolean) to authenticated, service_role;
+revoke all on function ffx_internal.admin_order_deliver(text, text, boolean) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.admin_order_deliver(text, text, boolean) to authenticated, service_role;
 
 -- =============================================================================================
 -- The operator's way out of a hold, and a manual delivery that refuses unpaid orders
@@ -308,7 +308,7 @@ grant execute on function public.admin_order_deliver(text, text, boolean) to aut
 -- the hold cleared, audited with the verdict it overrode, then delivered. Unknown order: FF404;
 -- no hold (needs_attention not one of the hold reasons) or already paid: FF409; a banned or
 -- suspended customer: FF409 (reactivate first).
-create or replace function public.admin_order_accept_payment(p_order_id text, p_reason text)
+create or replace function ffx_internal.admin_order_accept_payment(p_order_id text, p_reason text)
 returns jsonb
 language plpgsql
 volatile
@@ -319,14 +319,14 @@ declare
   o     public.orders%rowtype;
   v_res jsonb;
 begin
-  o := public.admin_order_for_update(p_order_id, p_reason);
+  o := ffx_internal.admin_order_for_update(p_order_id, p_reason);
   if o.paid_at is not null or o.delivery_status = 'delivered'
      or o.order_status in ('refunded', 'cancelled')
      or o.needs_attention is null
      or o.needs_attention not in ('partially_paid', 'underpaid', 'wrong_currency', 'price_mismatch', 'customer_blocked') then
     raise exception using errcode = 'FF409', message = 'Order has no held payment';
   end if;
-  if not public.customer_is_active(o.user_id) then
+  if not ffx_internal.customer_is_active(o.user_id) then
     raise exception using errcode = 'FF409', message = 'Customer account is not active';
   end if;
 
@@ -338,27 +338,27 @@ begin
      set order_status = 'processing', payment_status = 'paid', paid_at = now(),
          needs_attention = null, attention_detail = null
    where x.order_id = o.order_id;
-  perform public.admin_cli_audit('payment_accepted', 'orders', o.order_id, p_reason,
+  perform ffx_internal.admin_cli_audit('payment_accepted', 'orders', o.order_id, p_reason,
     jsonb_build_object('order_status', o.order_status, 'payment_status', o.payment_status,
                        'needs_attention', o.needs_attention, 'attention_detail', o.attention_detail),
     jsonb_build_object('order_status', 'processing', 'payment_status', 'paid'));
 
-  v_res := public.deliver_account_core(o.order_id, o.user_id, 'admin_accept_payment');
-  perform public.admin_cli_audit('manual_delivery', 'orders', o.order_id, p_reason, null,
+  v_res := ffx_internal.deliver_account_core(o.order_id, o.user_id, 'admin_accept_payment');
+  perform ffx_internal.admin_cli_audit('manual_delivery', 'orders', o.order_id, p_reason, null,
     jsonb_build_object('result', v_res));
   return v_res;
 end
 $$;
 
-comment on function public.admin_order_accept_payment(text, text) is
+comment on function ffx_internal.admin_order_accept_payment(text, text) is
   'Operator: accept the money of a held order (needs_attention a hold reason), audited, then deliver. Admins and service_role.';
-revoke all on function public.admin_order_accept_payment(text, text) from public, anon, authenticated, service_role;
-grant execute on function public.admin_order_accept_payment(text, text) to authenticated, service_role;
+revoke all on function ffx_internal.admin_order_accept_payment(text, text) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.admin_order_accept_payment(text, text) to authenticated, service_role;
 
 -- admin_order_refund(order, reason): a paid order (payment_status 'paid', delivered or waiting
 -- for stock) becomes refunded/refunded; its active delivered account is suspended. Unknown
 -- order: FF404; not paid or already refunded: FF409; nothing is changed or audited then.
-create or replace function public.admin_order_refund(p_order_id text, p_reason text)
+create or replace function ffx_internal.admin_order_refund(p_order_id text, p_reason text)
 returns jsonb
 language plpgsql
 volatile
@@ -369,7 +369,7 @@ declare
   o           public.orders%rowtype;
   v_suspended integer;
 begin
-  o := public.admin_order_for_update(p_order_id, p_reason);
+  o := ffx_internal.admin_order_for_update(p_order_id, p_reason);
   if o.order_status = 'refunded' or o.payment_status = 'refunded' then
     raise exception using errcode = 'FF409', message = 'Order is already refunded';
   end if;
@@ -389,7 +389,7 @@ begin
   values (o.order_id, o.user_id, 'refund', 'manual', o.final_amount, 'usd', 'completed', 'admin_refund',
           jsonb_build_object('reason', p_reason, 'operator', auth.jwt() ->> 'operator'));
 
-  perform public.admin_cli_audit('order_refund', 'orders', o.order_id, p_reason,
+  perform ffx_internal.admin_cli_audit('order_refund', 'orders', o.order_id, p_reason,
     jsonb_build_object('order_status', o.order_status, 'payment_status', o.payment_status,
                        'delivery_status', o.delivery_status),
     jsonb_build_object('order_status', 'refunded', 'payment_status', 'refunded',
@@ -402,17 +402,17 @@ begin
 end
 $$;
 
-comment on function public.admin_order_refund(text, text) is
+comment on function ffx_internal.admin_order_refund(text, text) is
   'ffx-admin orders refund: record a refund made outside the backend; the order becomes refunded, its account suspended, audited. Admins and service_role.';
-revoke all on function public.admin_order_refund(text, text) from public, anon, authenticated, service_role;
-grant execute on function public.admin_order_refund(text, text) to authenticated, service_role;
+revoke all on function ffx_internal.admin_order_refund(text, text) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.admin_order_refund(text, text) to authenticated, service_role;
 
 -- admin_order_clear_attention(order, reason): the operator has dealt with what needs_attention
 -- asked for (a price checked by hand, a refund decided outside the backend): the flag goes,
 -- audited with the old value (a direct UPDATE of the column is refused: 30_orders). The payments'
 -- needs_review marks stay as they are: payment_apply reads them to tell a paying payment from one
 -- under review. Unknown order: FF404; nothing to clear: FF409.
-create or replace function public.admin_order_clear_attention(p_order_id text, p_reason text)
+create or replace function ffx_internal.admin_order_clear_attention(p_order_id text, p_reason text)
 returns jsonb
 language plpgsql
 volatile
@@ -423,7 +423,7 @@ declare
   o          public.orders%rowtype;
   v_reviewed jsonb;
 begin
-  o := public.admin_order_for_update(p_order_id, p_reason);
+  o := ffx_internal.admin_order_for_update(p_order_id, p_reason);
   if o.needs_attention is null then
     raise exception using errcode = 'FF409', message = 'Order needs no attention';
   end if;
@@ -432,7 +432,7 @@ begin
   select coalesce(jsonb_agg(p.payment_id order by p.created_at, p.id), '[]'::jsonb) into v_reviewed
     from public.payments p where p.order_id = o.order_id and p.needs_review;
 
-  perform public.admin_cli_audit('clear_attention', 'orders', o.order_id, p_reason,
+  perform ffx_internal.admin_cli_audit('clear_attention', 'orders', o.order_id, p_reason,
     jsonb_build_object('needs_attention', o.needs_attention, 'attention_detail', o.attention_detail),
     jsonb_build_object('needs_attention', null, 'payments_in_review', v_reviewed));
   return jsonb_build_object('success', true, 'order_id', o.order_id, 'old_needs_attention', o.needs_attention,
@@ -440,15 +440,15 @@ begin
 end
 $$;
 
-comment on function public.admin_order_clear_attention(text, text) is
+comment on function ffx_internal.admin_order_clear_attention(text, text) is
   'ffx-admin orders clear-attention: clear an order''s needs_attention with a reason, audited. Admins and service_role.';
-revoke all on function public.admin_order_clear_attention(text, text) from public, anon, authenticated, service_role;
-grant execute on function public.admin_order_clear_attention(text, text) to authenticated, service_role;
+revoke all on function ffx_internal.admin_order_clear_attention(text, text) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.admin_order_clear_attention(text, text) to authenticated, service_role;
 
 -- admin_resend_email(order, reason): send the order's delivery e-mail again. unique(order_id,
 -- template) forbids a new row, so the existing one goes back to pending: a failed one through
 -- outbox_requeue, a sent (or pending) one reset here. One being sent right now: FF409.
-create or replace function public.admin_resend_email(p_order_id text, p_reason text)
+create or replace function ffx_internal.admin_resend_email(p_order_id text, p_reason text)
 returns jsonb
 language plpgsql
 volatile
@@ -458,7 +458,7 @@ as $$
 declare
   e public.email_outbox%rowtype;
 begin
-  perform public.admin_cli_require_reason(p_reason);
+  perform ffx_internal.admin_cli_require_reason(p_reason);
   select * into e from public.email_outbox x
    where x.order_id = p_order_id and x.template_name = 'account_delivery' for update;
   if not found then
@@ -468,25 +468,25 @@ begin
     raise exception using errcode = 'FF409', message = 'The e-mail is being sent right now';
   end if;
   if e.status = 'failed' then
-    perform public.outbox_requeue(e.id);
+    perform ffx_internal.outbox_requeue(e.id);
   else
     update public.email_outbox x
        set status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = null
      where x.id = e.id;
     perform pg_notify('ffx_outbox', e.id::text);
   end if;
-  perform public.admin_cli_audit('resend_email', 'email_outbox', e.id::text, p_reason,
+  perform ffx_internal.admin_cli_audit('resend_email', 'email_outbox', e.id::text, p_reason,
     jsonb_build_object('status', e.status, 'sent_at', e.sent_at, 'attempts', e.attempts),
     jsonb_build_object('status', 'pending', 'order_id', p_order_id));
   return jsonb_build_object('success', true, 'outbox_id', e.id, 'old_status', e.status, 'status', 'pending');
 end
 $$;
-revoke all on function public.admin_resend_email(text, text) from public, anon, authenticated, service_role;
-grant execute on function public.admin_resend_email(text, text) to authenticated, service_role;
+revoke all on function ffx_internal.admin_resend_email(text, text) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.admin_resend_email(text, text) to authenticated, service_role;
 
 -- admin_ipn_reprocess(event, reason): ipn_reprocess (the reconciler's path) plus an audit row
 -- with the operator and reason.
-create or replace function public.admin_ipn_reprocess(p_event_id bigint, p_reason text)
+create or replace function ffx_internal.admin_ipn_reprocess(p_event_id bigint, p_reason text)
 returns jsonb
 language plpgsql
 volatile
@@ -496,15 +496,15 @@ as $$
 declare
   v_res jsonb;
 begin
-  perform public.admin_cli_check(coalesce(p_reason, 'reprocess'));
-  v_res := public.ipn_reprocess(p_event_id);
-  perform public.admin_cli_audit('ipn_reprocess_cli', 'ipn_events', p_event_id::text,
+  perform ffx_internal.admin_cli_check(coalesce(p_reason, 'reprocess'));
+  v_res := ffx_internal.ipn_reprocess(p_event_id);
+  perform ffx_internal.admin_cli_audit('ipn_reprocess_cli', 'ipn_events', p_event_id::text,
     coalesce(p_reason, 'reprocess'), null, jsonb_build_object('result', v_res));
   return v_res;
 end
 $$;
-revoke all on function public.admin_ipn_reprocess(bigint, text) from public, anon, authenticated, service_role;
-grant execute on function public.admin_ipn_reprocess(bigint, text) to authenticated, service_role;
+revoke all on function ffx_internal.admin_ipn_reprocess(bigint, text) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.admin_ipn_reprocess(bigint, text) to authenticated, service_role;
 
 -- =============================================================================================
 -- Reports
@@ -512,7 +512,7 @@ grant execute on function public.admin_ipn_reprocess(bigint, text) to authentica
 -- admin_report_revenue(days): one row per UTC day with paid orders among the last p_days days
 -- (today included; NULL: 30): paid orders, their gross, the refunded ones among them and their
 -- amount, and the net.
-create or replace function public.admin_report_revenue(p_days integer)
+create or replace function ffx_internal.admin_report_revenue(p_days integer)
 returns table (day date, paid_orders bigint, gross numeric, refunded_orders bigint, refunded numeric,
                net numeric)
 language plpgsql
@@ -524,7 +524,7 @@ declare
   v_days  integer := coalesce(p_days, 30);
   v_since timestamptz;
 begin
-  perform public.admin_cli_check(null);
+  perform ffx_internal.admin_cli_check(null);
   if v_days < 1 or v_days > 3660 then
     raise exception using errcode = 'FF400', message = 'Days must be between 1 and 3660';
   end if;
@@ -542,12 +542,12 @@ begin
      order by 1;
 end
 $$;
-revoke all on function public.admin_report_revenue(integer) from public, anon, authenticated, service_role;
-grant execute on function public.admin_report_revenue(integer) to authenticated, service_role;
+revoke all on function ffx_internal.admin_report_revenue(integer) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.admin_report_revenue(integer) to authenticated, service_role;
 
 -- admin_report_conversion(): every order, how many were paid (paid_at), delivered, failed and
 -- refunded, and the paid share in percent (2 decimals; NULL without orders).
-create or replace function public.admin_report_conversion()
+create or replace function ffx_internal.admin_report_conversion()
 returns table (orders bigint, paid bigint, delivered bigint, failed bigint, refunded bigint, paid_pct numeric)
 language plpgsql
 stable
@@ -555,7 +555,7 @@ security invoker
 set search_path = ''
 as $$
 begin
-  perform public.admin_cli_check(null);
+  perform ffx_internal.admin_cli_check(null);
   return query
     select count(*),
            count(*) filter (where o.paid_at is not null),
@@ -566,12 +566,12 @@ begin
       from public.orders o;
 end
 $$;
-revoke all on function public.admin_report_conversion() from public, anon, authenticated, service_role;
-grant execute on function public.admin_report_conversion() to authenticated, service_role;
+revoke all on function ffx_internal.admin_report_conversion() from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.admin_report_conversion() to authenticated, service_role;
 
 -- admin_report_products(): per account type, size and platform: orders, paid orders and the
 -- revenue net of refunds; the best sellers first.
-create or replace function public.admin_report_products()
+create or replace function ffx_internal.admin_report_products()
 returns table (account_type text, size integer, platform text, orders bigint, paid bigint, revenue numeric)
 language plpgsql
 stable
@@ -579,7 +579,7 @@ security invoker
 set search_path = ''
 as $$
 begin
-  perform public.admin_cli_check(null);
+  perform ffx_internal.admin_cli_check(null);
   return query
     select o.account_type, o.account_size, o.platform_type,
            count(*),
@@ -590,5 +590,5 @@ begin
      order by 6 desc, 1, 2, 3;
 end
 $$;
-revoke all on function public.admin_report_products() from public, anon, authenticated, service_role;
-grant execute on function public.admin_report_products() to authenticated, service_role;
+revoke all on function ffx_internal.admin_report_products() from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.admin_report_products() to authenticated, service_role;

@@ -1,6 +1,6 @@
 -- 92_metrics: the database gauges of the metrics endpoint (functions/metrics).
 --
--- public.metrics_gauges() is the endpoint's one SQL call: a point-in-time reading of the state
+-- ffx_internal.metrics_gauges() is the endpoint's one SQL call: a point-in-time reading of the state
 -- the business runs on, one row per sample (metric, labels as a jsonb object, value), sorted by
 -- metric. The endpoint renders the rows in the Prometheus text format with its own HELP/TYPE
 -- table, so adding a gauge here needs a line there too (an unknown metric is skipped and logged).
@@ -23,7 +23,7 @@
 -- Callers: admins and service_role (SECURITY DEFINER: it counts rows RLS would hide; it returns
 -- counts and ages only, never a row's content). Everyone else: FF403.
 
-create or replace function public.metrics_gauges()
+create or replace function ffx_internal.metrics_gauges()
 returns table (metric text, labels jsonb, value double precision)
 language plpgsql
 stable
@@ -31,7 +31,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform public.admin_cli_check(null); -- admins and service_role only
+  perform ffx_internal.admin_cli_check(null); -- admins and service_role only
 
   return query
   with ipn as (
@@ -99,7 +99,7 @@ begin
 end
 $$;
 
-comment on function public.metrics_gauges() is
+comment on function ffx_internal.metrics_gauges() is
   'The metrics endpoint''s database gauges: (metric, labels, value) rows of counts and ages, never row content. Admins and service_role.';
-revoke all on function public.metrics_gauges() from public, anon, authenticated, service_role;
-grant execute on function public.metrics_gauges() to authenticated, service_role;
+revoke all on function ffx_internal.metrics_gauges() from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.metrics_gauges() to authenticated, service_role;

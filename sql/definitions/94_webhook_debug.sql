@@ -9,14 +9,14 @@ grant select, insert, update, delete on table public.webhook_debug_log to authen
 drop policy if exists "Admins can manage webhook debug log" on public.webhook_debug_log;
 create policy "Admins can manage webhook debug log" on public.webhook_debug_log
   for all to authenticated
-  using ((select public.is_admin()))
-  with check ((select public.is_admin()));
+  using ((select ffx_internal.is_admin()))
+  with check ((select ffx_internal.is_admin()));
 
 -- ---------------------------------------------------------------------------------------------
 -- webhook-debug sink: record one request and keep only the newest 1000 rows, so an open debug
 -- endpoint cannot fill the disk. Executable by service_role only.
 -- ---------------------------------------------------------------------------------------------
-create or replace function public.webhook_debug_record(
+create or replace function ffx_internal.webhook_debug_record(
   p_method      text,
   p_path        text,
   p_query       text,
@@ -44,5 +44,5 @@ begin
   return v_received_at;
 end
 $$;
-revoke all on function public.webhook_debug_record(text, text, text, jsonb, bytea, text) from public, anon, authenticated, service_role;
-grant execute on function public.webhook_debug_record(text, text, text, jsonb, bytea, text) to service_role;
+revoke all on function ffx_internal.webhook_debug_record(text, text, text, jsonb, bytea, text) from public, anon, authenticated, service_role;
+grant execute on function ffx_internal.webhook_debug_record(text, text, text, jsonb, bytea, text) to service_role;

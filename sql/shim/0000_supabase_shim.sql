@@ -174,6 +174,27 @@ begin
 end
 $$;
 
+-- authenticator: the role PostgREST logs in as on Supabase (supabase/postgres initial-schema:
+-- `create user authenticator noinherit`, then `grant anon, authenticated, service_role to
+-- authenticator`). Nothing of this backend uses it; it is here so that tests/db/data_api.sh can
+-- look at the Data API exactly as PostgREST does on plain PostgreSQL. LOGIN without a password:
+-- password authentication cannot succeed until someone sets one (the test does, on its own
+-- cluster).
+do $$
+declare
+  r text;
+begin
+  if not exists (select 1 from pg_catalog.pg_roles where rolname = 'authenticator') then
+    create role authenticator login noinherit;
+  end if;
+  foreach r in array array['anon', 'authenticated', 'service_role'] loop
+    if not pg_catalog.pg_has_role('authenticator', r, 'member') then
+      execute pg_catalog.format('grant %I to authenticator', r);
+    end if;
+  end loop;
+end
+$$;
+
 -- supabase_auth_admin: the role Supabase Auth connects as; it owns schema auth on Supabase and is
 -- what deletes auth.users rows and rewrites their e-mail (supabase/postgres initial-schema:
 -- `create user supabase_auth_admin noinherit createrole login noreplication`). Here it is NOLOGIN

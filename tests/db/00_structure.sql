@@ -55,14 +55,14 @@ select has_index('public', 'delivered_accounts', 'delivered_accounts_user_id_idx
 -- functions ------------------------------------------------------------------------------------
 select is(
   array(select p.proname::text from pg_proc p
-         where p.pronamespace = 'public'::regnamespace and p.prosecdef
+         where p.pronamespace in ('public'::regnamespace, 'ffx_internal'::regnamespace) and p.prosecdef
            and not coalesce(p.proconfig @> array['search_path=""'], false)
          order by 1),
   '{}'::text[],
-  'every SECURITY DEFINER function in public pins search_path to empty');
+  'every SECURITY DEFINER function in public and ffx_internal pins search_path to empty');
 select is(
   array(select p.proname::text from pg_proc p
-         where p.pronamespace = 'public'::regnamespace and p.prosecdef order by 1),
+         where p.pronamespace in ('public'::regnamespace, 'ffx_internal'::regnamespace) and p.prosecdef order by 1),
   array['account_container_stock_arrived', 'admin_identity', 'admin_inventory_import',
         'admin_inventory_set_status', 'admin_ipn_reprocess', 'admin_order_accept_payment',
         'admin_order_clear_attention', 'admin_order_deliver', 'admin_order_refund',
@@ -80,17 +80,17 @@ select is(
 -- the guard every backend-only entry point needs is written once (sql/definitions/00_common.sql)
 select is(
   array(select p.proname::text from pg_proc p
-         where p.pronamespace = 'public'::regnamespace
+         where p.pronamespace in ('public'::regnamespace, 'ffx_internal'::regnamespace)
            and p.prosrc ~ 'auth\.role\(\)\s*(=|<>)\s*''service_role'''
            and p.proname <> 'is_service_role'
          order by 1),
   '{}'::text[],
   'no function but is_service_role() compares auth.role() with service_role (the guards call it)');
-select trigger_is('auth', 'users', 'on_auth_user_created', 'public', 'handle_new_user',
+select trigger_is('auth', 'users', 'on_auth_user_created', 'ffx_internal', 'handle_new_user',
   'auth.users insert trigger creates the profile');
-select trigger_is('public', 'orders', 'orders_set_order_id', 'public', 'orders_set_order_id',
+select trigger_is('public', 'orders', 'orders_set_order_id', 'ffx_internal', 'orders_set_order_id',
   'orders insert trigger sets the order id');
-select trigger_is('public', 'orders', 'orders_apply_pricing', 'public', 'orders_apply_pricing',
+select trigger_is('public', 'orders', 'orders_apply_pricing', 'ffx_internal', 'orders_apply_pricing',
   'orders insert trigger sets the price');
 
 -- privileges -----------------------------------------------------------------------------------
@@ -147,17 +147,17 @@ select is(
   '{}'::text[],
   'no API role can touch schema_migrations or schema_definitions');
 
-select function_privs_are('public', 'webhook_debug_record', array['text', 'text', 'text', 'jsonb', 'bytea', 'text'],
+select function_privs_are('ffx_internal', 'webhook_debug_record', array['text', 'text', 'text', 'jsonb', 'bytea', 'text'],
   'anon', '{}'::text[], 'anon cannot call webhook_debug_record');
-select function_privs_are('public', 'webhook_debug_record', array['text', 'text', 'text', 'jsonb', 'bytea', 'text'],
+select function_privs_are('ffx_internal', 'webhook_debug_record', array['text', 'text', 'text', 'jsonb', 'bytea', 'text'],
   'authenticated', '{}'::text[], 'authenticated cannot call webhook_debug_record');
-select function_privs_are('public', 'webhook_debug_record', array['text', 'text', 'text', 'jsonb', 'bytea', 'text'],
+select function_privs_are('ffx_internal', 'webhook_debug_record', array['text', 'text', 'text', 'jsonb', 'bytea', 'text'],
   'service_role', array['EXECUTE'], 'service_role can call webhook_debug_record');
 select function_privs_are('public', 'get_available_accounts_count', '{}'::text[],
   'anon', '{}'::text[], 'anon cannot read inventory counts');
-select function_privs_are('public', 'handle_new_user', '{}'::text[],
+select function_privs_are('ffx_internal', 'handle_new_user', '{}'::text[],
   'authenticated', '{}'::text[], 'handle_new_user is not callable by API roles');
-select function_privs_are('public', 'orders_apply_pricing', '{}'::text[],
+select function_privs_are('ffx_internal', 'orders_apply_pricing', '{}'::text[],
   'authenticated', '{}'::text[], 'orders_apply_pricing is not callable by API roles');
 
 -- seed data ------------------------------------------------------------------------------------

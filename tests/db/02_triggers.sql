@@ -44,7 +44,7 @@ select is(
   true, 'marketing_consent given as the string "true" is accepted');
 
 -- order ids ------------------------------------------------------------------------------------
-select matches(public.generate_order_id(), '^FFX[0-9]{9}$', 'generate_order_id() returns FFX + 9 digits');
+select matches(ffx_internal.generate_order_id(), '^FFX[0-9]{9}$', 'generate_order_id() returns FFX + 9 digits');
 
 insert into public.orders (user_id, account_type, account_size, platform_type, amount, final_amount)
 select 'b0000000-0000-4000-8000-00000000000b', 'hft', 5000, 'mt4', 99, 99 from generate_series(1, 300);
@@ -123,7 +123,7 @@ select is(
            and not exists (select 1 from information_schema.triggers t
                             where t.event_object_schema = 'public' and t.event_object_table = c.table_name
                               and t.event_manipulation = 'UPDATE' and t.action_timing = 'BEFORE'
-                              and t.action_statement = 'EXECUTE FUNCTION update_updated_at_column()')
+                              and t.action_statement = 'EXECUTE FUNCTION ffx_internal.update_updated_at_column()')
          order by 1),
   '{}'::text[],
   'every public table with updated_at has the BEFORE UPDATE trigger');
@@ -139,7 +139,7 @@ select set_config('request.jwt.claims',
   true);
 set local role authenticated;
 select lives_ok(
-  $$select public.admin_set_account_status('b0000000-0000-4000-8000-00000000000b', 'suspended', 'chargeback')$$,
+  $$select ffx_internal.admin_set_account_status('b0000000-0000-4000-8000-00000000000b', 'suspended', 'chargeback')$$,
   'an admin can suspend a customer through admin_set_account_status');
 reset role;
 select is((select account_status from public.user_profiles where id = 'b0000000-0000-4000-8000-00000000000b'),

@@ -3,7 +3,7 @@
 --   set local role authenticated | anon | service_role;
 -- Users: alice (a...a) and bob (b...b) are customers; ops (ad...ad) carries app_metadata.role=admin.
 begin;
-select plan(88);
+select plan(89);
 
 -- rows_affected(sql): run a DML statement as the current role, return how many rows it touched.
 -- RLS makes other people's rows invisible, so an UPDATE/DELETE on them "succeeds" with 0 rows.
@@ -48,7 +48,7 @@ select order_id, user_id, 'np-' || order_id, final_amount, 'USD', 'finished' fro
 insert into public.admin_audit_log (admin_id, admin_email, action_type, description)
 values ('ad000000-0000-4000-8000-0000000000ad', 'ops@example.com', 'fixture', 'seeded by the test');
 do $$ begin
-  perform public.webhook_debug_record('POST', '/webhook-debug', '', '{"content-type": "application/json"}', '{}'::bytea, '127.0.0.1');
+  perform ffx_internal.webhook_debug_record('POST', '/webhook-debug', '', '{"content-type": "application/json"}', '{}'::bytea, '127.0.0.1');
 end $$;
 update public.crypto_addresses set wallet_address = '0xabc', is_active = true where crypto_name = 'USDT BEP20';
 
@@ -75,7 +75,7 @@ select is((select count(*) from public.admin_audit_log), 0::bigint, 'alice sees 
 select is((select count(*) from public.trading_rules), 24::bigint, 'alice reads all trading rules');
 select results_eq('select crypto_name from public.crypto_addresses',
   $$values ('USDT BEP20')$$, 'alice sees only active crypto addresses');
-select is(public.is_admin(), false, 'alice is not an admin');
+select is(ffx_internal.is_admin(), false, 'alice is not an admin');
 
 -- her profile: harmless columns only
 select is(pg_temp.rows_affected($$update public.user_profiles set first_name = 'Alicia', marketing_consent = true
@@ -145,9 +145,9 @@ select throws_ok($$delete from public.admin_audit_log$$, '42501', null, 'alice c
 -- functions
 select results_eq('select * from public.get_available_accounts_count()',
   $$values (10000, 'mt4', 1::bigint)$$, 'alice gets inventory counts (and nothing else)');
-select throws_ok($$select public.webhook_debug_record('GET', '/', '', '{}', null, '')$$,
+select throws_ok($$select ffx_internal.webhook_debug_record('GET', '/', '', '{}', null, '')$$,
   '42501', null, 'alice cannot call webhook_debug_record');
-select throws_ok($$select public.admin_set_account_status('b0000000-0000-4000-8000-00000000000b', 'banned')$$,
+select throws_ok($$select ffx_internal.admin_set_account_status('b0000000-0000-4000-8000-00000000000b', 'banned')$$,
   '42501', null, 'alice cannot call the admin status function');
 select throws_ok('select * from public.schema_migrations', '42501', null, 'alice cannot read schema_migrations');
 select throws_ok('select * from auth.users', '42501', null, 'alice cannot read auth.users');
@@ -158,7 +158,7 @@ select throws_ok('select * from auth.users', '42501', null, 'alice cannot read a
 select set_config('request.jwt.claims',
   '{"sub":"a0000000-0000-4000-8000-00000000000a","role":"authenticated","email":"alice@example.com","app_metadata":{"provider":"email"},"user_metadata":{"role":"admin"}}',
   true);
-select is(public.is_admin(), false, 'user_metadata.role = admin does not make an admin');
+select is(ffx_internal.is_admin(), false, 'user_metadata.role = admin does not make an admin');
 select is((select count(*) from public.user_profiles), 1::bigint, 'and still sees only her own profile');
 
 -- ==============================================================================================
@@ -182,18 +182,20 @@ select results_eq('select crypto_name from public.crypto_addresses',
 select throws_ok($$insert into public.orders (user_id, account_type, account_size, platform_type, amount, final_amount)
   values ('a0000000-0000-4000-8000-00000000000a', 'hft', 5000, 'mt4', 1, 1)$$, '42501', null, 'anon cannot create orders');
 select throws_ok('select * from public.get_available_accounts_count()', '42501', null, 'anon cannot read inventory counts');
-select is(public.is_admin(), false, 'anon is not an admin');
+select throws_ok('select ffx_internal.is_admin()', '42501', null,
+  'anon cannot name a function of ffx_internal (no USAGE; its policies reach the helpers by oid)');
 
 -- ==============================================================================================
 -- ops: app_metadata.role = admin
 -- ==============================================================================================
 reset role;
+select is(ffx_internal.is_admin(), false, 'anon''s claims are not an admin''s');
 select set_config('request.jwt.claims',
   '{"sub":"ad000000-0000-4000-8000-0000000000ad","role":"authenticated","email":"ops@example.com","app_metadata":{"provider":"email","role":"admin"}}',
   true);
 set local role authenticated;
 
-select is(public.is_admin(), true, 'app_metadata.role = admin makes an admin');
+select is(ffx_internal.is_admin(), true, 'app_metadata.role = admin makes an admin');
 select is((select count(*) from public.user_profiles), 3::bigint, 'the admin sees every profile');
 select is((select count(*) from public.orders), 6::bigint, 'the admin sees every order');
 select is((select count(*) from public.delivered_accounts), 2::bigint, 'the admin sees every delivered account');
@@ -249,7 +251,7 @@ select throws_ok($$update public.orders set payment_status = 'paid', order_statu
   where user_id = 'a0000000-0000-4000-8000-00000000000a' and account_type = 'one_step'$$, 'FF403',
   'order_status changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, accept-payment, refund, clear-attention)',
   'service_role cannot move an order to paid directly: only payment_apply() does');
-select lives_ok($$select public.webhook_debug_record('POST', '/webhook-debug', 'a=1', '{}', 'x'::bytea, '10.0.0.1')$$,
+select lives_ok($$select ffx_internal.webhook_debug_record('POST', '/webhook-debug', 'a=1', '{}', 'x'::bytea, '10.0.0.1')$$,
   'service_role can call webhook_debug_record');
 select lives_ok($$insert into public.admin_audit_log (action_type, description) values ('system', 'by the backend')$$,
   'service_role can append to the audit log');

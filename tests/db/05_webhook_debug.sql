@@ -6,7 +6,7 @@ select set_config('request.jwt.claims', '{"role":"service_role"}', true);
 set local role service_role;
 
 select is(
-  public.webhook_debug_record('POST', '/webhook-debug', 'x=1', '{"content-type": "application/json"}',
+  ffx_internal.webhook_debug_record('POST', '/webhook-debug', 'x=1', '{"content-type": "application/json"}',
                               convert_to('{"payment_status":"finished"}', 'UTF8'), '203.0.113.7'),
   now(), 'webhook_debug_record returns the row''s received_at');
 select is(
@@ -22,7 +22,7 @@ select is(
 do $$
 begin
   for i in 1..1004 loop
-    perform public.webhook_debug_record('POST', '/webhook-debug', 'n=' || i, '{}', null, '127.0.0.1');
+    perform ffx_internal.webhook_debug_record('POST', '/webhook-debug', 'n=' || i, '{}', null, '127.0.0.1');
   end loop;
 end
 $$;
@@ -41,7 +41,7 @@ set local role service_role;
 do $$
 begin
   for i in 1..10 loop
-    perform public.webhook_debug_record('GET', '/webhook-debug', null, null, null, null);
+    perform ffx_internal.webhook_debug_record('GET', '/webhook-debug', null, null, null, null);
   end loop;
 end
 $$;

@@ -87,7 +87,7 @@ select has_index('public', 'payments', 'payments_order_id_created_at_idx', array
   'index payments(order_id, created_at desc)');
 select has_index('public', 'payments', 'payments_invoice_id_idx', 'invoice_id', 'index payments(invoice_id)');
 select has_index('public', 'payments', 'payments_parent_payment_id_idx', 'parent_payment_id', 'index payments(parent_payment_id)');
-select trigger_is('public', 'payments', 'update_payments_updated_at', 'public', 'update_updated_at_column',
+select trigger_is('public', 'payments', 'update_payments_updated_at', 'ffx_internal', 'update_updated_at_column',
   'payments has the updated_at trigger');
 select ok((select relrowsecurity from pg_class where oid = 'public.payments'::regclass), 'RLS is enabled on payments');
 
@@ -98,16 +98,16 @@ select table_privs_are('public', 'payments', 'service_role', array['INSERT', 'SE
 
 select results_eq(
   $$select p.prosecdef, p.provolatile = 's', p.proconfig = array['search_path=""'], p.prorettype = 'jsonb'::regtype
-      from pg_proc p where p.oid = 'public.order_payment_status(text)'::regprocedure$$,
+      from pg_proc p where p.oid = 'ffx_internal.order_payment_status(text)'::regprocedure$$,
   $$values (false, true, true, true)$$,
   'order_payment_status is SECURITY INVOKER, STABLE, search_path pinned to empty, returns jsonb');
-select function_privs_are('public', 'order_payment_status', array['text'], 'anon', '{}'::text[],
+select function_privs_are('ffx_internal', 'order_payment_status', array['text'], 'anon', '{}'::text[],
   'anon cannot call order_payment_status');
-select function_privs_are('public', 'order_payment_status', array['text'], 'authenticated', array['EXECUTE'],
+select function_privs_are('ffx_internal', 'order_payment_status', array['text'], 'authenticated', array['EXECUTE'],
   'authenticated can call order_payment_status');
-select function_privs_are('public', 'order_payment_status', array['text'], 'service_role', array['EXECUTE'],
+select function_privs_are('ffx_internal', 'order_payment_status', array['text'], 'service_role', array['EXECUTE'],
   'service_role can call order_payment_status');
-select ok(not has_function_privilege('public', 'public.order_payment_status(text)', 'EXECUTE'),
+select ok(not has_function_privilege('public', 'ffx_internal.order_payment_status(text)', 'EXECUTE'),
   'PUBLIC cannot call order_payment_status');
 
 -- ==============================================================================================
@@ -174,12 +174,12 @@ select throws_ok($$delete from public.payments$$, '42501', null, 'alice cannot d
 select throws_ok($$truncate public.payments$$, '42501', null, 'alice cannot truncate payments');
 
 -- order_payment_status as alice
-select is(public.order_payment_status(pg_temp.ord('bob_paid')), null, 'another user''s order reads as NULL');
-select is(public.order_payment_status('FFX000000000'), null, 'a missing order reads as NULL');
-select is(public.order_payment_status(null), null, 'a NULL order id reads as NULL');
+select is(ffx_internal.order_payment_status(pg_temp.ord('bob_paid')), null, 'another user''s order reads as NULL');
+select is(ffx_internal.order_payment_status('FFX000000000'), null, 'a missing order reads as NULL');
+select is(ffx_internal.order_payment_status(null), null, 'a NULL order id reads as NULL');
 
-create temp table ops_alice as select public.order_payment_status(pg_temp.ord('alice_paid')) as j;
-create temp table ops_alice_unpaid as select public.order_payment_status(pg_temp.ord('alice_unpaid')) as j;
+create temp table ops_alice as select ffx_internal.order_payment_status(pg_temp.ord('alice_paid')) as j;
+create temp table ops_alice_unpaid as select ffx_internal.order_payment_status(pg_temp.ord('alice_unpaid')) as j;
 
 select is((select j -> 'payment' ->> 'payment_id' from ops_alice), '5977953151',
   'the newest payment by the provider''s created_at is returned (a later row without it sorts last)');
@@ -238,7 +238,7 @@ select is((select j -> 'order' ->> 'created_at' from ops_alice),
 set local timezone = 'Asia/Kolkata';
 select results_eq(
   format($$select j -> 'payment' ->> 'created_at', j -> 'payment' ->> 'updated_at'
-             from (select public.order_payment_status(%L) as j) s$$, pg_temp.ord('alice_paid')),
+             from (select ffx_internal.order_payment_status(%L) as j) s$$, pg_temp.ord('alice_paid')),
   $$values ('2025-08-27T09:00:00.123Z', '2025-08-27T09:05:00.500Z')$$,
   'payment timestamps are the provider''s, rendered in UTC regardless of the session time zone');
 reset timezone;
@@ -259,8 +259,8 @@ select set_config('request.jwt.claims',
 set local role authenticated;
 
 select results_eq('select payment_id from public.payments', array['6249365965'], 'bob sees only his own payment');
-select is(public.order_payment_status(pg_temp.ord('alice_paid')), null, 'bob cannot read alice''s order status');
-select is(public.order_payment_status(pg_temp.ord('bob_paid')) -> 'payment' -> 'actually_paid', '12'::jsonb,
+select is(ffx_internal.order_payment_status(pg_temp.ord('alice_paid')), null, 'bob cannot read alice''s order status');
+select is(ffx_internal.order_payment_status(pg_temp.ord('bob_paid')) -> 'payment' -> 'actually_paid', '12'::jsonb,
   'bob reads his own order status');
 
 -- ==============================================================================================
@@ -271,7 +271,7 @@ select set_config('request.jwt.claims', '{"role":"anon"}', true);
 set local role anon;
 
 select throws_ok('select count(*) from public.payments', '42501', null, 'anon cannot read payments at all');
-select throws_ok(format('select public.order_payment_status(%L)', pg_temp.ord('alice_paid')), '42501', null,
+select throws_ok(format('select ffx_internal.order_payment_status(%L)', pg_temp.ord('alice_paid')), '42501', null,
   'anon cannot call order_payment_status');
 select throws_ok(
   format($$insert into public.payments (payment_id, order_id, user_id, payment_status)
@@ -288,9 +288,9 @@ select set_config('request.jwt.claims',
 set local role authenticated;
 
 select is((select count(*) from public.payments), 4::bigint, 'the admin sees every payment');
-select is(public.order_payment_status(pg_temp.ord('bob_paid')) -> 'payment' ->> 'payment_id', '6249365965',
+select is(ffx_internal.order_payment_status(pg_temp.ord('bob_paid')) -> 'payment' ->> 'payment_id', '6249365965',
   'the admin reads any order''s status');
-select is(public.order_payment_status(pg_temp.ord('alice_paid')) -> 'order' ->> 'user_id',
+select is(ffx_internal.order_payment_status(pg_temp.ord('alice_paid')) -> 'order' ->> 'user_id',
   'a0000000-0000-4000-8000-00000000000a', 'the admin sees whose order it is');
 select throws_ok($$update public.payments set payment_status = 'finished'$$, '42501', null,
   'the admin cannot update payments (the provider is the source of truth)');
@@ -336,7 +336,7 @@ select results_eq(
       from public.payments where payment_id = '6000000001'$$,
   $$values ('finished', 69.25::numeric, 'finished', now(), '6417549628')$$,
   'the upsert updated the status and raw JSON, the trigger stamped updated_at, other fields stayed');
-select is(public.order_payment_status(pg_temp.ord('alice_unpaid')) -> 'payment',
+select is(ffx_internal.order_payment_status(pg_temp.ord('alice_unpaid')) -> 'payment',
   jsonb_build_object('payment_id', '6000000001', 'payment_status', 'finished', 'pay_address', 'TDbq',
                      'pay_amount', 69.242455, 'actually_paid', 69.25, 'pay_currency', 'trx',
                      'order_id', pg_temp.ord('alice_unpaid'), 'created_at', '2025-09-01T00:00:00.001Z',
@@ -352,9 +352,9 @@ select lives_ok(
            values ('6000000002', %L, 'a0000000-0000-4000-8000-00000000000a', '5977953151', 'partially_paid',
                    0.01, '2025-08-29 00:00:00+00')$$, pg_temp.ord('alice_paid')),
   'service_role records a child payment');
-select is(public.order_payment_status(pg_temp.ord('alice_paid')) -> 'payment' ->> 'payment_id', '6000000002',
+select is(ffx_internal.order_payment_status(pg_temp.ord('alice_paid')) -> 'payment' ->> 'payment_id', '6000000002',
   'the payment with the latest provider created_at is the newest');
-select is(public.order_payment_status(pg_temp.ord('alice_paid')) -> 'payment' -> 'pay_amount', 'null'::jsonb,
+select is(ffx_internal.order_payment_status(pg_temp.ord('alice_paid')) -> 'payment' -> 'pay_amount', 'null'::jsonb,
   'a payment without pay_amount gives JSON null');
 select is((select count(*) from public.payments where parent_payment_id = '5977953151'), 1::bigint,
   'children are found by parent_payment_id');
@@ -364,7 +364,7 @@ reset role;
 insert into public.payments (payment_id, order_id, user_id, payment_status, created_at)
 select 'tie-' || i, pg_temp.ord('bob_paid'), 'b0000000-0000-4000-8000-00000000000b', 'waiting', '2030-01-01'
   from generate_series(1, 5) i;
-select is(public.order_payment_status(pg_temp.ord('bob_paid')) -> 'payment' ->> 'payment_id',
+select is(ffx_internal.order_payment_status(pg_temp.ord('bob_paid')) -> 'payment' ->> 'payment_id',
   (select payment_id from public.payments where payment_id like 'tie-%' order by id desc limit 1),
   'equal timestamps resolve by id, so the same payment is picked every time');
 

@@ -74,7 +74,7 @@ select throws_ok('select count(*) from public.user_profiles', '42501', null,
   'ffx_functions cannot read user_profiles without SET LOCAL ROLE');
 select throws_ok($$insert into public.admin_audit_log (action_type) values ('x')$$, '42501', null,
   'ffx_functions cannot write the audit log without SET LOCAL ROLE');
-select throws_ok($$select public.order_payment_status('FFX000000000')$$, '42501', null,
+select throws_ok($$select ffx_internal.order_payment_status('FFX000000000')$$, '42501', null,
   'ffx_functions cannot call order_payment_status without SET LOCAL ROLE');
 
 -- ffx_functions as the session user: it may switch to its three roles, and to no other ----------
@@ -95,7 +95,7 @@ select results_eq('select distinct user_id from public.orders',
 select results_eq('select distinct user_id from public.payments',
   $$values ('a0000000-0000-4000-8000-00000000000a'::uuid)$$, 'as authenticated, RLS shows alice only her payments');
 select is(
-  public.order_payment_status((select order_id from public.orders)) -> 'payment' ->> 'payment_status',
+  ffx_internal.order_payment_status((select order_id from public.orders)) -> 'payment' ->> 'payment_status',
   'waiting', 'as authenticated, order_payment_status works');
 select throws_ok($$update public.payments set payment_status = 'finished'$$, '42501', null,
   'as authenticated, the payments table stays read-only');

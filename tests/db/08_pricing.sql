@@ -68,7 +68,7 @@ select ok((select bool_and(relrowsecurity) from pg_class
 
 select results_eq(
   $$select p.prosecdef, p.proconfig is null from pg_proc p
-     where p.oid = 'public.orders_apply_pricing()'::regprocedure$$,
+     where p.oid = 'ffx_internal.orders_apply_pricing()'::regprocedure$$,
   $$values (false, true)$$,
   'orders_apply_pricing is SECURITY INVOKER (it must see who inserts; order_quote reads the codes), without a SET clause');
 -- BEFORE INSERT row triggers on orders fire in name order: the price is set before (or with) the id
@@ -81,7 +81,7 @@ select is(
          order by t.tgname),
   array['orders_apply_pricing', 'orders_set_order_id'],
   'orders has exactly two BEFORE INSERT triggers, the pricing one firing first');
-select trigger_is('public', 'discount_codes', 'discount_codes_normalize_code', 'public', 'discount_codes_normalize_code',
+select trigger_is('public', 'discount_codes', 'discount_codes_normalize_code', 'ffx_internal', 'discount_codes_normalize_code',
   'discount codes are normalised by a trigger');
 
 select table_privs_are('public', 'discount_codes', 'anon', '{}'::text[], 'anon has no privilege on discount_codes');

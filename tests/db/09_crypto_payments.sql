@@ -1,10 +1,10 @@
 -- crypto_payment_begin / crypto_payment_record (sql/definitions/40_checkout.sql), called the way
 -- create-crypto-payment does:
 --   under the caller's identity (request.jwt.claims set, set local role authenticated | service_role):
---     select public.crypto_payment_begin(...);   -- checks; reuse, wait, or a reservation with a token
+--     select ffx_internal.crypto_payment_begin(...);   -- checks; reuse, wait, or a reservation with a token
 --   (NOWPayments calls, nothing open)
 --   as service_role, with the token:
---     select public.crypto_payment_record(order, token, invoice, payment);
+--     select ffx_internal.crypto_payment_record(order, token, invoice, payment);
 -- Here both run in one test transaction; pg_temp.rec() switches to service_role for the record
 -- step and back. The reservations themselves (waiting, takeover, release) are tested in
 -- 18_provider_calls.sql.
@@ -73,7 +73,7 @@ returns jsonb language plpgsql as $$
 declare
   v jsonb;
 begin
-  select public.crypto_payment_begin(
+  select ffx_internal.crypto_payment_begin(
            coalesce(p_over ->> 'order_id', f.order_id),
            coalesce((p_over ->> 'user_id')::uuid, f.user_id),
            coalesce(p_over ->> 'account_type', f.account_type),
@@ -106,7 +106,7 @@ begin
     from pg_temp.plans p where p.order_id = p_order and p.coin = lower(p_payment ->> 'pay_currency');
   perform set_config('request.jwt.claims', '{"role":"service_role"}', true);
   set local role service_role;
-  v := public.crypto_payment_record(p_order, coalesce(v_token, gen_random_uuid()), p_invoice, p_payment);
+  v := ffx_internal.crypto_payment_record(p_order, coalesce(v_token, gen_random_uuid()), p_invoice, p_payment);
   perform set_config('request.jwt.claims', v_claims, true);
   execute format('set local role %I', v_role);
   return v;
@@ -143,28 +143,28 @@ select has_column('public', 'orders', 'pay_currency', 'orders.pay_currency exist
 select results_eq(
   $$select p.proname::text collate "default", p.prosecdef, p.proconfig = array['search_path=""'], p.prorettype = 'jsonb'::regtype
       from pg_proc p
-     where p.oid in ('public.crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text, text, integer)'::regprocedure,
-                     'public.crypto_payment_record(text, uuid, jsonb, jsonb)'::regprocedure)
+     where p.oid in ('ffx_internal.crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text, text, integer)'::regprocedure,
+                     'ffx_internal.crypto_payment_record(text, uuid, jsonb, jsonb)'::regprocedure)
      order by 1$$,
   $$values ('crypto_payment_begin', true, true, true), ('crypto_payment_record', true, true, true)$$,
   'both functions are SECURITY DEFINER, search_path pinned to empty, return jsonb');
-select function_privs_are('public', 'crypto_payment_begin',
+select function_privs_are('ffx_internal', 'crypto_payment_begin',
   array['text', 'uuid', 'text', 'integer', 'text', 'numeric', 'numeric', 'text', 'text', 'integer'], 'anon', '{}'::text[],
   'anon cannot call crypto_payment_begin');
-select function_privs_are('public', 'crypto_payment_record', array['text', 'uuid', 'jsonb', 'jsonb'], 'anon', '{}'::text[],
+select function_privs_are('ffx_internal', 'crypto_payment_record', array['text', 'uuid', 'jsonb', 'jsonb'], 'anon', '{}'::text[],
   'anon cannot call crypto_payment_record');
-select function_privs_are('public', 'crypto_payment_begin',
+select function_privs_are('ffx_internal', 'crypto_payment_begin',
   array['text', 'uuid', 'text', 'integer', 'text', 'numeric', 'numeric', 'text', 'text', 'integer'], 'authenticated', array['EXECUTE'],
   'authenticated can call crypto_payment_begin');
-select function_privs_are('public', 'crypto_payment_record', array['text', 'uuid', 'jsonb', 'jsonb'], 'authenticated',
+select function_privs_are('ffx_internal', 'crypto_payment_record', array['text', 'uuid', 'jsonb', 'jsonb'], 'authenticated',
   '{}'::text[], 'authenticated cannot call crypto_payment_record (a customer could record a payment NOWPayments never made)');
-select function_privs_are('public', 'crypto_payment_begin',
+select function_privs_are('ffx_internal', 'crypto_payment_begin',
   array['text', 'uuid', 'text', 'integer', 'text', 'numeric', 'numeric', 'text', 'text', 'integer'], 'service_role', array['EXECUTE'],
   'service_role can call crypto_payment_begin');
-select function_privs_are('public', 'crypto_payment_record', array['text', 'uuid', 'jsonb', 'jsonb'], 'service_role',
+select function_privs_are('ffx_internal', 'crypto_payment_record', array['text', 'uuid', 'jsonb', 'jsonb'], 'service_role',
   array['EXECUTE'], 'service_role can call crypto_payment_record');
-select ok(not has_function_privilege('public', 'public.crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text, text, integer)', 'EXECUTE')
-      and not has_function_privilege('public', 'public.crypto_payment_record(text, uuid, jsonb, jsonb)', 'EXECUTE'),
+select ok(not has_function_privilege('public', 'ffx_internal.crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text, text, integer)', 'EXECUTE')
+      and not has_function_privilege('public', 'ffx_internal.crypto_payment_record(text, uuid, jsonb, jsonb)', 'EXECUTE'),
   'PUBLIC can call neither');
 
 -- ==============================================================================================
@@ -173,7 +173,7 @@ select ok(not has_function_privilege('public', 'public.crypto_payment_begin(text
 select set_config('request.jwt.claims', '{"role":"anon"}', true);
 set local role anon;
 select throws_ok($$select pg_temp.beg('alice_a')$$, '42501', null, 'anon cannot execute crypto_payment_begin');
-select throws_ok(format($$select public.crypto_payment_record(%L, gen_random_uuid(), null, %L)$$, pg_temp.ord('alice_a'),
+select throws_ok(format($$select ffx_internal.crypto_payment_record(%L, gen_random_uuid(), null, %L)$$, pg_temp.ord('alice_a'),
                         pg_temp.np_payment('1', 'usdtbsc', pg_temp.ord('alice_a'), '1')),
   '42501', null, 'anon cannot execute crypto_payment_record');
 
@@ -239,7 +239,7 @@ select results_eq(
   $$values ('pending', 'pending', 'pending', '4522625843', 'https://nowpayments.io/payment/?iid=4522625843',
             'nowpayments', '5514469786', 'usdtbsc', 649.5::numeric, 'addr-5514469786', 'usdtbsc', null::timestamptz)$$,
   'the order carries the invoice and the payment; its statuses stay pending');
-select is(public.order_payment_status(pg_temp.ord('alice_a')) -> 'payment' ->> 'payment_id',
+select is(ffx_internal.order_payment_status(pg_temp.ord('alice_a')) -> 'payment' ->> 'payment_id',
   '5514469786', 'alice reads the recorded payment through order_payment_status');
 
 select is(pg_temp.beg('alice_a'),
@@ -333,7 +333,7 @@ set local role authenticated;
 
 -- record: only the service records, and the provider's answer is checked
 select throws_ok(
-  format($$select public.crypto_payment_record(%L, gen_random_uuid(), null, %L)$$, pg_temp.ord('alice_a'),
+  format($$select ffx_internal.crypto_payment_record(%L, gen_random_uuid(), null, %L)$$, pg_temp.ord('alice_a'),
          pg_temp.np_payment('7000000001', 'usdtbsc', pg_temp.ord('alice_a'), null)),
   '42501', null, 'alice cannot record a payment, not even for her own order');
 select throws_ok($$select pg_temp.rec('FFX000000000', null, '{"payment_id": "1", "pay_currency": "btc"}')$$,
@@ -416,7 +416,7 @@ select set_config('request.jwt.claims',
 set local role authenticated;
 select throws_ok($$select pg_temp.beg('alice_a')$$, 'FF404', 'Order not found', 'bob cannot begin a payment for alice''s order');
 select throws_ok(
-  format($$select public.crypto_payment_record(%L, gen_random_uuid(), '{"id": "1", "invoice_url": "https://forged.example"}', %L)$$,
+  format($$select ffx_internal.crypto_payment_record(%L, gen_random_uuid(), '{"id": "1", "invoice_url": "https://forged.example"}', %L)$$,
          pg_temp.ord('bob_a'), pg_temp.np_payment('7100000002', 'usdtbsc', pg_temp.ord('bob_a'), '1')),
   '42501', null, 'bob cannot record a payment for his own order (the Data API path)');
 select is(

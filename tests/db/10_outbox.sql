@@ -115,14 +115,14 @@ select col_is_unique('public', 'email_outbox', array['order_id', 'template_name'
   'email_outbox (order_id, template_name) is unique');
 select has_index('public', 'email_outbox', 'email_outbox_status_next_attempt_at_idx', array['status', 'next_attempt_at'],
   'index email_outbox(status, next_attempt_at)');
-select trigger_is('public', 'email_outbox', 'update_email_outbox_updated_at', 'public', 'update_updated_at_column',
+select trigger_is('public', 'email_outbox', 'update_email_outbox_updated_at', 'ffx_internal', 'update_updated_at_column',
   'email_outbox has the updated_at trigger');
-select trigger_is('public', 'email_outbox', 'email_outbox_notify', 'public', 'email_outbox_notify',
+select trigger_is('public', 'email_outbox', 'email_outbox_notify', 'ffx_internal', 'email_outbox_notify',
   'email_outbox has the NOTIFY trigger');
 -- tgtype bits: 1 = FOR EACH ROW, 2 = BEFORE, 4 = INSERT, 8 = DELETE, 16 = UPDATE
 select is((select tgtype::int from pg_trigger where tgrelid = 'public.email_outbox'::regclass and tgname = 'email_outbox_notify'),
   1 | 4, 'the NOTIFY trigger fires AFTER INSERT, FOR EACH ROW');
-select matches((select prosrc from pg_proc where oid = 'public.email_outbox_notify()'::regprocedure),
+select matches((select prosrc from pg_proc where oid = 'ffx_internal.email_outbox_notify()'::regprocedure),
   $re$pg_notify\('ffx_outbox', new\.id::text\)$re$, 'the trigger notifies channel ffx_outbox with the row id');
 select ok((select relrowsecurity from pg_class where oid = 'public.email_outbox'::regclass), 'RLS is enabled on email_outbox');
 
@@ -135,9 +135,9 @@ select table_privs_are('public', 'email_outbox', 'service_role', array['INSERT',
 select results_eq(
   $$select p.proname::text collate "default", p.prosecdef, p.proconfig = array['search_path=""']
       from pg_proc p
-     where p.oid in ('public.outbox_claim(integer, integer)'::regprocedure, 'public.outbox_mark_sent(bigint)'::regprocedure,
-                     'public.outbox_mark_failed(bigint, text, integer)'::regprocedure,
-                     'public.outbox_requeue(bigint)'::regprocedure)
+     where p.oid in ('ffx_internal.outbox_claim(integer, integer)'::regprocedure, 'ffx_internal.outbox_mark_sent(bigint)'::regprocedure,
+                     'ffx_internal.outbox_mark_failed(bigint, text, integer)'::regprocedure,
+                     'ffx_internal.outbox_requeue(bigint)'::regprocedure)
      order by 1$$,
   $$values ('outbox_claim', true, true), ('outbox_mark_failed', true, true), ('outbox_mark_sent', true, true),
            ('outbox_requeue', true, true)$$,
@@ -148,7 +148,7 @@ select is(
                             'outbox_mark_failed(bigint, text, integer)', 'outbox_requeue(bigint)',
                             'email_outbox_notify()']) f,
                unnest(array['public', 'anon', 'authenticated', 'service_role']) r
-         where has_function_privilege(r, ('public.' || f)::regprocedure, 'EXECUTE')
+         where has_function_privilege(r, ('ffx_internal.' || f)::regprocedure, 'EXECUTE')
          order by 1),
   array['outbox_claim(integer, integer):service_role', 'outbox_mark_failed(bigint, text, integer):service_role',
         'outbox_mark_sent(bigint):service_role', 'outbox_requeue(bigint):authenticated',
@@ -199,7 +199,7 @@ select set_config('request.jwt.claims', '{"role":"service_role"}', true);
 set local role service_role;
 
 -- claim --------------------------------------------------------------------------------------
-create temp table claim1 as select * from public.outbox_claim(10, 120);
+create temp table claim1 as select * from ffx_internal.outbox_claim(10, 120);
 select set_eq('select id from claim1', array[pg_temp.ob('due'), pg_temp.ob('expired')],
   'claim takes the due pending row and the sending row whose lease expired, nothing else');
 select results_eq(
@@ -218,7 +218,7 @@ select results_eq(
   format('select status, locked_until, attempts from public.email_outbox where id = %s', pg_temp.ob('due')),
   $$values ('sending', now() + interval '120 seconds', 1)$$,
   'a claimed row is sending, leased for p_lease_seconds, with attempts + 1');
-select is((select count(*) from public.outbox_claim(10, 120)), 0::bigint,
+select is((select count(*) from ffx_internal.outbox_claim(10, 120)), 0::bigint,
   'a second claim returns none of the rows leased by the first');
 select results_eq(
   $$select f.name, o.status, o.attempts from public.email_outbox o join pg_temp.fx f on f.outbox_id = o.id
@@ -231,33 +231,33 @@ reset role;
 update public.email_templates set is_active = false where template_name = 'account_delivery';
 update public.email_outbox set locked_until = now() - interval '1 second' where id = pg_temp.ob('due');
 set local role service_role;
-select results_eq('select id, subject, attempts from public.outbox_claim(10, 120)',
+select results_eq('select id, subject, attempts from ffx_internal.outbox_claim(10, 120)',
   format('values (%s::bigint, null::text, 2)', pg_temp.ob('due')),
   'an expired lease is claimed again (attempts 2); an inactive template comes back as NULL');
 reset role;
 update public.email_templates set is_active = true where template_name = 'account_delivery';
 set local role service_role;
 
-select throws_ok('select * from public.outbox_claim(0, 120)', '22023', null, 'claim refuses a limit below 1');
-select throws_ok('select * from public.outbox_claim(10, 0)', '22023', null, 'claim refuses a lease below 1 second');
-select throws_ok('select * from public.outbox_claim(null, 120)', '22023', null, 'claim refuses a NULL limit');
+select throws_ok('select * from ffx_internal.outbox_claim(0, 120)', '22023', null, 'claim refuses a limit below 1');
+select throws_ok('select * from ffx_internal.outbox_claim(10, 0)', '22023', null, 'claim refuses a lease below 1 second');
+select throws_ok('select * from ffx_internal.outbox_claim(null, 120)', '22023', null, 'claim refuses a NULL limit');
 
 -- mark_failed: backoff, then final failure ------------------------------------------------------
-select is(public.outbox_mark_failed(pg_temp.ob('due'), 'connection refused ' || repeat('x', 600), 8), 'pending',
+select is(ffx_internal.outbox_mark_failed(pg_temp.ob('due'), 'connection refused ' || repeat('x', 600), 8), 'pending',
   'a failed attempt with attempts left goes back to pending');
 select results_eq(
   format('select status, attempts, next_attempt_at, locked_until, length(last_error), left(last_error, 18) from public.email_outbox where id = %s',
          pg_temp.ob('due')),
   $$values ('pending', 2, now() + interval '4 seconds', null::timestamptz, 500, 'connection refused')$$,
   'backoff is 2^attempts seconds (attempt 2: 4 s), the lease is released, last_error is cut to 500 characters');
-select is((select count(*) from public.outbox_claim(10, 120) c where c.id = pg_temp.ob('due')), 0::bigint,
+select is((select count(*) from ffx_internal.outbox_claim(10, 120) c where c.id = pg_temp.ob('due')), 0::bigint,
   'a row in backoff is not claimed before next_attempt_at');
 
 reset role;
 update public.email_outbox set status = 'sending', attempts = 9, locked_until = now() + interval '1 minute'
  where id = pg_temp.ob('due');
 set local role service_role;
-select is(public.outbox_mark_failed(pg_temp.ob('due'), 'timeout', 20), 'pending', 'attempt 9 of 20 goes back to pending');
+select is(ffx_internal.outbox_mark_failed(pg_temp.ob('due'), 'timeout', 20), 'pending', 'attempt 9 of 20 goes back to pending');
 select is((select next_attempt_at from public.email_outbox where id = pg_temp.ob('due')), now() + interval '300 seconds',
   'backoff is capped at 300 seconds');
 
@@ -266,40 +266,40 @@ update public.email_outbox set status = 'sending', attempts = 8, next_attempt_at
        locked_until = now() + interval '1 minute'
  where id = pg_temp.ob('due');
 set local role service_role;
-select is(public.outbox_mark_failed(pg_temp.ob('due'), '550 mailbox unavailable', 8), 'failed',
+select is(ffx_internal.outbox_mark_failed(pg_temp.ob('due'), '550 mailbox unavailable', 8), 'failed',
   'the attempt that reaches p_max_attempts fails the row for good');
 select results_eq(
   format('select status, attempts, next_attempt_at, locked_until, last_error from public.email_outbox where id = %s',
          pg_temp.ob('due')),
   $$values ('failed', 8, '2001-01-01'::timestamptz, null::timestamptz, '550 mailbox unavailable')$$,
   'a failed row keeps its attempts and next_attempt_at, records the error and releases the lease');
-select is((select count(*) from public.outbox_claim(10, 120) c where c.id = pg_temp.ob('due')), 0::bigint,
+select is((select count(*) from ffx_internal.outbox_claim(10, 120) c where c.id = pg_temp.ob('due')), 0::bigint,
   'a failed row is never claimed');
-select is(public.outbox_mark_failed(pg_temp.ob('sent'), 'late failure', 8), 'sent',
+select is(ffx_internal.outbox_mark_failed(pg_temp.ob('sent'), 'late failure', 8), 'sent',
   'mark_failed leaves a row that is already sent alone');
 select is((select last_error from public.email_outbox where id = pg_temp.ob('sent')), null,
   'and does not touch its last_error');
-select is(public.outbox_mark_failed(-1, 'x', 8), null, 'mark_failed of a missing row returns NULL');
+select is(ffx_internal.outbox_mark_failed(-1, 'x', 8), null, 'mark_failed of a missing row returns NULL');
 
 -- requeue (service_role) ----------------------------------------------------------------------
-select is(public.outbox_requeue(pg_temp.ob('due')), true, 'service_role can requeue a failed row');
+select is(ffx_internal.outbox_requeue(pg_temp.ob('due')), true, 'service_role can requeue a failed row');
 select results_eq(
   format('select status, attempts, next_attempt_at, locked_until, last_error from public.email_outbox where id = %s',
          pg_temp.ob('due')),
   $$values ('pending', 0, now(), null::timestamptz, '550 mailbox unavailable')$$,
   'requeue: pending, attempts 0, due now; the last error stays for the record');
-select is(public.outbox_requeue(pg_temp.ob('due')), false, 'requeue of a row that is not failed changes nothing');
-select is(public.outbox_requeue(-1), false, 'requeue of a missing row returns false');
+select is(ffx_internal.outbox_requeue(pg_temp.ob('due')), false, 'requeue of a row that is not failed changes nothing');
+select is(ffx_internal.outbox_requeue(-1), false, 'requeue of a missing row returns false');
 
 -- mark_sent -----------------------------------------------------------------------------------
-select is((select count(*) from public.outbox_claim(10, 120) c where c.id = pg_temp.ob('due')), 1::bigint,
+select is((select count(*) from ffx_internal.outbox_claim(10, 120) c where c.id = pg_temp.ob('due')), 1::bigint,
   'the requeued row is claimed again');
-select is(public.outbox_mark_sent(pg_temp.ob('leased')), true, 'mark_sent of another template of the order');
+select is(ffx_internal.outbox_mark_sent(pg_temp.ob('leased')), true, 'mark_sent of another template of the order');
 select results_eq(
   format('select email_sent, email_sent_at from public.delivered_accounts where order_id = %L', pg_temp.ord('alice_1')),
   $$values (false, null::timestamptz)$$,
   'only account_delivery marks the delivered account');
-select is(public.outbox_mark_sent(pg_temp.ob('due')), true, 'mark_sent of the account_delivery e-mail');
+select is(ffx_internal.outbox_mark_sent(pg_temp.ob('due')), true, 'mark_sent of the account_delivery e-mail');
 select results_eq(
   format('select status, sent_at, locked_until from public.email_outbox where id = %s', pg_temp.ob('due')),
   $$values ('sent', now(), null::timestamptz)$$,
@@ -313,7 +313,7 @@ reset role;
 update public.email_outbox set sent_at = '2020-01-01' where id = pg_temp.ob('due');
 update public.delivered_accounts set email_sent_at = '2020-01-01' where order_id = pg_temp.ord('alice_1');
 set local role service_role;
-select is(public.outbox_mark_sent(pg_temp.ob('due')), true, 'mark_sent again (a resend) succeeds');
+select is(ffx_internal.outbox_mark_sent(pg_temp.ob('due')), true, 'mark_sent again (a resend) succeeds');
 select results_eq(
   format($$select o.status, o.sent_at, d.email_sent, d.email_sent_at
              from public.email_outbox o join public.delivered_accounts d on d.order_id = o.order_id
@@ -321,10 +321,10 @@ select results_eq(
   $$values ('sent', '2020-01-01'::timestamptz, true, '2020-01-01'::timestamptz)$$,
   'mark_sent is idempotent: the first sent_at and email_sent_at are kept');
 
-select is(public.outbox_mark_sent(pg_temp.ob('expired')), true,
+select is(ffx_internal.outbox_mark_sent(pg_temp.ob('expired')), true,
   'mark_sent works for an order without a delivered account');
 select is((select status from public.email_outbox where id = pg_temp.ob('expired')), 'sent', 'that row is sent');
-select is(public.outbox_mark_sent(-1), false, 'mark_sent of a missing row returns false');
+select is(ffx_internal.outbox_mark_sent(-1), false, 'mark_sent of a missing row returns false');
 
 -- the delivery transaction's insert
 select lives_ok(
@@ -344,11 +344,11 @@ select set_config('request.jwt.claims',
 set local role authenticated;
 
 select is((select count(*) from public.email_outbox), 0::bigint, 'alice sees no outbox row, not even her own e-mails');
-select throws_ok('select * from public.outbox_claim(10, 120)', '42501', null, 'alice cannot claim');
-select throws_ok(format('select public.outbox_mark_sent(%s)', pg_temp.ob('later')), '42501', null, 'alice cannot mark sent');
-select throws_ok(format($$select public.outbox_mark_failed(%s, 'x', 8)$$, pg_temp.ob('later')), '42501', null,
+select throws_ok('select * from ffx_internal.outbox_claim(10, 120)', '42501', null, 'alice cannot claim');
+select throws_ok(format('select ffx_internal.outbox_mark_sent(%s)', pg_temp.ob('later')), '42501', null, 'alice cannot mark sent');
+select throws_ok(format($$select ffx_internal.outbox_mark_failed(%s, 'x', 8)$$, pg_temp.ob('later')), '42501', null,
   'alice cannot mark failed');
-select throws_ok(format('select public.outbox_requeue(%s)', pg_temp.ob('dead')), '42501', 'admin only',
+select throws_ok(format('select ffx_internal.outbox_requeue(%s)', pg_temp.ob('dead')), '42501', 'admin only',
   'alice cannot requeue');
 select throws_ok(
   format($$insert into public.email_outbox (order_id, template_name, to_email) values (%L, 'spam', 'x@example.com')$$,
@@ -364,8 +364,8 @@ select set_config('request.jwt.claims', '{"role":"anon"}', true);
 set local role anon;
 
 select throws_ok('select count(*) from public.email_outbox', '42501', null, 'anon cannot read the outbox');
-select throws_ok('select * from public.outbox_claim(10, 120)', '42501', null, 'anon cannot claim');
-select throws_ok(format('select public.outbox_requeue(%s)', pg_temp.ob('dead')), '42501', null, 'anon cannot requeue');
+select throws_ok('select * from ffx_internal.outbox_claim(10, 120)', '42501', null, 'anon cannot claim');
+select throws_ok(format('select ffx_internal.outbox_requeue(%s)', pg_temp.ob('dead')), '42501', null, 'anon cannot requeue');
 
 -- ==============================================================================================
 -- admin: reads everything, requeues failed e-mails (audited), nothing else
@@ -379,11 +379,11 @@ set local role authenticated;
 select is((select count(*) from public.email_outbox), 7::bigint, 'the admin sees every outbox row');
 select is((select last_error from public.email_outbox where id = pg_temp.ob('due')), '550 mailbox unavailable',
   'the admin reads why an e-mail failed');
-select is(public.outbox_requeue(pg_temp.ob('dead')), true, 'the admin can requeue a failed e-mail');
+select is(ffx_internal.outbox_requeue(pg_temp.ob('dead')), true, 'the admin can requeue a failed e-mail');
 select throws_ok($$update public.email_outbox set status = 'pending'$$, '42501', null,
   'the admin cannot update outbox rows directly');
-select throws_ok('select * from public.outbox_claim(10, 120)', '42501', null, 'the admin cannot claim');
-select throws_ok(format('select public.outbox_mark_sent(%s)', pg_temp.ob('later')), '42501', null,
+select throws_ok('select * from ffx_internal.outbox_claim(10, 120)', '42501', null, 'the admin cannot claim');
+select throws_ok(format('select ffx_internal.outbox_mark_sent(%s)', pg_temp.ob('later')), '42501', null,
   'the admin cannot mark sent');
 
 reset role;
@@ -401,13 +401,13 @@ select results_eq(
 -- ffx_functions, the mailer's login role: nothing without SET LOCAL ROLE service_role
 -- ==============================================================================================
 set local session authorization ffx_functions;
-select throws_ok('select * from public.outbox_claim(10, 120)', '42501', null,
+select throws_ok('select * from ffx_internal.outbox_claim(10, 120)', '42501', null,
   'ffx_functions cannot claim without SET LOCAL ROLE');
 select throws_ok('select count(*) from public.email_outbox', '42501', null,
   'ffx_functions cannot read the outbox without SET LOCAL ROLE');
 select set_config('request.jwt.claims', '{"role":"service_role"}', true);
 set local role service_role;
-select lives_ok('select * from public.outbox_claim(1, 120)', 'ffx_functions claims after SET LOCAL ROLE service_role');
+select lives_ok('select * from ffx_internal.outbox_claim(1, 120)', 'ffx_functions claims after SET LOCAL ROLE service_role');
 reset role;
 reset session authorization;
 
@@ -451,9 +451,9 @@ end $do$;
 
 -- A claims two and keeps its transaction (and the row locks) open; B claims meanwhile
 create temp table claim_a as
-  select id from dblink('ffx_mailer_a', 'select id from public.outbox_claim(2, 60)') as t(id bigint);
+  select id from dblink('ffx_mailer_a', 'select id from ffx_internal.outbox_claim(2, 60)') as t(id bigint);
 create temp table claim_b as
-  select id from dblink('ffx_mailer_b', 'select id from public.outbox_claim(10, 60)') as t(id bigint);
+  select id from dblink('ffx_mailer_b', 'select id from ffx_internal.outbox_claim(10, 60)') as t(id bigint);
 
 select is((select count(*) from claim_a), 2::bigint, 'mailer A claimed two rows');
 select is((select count(*) from claim_b), 1::bigint, 'mailer B, claiming at the same time, got only the third row');

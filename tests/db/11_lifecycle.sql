@@ -2,7 +2,7 @@
 -- payment-webhook runs it:
 --   select set_config('request.jwt.claims', '{"role":"service_role"}', true);
 --   set local role service_role;
---   select public.ipn_receive(<verified body>::jsonb, 'raw' | 'canonical');
+--   select ffx_internal.ipn_receive(<verified body>::jsonb, 'raw' | 'canonical');
 -- Users: alice (a...a) and bob (b...b) are customers; ops (ad...ad) carries app_metadata.role=admin.
 -- Prices come from the pricing trigger: one_step 10000 = 649.
 begin;
@@ -60,7 +60,7 @@ language sql as $$
 $$;
 
 create function pg_temp.recv(p jsonb) returns jsonb
-language sql as $$ select public.ipn_receive(p, 'raw') $$;
+language sql as $$ select ffx_internal.ipn_receive(p, 'raw') $$;
 
 -- st(name): order_status/payment_status/delivery_status, plus " !reason" when flagged
 create function pg_temp.st(p_name text) returns text
@@ -131,7 +131,7 @@ select results_eq(
   $$values ('orders', 'needs_attention', 'text', 'YES', null::text), ('payments', 'needs_review', 'boolean', 'NO', 'false')$$,
   'orders.needs_attention (nullable text) and payments.needs_review (boolean, default false) exist');
 select results_eq(
-  $$select s, public.payment_status_rank(s)
+  $$select s, ffx_internal.payment_status_rank(s)
       from unnest(array['waiting', 'confirming', 'confirmed', 'sending', 'partially_paid', 'finished', 'failed',
                         'expired', 'refunded', 'cancelled']) s$$,
   $$values ('waiting', 1), ('confirming', 2), ('confirmed', 3), ('sending', 4), ('partially_paid', 5),
@@ -140,8 +140,8 @@ select results_eq(
 select results_eq(
   $$select p.proname::text collate "default", p.prosecdef, p.proconfig = array['search_path=""'], p.prorettype = 'jsonb'::regtype
       from pg_proc p
-     where p.oid in ('public.payment_apply(jsonb, text)'::regprocedure, 'public.ipn_receive(jsonb, text)'::regprocedure,
-                     'public.ipn_reprocess(bigint)'::regprocedure)
+     where p.oid in ('ffx_internal.payment_apply(jsonb, text)'::regprocedure, 'ffx_internal.ipn_receive(jsonb, text)'::regprocedure,
+                     'ffx_internal.ipn_reprocess(bigint)'::regprocedure)
      order by 1$$,
   $$values ('ipn_receive', true, true, true), ('ipn_reprocess', true, true, true), ('payment_apply', true, true, true)$$,
   'ipn_receive, ipn_reprocess, payment_apply: SECURITY DEFINER, search_path pinned to empty, return jsonb');
@@ -153,7 +153,7 @@ select is(
                             'deliver_waiting_core(integer, text, text)', 'account_container_stock_arrived()',
                             'provider_timestamp(text)']) f,
                unnest(array['public', 'anon', 'authenticated', 'service_role']) r
-         where has_function_privilege(r, 'public.' || f, 'EXECUTE')
+         where has_function_privilege(r, 'ffx_internal.' || f, 'EXECUTE')
          order by 1),
   array['deliver_account_to_user(text, uuid):authenticated', 'deliver_account_to_user(text, uuid):service_role',
         'deliver_waiting_orders(integer, text):authenticated', 'deliver_waiting_orders(integer, text):service_role',
@@ -161,9 +161,9 @@ select is(
         'ipn_reprocess(bigint):service_role', 'payment_apply(jsonb, text):service_role'],
   'EXECUTE: payment_apply and ipn_receive service_role only; the admin entry points authenticated and service_role; the cores nobody');
 select ok(
-  public.ipn_dedupe_key('{"payment_id": 5800567260, "payment_status": "finished", "updated_at": 1765249461097, "actually_paid": 0.00656612, "outcome_amount": 0.00022187}')
-    = public.ipn_dedupe_key('{"outcome_amount": 0.00022187, "actually_paid": 0.00656612, "updated_at": 1765249461097, "payment_status": "finished", "payment_id": "5800567260"}')
-  and public.ipn_dedupe_key('{"payment_id": 5800567260, "payment_status": "finished", "updated_at": 1765249461097, "actually_paid": 0.00656612, "outcome_amount": 0.00022187}')
+  ffx_internal.ipn_dedupe_key('{"payment_id": 5800567260, "payment_status": "finished", "updated_at": 1765249461097, "actually_paid": 0.00656612, "outcome_amount": 0.00022187}')
+    = ffx_internal.ipn_dedupe_key('{"outcome_amount": 0.00022187, "actually_paid": 0.00656612, "updated_at": 1765249461097, "payment_status": "finished", "payment_id": "5800567260"}')
+  and ffx_internal.ipn_dedupe_key('{"payment_id": 5800567260, "payment_status": "finished", "updated_at": 1765249461097, "actually_paid": 0.00656612, "outcome_amount": 0.00022187}')
     = '5800567260:finished:1765249461097:0.00656612:0.00022187',
   'the dedupe key ignores key order and the type of payment_id');
 
@@ -172,9 +172,9 @@ select ok(
 -- ==============================================================================================
 select set_config('request.jwt.claims', '{"role":"anon"}', true);
 set local role anon;
-select throws_ok($$select public.ipn_receive('{"payment_id": 1, "payment_status": "finished"}', 'raw')$$, '42501', null,
+select throws_ok($$select ffx_internal.ipn_receive('{"payment_id": 1, "payment_status": "finished"}', 'raw')$$, '42501', null,
   'anon cannot execute ipn_receive');
-select throws_ok($$select public.payment_apply('{"payment_id": 1, "payment_status": "finished"}', 'ipn')$$, '42501', null,
+select throws_ok($$select ffx_internal.payment_apply('{"payment_id": 1, "payment_status": "finished"}', 'ipn')$$, '42501', null,
   'anon cannot execute payment_apply');
 
 reset role;
@@ -182,11 +182,11 @@ select set_config('request.jwt.claims',
   '{"sub":"a0000000-0000-4000-8000-00000000000a","role":"authenticated","email":"alice@example.com","app_metadata":{"provider":"email"}}',
   true);
 set local role authenticated;
-select throws_ok(format($$select public.ipn_receive(%L, 'raw')$$, pg_temp.ipn(1, 'finished', 'map_finished')), '42501', null,
+select throws_ok(format($$select ffx_internal.ipn_receive(%L, 'raw')$$, pg_temp.ipn(1, 'finished', 'map_finished')), '42501', null,
   'a customer cannot execute ipn_receive');
-select throws_ok(format($$select public.payment_apply(%L, 'ipn')$$, pg_temp.ipn(1, 'finished', 'map_finished')), '42501', null,
+select throws_ok(format($$select ffx_internal.payment_apply(%L, 'ipn')$$, pg_temp.ipn(1, 'finished', 'map_finished')), '42501', null,
   'a customer cannot execute payment_apply');
-select throws_ok('select public.ipn_reprocess(1)', 'FF403', 'Unauthorized', 'a customer cannot reprocess events');
+select throws_ok('select ffx_internal.ipn_reprocess(1)', 'FF403', 'Unauthorized', 'a customer cannot reprocess events');
 
 -- ==============================================================================================
 -- service_role: the webhook
@@ -195,7 +195,7 @@ reset role;
 select set_config('request.jwt.claims', '{"role":"service_role"}', true);
 set local role service_role;
 
-select throws_ok($$select public.ipn_receive('{"payment_status": "finished"}', 'raw')$$, 'FF400', 'Invalid payload',
+select throws_ok($$select ffx_internal.ipn_receive('{"payment_status": "finished"}', 'raw')$$, 'FF400', 'Invalid payload',
   'a body without payment_id is refused before anything is stored');
 
 -- every status of the mapping, each on a fresh order -----------------------------------------
@@ -228,7 +228,7 @@ select is(pg_temp.delivered('map_confirmed') + pg_temp.delivered('map_sending') 
   0::bigint, 'nothing but finished delivers');
 select results_eq(
   $$select e.state, e.matched_order_id, e.attempts, e.signature, e.processed_at is not null, e.order_id,
-           e.dedupe_key = public.ipn_dedupe_key(e.payload)
+           e.dedupe_key = ffx_internal.ipn_dedupe_key(e.payload)
       from public.ipn_events e where e.payment_id = '1006'$$,
   format($$values ('processed', %L, 1, 'raw', true, %L, true)$$, pg_temp.ord('map_finished'), pg_temp.ord('map_finished')),
   'the inbox row: processed, matched to its order, one attempt, signature form and dedupe key stored');
@@ -294,7 +294,7 @@ select is(pg_temp.recv((select b from dupbody)) ->> 'outcome', 'processed', 'fir
 select is(pg_temp.recv((select b from dupbody)) ->> 'outcome', 'duplicate', 'the same IPN again: duplicate');
 select is(pg_temp.recv((select jsonb_set(b, '{payment_id}', to_jsonb((b ->> 'payment_id')::text)) from dupbody)) ->> 'outcome',
   'duplicate', 'the same IPN with payment_id as a string: duplicate');
-select is(public.ipn_receive(
+select is(ffx_internal.ipn_receive(
             (select ('{' || string_agg(to_json(k)::text || ':' || v::text, ',' order by k desc) || '}')::jsonb
                from dupbody, jsonb_each(b) as e (k, v)), 'canonical') ->> 'outcome',
   'duplicate', 'the same IPN with its keys in another order (canonical signature): duplicate');
@@ -428,7 +428,7 @@ select is(pg_temp.st('broken') || ' ' || coalesce(pg_temp.pay('6401'), 'no payme
   'nothing of the failed apply remains');
 select is(pg_temp.recv((select b from broken)) ->> 'outcome', 'duplicate', 'a retry of the same body is a duplicate (stored already)');
 
-select is(public.ipn_reprocess((select id from public.ipn_events where payment_id = '6401')) ->> 'outcome', 'failed',
+select is(ffx_internal.ipn_reprocess((select id from public.ipn_events where payment_id = '6401')) ->> 'outcome', 'failed',
   'service_role reprocesses it: still failing');
 select is(pg_temp.event('6401', 'finished'), 'failed:2', 'attempts counted');
 
@@ -441,14 +441,14 @@ select set_config('request.jwt.claims',
 set local role authenticated;
 select is((select count(*) from public.ipn_events where state = 'failed'), 2::bigint, 'an admin sees the failed events');
 select results_eq(
-  $$select r ->> 'outcome', (r ->> 'delivered')::boolean from public.ipn_reprocess((select id from public.ipn_events where payment_id = '6401')) r$$,
+  $$select r ->> 'outcome', (r ->> 'delivered')::boolean from ffx_internal.ipn_reprocess((select id from public.ipn_events where payment_id = '6401')) r$$,
   $$values ('processed', true)$$,
   'an admin reprocesses the repaired event: processed and delivered');
 select is(pg_temp.event('6401', 'finished'), 'processed:3', 'the event is processed after three attempts');
 select is(pg_temp.st('broken'), 'completed/paid/delivered', 'the order is delivered');
-select throws_ok(format('select public.ipn_reprocess(%s)', (select id from public.ipn_events where payment_id = '6401')),
+select throws_ok(format('select ffx_internal.ipn_reprocess(%s)', (select id from public.ipn_events where payment_id = '6401')),
   'FF409', 'Event already processed', 'a processed event is not run again');
-select throws_ok('select public.ipn_reprocess(-1)', 'FF404', 'Event not found', 'an unknown event: FF404');
+select throws_ok('select ffx_internal.ipn_reprocess(-1)', 'FF404', 'Event not found', 'an unknown event: FF404');
 select is((select count(*) from public.admin_audit_log where action_type = 'ipn_reprocessed' and admin_id = 'ad000000-0000-4000-8000-0000000000ad'),
   1::bigint, 'the admin''s reprocess is audited');
 
@@ -468,7 +468,7 @@ reset role;
 select set_config('request.jwt.claims', '{"role":"service_role"}', true);
 set local role service_role;
 select pg_temp.recv(pg_temp.ipn(4999, 'waiting', 'adopt'));
-select is(public.ipn_reprocess((select id from public.ipn_events where payment_id = '4002')) ->> 'order_id', pg_temp.ord('adopt'),
+select is(ffx_internal.ipn_reprocess((select id from public.ipn_events where payment_id = '4002')) ->> 'order_id', pg_temp.ord('adopt'),
   'once its parent is known, reprocessing the unmatched child matches it');
 select is(pg_temp.event('4002', 'finished') || ' ' || pg_temp.st('adopt'), 'processed:2 completed/paid/delivered',
   'the child paid the right price for an unpaid order: delivered');
@@ -476,7 +476,7 @@ select is(pg_temp.event('4002', 'finished') || ' ' || pg_temp.st('adopt'), 'proc
 -- the reconciler / status refresh: GET shape through payment_apply directly ---------------------
 select results_eq(
   format($$select r ->> 'outcome', r ->> 'order_status', r ->> 'payment_status'
-             from public.payment_apply(%L::jsonb, 'reconcile') r$$,
+             from ffx_internal.payment_apply(%L::jsonb, 'reconcile') r$$,
          jsonb_build_object('payment_id', '6501', 'payment_status', 'confirmed', 'order_id', pg_temp.ord('poll'),
                             'invoice_id', null, 'price_amount', 649, 'price_currency', 'usd', 'pay_amount', 13.49,
                             'actually_paid', 13.49, 'pay_currency', 'usdterc20', 'created_at', '2025-08-26T16:31:32.669Z',
@@ -491,7 +491,7 @@ select results_eq(
   'event_type is <source>_<status>; ISO timestamps are stored');
 select is((select count(*) from public.ipn_events where payment_id = '6501'), 0::bigint,
   'payment_apply alone writes no inbox row');
-select throws_ok($$select public.payment_apply('{"payment_id": 1, "payment_status": "cancelled", "order_id": null}', 'reconcile')$$,
+select throws_ok($$select ffx_internal.payment_apply('{"payment_id": 1, "payment_status": "cancelled", "order_id": null}', 'reconcile')$$,
   '22023', 'payment_apply: unknown payment_status cancelled', 'an unknown status is refused');
 
 select * from finish();

@@ -65,7 +65,7 @@ select pg_temp.mk('adm',        'c0000000-0000-4000-8000-00000000000c', 'one_ste
 delete from public.trading_rules where account_type = 'two_step' and account_size = 25000;
 
 create function pg_temp.dl(p_name text) returns jsonb
-language sql as $$ select public.deliver_account_to_user(pg_temp.ord(p_name), pg_temp.uid(p_name)) $$;
+language sql as $$ select ffx_internal.deliver_account_to_user(pg_temp.ord(p_name), pg_temp.uid(p_name)) $$;
 create function pg_temp.st(p_name text) returns text
 language sql stable as $$
   select o.order_status || '/' || o.payment_status || '/' || o.delivery_status
@@ -80,17 +80,17 @@ grant select, insert on res to public;
 select results_eq(
   $$select p.proname::text collate "default", p.prosecdef, p.proconfig = array['search_path=""'], format_type(p.prorettype, null)
       from pg_proc p
-     where p.oid in ('public.deliver_account_to_user(text, uuid)'::regprocedure,
-                     'public.deliver_waiting_orders(integer, text)'::regprocedure,
-                     'public.account_container_stock_arrived()'::regprocedure)
+     where p.oid in ('ffx_internal.deliver_account_to_user(text, uuid)'::regprocedure,
+                     'ffx_internal.deliver_waiting_orders(integer, text)'::regprocedure,
+                     'ffx_internal.account_container_stock_arrived()'::regprocedure)
      order by 1$$,
   $$values ('account_container_stock_arrived', true, true, 'trigger'),
            ('deliver_account_to_user', true, true, 'jsonb'),
            ('deliver_waiting_orders', true, true, 'integer')$$,
   'the delivery entry points are SECURITY DEFINER with search_path pinned to empty');
-select trigger_is('public', 'account_container', 'account_container_stock_arrived_insert', 'public',
+select trigger_is('public', 'account_container', 'account_container_stock_arrived_insert', 'ffx_internal',
   'account_container_stock_arrived', 'account_container has the stock-arrival INSERT trigger');
-select trigger_is('public', 'account_container', 'account_container_stock_arrived_update', 'public',
+select trigger_is('public', 'account_container', 'account_container_stock_arrived_update', 'ffx_internal',
   'account_container_stock_arrived', 'account_container has the stock-arrival UPDATE trigger');
 -- tgtype bits: 1 = FOR EACH ROW, 2 = BEFORE, 4 = INSERT, 16 = UPDATE
 select results_eq(
@@ -122,7 +122,7 @@ select table_privs_are('public', 'orders_waiting_for_stock', 'authenticated', ar
 -- ==============================================================================================
 select set_config('request.jwt.claims', '{"role":"anon"}', true);
 set local role anon;
-select throws_ok(format('select public.deliver_account_to_user(%L, %L)', pg_temp.ord('ph_one'), pg_temp.uid('ph_one')),
+select throws_ok(format('select ffx_internal.deliver_account_to_user(%L, %L)', pg_temp.ord('ph_one'), pg_temp.uid('ph_one')),
   '42501', null, 'anon cannot execute deliver_account_to_user');
 
 reset role;
@@ -132,7 +132,7 @@ select set_config('request.jwt.claims',
 set local role authenticated;
 select throws_ok($$select pg_temp.dl('ph_one')$$, 'FF403', 'Unauthorized',
   'a customer cannot deliver, not even her own paid order');
-select throws_ok('select public.deliver_waiting_orders()', 'FF403', 'Unauthorized', 'a customer cannot run deliver_waiting_orders');
+select throws_ok('select ffx_internal.deliver_waiting_orders()', 'FF403', 'Unauthorized', 'a customer cannot run deliver_waiting_orders');
 
 -- ==============================================================================================
 -- service_role: the four account types
@@ -234,9 +234,9 @@ select results_eq(
 select is(pg_temp.dl('np'), '{"success": false, "error": "Order not paid"}'::jsonb, 'an unpaid order: Order not paid');
 select is((select count(*) from public.account_container where status = 'available' and account_size = 10000), 1::bigint,
   'and no inventory is taken');
-select is(public.deliver_account_to_user(pg_temp.ord('np'), 'b0000000-0000-4000-8000-00000000000b'),
+select is(ffx_internal.deliver_account_to_user(pg_temp.ord('np'), 'b0000000-0000-4000-8000-00000000000b'),
   '{"success": false, "error": "Order not found"}'::jsonb, 'another user''s order: Order not found');
-select is(public.deliver_account_to_user('FFX000000000', 'a0000000-0000-4000-8000-00000000000a'),
+select is(ffx_internal.deliver_account_to_user('FFX000000000', 'a0000000-0000-4000-8000-00000000000a'),
   '{"success": false, "error": "Order not found"}'::jsonb, 'an unknown order: Order not found');
 
 -- no trading rules ------------------------------------------------------------------------------
@@ -339,12 +339,12 @@ select pg_temp.mk('x1', 'b0000000-0000-4000-8000-00000000000b', 'hft', 200000, '
 select pg_temp.mk('x2', 'b0000000-0000-4000-8000-00000000000b', 'hft', 200000, 'mt4', 'waiting', now() - interval '5 minutes');
 select set_config('request.jwt.claims', '{"role":"service_role"}', true);
 set local role service_role;
-select is(public.deliver_waiting_orders(200000, 'mt5'), 0, 'deliver_waiting_orders(200000, mt5): none waits for that');
-select is(public.deliver_waiting_orders(), 2, 'deliver_waiting_orders(): delivers the two orders there is stock for');
+select is(ffx_internal.deliver_waiting_orders(200000, 'mt5'), 0, 'deliver_waiting_orders(200000, mt5): none waits for that');
+select is(ffx_internal.deliver_waiting_orders(), 2, 'deliver_waiting_orders(): delivers the two orders there is stock for');
 select is(pg_temp.st('x1') || ' ' || pg_temp.st('x2') || ' ' || pg_temp.st('nostock') || ' ' || pg_temp.st('norules'),
   'completed/paid/delivered completed/paid/delivered processing/paid/pending processing/paid/pending',
   'the ones without stock or rules keep waiting');
-select is(public.deliver_waiting_orders(), 0, 'run again: nothing left to deliver');
+select is(ffx_internal.deliver_waiting_orders(), 0, 'run again: nothing left to deliver');
 
 -- an admin delivers by hand; the e-mail address falls back to auth.users ------------------------
 reset role;
@@ -412,7 +412,7 @@ create temp table eve as
 create function pg_temp.finished_for(p_order text, p_pid int) returns text
 language sql stable as $$
   select format($q$select r ->> 'delivered', r ->> 'order_status' || '/' || (r ->> 'payment_status') || '/' || (r ->> 'delivery_status')
-                     from public.payment_apply(%L::jsonb, 'ipn') r$q$,
+                     from ffx_internal.payment_apply(%L::jsonb, 'ipn') r$q$,
                 jsonb_build_object('payment_id', p_pid, 'payment_status', 'finished', 'order_id', p_order,
                                    'price_amount', 8999, 'price_currency', 'usd', 'pay_amount', 8999,
                                    'pay_currency', 'usdttrc20', 'actually_paid', 8999))

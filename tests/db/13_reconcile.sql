@@ -80,7 +80,7 @@ create function pg_temp.event(p_payload jsonb, p_state text, p_attempts int defa
 language sql as $$
   insert into public.ipn_events (dedupe_key, payment_id, payment_status, order_id, invoice_id, payload, signature,
                                  state, attempts, last_error, received_at, next_retry_at)
-  values (public.ipn_dedupe_key(p_payload), p_payload ->> 'payment_id', p_payload ->> 'payment_status',
+  values (ffx_internal.ipn_dedupe_key(p_payload), p_payload ->> 'payment_id', p_payload ->> 'payment_status',
           p_payload ->> 'order_id', p_payload ->> 'invoice_id', p_payload, 'raw', p_state, p_attempts,
           case when p_state = 'failed' then '40P01: deadlock detected' end, p_received, p_next)
 $$;
@@ -164,15 +164,15 @@ select results_eq(
   'payments.reconcile_attempts (integer, default 0), payments.next_reconcile_at and ipn_events.next_retry_at exist');
 select has_index('public', 'payments', 'payments_reconcile_due_idx', 'partial index for the reconciler''s scan of payments');
 select has_index('public', 'ipn_events', 'ipn_events_retry_idx', 'partial index for the reconciler''s scan of the inbox');
-select trigger_is('public', 'payments', 'payments_reset_reconcile', 'public', 'payments_reset_reconcile',
+select trigger_is('public', 'payments', 'payments_reset_reconcile', 'ffx_internal', 'payments_reset_reconcile',
   'a status change resets the reconcile backoff');
 select results_eq(
   $$select p.proname::text collate "default", p.prosecdef, p.proconfig = array['search_path=""'],
            format_type(p.prorettype, null)::text collate "default"
       from pg_proc p
-     where p.oid in ('public.reconcile_due_payments(integer, integer)'::regprocedure,
-                     'public.expire_stale_orders(interval)'::regprocedure,
-                     'public.reconcile_failed_events(integer)'::regprocedure)
+     where p.oid in ('ffx_internal.reconcile_due_payments(integer, integer)'::regprocedure,
+                     'ffx_internal.expire_stale_orders(interval)'::regprocedure,
+                     'ffx_internal.reconcile_failed_events(integer)'::regprocedure)
      order by 1$$,
   $$values ('expire_stale_orders', true, true, 'integer'), ('reconcile_due_payments', true, true, 'record'),
            ('reconcile_failed_events', true, true, 'integer')$$,
@@ -183,7 +183,7 @@ select is(
                             'reconcile_failed_events(integer)', 'payments_reset_reconcile()',
                             'payment_is_stale(jsonb, timestamptz, interval)', 'order_is_stale(text, interval)']) f,
                unnest(array['public', 'anon', 'authenticated', 'service_role', 'ffx_functions']) r
-         where has_function_privilege(r, 'public.' || f, 'EXECUTE')
+         where has_function_privilege(r, 'ffx_internal.' || f, 'EXECUTE')
          order by 1),
   array['expire_stale_orders(interval):service_role', 'reconcile_due_payments(integer, integer):service_role',
         'reconcile_failed_events(integer):service_role'],
@@ -194,28 +194,28 @@ select is(
 -- ==============================================================================================
 select set_config('request.jwt.claims', '{"role":"anon"}', true);
 set local role anon;
-select throws_ok('select * from public.reconcile_due_payments(10, 0)', '42501', null, 'anon cannot claim payments');
-select throws_ok($$select public.expire_stale_orders('1 hour')$$, '42501', null, 'anon cannot expire orders');
-select throws_ok('select public.reconcile_failed_events(10)', '42501', null, 'anon cannot reprocess events');
+select throws_ok('select * from ffx_internal.reconcile_due_payments(10, 0)', '42501', null, 'anon cannot claim payments');
+select throws_ok($$select ffx_internal.expire_stale_orders('1 hour')$$, '42501', null, 'anon cannot expire orders');
+select throws_ok('select ffx_internal.reconcile_failed_events(10)', '42501', null, 'anon cannot reprocess events');
 
 reset role;
 select set_config('request.jwt.claims',
   '{"sub":"ad000000-0000-4000-8000-0000000000ad","role":"authenticated","email":"ops@example.com","app_metadata":{"provider":"email","role":"admin"}}',
   true);
 set local role authenticated;
-select throws_ok('select * from public.reconcile_due_payments(10, 0)', '42501', null, 'not even an admin claims payments');
-select throws_ok($$select public.expire_stale_orders('1 hour')$$, '42501', null, 'not even an admin expires orders');
-select throws_ok('select public.reconcile_failed_events(10)', '42501', null, 'not even an admin runs the inbox sweep');
+select throws_ok('select * from ffx_internal.reconcile_due_payments(10, 0)', '42501', null, 'not even an admin claims payments');
+select throws_ok($$select ffx_internal.expire_stale_orders('1 hour')$$, '42501', null, 'not even an admin expires orders');
+select throws_ok('select ffx_internal.reconcile_failed_events(10)', '42501', null, 'not even an admin runs the inbox sweep');
 
 -- the role granted but not the service's claims (a connection that forgot its request setup)
 reset role;
 select set_config('request.jwt.claims', '{"role":"authenticated"}', true);
 set local role service_role;
-select throws_ok('select * from public.reconcile_due_payments(10, 0)', 'FF403', 'Unauthorized',
+select throws_ok('select * from ffx_internal.reconcile_due_payments(10, 0)', 'FF403', 'Unauthorized',
   'reconcile_due_payments checks the caller''s claims too');
-select throws_ok($$select public.expire_stale_orders('1 hour')$$, 'FF403', 'Unauthorized',
+select throws_ok($$select ffx_internal.expire_stale_orders('1 hour')$$, 'FF403', 'Unauthorized',
   'expire_stale_orders checks the caller''s claims too');
-select throws_ok('select public.reconcile_failed_events(10)', 'FF403', 'Unauthorized',
+select throws_ok('select ffx_internal.reconcile_failed_events(10)', 'FF403', 'Unauthorized',
   'reconcile_failed_events checks the caller''s claims too');
 
 -- ==============================================================================================
@@ -225,19 +225,19 @@ reset role;
 select set_config('request.jwt.claims', '{"role":"service_role"}', true);
 set local role service_role;
 
-select throws_ok('select * from public.reconcile_due_payments(0, 60)', '22023', null, 'p_limit below 1 is refused');
-select throws_ok('select * from public.reconcile_due_payments(10, -1)', '22023', null, 'a negative p_min_age_s is refused');
-select throws_ok('select * from public.reconcile_due_payments(null, 60)', '22023', null, 'a NULL p_limit is refused');
+select throws_ok('select * from ffx_internal.reconcile_due_payments(0, 60)', '22023', null, 'p_limit below 1 is refused');
+select throws_ok('select * from ffx_internal.reconcile_due_payments(10, -1)', '22023', null, 'a negative p_min_age_s is refused');
+select throws_ok('select * from ffx_internal.reconcile_due_payments(null, 60)', '22023', null, 'a NULL p_limit is refused');
 
-insert into got select * from public.reconcile_due_payments(2, 60);
+insert into got select * from ffx_internal.reconcile_due_payments(2, 60);
 select is((select count(*) from got), 2::bigint, 'p_limit caps the claim');
-insert into got select * from public.reconcile_due_payments(50, 60);
+insert into got select * from ffx_internal.reconcile_due_payments(50, 60);
 select results_eq('select payment_id from got order by 1',
   $$values ('3001'), ('3002'), ('3003'), ('3004'), ('3005'), ('3012'), ('3013')$$,
   'claimed: the non-final payments unchanged for a minute whose backoff has passed, each once');
 select is((select count(distinct order_id) filter (where order_id = pg_temp.ord('rc')) from got), 1::bigint,
   'each comes with its order id');
-select is((select count(*) from public.reconcile_due_payments(50, 60)), 0::bigint,
+select is((select count(*) from ffx_internal.reconcile_due_payments(50, 60)), 0::bigint,
   'claiming again at once finds nothing: every claimed payment is in its backoff');
 
 reset role;
@@ -260,7 +260,7 @@ select is((select updated_at from public.payments where payment_id = '3010'), no
 
 set local role service_role;
 -- (the expiry fixtures below, just inserted, are claimed too; their test does not mind)
-select results_eq($$select payment_id from public.reconcile_due_payments(50, 0) where payment_id like '30%' order by 1$$,
+select results_eq($$select payment_id from ffx_internal.reconcile_due_payments(50, 0) where payment_id like '30%' order by 1$$,
   $$values ('3010'), ('3012')$$,
   'p_min_age_s 0 takes even a payment changed just now, but never one in its backoff');
 reset role;
@@ -269,10 +269,10 @@ reset role;
 -- expire_stale_orders
 -- ==============================================================================================
 set local role service_role;
-select throws_ok('select public.expire_stale_orders(null)', '22023', null, 'a NULL max age is refused');
-select throws_ok($$select public.expire_stale_orders('-1 hour')$$, '22023', null, 'a negative max age is refused');
+select throws_ok('select ffx_internal.expire_stale_orders(null)', '22023', null, 'a NULL max age is refused');
+select throws_ok($$select ffx_internal.expire_stale_orders('-1 hour')$$, '22023', null, 'a negative max age is refused');
 
-select is(public.expire_stale_orders('1 hour'), 5,
+select is(ffx_internal.expire_stale_orders('1 hour'), 5,
   'five orders expired: one or two stale payments, an earlier expired one, a late one to come, an unreadable expiration');
 select is(pg_temp.st('ex_one'), 'failed/failed/pending', 'the provider expiration passed: failed/failed');
 select is(pg_temp.pay('4001'), 'expired', 'its payment is expired');
@@ -303,25 +303,25 @@ select results_eq(
 select is((select raw ->> 'expiration_estimate_date' is not null and raw ->> 'payment_status' = 'expired'
              from public.payments where payment_id = '4001'), true,
   'the stored raw keeps the expiration and now says expired');
-select is(public.expire_stale_orders('1 hour'), 0, 'a second pass finds nothing to do');
+select is(ffx_internal.expire_stale_orders('1 hour'), 0, 'a second pass finds nothing to do');
 
 -- a late payment after the expiry is honoured (the allowed expired -> finished)
-select is(public.ipn_receive(pg_temp.ipn(4013, 'finished', 'ex_late'), 'raw') ->> 'delivered', 'true',
+select is(ffx_internal.ipn_receive(pg_temp.ipn(4013, 'finished', 'ex_late'), 'raw') ->> 'delivered', 'true',
   'a finished IPN after the expiry delivers');
 select is(pg_temp.st('ex_late') || ' ' || pg_temp.pay('4013'), 'completed/paid/delivered finished',
   'the expired order is completed, its payment finished');
 select is(pg_temp.delivered('ex_late'), 1::bigint, 'exactly one account');
 
 -- max age 0: every payment without a known expiration is stale at once
-select is(public.expire_stale_orders('0 seconds'), 1, 'max age 0 expires the young order without an expiration');
+select is(ffx_internal.expire_stale_orders('0 seconds'), 1, 'max age 0 expires the young order without an expiration');
 select is(pg_temp.st('ex_new') || ' ' || pg_temp.st('ex_fresh'), 'failed/failed/pending pending/pending/pending',
   'but never one whose provider expiration is ahead');
 
 -- ==============================================================================================
 -- reconcile_failed_events
 -- ==============================================================================================
-select throws_ok('select public.reconcile_failed_events(0)', '22023', null, 'p_limit below 1 is refused');
-select is(public.reconcile_failed_events(50), 1, 'one event recovered');
+select throws_ok('select ffx_internal.reconcile_failed_events(0)', '22023', null, 'p_limit below 1 is refused');
+select is(ffx_internal.reconcile_failed_events(50), 1, 'one event recovered');
 select is(pg_temp.ev('5001'), 'processed:2', 'the failed event is processed on its second attempt');
 select is(pg_temp.st('rf'), 'processing/pending/pending', 'and its order moved');
 select is(pg_temp.ev('5002'), 'failed:2', 'an event that cannot apply stays failed, one more attempt');
@@ -333,7 +333,7 @@ select is((select next_retry_at - now() from public.ipn_events where payment_id 
 select is(pg_temp.ev('5004'), 'unmatched:1', 'an unmatched event older than 7 days is left to the admins');
 select is(pg_temp.ev('5005') || ' ' || pg_temp.ev('5006'), 'processed:1 failed:2',
   'processed events and events in their backoff are not touched');
-select is(public.reconcile_failed_events(50), 0, 'at once again: nothing is due');
+select is(ffx_internal.reconcile_failed_events(50), 0, 'at once again: nothing is due');
 select is(pg_temp.ev('5002') || ' ' || pg_temp.ev('5003'), 'failed:2 unmatched:2', 'no attempt was spent');
 
 -- the order the unmatched event was waiting for appears (its invoice); 5 minutes later it matches
@@ -341,7 +341,7 @@ reset role;
 update public.orders set invoice_id = '9001' where order_id = pg_temp.ord('rf_inv');
 update public.ipn_events set next_retry_at = now() - interval '1 second' where payment_id = '5003';
 set local role service_role;
-select is(public.reconcile_failed_events(50), 1, 'the unmatched event matches its order now');
+select is(ffx_internal.reconcile_failed_events(50), 1, 'the unmatched event matches its order now');
 select results_eq(
   $$select state, matched_order_id, next_retry_at from public.ipn_events where payment_id = '5003'$$,
   $$select 'processed'::text, pg_temp.ord('rf_inv'), null::timestamptz$$,
@@ -383,7 +383,7 @@ language sql as $$
 $$;
 create function pg_temp.finished_sql(p_pid text) returns text
 language sql as $$
-  select format($q$select r ->> 'outcome', r ->> 'delivered' from public.ipn_receive(%L::jsonb, 'raw') r$q$,
+  select format($q$select r ->> 'outcome', r ->> 'delivered' from ffx_internal.ipn_receive(%L::jsonb, 'raw') r$q$,
                 (select jsonb_build_object('payment_id', p_pid::bigint, 'payment_status', 'finished',
                                            'order_id', order_id, 'price_amount', 6499, 'price_currency', 'usd',
                                            'pay_amount', 0.00656612, 'actually_paid', 0.00656612,
@@ -425,8 +425,8 @@ end $$;
 -- nor gets it
 select pg_temp.open('ffx_a');
 select pg_temp.open('ffx_b');
-create temp table claim_a as select * from dblink('ffx_a', 'select payment_id from public.reconcile_due_payments(1, 600)') as t (payment_id text);
-create temp table claim_b as select * from dblink('ffx_b', 'select payment_id from public.reconcile_due_payments(10, 600)') as t (payment_id text);
+create temp table claim_a as select * from dblink('ffx_a', 'select payment_id from ffx_internal.reconcile_due_payments(1, 600)') as t (payment_id text);
+create temp table claim_b as select * from dblink('ffx_b', 'select payment_id from ffx_internal.reconcile_due_payments(10, 600)') as t (payment_id text);
 select results_eq(
   $$select (select count(*) from claim_a), (select count(*) from claim_b),
            (select array_agg(payment_id order by payment_id) from (table claim_a union all table claim_b) c)$$,
@@ -443,14 +443,14 @@ select pg_temp.open('ffx_a');
 select pg_temp.open('ffx_b');
 select results_eq(format('select * from dblink(%L, %L) as t (outcome text, delivered text)', 'ffx_a', pg_temp.finished_sql('6003')),
   $$values ('processed', 'true')$$, 'finished first: A delivers and keeps the order locked');
-select is((select n from dblink('ffx_b', $q$select public.expire_stale_orders('0 seconds')$q$) as t (n int)), 1,
+select is((select n from dblink('ffx_b', $q$select ffx_internal.expire_stale_orders('0 seconds')$q$) as t (n int)), 1,
   'B''s expiry pass at the same time does not wait and leaves the locked order alone (it expires only the other one)');
 do $$ begin
   perform dblink_exec('ffx_b', 'rollback');
   perform dblink_exec('ffx_a', 'commit');
 end $$;
 select pg_temp.open('ffx_b');
-select is((select n from dblink('ffx_b', $q$select public.expire_stale_orders('0 seconds')$q$) as t (n int)), 1,
+select is((select n from dblink('ffx_b', $q$select ffx_internal.expire_stale_orders('0 seconds')$q$) as t (n int)), 1,
   'after A''s commit the expiry pass sees the finished payment: again only the other order expires');
 select dblink_exec('ffx_b', 'rollback');
 select is(pg_temp.st_c('6003'), 'completed/paid/delivered finished 1', 'finished first: delivered once, never expired');
@@ -459,7 +459,7 @@ select is(pg_temp.st_c('6003'), 'completed/paid/delivered finished 1', 'finished
 -- finds the payment expired and takes the allowed expired -> finished: paid and delivered
 select pg_temp.open('ffx_a');
 select pg_temp.open('ffx_b');
-select is((select n from dblink('ffx_a', $q$select public.expire_stale_orders('0 seconds')$q$) as t (n int)), 1,
+select is((select n from dblink('ffx_a', $q$select ffx_internal.expire_stale_orders('0 seconds')$q$) as t (n int)), 1,
   'expiry first: A fails the order and keeps it locked');
 select dblink_send_query('ffx_b', pg_temp.finished_sql('6004'));
 select pg_sleep(0.3);

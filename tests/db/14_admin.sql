@@ -127,7 +127,7 @@ select results_eq(
   $$select p.proname::text collate "default", p.prosecdef, p.proconfig = array['search_path=""'],
            format_type(p.prorettype, null)::text collate "default"
       from pg_proc p
-     where p.pronamespace = 'public'::regnamespace
+     where p.pronamespace = 'ffx_internal'::regnamespace
        and (p.proname like 'admin\_cli\_%' or p.proname like 'admin\_report\_%'
             or p.proname in ('admin_identity', 'admin_inventory_import', 'admin_inventory_set_status',
                              'admin_order_deliver', 'admin_order_refund', 'admin_resend_email', 'admin_ipn_reprocess'))
@@ -151,7 +151,7 @@ select is(
                             'admin_order_refund(text, text)', 'admin_report_revenue(integer)',
                             'admin_report_conversion()', 'admin_report_products()']) f,
                unnest(array['public', 'anon', 'authenticated', 'service_role', 'ffx_functions']) r
-         where has_function_privilege(r, 'public.' || f, 'EXECUTE')
+         where has_function_privilege(r, 'ffx_internal.' || f, 'EXECUTE')
          order by 1),
   array['admin_cli_check(text):authenticated', 'admin_cli_check(text):service_role', 'admin_identity(text):service_role',
         'admin_inventory_import(jsonb, text):authenticated', 'admin_inventory_import(jsonb, text):service_role',
@@ -183,32 +183,32 @@ select pg_temp.mk('r_conf',   'one_step', 10000, 'mt4', 'confirmed');
 set local timezone = 'Pacific/Kiritimati';
 
 select pg_temp.act('admin');
-select results_eq('select * from public.admin_report_revenue(7)',
+select results_eq('select * from ffx_internal.admin_report_revenue(7)',
   $$values (pg_temp.day(2), 2::bigint, 1398.00::numeric, 0::bigint, 0::numeric, 1398.00::numeric),
            (pg_temp.day(0), 2::bigint, 1298.00::numeric, 0::bigint, 0::numeric, 1298.00::numeric)$$,
   'revenue --days 7: one row per UTC day of payment, unpaid, failed and merely confirmed orders left out');
-select results_eq('select day, paid_orders, net from public.admin_report_revenue(null)',
+select results_eq('select day, paid_orders, net from ffx_internal.admin_report_revenue(null)',
   $$values (pg_temp.day(10), 1::bigint, 749.00::numeric), (pg_temp.day(2), 2::bigint, 1398.00::numeric),
            (pg_temp.day(0), 2::bigint, 1298.00::numeric)$$,
   'revenue without --days: the last 30 days (a payment 40 days ago is outside)');
-select results_eq('select day from public.admin_report_revenue(3)', $$values (pg_temp.day(2)), (pg_temp.day(0))$$,
+select results_eq('select day from ffx_internal.admin_report_revenue(3)', $$values (pg_temp.day(2)), (pg_temp.day(0))$$,
   '--days 3 includes the day two days ago');
-select results_eq('select day from public.admin_report_revenue(2)', $$values (pg_temp.day(0))$$,
+select results_eq('select day from ffx_internal.admin_report_revenue(2)', $$values (pg_temp.day(0))$$,
   '--days 2 does not');
-select is((select count(*) from public.admin_report_revenue(41)), 4::bigint, '--days 41 reaches the payment 40 days ago');
-select throws_ok('select * from public.admin_report_revenue(0)', 'FF400', 'Days must be between 1 and 3660', '--days 0 is refused');
-select throws_ok('select * from public.admin_report_revenue(3661)', 'FF400', 'Days must be between 1 and 3660', '--days 3661 is refused');
+select is((select count(*) from ffx_internal.admin_report_revenue(41)), 4::bigint, '--days 41 reaches the payment 40 days ago');
+select throws_ok('select * from ffx_internal.admin_report_revenue(0)', 'FF400', 'Days must be between 1 and 3660', '--days 0 is refused');
+select throws_ok('select * from ffx_internal.admin_report_revenue(3661)', 'FF400', 'Days must be between 1 and 3660', '--days 3661 is refused');
 
 -- a refund: the order stays on its paid day and is subtracted there
-insert into res select 'r_refund', public.admin_order_refund(pg_temp.ord('r_d2_ref'), 'customer charged back');
-select results_eq('select * from public.admin_report_revenue(7)',
+insert into res select 'r_refund', ffx_internal.admin_order_refund(pg_temp.ord('r_d2_ref'), 'customer charged back');
+select results_eq('select * from ffx_internal.admin_report_revenue(7)',
   $$values (pg_temp.day(2), 2::bigint, 1398.00::numeric, 1::bigint, 849.00::numeric, 549.00::numeric),
            (pg_temp.day(0), 2::bigint, 1298.00::numeric, 0::bigint, 0::numeric, 1298.00::numeric)$$,
   'after admin_order_refund the refunded 849 is netted on the day it was paid');
-select results_eq('select * from public.admin_report_conversion()',
+select results_eq('select * from ffx_internal.admin_report_conversion()',
   $$values (9::bigint, 6::bigint, 6::bigint, 1::bigint, 1::bigint, 66.67::numeric)$$,
   'conversion: 9 orders, 6 paid (paid_at), 6 delivered, 1 failed, 1 refunded, 66.67 % paid');
-select results_eq('select * from public.admin_report_products()',
+select results_eq('select * from ffx_internal.admin_report_products()',
   $$values ('one_step'::text, 10000, 'mt4'::text, 5::bigint, 3::bigint, 1947.00::numeric),
            ('hft', 10000, 'mt4', 1::bigint, 1::bigint, 749.00::numeric),
            ('two_step', 10000, 'mt5', 2::bigint, 1::bigint, 549.00::numeric),
@@ -217,7 +217,7 @@ select results_eq('select * from public.admin_report_products()',
 
 -- service_role reads the same numbers; a customer and anon are refused
 select pg_temp.act('service');
-select results_eq('select * from public.admin_report_products()',
+select results_eq('select * from ffx_internal.admin_report_products()',
   $$values ('one_step'::text, 10000, 'mt4'::text, 5::bigint, 3::bigint, 1947.00::numeric),
            ('hft', 10000, 'mt4', 1::bigint, 1::bigint, 749.00::numeric),
            ('two_step', 10000, 'mt5', 2::bigint, 1::bigint, 549.00::numeric),
@@ -225,15 +225,15 @@ select results_eq('select * from public.admin_report_products()',
   'service_role sees every order too');
 select pg_temp.act('alice');
 select is((select count(*) from public.orders), 9::bigint, '(alice sees her own 9 orders through RLS)');
-select throws_ok('select * from public.admin_report_revenue(7)', 'FF403', 'Unauthorized',
+select throws_ok('select * from ffx_internal.admin_report_revenue(7)', 'FF403', 'Unauthorized',
   'a customer gets no report, not even of her own orders');
-select throws_ok('select * from public.admin_report_conversion()', 'FF403', 'Unauthorized', 'nor the conversion');
-select throws_ok('select * from public.admin_report_products()', 'FF403', 'Unauthorized', 'nor the products');
+select throws_ok('select * from ffx_internal.admin_report_conversion()', 'FF403', 'Unauthorized', 'nor the conversion');
+select throws_ok('select * from ffx_internal.admin_report_products()', 'FF403', 'Unauthorized', 'nor the products');
 select pg_temp.act('forgot');
-select throws_ok('select * from public.admin_report_revenue(7)', 'FF403', 'Unauthorized',
+select throws_ok('select * from ffx_internal.admin_report_revenue(7)', 'FF403', 'Unauthorized',
   'the service_role role with a customer''s claims is refused');
 select pg_temp.act('anon');
-select throws_ok('select * from public.admin_report_products()', '42501', null, 'anon may not execute a report');
+select throws_ok('select * from ffx_internal.admin_report_products()', '42501', null, 'anon may not execute a report');
 select pg_temp.act('super');
 reset timezone;
 
@@ -290,16 +290,16 @@ language sql stable as $$ select id from public.ipn_events where payment_id = p_
 create temp table calls (name text primary key, sql text);
 grant select on calls to public;
 insert into calls values
-  ('cli_audit',  $$select public.admin_cli_audit('x', 'orders', null, 'r', null, null)$$),
-  ('cli_check',  $$select public.admin_cli_check('r')$$),
-  ('deliver',    format('select public.admin_order_deliver(%L, %L)', pg_temp.ord('d_wait'), 'r')),
-  ('identity',   $$select * from public.admin_identity('ops@example.com')$$),
-  ('import',     $$select public.admin_inventory_import('[{"line": 2, "size": "5000", "platform": "mt4", "server": "M", "login": "1", "password": "p", "investor_password": "i"}]', 'r')$$),
-  ('refund',     format('select public.admin_order_refund(%L, %L)', pg_temp.ord('f_del'), 'r')),
-  ('reports',    'select * from public.admin_report_revenue(7), public.admin_report_conversion(), public.admin_report_products()'),
-  ('reprocess',  format('select public.admin_ipn_reprocess(%s, %L)', pg_temp.event('7002'), 'r')),
-  ('resend',     format('select public.admin_resend_email(%L, %L)', pg_temp.ord('e_sent'), 'r')),
-  ('set_status', $$select public.admin_inventory_set_status('c0000000-0000-4000-8000-000000000002', 'disabled', 'r')$$);
+  ('cli_audit',  $$select ffx_internal.admin_cli_audit('x', 'orders', null, 'r', null, null)$$),
+  ('cli_check',  $$select ffx_internal.admin_cli_check('r')$$),
+  ('deliver',    format('select ffx_internal.admin_order_deliver(%L, %L)', pg_temp.ord('d_wait'), 'r')),
+  ('identity',   $$select * from ffx_internal.admin_identity('ops@example.com')$$),
+  ('import',     $$select ffx_internal.admin_inventory_import('[{"line": 2, "size": "5000", "platform": "mt4", "server": "M", "login": "1", "password": "p", "investor_password": "i"}]', 'r')$$),
+  ('refund',     format('select ffx_internal.admin_order_refund(%L, %L)', pg_temp.ord('f_del'), 'r')),
+  ('reports',    'select * from ffx_internal.admin_report_revenue(7), ffx_internal.admin_report_conversion(), ffx_internal.admin_report_products()'),
+  ('reprocess',  format('select ffx_internal.admin_ipn_reprocess(%s, %L)', pg_temp.event('7002'), 'r')),
+  ('resend',     format('select ffx_internal.admin_resend_email(%L, %L)', pg_temp.ord('e_sent'), 'r')),
+  ('set_status', $$select ffx_internal.admin_inventory_set_status('c0000000-0000-4000-8000-000000000002', 'disabled', 'r')$$);
 
 select pg_temp.act('anon');
 select results_eq('select name, pg_temp.try(sql) from pg_temp.calls order by 1',
@@ -337,47 +337,47 @@ select is((select count(*) from public.admin_audit_log
 select pg_temp.act('admin');
 select pg_temp.act('super');
 select set_config('request.jwt.claims', '{"sub":"ad000000-0000-4000-8000-0000000000ad","role":"authenticated","email":"ops@example.com","app_metadata":{"role":"admin"},"operator":"olga"}', true);
-select lives_ok($$select public.admin_cli_check(null)$$, 'admin_cli_check: an admin without a reason passes (the caller decides if one is needed)');
-select throws_ok($$select public.admin_cli_check(' 	 ')$$, 'FF400', 'A reason is required', 'a blank reason is refused');
-select public.admin_cli_audit('test_action', 'orders', 'FFX000000001', 'why', '{"a": 1}', '{"b": 2}');
+select lives_ok($$select ffx_internal.admin_cli_check(null)$$, 'admin_cli_check: an admin without a reason passes (the caller decides if one is needed)');
+select throws_ok($$select ffx_internal.admin_cli_check(' 	 ')$$, 'FF400', 'A reason is required', 'a blank reason is refused');
+select ffx_internal.admin_cli_audit('test_action', 'orders', 'FFX000000001', 'why', '{"a": 1}', '{"b": 2}');
 select results_eq(
   $$select admin_id, admin_email, table_name, description, old_values, new_values from pg_temp.audit('test_action', 'FFX000000001')$$,
   $$values ('ad000000-0000-4000-8000-0000000000ad'::uuid, 'ops@example.com'::text, 'orders'::text, 'why'::text,
             '{"a": 1}'::jsonb, '{"b": 2, "operator": "olga"}'::jsonb)$$,
   'admin_cli_audit as an admin: the admin''s id and e-mail, the reason, the OS user in new_values.operator');
 select set_config('request.jwt.claims', '{"role":"service_role","operator":"sam"}', true);
-select lives_ok($$select public.admin_cli_check('r')$$, 'admin_cli_check: service_role passes');
-select public.admin_cli_audit('test_action', 'orders', 'FFX000000002', 'why', null, null);
+select lives_ok($$select ffx_internal.admin_cli_check('r')$$, 'admin_cli_check: service_role passes');
+select ffx_internal.admin_cli_audit('test_action', 'orders', 'FFX000000002', 'why', null, null);
 select results_eq(
   $$select admin_id, admin_email, new_values from pg_temp.audit('test_action', 'FFX000000002')$$,
   $$values (null::uuid, 'operator:sam'::text, '{"operator": "sam"}'::jsonb)$$,
   'as service_role the operator is the e-mail column: operator:<OS user>');
 select set_config('request.jwt.claims', '{"role":"service_role"}', true);
-select public.admin_cli_audit('test_action', 'orders', 'FFX000000003', 'why', null, null);
+select ffx_internal.admin_cli_audit('test_action', 'orders', 'FFX000000003', 'why', null, null);
 select is((select admin_email from pg_temp.audit('test_action', 'FFX000000003')), 'operator:unknown',
   'no operator claim: operator:unknown, never NULL');
 select set_config('request.jwt.claims', '{"sub":"a0000000-0000-4000-8000-00000000000a","role":"authenticated","email":"alice@example.com"}', true);
-select throws_ok($$select public.admin_cli_check('r')$$, 'FF403', 'Unauthorized', 'admin_cli_check refuses a customer');
+select throws_ok($$select ffx_internal.admin_cli_check('r')$$, 'FF403', 'Unauthorized', 'admin_cli_check refuses a customer');
 
 -- ==============================================================================================
 -- admin_identity (the CLI's --as-admin lookup; service_role only)
 -- ==============================================================================================
 select pg_temp.act('service');
-select results_eq($$select id, email, app_metadata ->> 'role', user_metadata ->> 'first_name' from public.admin_identity('OPS@Example.com')$$,
+select results_eq($$select id, email, app_metadata ->> 'role', user_metadata ->> 'first_name' from ffx_internal.admin_identity('OPS@Example.com')$$,
   $$values ('ad000000-0000-4000-8000-0000000000ad'::uuid, 'ops@example.com'::text, 'admin'::text, 'Ops'::text)$$,
   'admin_identity finds the user by e-mail, case-insensitively, with both metadata');
-select is((select count(*) from public.admin_identity('gone@example.com')), 0::bigint, 'a deleted user is not found');
-select is((select count(*) from public.admin_identity('nobody@example.com')), 0::bigint, 'an unknown e-mail: no row');
-select is((select app_metadata ->> 'role' from public.admin_identity('alice@example.com')), null,
+select is((select count(*) from ffx_internal.admin_identity('gone@example.com')), 0::bigint, 'a deleted user is not found');
+select is((select count(*) from ffx_internal.admin_identity('nobody@example.com')), 0::bigint, 'an unknown e-mail: no row');
+select is((select app_metadata ->> 'role' from ffx_internal.admin_identity('alice@example.com')), null,
   'a customer is found without the admin role (the CLI refuses to act as her)');
 
 -- ==============================================================================================
 -- admin_inventory_import
 -- ==============================================================================================
 select pg_temp.act('admin');
-select throws_ok($$select public.admin_inventory_import('{"line": 2}', 'r')$$, 'FF400', 'No rows to import', 'rows must be an array');
-select throws_ok($$select public.admin_inventory_import('[]', 'r')$$, 'FF400', 'No rows to import', 'an empty array is refused');
-select throws_ok($$select public.admin_inventory_import('[{"line": 2, "size": "50000", "platform": "mt5", "server": "Imp", "login": "L1", "password": "p", "investor_password": "i"}]', '  ')$$,
+select throws_ok($$select ffx_internal.admin_inventory_import('{"line": 2}', 'r')$$, 'FF400', 'No rows to import', 'rows must be an array');
+select throws_ok($$select ffx_internal.admin_inventory_import('[]', 'r')$$, 'FF400', 'No rows to import', 'an empty array is refused');
+select throws_ok($$select ffx_internal.admin_inventory_import('[{"line": 2, "size": "50000", "platform": "mt5", "server": "Imp", "login": "L1", "password": "p", "investor_password": "i"}]', '  ')$$,
   'FF400', 'A reason is required', 'a blank reason is refused');
 
 create function pg_temp.row(p_line int, p_size text, p_platform text, p_server text, p_login text) returns jsonb
@@ -385,7 +385,7 @@ language sql immutable as $$
   select jsonb_build_object('line', p_line, 'size', p_size, 'platform', p_platform, 'server', p_server, 'login', p_login,
                             'password', 'pw-secret-' || p_line, 'investor_password', 'inv-secret-' || p_line)
 $$;
-insert into res select 'imp_bad', public.admin_inventory_import(jsonb_build_array(
+insert into res select 'imp_bad', ffx_internal.admin_inventory_import(jsonb_build_array(
   pg_temp.row(2, '50000', 'mt5', 'Imp', 'L1'),
   pg_temp.row(3, '50000', 'mt6', 'Imp', 'L2'),
   pg_temp.row(4, '-5', 'mt5', 'Imp', 'L3'),
@@ -407,7 +407,7 @@ select is((select count(*) from public.admin_audit_log where action_type = 'inve
   'and writes no audit row');
 
 select pg_temp.act('admin');
-insert into res select 'imp_ok', public.admin_inventory_import(jsonb_build_array(
+insert into res select 'imp_ok', ffx_internal.admin_inventory_import(jsonb_build_array(
   pg_temp.row(2, '50000', 'mt5', 'Imp', 'L1'), pg_temp.row(3, ' 50000 ', 'MT5', 'Imp', 'L2'),
   pg_temp.row(4, '50000', 'mt5', 'Imp', 'L3')), 'batch 7 from the broker');
 select is(pg_temp.r('imp_ok'), '{"success": true, "imported": 3, "delivered": 1}'::jsonb,
@@ -426,11 +426,11 @@ select results_eq(
   'one audit row: the admin, the reason, the counts, the operator, the lines without their passwords');
 
 select pg_temp.act('admin');
-select is(public.admin_inventory_import(jsonb_build_array(pg_temp.row(2, '50000', 'mt5', 'Imp', 'L1')), 'again') -> 'errors',
+select is(ffx_internal.admin_inventory_import(jsonb_build_array(pg_temp.row(2, '50000', 'mt5', 'Imp', 'L1')), 'again') -> 'errors',
   '[{"line": 2, "error": "server Imp login L1 is already in the inventory"}]'::jsonb,
   'importing the same row again is refused: nothing is ever imported twice');
 select pg_temp.act('service');
-select is(public.admin_inventory_import(jsonb_build_array(pg_temp.row(2, '5000', 'mt4', 'Imp', 'S1')), null),
+select is(ffx_internal.admin_inventory_import(jsonb_build_array(pg_temp.row(2, '5000', 'mt4', 'Imp', 'S1')), null),
   '{"success": true, "imported": 1, "delivered": 0}'::jsonb, 'service_role imports without a reason');
 select pg_temp.act('super');
 select results_eq($$select admin_id, admin_email, description from pg_temp.audit('inventory_import', null) offset 1$$,
@@ -442,7 +442,7 @@ select pg_temp.mk('w_import2', 'one_step', 50000, 'mt5', 'waiting');
 update public.account_container set status = 'disabled' where server_name = 'Imp' and status = 'available';
 select set_config('test.fail_audit', 'inventory_import', true);
 select pg_temp.act('admin');
-select throws_ok(format('select public.admin_inventory_import(%L, %L)', jsonb_build_array(pg_temp.row(2, '50000', 'mt5', 'Imp', 'L9')), 'r'),
+select throws_ok(format('select ffx_internal.admin_inventory_import(%L, %L)', jsonb_build_array(pg_temp.row(2, '50000', 'mt5', 'Imp', 'L9')), 'r'),
   'P0001', 'injected audit failure', 'an import whose audit row fails raises');
 select pg_temp.act('super');
 select set_config('test.fail_audit', '', true);
@@ -453,25 +453,25 @@ select is(pg_temp.st('w_import2'), 'processing/paid/pending', 'and the waiting o
 -- admin_inventory_set_status
 -- ==============================================================================================
 select pg_temp.act('admin');
-select throws_ok($$select public.admin_inventory_set_status('c0000000-0000-4000-8000-000000000002', 'disabled', null)$$,
+select throws_ok($$select ffx_internal.admin_inventory_set_status('c0000000-0000-4000-8000-000000000002', 'disabled', null)$$,
   'FF400', 'A reason is required', 'disable needs a reason');
-select throws_ok($$select public.admin_inventory_set_status('c0000000-0000-4000-8000-000000000002', 'disabled', '')$$,
+select throws_ok($$select ffx_internal.admin_inventory_set_status('c0000000-0000-4000-8000-000000000002', 'disabled', '')$$,
   'FF400', 'A reason is required', 'an empty reason is no reason');
-select throws_ok($$select public.admin_inventory_set_status('c0000000-0000-4000-8000-000000000002', 'delivered', 'r')$$,
+select throws_ok($$select ffx_internal.admin_inventory_set_status('c0000000-0000-4000-8000-000000000002', 'delivered', 'r')$$,
   'FF400', 'Status must be available or disabled', 'only available or disabled can be set');
-select throws_ok($$select public.admin_inventory_set_status('c0000000-0000-4000-8000-0000000000ff', 'disabled', 'r')$$,
+select throws_ok($$select ffx_internal.admin_inventory_set_status('c0000000-0000-4000-8000-0000000000ff', 'disabled', 'r')$$,
   'FF404', 'Account not found', 'an unknown account');
-select is(public.admin_inventory_set_status('c0000000-0000-4000-8000-000000000002', 'disabled', 'broker closed it'),
+select is(ffx_internal.admin_inventory_set_status('c0000000-0000-4000-8000-000000000002', 'disabled', 'broker closed it'),
   '{"success": true, "id": "c0000000-0000-4000-8000-000000000002", "old_status": "available", "status": "disabled"}'::jsonb,
   'disable an available account');
-select throws_ok($$select public.admin_inventory_set_status('c0000000-0000-4000-8000-000000000002', 'disabled', 'again')$$,
+select throws_ok($$select ffx_internal.admin_inventory_set_status('c0000000-0000-4000-8000-000000000002', 'disabled', 'again')$$,
   'FF409', 'Account is already disabled', 'disabling twice is refused (and not audited twice)');
-select throws_ok($$select public.admin_inventory_set_status('c0000000-0000-4000-8000-000000000003', 'disabled', 'r')$$,
+select throws_ok($$select ffx_internal.admin_inventory_set_status('c0000000-0000-4000-8000-000000000003', 'disabled', 'r')$$,
   'FF409', 'Account is delivered: only available <-> disabled', 'a delivered account cannot be disabled');
 select pg_temp.act('super');
 select pg_temp.mk('w_enable', 'one_step', 100000, 'mt4', 'waiting');
 select pg_temp.act('admin');
-select is(public.admin_inventory_set_status('c0000000-0000-4000-8000-000000000002', 'available', 'broker reopened it') ->> 'status',
+select is(ffx_internal.admin_inventory_set_status('c0000000-0000-4000-8000-000000000002', 'available', 'broker reopened it') ->> 'status',
   'delivered', 'enabling is stock arriving: the waiting order takes the account in the same transaction');
 select pg_temp.act('super');
 select is(pg_temp.st('w_enable'), 'completed/paid/delivered', 'the waiting order is delivered');
@@ -486,16 +486,16 @@ select results_eq(
 -- admin_order_deliver
 -- ==============================================================================================
 select pg_temp.act('admin');
-select throws_ok(format('select public.admin_order_deliver(%L, null)', pg_temp.ord('d_wait')), 'FF400', 'A reason is required',
+select throws_ok(format('select ffx_internal.admin_order_deliver(%L, null)', pg_temp.ord('d_wait')), 'FF400', 'A reason is required',
   'deliver needs a reason');
-select throws_ok($$select public.admin_order_deliver('FFX999999999', 'r')$$, 'FF404', 'Order not found', 'an unknown order');
-insert into res select 'deliver', public.admin_order_deliver(pg_temp.ord('d_wait'), 'customer called support');
+select throws_ok($$select ffx_internal.admin_order_deliver('FFX999999999', 'r')$$, 'FF404', 'Order not found', 'an unknown order');
+insert into res select 'deliver', ffx_internal.admin_order_deliver(pg_temp.ord('d_wait'), 'customer called support');
 select is((pg_temp.r('deliver') ->> 'success', pg_temp.r('deliver') ->> 'login_id'), ('true'::text, '9004'::text),
   'a paid waiting order gets the oldest available account of its size and platform');
-insert into res select 'deliver_again', public.admin_order_deliver(pg_temp.ord('d_wait'), 'customer called again');
+insert into res select 'deliver_again', ffx_internal.admin_order_deliver(pg_temp.ord('d_wait'), 'customer called again');
 select is((pg_temp.r('deliver_again') ->> 'already_delivered', pg_temp.r('deliver_again') ->> 'login_id'), ('true'::text, '9004'::text),
   'delivering again changes nothing: the same account, already_delivered');
-select throws_ok(format('select public.admin_order_deliver(%L, %L)', pg_temp.ord('d_pend'), 'r'), 'FF409',
+select throws_ok(format('select ffx_internal.admin_order_deliver(%L, %L)', pg_temp.ord('d_pend'), 'r'), 'FF409',
   'Order not paid: accept a held payment (orders accept-payment) or deliver with --force',
   'an unpaid order is refused (forcing it is covered in 17_payment_verification)');
 select pg_temp.act('super');
@@ -517,7 +517,7 @@ select is((select count(*) from public.admin_audit_log where record_id = 'FFX999
 
 select set_config('test.fail_audit', 'manual_delivery', true);
 select pg_temp.act('admin');
-select throws_ok(format('select public.admin_order_deliver(%L, %L)', pg_temp.ord('d_wait2'), 'r'), 'P0001', 'injected audit failure',
+select throws_ok(format('select ffx_internal.admin_order_deliver(%L, %L)', pg_temp.ord('d_wait2'), 'r'), 'P0001', 'injected audit failure',
   'a delivery whose audit row fails raises');
 select pg_temp.act('super');
 select set_config('test.fail_audit', '', true);
@@ -537,19 +537,19 @@ language sql stable as $$
     from public.email_outbox e where e.order_id = pg_temp.ord(p_name)
 $$;
 select pg_temp.act('admin');
-select throws_ok(format('select public.admin_resend_email(%L, null)', pg_temp.ord('e_sent')), 'FF400', 'A reason is required',
+select throws_ok(format('select ffx_internal.admin_resend_email(%L, null)', pg_temp.ord('e_sent')), 'FF400', 'A reason is required',
   'resend needs a reason');
-select throws_ok(format('select public.admin_resend_email(%L, %L)', pg_temp.ord('e_sent'), E' \n'), 'FF400', 'A reason is required',
+select throws_ok(format('select ffx_internal.admin_resend_email(%L, %L)', pg_temp.ord('e_sent'), E' \n'), 'FF400', 'A reason is required',
   'a blank reason is refused');
-select throws_ok(format('select public.admin_resend_email(%L, %L)', pg_temp.ord('d_pend'), 'r'), 'FF404',
+select throws_ok(format('select ffx_internal.admin_resend_email(%L, %L)', pg_temp.ord('d_pend'), 'r'), 'FF404',
   'No delivery e-mail for this order', 'an order without a delivery e-mail');
-select throws_ok(format('select public.admin_resend_email(%L, %L)', pg_temp.ord('e_sending'), 'r'), 'FF409',
+select throws_ok(format('select ffx_internal.admin_resend_email(%L, %L)', pg_temp.ord('e_sending'), 'r'), 'FF409',
   'The e-mail is being sent right now', 'an e-mail a mailer holds is left alone');
-select is(public.admin_resend_email(pg_temp.ord('e_failed'), 'address fixed') - 'outbox_id',
+select is(ffx_internal.admin_resend_email(pg_temp.ord('e_failed'), 'address fixed') - 'outbox_id',
   '{"success": true, "old_status": "failed", "status": "pending"}'::jsonb, 'a failed e-mail goes back to the queue');
-select is(public.admin_resend_email(pg_temp.ord('e_sent'), 'customer lost it') - 'outbox_id',
+select is(ffx_internal.admin_resend_email(pg_temp.ord('e_sent'), 'customer lost it') - 'outbox_id',
   '{"success": true, "old_status": "sent", "status": "pending"}'::jsonb, 'a sent e-mail is sent again');
-select is(public.admin_resend_email(pg_temp.ord('e_pending'), 'nudge') - 'outbox_id',
+select is(ffx_internal.admin_resend_email(pg_temp.ord('e_pending'), 'nudge') - 'outbox_id',
   '{"success": true, "old_status": "pending", "status": "pending"}'::jsonb, 'a pending one stays pending');
 select pg_temp.act('super');
 select results_eq(
@@ -568,7 +568,7 @@ select results_eq(
 
 select set_config('test.fail_audit', 'resend_email', true);
 select pg_temp.act('admin');
-select throws_ok(format('select public.admin_resend_email(%L, %L)', pg_temp.ord('e_failed2'), 'r'), 'P0001', 'injected audit failure',
+select throws_ok(format('select ffx_internal.admin_resend_email(%L, %L)', pg_temp.ord('e_failed2'), 'r'), 'P0001', 'injected audit failure',
   'a resend whose audit row fails raises');
 select pg_temp.act('super');
 select set_config('test.fail_audit', '', true);
@@ -578,20 +578,20 @@ select is(pg_temp.mail('e_failed2'), 'failed:8:true:true', 'and the e-mail is st
 -- admin_ipn_reprocess
 -- ==============================================================================================
 select pg_temp.act('admin');
-select throws_ok(format('select public.admin_ipn_reprocess(%s, %L)', pg_temp.event('7001'), ' '), 'FF400', 'A reason is required',
+select throws_ok(format('select ffx_internal.admin_ipn_reprocess(%s, %L)', pg_temp.event('7001'), ' '), 'FF400', 'A reason is required',
   'a blank reason is refused (none at all is allowed: the reconciler''s path needs none)');
-select throws_ok($$select public.admin_ipn_reprocess(999999, 'r')$$, 'FF404', 'Event not found', 'an unknown event');
-select is(public.admin_ipn_reprocess(pg_temp.event('7001'), 'try again') ->> 'outcome', 'unmatched',
+select throws_ok($$select ffx_internal.admin_ipn_reprocess(999999, 'r')$$, 'FF404', 'Event not found', 'an unknown event');
+select is(ffx_internal.admin_ipn_reprocess(pg_temp.event('7001'), 'try again') ->> 'outcome', 'unmatched',
   'an unmatched event whose order still cannot be found stays unmatched');
 select pg_temp.act('super');
 select is((select state || ':' || attempts from public.ipn_events where payment_id = '7001'), 'unmatched:2', 'one more attempt counted');
 update public.orders set invoice_id = 'INV-77' where order_id = pg_temp.ord('ev_order');
 select pg_temp.act('admin');
-insert into res select 'reprocess', public.admin_ipn_reprocess(pg_temp.event('7001'), 'invoice linked by hand');
+insert into res select 'reprocess', ffx_internal.admin_ipn_reprocess(pg_temp.event('7001'), 'invoice linked by hand');
 select is((pg_temp.r('reprocess') ->> 'outcome', pg_temp.r('reprocess') ->> 'order_id', pg_temp.r('reprocess') ->> 'order_status'),
   ('processed'::text, pg_temp.ord('ev_order'), 'processing'::text),
   'once the invoice is linked the event is applied to its order (waiting: processing)');
-select throws_ok(format('select public.admin_ipn_reprocess(%s, %L)', pg_temp.event('7001'), 'again'), 'FF409', 'Event already processed',
+select throws_ok(format('select ffx_internal.admin_ipn_reprocess(%s, %L)', pg_temp.event('7001'), 'again'), 'FF409', 'Event already processed',
   'reprocessing a processed event is refused');
 select pg_temp.act('super');
 select results_eq(
@@ -612,7 +612,7 @@ select results_eq(
 select is((select count(*) from public.admin_audit_log where record_id = '999999'), 0::bigint, 'the unknown event left no audit row');
 
 select pg_temp.act('service');
-select is(public.admin_ipn_reprocess(pg_temp.event('7002'), null) ->> 'outcome', 'failed',
+select is(ffx_internal.admin_ipn_reprocess(pg_temp.event('7002'), null) ->> 'outcome', 'failed',
   'an event that still cannot be applied fails again (reported, not raised)');
 select pg_temp.act('super');
 select results_eq(
@@ -626,20 +626,20 @@ select results_eq(
 -- admin_order_refund
 -- ==============================================================================================
 select pg_temp.act('admin');
-select is(public.admin_order_deliver(pg_temp.ord('f_del'), 'set up a delivered order') ->> 'login_id', '9006', '(f_del delivered)');
-select throws_ok(format('select public.admin_order_refund(%L, null)', pg_temp.ord('f_del')), 'FF400', 'A reason is required',
+select is(ffx_internal.admin_order_deliver(pg_temp.ord('f_del'), 'set up a delivered order') ->> 'login_id', '9006', '(f_del delivered)');
+select throws_ok(format('select ffx_internal.admin_order_refund(%L, null)', pg_temp.ord('f_del')), 'FF400', 'A reason is required',
   'refund needs a reason');
-select throws_ok(format('select public.admin_order_refund(%L, %L)', pg_temp.ord('f_del'), '   '), 'FF400', 'A reason is required',
+select throws_ok(format('select ffx_internal.admin_order_refund(%L, %L)', pg_temp.ord('f_del'), '   '), 'FF400', 'A reason is required',
   'a blank reason is refused');
-select throws_ok($$select public.admin_order_refund('FFX999999999', 'r')$$, 'FF404', 'Order not found', 'an unknown order');
-select throws_ok(format('select public.admin_order_refund(%L, %L)', pg_temp.ord('f_pend'), 'r'), 'FF409',
+select throws_ok($$select ffx_internal.admin_order_refund('FFX999999999', 'r')$$, 'FF404', 'Order not found', 'an unknown order');
+select throws_ok(format('select ffx_internal.admin_order_refund(%L, %L)', pg_temp.ord('f_pend'), 'r'), 'FF409',
   'Order is not paid (pending/pending)', 'an unpaid order cannot be refunded');
-select is(public.admin_order_refund(pg_temp.ord('f_del'), 'refunded on the NOWPayments dashboard') - 'order_id',
+select is(ffx_internal.admin_order_refund(pg_temp.ord('f_del'), 'refunded on the NOWPayments dashboard') - 'order_id',
   jsonb_build_object('success', true, 'amount', (select final_amount from public.orders where order_id = pg_temp.ord('f_del')),
                      'old_order_status', 'completed', 'old_payment_status', 'paid', 'order_status', 'refunded',
                      'payment_status', 'refunded', 'delivery_status', 'delivered', 'accounts_suspended', 1),
   'a delivered order is refunded and its account suspended');
-select throws_ok(format('select public.admin_order_refund(%L, %L)', pg_temp.ord('f_del'), 'again'), 'FF409',
+select throws_ok(format('select ffx_internal.admin_order_refund(%L, %L)', pg_temp.ord('f_del'), 'again'), 'FF409',
   'Order is already refunded', 'refunding twice is refused');
 select pg_temp.act('super');
 select results_eq(
@@ -670,7 +670,7 @@ select is((select count(*) from public.admin_audit_log where record_id in ('FFX9
 select pg_temp.mk('f_wait', 'one_step', 200000, 'mt4', 'waiting', now() - interval '1 hour');
 update public.account_container set status = 'disabled' where id = 'c0000000-0000-4000-8000-000000000007';
 select pg_temp.act('service');
-select is(public.admin_order_refund(pg_temp.ord('f_wait'), 'customer cancelled') ->> 'accounts_suspended', '0',
+select is(ffx_internal.admin_order_refund(pg_temp.ord('f_wait'), 'customer cancelled') ->> 'accounts_suspended', '0',
   'a waiting order is refunded (no account to suspend)');
 select pg_temp.act('super');
 select is((select count(*) from public.orders_waiting_for_stock where order_id = pg_temp.ord('f_wait')), 0::bigint,
@@ -682,7 +682,7 @@ select results_eq(
   $$values ('refunded/refunded/pending'::text, 'completed/paid/delivered'::text, '9007'::text)$$,
   'stock of its size arriving skips it, though it was paid first, and goes to the next waiting order');
 select pg_temp.act('service');
-select is(public.payment_apply(jsonb_build_object('payment_id', 7101, 'payment_status', 'finished', 'order_id', pg_temp.ord('f_wait'),
+select is(ffx_internal.payment_apply(jsonb_build_object('payment_id', 7101, 'payment_status', 'finished', 'order_id', pg_temp.ord('f_wait'),
                                                   'price_amount', (select final_amount from public.orders where order_id = pg_temp.ord('f_wait')),
                                                   'price_currency', 'usd'), 'ipn') - 'payment_id' - 'order_id',
   '{"outcome": "processed", "order_status": "refunded", "payment_status": "refunded", "delivery_status": "pending",
@@ -694,7 +694,7 @@ select is((select admin_email from pg_temp.audit('order_refund', pg_temp.ord('f_
 
 select set_config('test.fail_audit', 'order_refund', true);
 select pg_temp.act('admin');
-select throws_ok(format('select public.admin_order_refund(%L, %L)', pg_temp.ord('f_del2'), 'r'), 'P0001', 'injected audit failure',
+select throws_ok(format('select ffx_internal.admin_order_refund(%L, %L)', pg_temp.ord('f_del2'), 'r'), 'P0001', 'injected audit failure',
   'a refund whose audit row fails raises');
 select pg_temp.act('super');
 select set_config('test.fail_audit', '', true);

@@ -1,4 +1,4 @@
--- The metrics endpoint's database gauges: public.metrics_gauges() is callable by admins and
+-- The metrics endpoint's database gauges: ffx_internal.metrics_gauges() is callable by admins and
 -- service_role only, answers counts and ages (never row content), lists every known state and every
 -- product on sale even at 0, and moves by exactly what the fixtures add.
 -- Users: alice (a...a) is a customer; ops (ad...ad) carries app_metadata.role=admin.
@@ -6,16 +6,16 @@ begin;
 select plan(36);
 
 -- the function and its privileges --------------------------------------------------------------
-select has_function('public', 'metrics_gauges', '{}'::name[], 'metrics_gauges() exists');
-select is((select prosecdef from pg_proc where oid = 'public.metrics_gauges()'::regprocedure), true,
+select has_function('ffx_internal', 'metrics_gauges', '{}'::name[], 'metrics_gauges() exists');
+select is((select prosecdef from pg_proc where oid = 'ffx_internal.metrics_gauges()'::regprocedure), true,
   'metrics_gauges is SECURITY DEFINER');
-select ok((select proconfig @> array['search_path=""'] from pg_proc where oid = 'public.metrics_gauges()'::regprocedure),
+select ok((select proconfig @> array['search_path=""'] from pg_proc where oid = 'ffx_internal.metrics_gauges()'::regprocedure),
   'metrics_gauges pins search_path');
 select is(
   array(select r from unnest(array['public', 'anon', 'authenticated', 'service_role']) r
-         where r <> 'public' and has_function_privilege(r, 'public.metrics_gauges()', 'EXECUTE')
+         where r <> 'public' and has_function_privilege(r, 'ffx_internal.metrics_gauges()', 'EXECUTE')
             or r = 'public' and exists (select 1 from pg_proc p, aclexplode(p.proacl) a
-                                         where p.oid = 'public.metrics_gauges()'::regprocedure
+                                         where p.oid = 'ffx_internal.metrics_gauges()'::regprocedure
                                            and a.grantee = 0 and a.privilege_type = 'EXECUTE')
          order by 1),
   array['authenticated', 'service_role'],
@@ -27,14 +27,14 @@ language plpgsql as $$
 declare v double precision;
 begin
   perform set_config('request.jwt.claims', '{"role":"service_role"}', true);
-  select m.value into v from public.metrics_gauges() m where m.metric = p_metric and m.labels = p_labels;
+  select m.value into v from ffx_internal.metrics_gauges() m where m.metric = p_metric and m.labels = p_labels;
   return v;
 end $$;
 
 create temp table before_ (metric text, labels jsonb, value double precision);
 insert into before_
 select m.* from (select set_config('request.jwt.claims', '{"role":"service_role"}', true)) s,
-                lateral public.metrics_gauges() m;
+                lateral ffx_internal.metrics_gauges() m;
 create function pg_temp.delta(p_metric text, p_labels jsonb default '{}') returns double precision
 language sql as $$
   select pg_temp.g(p_metric, p_labels) - coalesce((select b.value from before_ b
@@ -62,8 +62,8 @@ select is(array(select distinct k from before_, jsonb_object_keys(labels) k orde
   'labels are only the state and product keys: no row content');
 select ok((select bool_and(value >= 0) from before_), 'every gauge is a count or an age (>= 0)');
 select is(
-  array(select metric from public.metrics_gauges() m),
-  array(select metric from public.metrics_gauges() m order by metric),
+  array(select metric from ffx_internal.metrics_gauges() m),
+  array(select metric from ffx_internal.metrics_gauges() m order by metric),
   'rows come sorted by metric (the endpoint writes one HELP/TYPE per metric)');
 
 -- fixtures (as the superuser) ------------------------------------------------------------------
@@ -138,37 +138,37 @@ select is(pg_temp.g('ffx_accounts_available', '{"account_size":"200000","platfor
 -- who may call it --------------------------------------------------------------------------------
 select set_config('request.jwt.claims', '{"role":"anon"}', true);
 set local role anon;
-select throws_ok('select * from public.metrics_gauges()', '42501', null, 'anon may not execute it');
+select throws_ok('select * from ffx_internal.metrics_gauges()', '42501', null, 'anon may not execute it');
 
 reset role;
 select set_config('request.jwt.claims',
   '{"sub":"a0000000-0000-4000-8000-00000000000a","role":"authenticated","email":"alice@example.com","app_metadata":{"provider":"email"}}',
   true);
 set local role authenticated;
-select throws_ok('select * from public.metrics_gauges()', 'FF403', 'Unauthorized', 'a customer is refused');
+select throws_ok('select * from ffx_internal.metrics_gauges()', 'FF403', 'Unauthorized', 'a customer is refused');
 
 reset role;
 select set_config('request.jwt.claims',
   '{"sub":"ad000000-0000-4000-8000-0000000000ad","role":"authenticated","email":"ops@example.com","app_metadata":{"provider":"email","role":"admin"}}',
   true);
 set local role authenticated;
-select is((select count(*)::int from public.metrics_gauges() where metric = 'ffx_ipn_events'), 4,
+select is((select count(*)::int from ffx_internal.metrics_gauges() where metric = 'ffx_ipn_events'), 4,
   'an admin reads the gauges');
-select is((select value from public.metrics_gauges()
+select is((select value from ffx_internal.metrics_gauges()
             where metric = 'ffx_accounts_available' and labels = '{"account_size":"7777","platform_type":"mt5"}'),
   2::float8, 'an admin sees counts RLS would otherwise decide (SECURITY DEFINER)');
 
 reset role;
 select set_config('request.jwt.claims', '{"role":"service_role"}', true);
 set local role service_role;
-select is((select count(*)::int from public.metrics_gauges() where metric = 'ffx_orders'), 24,
+select is((select count(*)::int from ffx_internal.metrics_gauges() where metric = 'ffx_orders'), 24,
   'service_role reads the gauges');
 
 -- the role granted but not the service's claims (a connection that forgot its request setup)
 reset role;
 select set_config('request.jwt.claims', '{"role":"authenticated"}', true);
 set local role service_role;
-select throws_ok('select * from public.metrics_gauges()', 'FF403', 'Unauthorized',
+select throws_ok('select * from ffx_internal.metrics_gauges()', 'FF403', 'Unauthorized',
   'metrics_gauges checks the caller''s claims too');
 
 reset role;

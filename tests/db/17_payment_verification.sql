@@ -59,7 +59,7 @@ language sql as $$
   select pg_temp.ipn(p_pid, p_status, null, p_paid, jsonb_build_object('parent_payment_id', p_parent) || p_over)
 $$;
 create function pg_temp.recv(p jsonb) returns jsonb
-language sql as $$ select public.ipn_receive(p, 'raw') $$;
+language sql as $$ select ffx_internal.ipn_receive(p, 'raw') $$;
 create function pg_temp.st(p_name text) returns text
 language sql stable as $$
   select o.order_status || '/' || o.payment_status || '/' || o.delivery_status || coalesce(' !' || o.needs_attention, '')
@@ -103,7 +103,7 @@ select is(
                             'deliver_account_unchecked(text, uuid, text)',
                             'admin_order_accept_payment(text, text)', 'admin_order_deliver(text, text, boolean)']) f,
                unnest(array['public', 'anon', 'authenticated', 'service_role']) r
-         where has_function_privilege(r, 'public.' || f, 'EXECUTE')
+         where has_function_privilege(r, 'ffx_internal.' || f, 'EXECUTE')
          order by 1),
   array['admin_order_accept_payment(text, text):authenticated', 'admin_order_accept_payment(text, text):service_role',
         'admin_order_deliver(text, text, boolean):authenticated', 'admin_order_deliver(text, text, boolean):service_role'],
@@ -113,9 +113,9 @@ select pg_temp.act('alice');
 select is((select count(*) from public.payment_settings), 0::bigint, 'a customer does not see the payment settings');
 select throws_ok($$update public.payment_settings set underpay_tolerance = 0.09$$, '42501', null,
   'a customer cannot change the tolerance');
-select throws_ok(format('select public.admin_order_accept_payment(%L, %L)', pg_temp.ord('half'), 'r'), 'FF403', 'Unauthorized',
+select throws_ok(format('select ffx_internal.admin_order_accept_payment(%L, %L)', pg_temp.ord('half'), 'r'), 'FF403', 'Unauthorized',
   'a customer cannot accept a payment');
-select throws_ok(format('select public.admin_order_deliver(%L, %L, true)', pg_temp.ord('half'), 'r'), 'FF403', 'Unauthorized',
+select throws_ok(format('select ffx_internal.admin_order_deliver(%L, %L, true)', pg_temp.ord('half'), 'r'), 'FF403', 'Unauthorized',
   'a customer cannot force a delivery');
 select pg_temp.act('admin');
 select is((select count(*) from public.payment_settings), 1::bigint, 'an admin reads the payment settings');
@@ -225,7 +225,7 @@ select is(pg_temp.recv(pg_temp.ipn(170, 'finished', 'banned', 100)) ->> 'verdict
 select is(pg_temp.st('banned') || ' ' || pg_temp.delivered('banned'), 'processing/pending/pending !customer_blocked 0',
   'held, nothing delivered');
 select is(pg_temp.detail('banned') ->> 'payment_verdict', 'paid', 'the detail says the money itself was right');
-select is(public.deliver_account_to_user(pg_temp.ord('banned'), 'c0000000-0000-4000-8000-00000000000c') ->> 'error',
+select is(ffx_internal.deliver_account_to_user(pg_temp.ord('banned'), 'c0000000-0000-4000-8000-00000000000c') ->> 'error',
   'Customer account is not active', 'the delivery function itself refuses a banned customer');
 
 -- a customer who left (her auth.users row deleted) before her money arrived: the order stays,
@@ -253,17 +253,17 @@ select pg_temp.act('service');
 select pg_temp.recv(pg_temp.ipn(190, 'confirmed', 'force', 100));
 select pg_temp.recv(pg_temp.ipn(191, 'finished', 'accept', 90));
 select pg_temp.act('admin');
-select throws_ok(format('select public.admin_order_deliver(%L, %L)', pg_temp.ord('force'), 'r'), 'FF409',
+select throws_ok(format('select ffx_internal.admin_order_deliver(%L, %L)', pg_temp.ord('force'), 'r'), 'FF409',
   'Order not paid: accept a held payment (orders accept-payment) or deliver with --force', 'a confirmed order is not delivered');
-select throws_ok(format('select public.admin_order_deliver(%L, null, true)', pg_temp.ord('force')), 'FF400',
+select throws_ok(format('select ffx_internal.admin_order_deliver(%L, null, true)', pg_temp.ord('force')), 'FF400',
   'A reason is required', 'forcing needs a reason');
-select is(public.admin_order_deliver(pg_temp.ord('force'), 'paid by wire, ticket 7', true) ->> 'success', 'true',
+select is(ffx_internal.admin_order_deliver(pg_temp.ord('force'), 'paid by wire, ticket 7', true) ->> 'success', 'true',
   'with force and a reason it is delivered');
-select throws_ok(format('select public.admin_order_accept_payment(%L, %L)', pg_temp.ord('confirmed'), 'r'), 'FF409',
+select throws_ok(format('select ffx_internal.admin_order_accept_payment(%L, %L)', pg_temp.ord('confirmed'), 'r'), 'FF409',
   'Order has no held payment', 'accept-payment needs a held payment');
-select throws_ok(format('select public.admin_order_accept_payment(%L, %L)', pg_temp.ord('banned'), 'r'), 'FF409',
+select throws_ok(format('select ffx_internal.admin_order_accept_payment(%L, %L)', pg_temp.ord('banned'), 'r'), 'FF409',
   'Customer account is not active', 'a banned customer''s payment cannot be accepted');
-select is(public.admin_order_accept_payment(pg_temp.ord('accept'), 'customer topped up by wire') ->> 'success', 'true',
+select is(ffx_internal.admin_order_accept_payment(pg_temp.ord('accept'), 'customer topped up by wire') ->> 'success', 'true',
   'an admin accepts a held underpayment: delivered');
 select is(pg_temp.st('accept'), 'completed/paid/delivered', 'the hold is cleared');
 select pg_temp.act('service');

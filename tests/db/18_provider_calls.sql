@@ -63,7 +63,7 @@ $$;
 create function pg_temp.beg(p_name text, p_coin text default 'usdt_bsc', p_holder text default 'host:1:req',
                             p_budget integer default 20000)
 returns jsonb language sql as $$
-  select public.crypto_payment_begin(o.order_id, o.user_id, o.account_type, o.account_size, o.platform_type,
+  select ffx_internal.crypto_payment_begin(o.order_id, o.user_id, o.account_type, o.account_size, o.platform_type,
                                      o.amount, o.final_amount, p_coin, p_holder, p_budget)
     from public.orders o where o.order_id = pg_temp.ord(p_name)
 $$;
@@ -120,23 +120,23 @@ select is(
 select results_eq(
   $$select p.proname::text collate "default", p.prosecdef, p.proconfig = array['search_path=""']
       from pg_proc p
-     where p.oid in ('public.crypto_payment_release(text, uuid)'::regprocedure,
-                     'public.payment_refresh_claim(text, integer, text)'::regprocedure)
+     where p.oid in ('ffx_internal.crypto_payment_release(text, uuid)'::regprocedure,
+                     'ffx_internal.payment_refresh_claim(text, integer, text)'::regprocedure)
      order by 1$$,
   $$values ('crypto_payment_release', true, true), ('payment_refresh_claim', true, true)$$,
   'release and refresh_claim are SECURITY DEFINER with search_path pinned to empty');
 select is(
   array(select r || ':' || f from unnest(array['public', 'anon', 'authenticated']) r,
-                                  unnest(array['public.crypto_payment_record(text, uuid, jsonb, jsonb)',
-                                               'public.crypto_payment_release(text, uuid)',
-                                               'public.payment_refresh_claim(text, integer, text)',
-                                               'public.crypto_payment_open(text, text)']) f
+                                  unnest(array['ffx_internal.crypto_payment_record(text, uuid, jsonb, jsonb)',
+                                               'ffx_internal.crypto_payment_release(text, uuid)',
+                                               'ffx_internal.payment_refresh_claim(text, integer, text)',
+                                               'ffx_internal.crypto_payment_open(text, text)']) f
          where has_function_privilege(r, f, 'EXECUTE')),
   '{}'::text[],
   'record, release and refresh_claim are not executable by customers or anon; crypto_payment_open by nobody');
-select ok(has_function_privilege('service_role', 'public.crypto_payment_release(text, uuid)', 'EXECUTE')
-      and has_function_privilege('service_role', 'public.payment_refresh_claim(text, integer, text)', 'EXECUTE')
-      and not has_function_privilege('service_role', 'public.crypto_payment_open(text, text)', 'EXECUTE'),
+select ok(has_function_privilege('service_role', 'ffx_internal.crypto_payment_release(text, uuid)', 'EXECUTE')
+      and has_function_privilege('service_role', 'ffx_internal.payment_refresh_claim(text, integer, text)', 'EXECUTE')
+      and not has_function_privilege('service_role', 'ffx_internal.crypto_payment_open(text, text)', 'EXECUTE'),
   'service_role may release and claim');
 
 -- ==============================================================================================
@@ -167,34 +167,34 @@ select results_eq(
 -- record: only with the token that holds the reservation, as the service
 -- ==============================================================================================
 select pg_temp.as_alice();
-select throws_ok(format($$select public.crypto_payment_record(%L, %L, %L, %L)$$, pg_temp.ord('a1'), pg_temp.tok('a1'),
+select throws_ok(format($$select ffx_internal.crypto_payment_record(%L, %L, %L, %L)$$, pg_temp.ord('a1'), pg_temp.tok('a1'),
                         pg_temp.invoice('4600000001'), pg_temp.np_payment('8100000001', 'usdtbsc', pg_temp.ord('a1'))),
   '42501', null, 'alice cannot record, not even with her own token (no forged payment through the Data API)');
-select throws_ok(format($$select public.crypto_payment_release(%L, %L)$$, pg_temp.ord('a1'), pg_temp.tok('a1')),
+select throws_ok(format($$select ffx_internal.crypto_payment_release(%L, %L)$$, pg_temp.ord('a1'), pg_temp.tok('a1')),
   '42501', null, 'nor release');
 reset role;
 select set_config('request.jwt.claims', '{"sub":"a0000000-0000-4000-8000-00000000000a","role":"authenticated"}', true);
-select throws_ok(format($$select public.crypto_payment_record(%L, %L, null, %L)$$, pg_temp.ord('a1'), pg_temp.tok('a1'),
+select throws_ok(format($$select ffx_internal.crypto_payment_record(%L, %L, null, %L)$$, pg_temp.ord('a1'), pg_temp.tok('a1'),
                         pg_temp.np_payment('8100000001', 'usdtbsc', pg_temp.ord('a1'))),
   'FF403', 'Unauthorized', 'record checks its caller itself: a customer''s claims are refused');
-select throws_ok(format($$select public.crypto_payment_release(%L, %L)$$, pg_temp.ord('a1'), pg_temp.tok('a1')),
+select throws_ok(format($$select ffx_internal.crypto_payment_release(%L, %L)$$, pg_temp.ord('a1'), pg_temp.tok('a1')),
   'FF403', 'Unauthorized', 'so does release');
 
 select pg_temp.as_service();
-select is(public.crypto_payment_record(pg_temp.ord('a1'), gen_random_uuid(), pg_temp.invoice('4600000001'),
+select is(ffx_internal.crypto_payment_record(pg_temp.ord('a1'), gen_random_uuid(), pg_temp.invoice('4600000001'),
                                        pg_temp.np_payment('8100000001', 'usdtbsc', pg_temp.ord('a1'))),
   '{"action": "superseded", "invoice_url": null, "payment": null}'::jsonb,
   'a token that holds nothing records nothing');
-select is(public.crypto_payment_release(pg_temp.ord('a1'), gen_random_uuid()), false,
+select is(ffx_internal.crypto_payment_release(pg_temp.ord('a1'), gen_random_uuid()), false,
   'and releases nothing');
 reset role;
 select is((select count(*) from public.payment_reservations where order_id = pg_temp.ord('a1')), 1::bigint,
   'the reservation is still there');
 select pg_temp.as_service();
-select throws_ok(format($$select public.crypto_payment_record(%L, %L, null, %L)$$, pg_temp.ord('a1'), pg_temp.tok('a1'),
+select throws_ok(format($$select ffx_internal.crypto_payment_record(%L, %L, null, %L)$$, pg_temp.ord('a1'), pg_temp.tok('a1'),
                         pg_temp.np_payment('8100000001', 'btc', pg_temp.ord('a1'))),
   '22023', null, 'a payment in another coin than the reservation''s is refused');
-select is(public.crypto_payment_record(pg_temp.ord('a1'), pg_temp.tok('a1'), pg_temp.invoice('4600000001'),
+select is(ffx_internal.crypto_payment_record(pg_temp.ord('a1'), pg_temp.tok('a1'), pg_temp.invoice('4600000001'),
                                        pg_temp.np_payment('8100000001', 'usdtbsc', pg_temp.ord('a1'))) ->> 'action',
   'recorded', 'the token that holds the reservation records the payment');
 reset role;
@@ -208,7 +208,7 @@ select results_eq(
             where action_type = 'payment_created' and record_id = %L$$, pg_temp.ord('a1')),
   $$values ('a0000000-0000-4000-8000-00000000000a'::uuid, 'alice@example.com', 'authenticated')$$,
   'the audit row names alice, who took the reservation, not the service that recorded it');
-select is(public.crypto_payment_record(pg_temp.ord('a1'), pg_temp.tok('a1'), pg_temp.invoice('4600000001'),
+select is(ffx_internal.crypto_payment_record(pg_temp.ord('a1'), pg_temp.tok('a1'), pg_temp.invoice('4600000001'),
                                        pg_temp.np_payment('8100000001', 'usdtbsc', pg_temp.ord('a1'))) ->> 'action',
   'superseded', 'a used token records nothing a second time');
 
@@ -224,9 +224,9 @@ select is(pg_temp.tok('a1-btc') <> pg_temp.tok('a1-trx'), true, 'each reservatio
 
 -- release: the order is payable again at once
 select pg_temp.as_service();
-select is(public.crypto_payment_release(pg_temp.ord('a1'), pg_temp.tok('a1-trx')), true,
+select is(ffx_internal.crypto_payment_release(pg_temp.ord('a1'), pg_temp.tok('a1-trx')), true,
   'the holder''s token releases its reservation');
-select is(public.crypto_payment_release(pg_temp.ord('a1'), pg_temp.tok('a1-trx')), false, 'once');
+select is(ffx_internal.crypto_payment_release(pg_temp.ord('a1'), pg_temp.tok('a1-trx')), false, 'once');
 select pg_temp.as_alice();
 select is(pg_temp.beg('a1', 'usdt_trc20') ->> 'action', 'create', 'after a release the next call reserves at once');
 
@@ -243,15 +243,15 @@ select is(pg_temp.keep('a1-btc-2', pg_temp.beg('a1', 'btc', 'web-9:9:req-9')) - 
   'an expired reservation is taken over, and the answer says whose it was');
 select ok(pg_temp.tok('a1-btc-2') <> pg_temp.tok('a1-btc'), 'with a new token');
 select pg_temp.as_service();
-select is(public.crypto_payment_record(pg_temp.ord('a1'), pg_temp.tok('a1-btc'), null,
+select is(ffx_internal.crypto_payment_record(pg_temp.ord('a1'), pg_temp.tok('a1-btc'), null,
                                        pg_temp.np_payment('8100000002', 'btc', pg_temp.ord('a1'))),
   jsonb_build_object('action', 'superseded', 'invoice_url', 'https://nowpayments.io/payment/?iid=4600000001',
                      'payment', null),
   'the stalled first holder wakes up: its token records nothing');
-select is(public.crypto_payment_record(pg_temp.ord('a1'), pg_temp.tok('a1-btc-2'), null,
+select is(ffx_internal.crypto_payment_record(pg_temp.ord('a1'), pg_temp.tok('a1-btc-2'), null,
                                        pg_temp.np_payment('8100000003', 'btc', pg_temp.ord('a1'))) ->> 'action',
   'recorded', 'the taker''s token records');
-select is(public.crypto_payment_record(pg_temp.ord('a1'), pg_temp.tok('a1-btc'), null,
+select is(ffx_internal.crypto_payment_record(pg_temp.ord('a1'), pg_temp.tok('a1-btc'), null,
                                        pg_temp.np_payment('8100000002', 'btc', pg_temp.ord('a1'))) -> 'payment' ->> 'payment_id',
   '8100000003', 'a first holder that finishes after the taker gets the taker''s payment back, not a second one');
 select results_eq(
@@ -272,10 +272,10 @@ reset role;
 select is((select array_agg(pay_currency) from public.payment_reservations where order_id = pg_temp.ord('a2')),
   array['btc'], 'the expired invoice-creating reservation is gone with it');
 select pg_temp.as_service();
-select is(public.crypto_payment_record(pg_temp.ord('a2'), pg_temp.tok('a2-btc'), pg_temp.invoice('4600000002'),
+select is(ffx_internal.crypto_payment_record(pg_temp.ord('a2'), pg_temp.tok('a2-btc'), pg_temp.invoice('4600000002'),
                                        pg_temp.np_payment('8200000001', 'btc', pg_temp.ord('a2'))) ->> 'action',
   'recorded', 'the taker records its invoice and payment');
-select is(public.crypto_payment_record(pg_temp.ord('a2'), pg_temp.tok('a2-usdt'), pg_temp.invoice('4600000099'),
+select is(ffx_internal.crypto_payment_record(pg_temp.ord('a2'), pg_temp.tok('a2-usdt'), pg_temp.invoice('4600000099'),
                                        pg_temp.np_payment('8200000002', 'usdtbsc', pg_temp.ord('a2'))) ->> 'action',
   'superseded', 'the first holder''s invoice and payment are not recorded');
 select is((select invoice_id from public.orders where order_id = pg_temp.ord('a2')), '4600000002',
@@ -293,10 +293,10 @@ insert into public.payment_reservations (order_id, pay_currency, token, holder, 
 values (pg_temp.ord('a2'), 'trx', 'e0000000-0000-4000-8000-000000000002', 'stale:1:y', 'authenticated', false,
         now() + interval '1 minute');
 select pg_temp.as_service();
-select is(public.crypto_payment_record(pg_temp.ord('a2'), 'e0000000-0000-4000-8000-000000000001', pg_temp.invoice('4600000003'),
+select is(ffx_internal.crypto_payment_record(pg_temp.ord('a2'), 'e0000000-0000-4000-8000-000000000001', pg_temp.invoice('4600000003'),
                                        pg_temp.np_payment('8200000004', 'usdtmatic', pg_temp.ord('a2'))) ->> 'action',
   'superseded', 'a second invoice for an order that has one is refused');
-select is(public.crypto_payment_record(pg_temp.ord('a2'), 'e0000000-0000-4000-8000-000000000002', null,
+select is(ffx_internal.crypto_payment_record(pg_temp.ord('a2'), 'e0000000-0000-4000-8000-000000000002', null,
                                        pg_temp.np_payment('8200000005', 'trx', pg_temp.ord('a2'))) -> 'payment' ->> 'payment_id',
   '8200000003', 'a second open payment in a coin is refused; the open one is answered');
 select is((select count(*) from public.payments where order_id = pg_temp.ord('a2')), 2::bigint,
@@ -307,7 +307,7 @@ select is((select count(*) from public.payments where order_id = pg_temp.ord('a2
 -- ==============================================================================================
 select pg_temp.as_user('c0000000-0000-4000-8000-00000000000c', 'carol@example.com');
 select throws_ok($$select pg_temp.beg('carol')$$, 'FF403', 'Account is suspended or banned', 'a banned customer cannot pay');
-select throws_ok(format($$select public.crypto_payment_begin(%L, 'a0000000-0000-4000-8000-00000000000a', 'one_step', 50000,
+select throws_ok(format($$select ffx_internal.crypto_payment_begin(%L, 'a0000000-0000-4000-8000-00000000000a', 'one_step', 50000,
                           'mt4', 999, 999, 'usdt_bsc', 'h:1:r', 20000)$$, pg_temp.ord('a3')),
   'FF404', 'Order not found', 'and learns nothing about other orders');
 select pg_temp.as_user('d0000000-0000-4000-8000-00000000000d', 'dave@example.com');
@@ -366,7 +366,7 @@ reset role;
 select is((select count(*) from public.payment_reservations where order_id = pg_temp.ord('b-code')), 0::bigint,
   'nor reserve anything');
 select pg_temp.as_service();
-select is(public.crypto_payment_release(pg_temp.ord('a-code'), pg_temp.tok('a-code')), true,
+select is(ffx_internal.crypto_payment_release(pg_temp.ord('a-code'), pg_temp.tok('a-code')), true,
   'the first checkout''s provider call failed: it releases');
 reset role;
 select results_eq($$select uses, held from public.discount_codes where code = 'LASTONE'$$, $$values (0, 0)$$,
@@ -381,32 +381,32 @@ reset role;
 insert into public.payments (payment_id, order_id, user_id, payment_status, pay_currency, raw)
 select '8400000001', order_id, user_id, 'waiting', 'btc', '{}' from public.orders where order_id = pg_temp.ord('b1');
 select pg_temp.as_user('b0000000-0000-4000-8000-00000000000b', 'bob@example.com');
-select throws_ok($$select public.payment_refresh_claim('8400000001', 30, 'check-payment-status')$$, '42501', null,
+select throws_ok($$select ffx_internal.payment_refresh_claim('8400000001', 30, 'check-payment-status')$$, '42501', null,
   'a customer cannot claim a refresh');
 reset role;
 select set_config('request.jwt.claims', '{"role":"authenticated"}', true);
-select throws_ok($$select public.payment_refresh_claim('8400000001', 30, 'x')$$, 'FF403', 'Unauthorized',
+select throws_ok($$select ffx_internal.payment_refresh_claim('8400000001', 30, 'x')$$, 'FF403', 'Unauthorized',
   'the claim checks its caller itself');
 select pg_temp.as_service();
-select is(public.payment_refresh_claim('8400000001', 30, 'check-payment-status'), true, 'the first claim wins');
-select is(public.payment_refresh_claim('8400000001', 30, 'check-payment-status'), false,
+select is(ffx_internal.payment_refresh_claim('8400000001', 30, 'check-payment-status'), true, 'the first claim wins');
+select is(ffx_internal.payment_refresh_claim('8400000001', 30, 'check-payment-status'), false,
   'a second one within the interval loses');
-select is(public.payment_refresh_claim('8400000001', 60, 'ffx-reconcile'), false,
+select is(ffx_internal.payment_refresh_claim('8400000001', 60, 'ffx-reconcile'), false,
   'so does the reconciler''s, with its own interval');
-select is(public.payment_refresh_claim('8400000002', 30, 'check-payment-status'), false,
+select is(ffx_internal.payment_refresh_claim('8400000002', 30, 'check-payment-status'), false,
   'a payment we do not have is never claimed');
-select throws_ok($$select public.payment_refresh_claim('8400000001', -1, 'x')$$, '22023', null, 'a negative interval is refused');
-select throws_ok($$select public.payment_refresh_claim('8400000001', 30, '')$$, '22023', null, 'an empty claimer is refused');
+select throws_ok($$select ffx_internal.payment_refresh_claim('8400000001', -1, 'x')$$, '22023', null, 'a negative interval is refused');
+select throws_ok($$select ffx_internal.payment_refresh_claim('8400000001', 30, '')$$, '22023', null, 'an empty claimer is refused');
 reset role;
 select is((select attempted_by from public.payment_refreshes where payment_id = '8400000001'), 'check-payment-status',
   'the attempt names who made it');
 update public.payment_refreshes set attempted_at = attempted_at - interval '31 seconds' where payment_id = '8400000001';
 select pg_temp.as_service();
-select is(public.payment_refresh_claim('8400000001', 60, 'ffx-reconcile'), false,
+select is(ffx_internal.payment_refresh_claim('8400000001', 60, 'ffx-reconcile'), false,
   '31 s later the reconciler (60 s) still waits');
-select is(public.payment_refresh_claim('8400000001', 30, 'check-payment-status'), true,
+select is(ffx_internal.payment_refresh_claim('8400000001', 30, 'check-payment-status'), true,
   'while the status check (30 s) may ask again');
-select is(public.payment_refresh_claim('8400000001', 0, 'ffx-reconcile'), true, 'an interval of 0 always may');
+select is(ffx_internal.payment_refresh_claim('8400000001', 0, 'ffx-reconcile'), true, 'an interval of 0 always may');
 
 select * from finish();
 rollback;

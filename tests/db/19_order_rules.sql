@@ -92,14 +92,14 @@ declare
   v        jsonb;
 begin
   select * into o from public.orders x where x.order_id = p_order_id;
-  v_begin := public.crypto_payment_begin(o.order_id, o.user_id, o.account_type, o.account_size, o.platform_type,
+  v_begin := ffx_internal.crypto_payment_begin(o.order_id, o.user_id, o.account_type, o.account_size, o.platform_type,
                                          o.amount, o.final_amount, p_coin, 'pgtap:1:19', 20000);
   if v_begin ->> 'action' = 'reuse' then
     return v_begin;
   end if;
   perform set_config('request.jwt.claims', '{"role":"service_role"}', true);
   set local role service_role;
-  v := public.crypto_payment_record(o.order_id, (v_begin ->> 'token')::uuid,
+  v := ffx_internal.crypto_payment_record(o.order_id, (v_begin ->> 'token')::uuid,
     case when o.invoice_id is null then jsonb_build_object('id', 'inv-' || o.order_id, 'invoice_url', 'https://pay/' || o.order_id) end,
     jsonb_build_object('payment_id', 'np-' || o.order_id || '-' || p_coin, 'payment_status', 'waiting',
                        'pay_address', 'addr-' || o.order_id, 'pay_amount', o.final_amount,
@@ -120,7 +120,7 @@ declare
   v jsonb;
 begin
   for pm in select * from public.payments x where x.order_id = p_order_id order by x.created_at, x.id loop
-    v := public.payment_apply(jsonb_build_object(
+    v := ffx_internal.payment_apply(jsonb_build_object(
       'payment_id', pm.payment_id, 'payment_status', p_status, 'order_id', p_order_id,
       'pay_address', pm.pay_address, 'pay_amount', pm.pay_amount, 'pay_currency', pm.pay_currency,
       'actually_paid', case when p_status = 'finished' then pm.pay_amount else 0 end,
@@ -135,7 +135,7 @@ $$;
 -- ipn_waiting(order): a 'waiting' IPN of a payment create-crypto-payment never recorded.
 create function pg_temp.ipn_waiting(p_order_id text) returns jsonb
 language sql as $$
-  select public.payment_apply(jsonb_build_object('payment_id', 'np-ipn-' || p_order_id, 'payment_status', 'waiting',
+  select ffx_internal.payment_apply(jsonb_build_object('payment_id', 'np-ipn-' || p_order_id, 'payment_status', 'waiting',
     'order_id', p_order_id, 'pay_amount', 100, 'pay_currency', 'btc', 'price_amount', 584.10, 'price_currency', 'usd'), 'ipn')
 $$;
 
@@ -193,17 +193,17 @@ select is(
         'paid_at', 'pay_currency', 'payment_provider', 'payment_provider_id', 'payment_status',
         'platform_type', 'updated_at', 'user_id'],
   'orders has exactly the columns orders_insert_defaults classifies');
-select function_privs_are('public', 'discount_hold_take', array['text'], 'authenticated', '{}'::text[],
+select function_privs_are('ffx_internal', 'discount_hold_take', array['text'], 'authenticated', '{}'::text[],
   'discount_hold_take is not callable by authenticated');
-select function_privs_are('public', 'discount_hold_take', array['text'], 'service_role', '{}'::text[],
+select function_privs_are('ffx_internal', 'discount_hold_take', array['text'], 'service_role', '{}'::text[],
   'discount_hold_take is not callable by service_role (owner only)');
-select function_privs_are('public', 'order_create', array['text', 'integer', 'text', 'text'], 'authenticated',
+select function_privs_are('ffx_internal', 'order_create', array['text', 'integer', 'text', 'text'], 'authenticated',
   array['EXECUTE'], 'order_create is callable by authenticated');
-select function_privs_are('public', 'order_create', array['text', 'integer', 'text', 'text'], 'anon',
+select function_privs_are('ffx_internal', 'order_create', array['text', 'integer', 'text', 'text'], 'anon',
   '{}'::text[], 'order_create is not callable by anon');
 select function_privs_are('public', 'order_quote', array['uuid', 'text', 'integer', 'text', 'text'], 'anon',
   '{}'::text[], 'order_quote is not callable by anon');
-select function_privs_are('public', 'discount_use_consume', array['text'], 'service_role', '{}'::text[],
+select function_privs_are('ffx_internal', 'discount_use_consume', array['text'], 'service_role', '{}'::text[],
   'the ledger functions are owner only');
 
 -- ==============================================================================================
@@ -297,14 +297,14 @@ select results_eq(
 select pg_temp.act_as('carol');
 select throws_ok($$select pg_temp.place()$$, 'FF403', 'Account is suspended or banned',
   'a banned customer''s direct insert: FF403');
-select throws_ok($$select * from public.order_create('one_step', 10000, 'mt4', null)$$, 'FF403',
+select throws_ok($$select * from ffx_internal.order_create('one_step', 10000, 'mt4', null)$$, 'FF403',
   'Account is suspended or banned', 'a banned customer through order_create (create-order): FF403');
 select throws_ok($$select pg_temp.place('OPEN')$$, 'FF403', 'Account is suspended or banned',
   'a banned customer with a code: FF403 first');
 select pg_temp.act_as('dave');
 select throws_ok($$select pg_temp.place()$$, 'FF403', 'Account is suspended or banned',
   'a suspended customer''s direct insert: FF403');
-select throws_ok($$select * from public.order_create('one_step', 10000, 'mt4', null)$$, 'FF403',
+select throws_ok($$select * from ffx_internal.order_create('one_step', 10000, 'mt4', null)$$, 'FF403',
   'Account is suspended or banned', 'a suspended customer through order_create: FF403');
 select pg_temp.act_as('service');
 select throws_ok(
@@ -398,16 +398,16 @@ select lives_ok(format($$update public.orders set needs_attention = 'price_misma
 
 -- needs_attention goes through the audited admin function
 select pg_temp.act_as('alice');
-select throws_ok(format($$select public.admin_order_clear_attention(%L, 'mine')$$, pg_temp.ord('upd')), 'FF403', 'Unauthorized',
+select throws_ok(format($$select ffx_internal.admin_order_clear_attention(%L, 'mine')$$, pg_temp.ord('upd')), 'FF403', 'Unauthorized',
   'a customer cannot clear an order''s attention');
 select pg_temp.act_as('ops');
-select throws_ok(format($$select public.admin_order_clear_attention(%L, null)$$, pg_temp.ord('upd')), 'FF400', 'A reason is required',
+select throws_ok(format($$select ffx_internal.admin_order_clear_attention(%L, null)$$, pg_temp.ord('upd')), 'FF400', 'A reason is required',
   'clearing needs a reason');
-select throws_ok($$select public.admin_order_clear_attention('FFX000000000', 'checked')$$, 'FF404', 'Order not found',
+select throws_ok($$select ffx_internal.admin_order_clear_attention('FFX000000000', 'checked')$$, 'FF404', 'Order not found',
   'an unknown order: FF404');
-select results_eq(format($$select r ->> 'success', r ->> 'old_needs_attention' from public.admin_order_clear_attention(%L, 'price checked by hand') r$$,
+select results_eq(format($$select r ->> 'success', r ->> 'old_needs_attention' from ffx_internal.admin_order_clear_attention(%L, 'price checked by hand') r$$,
   pg_temp.ord('upd')), $$values ('true', 'price_mismatch')$$, 'the admin clears needs_attention with a reason');
-select throws_ok(format($$select public.admin_order_clear_attention(%L, 'again')$$, pg_temp.ord('upd')), 'FF409',
+select throws_ok(format($$select ffx_internal.admin_order_clear_attention(%L, 'again')$$, pg_temp.ord('upd')), 'FF409',
   'Order needs no attention', 'twice: FF409');
 select pg_temp.act_as('owner');
 select is((select needs_attention from public.orders where order_id = pg_temp.ord('upd')), null, 'the flag is gone');
@@ -443,7 +443,7 @@ select pg_temp.act_as('alice');
 select lives_ok($$select pg_temp.open_payment(pg_temp.ord('a1'), 'btc')$$, 'a second coin for a1');
 select pg_temp.act_as('owner');
 select is(pg_temp.counts('LIMIT2'), '0/1', 'still one hold: a hold is per order');
-select is(public.discount_hold_take(pg_temp.ord('a1')), 'held', 'discount_hold_take on a held order: held');
+select is(ffx_internal.discount_hold_take(pg_temp.ord('a1')), 'held', 'discount_hold_take on a held order: held');
 select is(pg_temp.counts('LIMIT2'), '0/1', 'and takes nothing more (idempotent)');
 
 select pg_temp.act_as('bob');
@@ -455,7 +455,7 @@ select pg_temp.act_as('alice');
 select throws_ok($$select pg_temp.open_payment(pg_temp.ord('a2'))$$, 'FF400', 'Invalid discount code',
   'a third payment finds no room: refused before it is recorded');
 select pg_temp.act_as('owner');
-select throws_ok(format($$select public.discount_hold_take(%L)$$, pg_temp.ord('a3')), 'FF400', 'Invalid discount code',
+select throws_ok(format($$select ffx_internal.discount_hold_take(%L)$$, pg_temp.ord('a3')), 'FF400', 'Invalid discount code',
   'discount_hold_take: no room, FF400');
 select is(pg_temp.counts('LIMIT2'), '0/2', 'the refused attempts took nothing');
 select pg_temp.act_as('erin');
@@ -530,9 +530,9 @@ select is(pg_temp.use_state(pg_temp.ord('h1')), 'used', 'paid_at set by the owne
 update public.orders set order_status = 'cancelled' where order_id = pg_temp.ord('h2');
 select is(pg_temp.use_state(pg_temp.ord('h2')), 'released', 'a cancelled unpaid order releases its hold');
 select is(pg_temp.counts('OPEN'), '1/1', 'OPEN: 1 used (h1), 1 held (upd)');
-select is(public.discount_hold_take(pg_temp.ord('h2')), 'none', 'a closed order takes no hold');
-select is(public.discount_hold_take(pg_temp.ord('h1')), 'used', 'a paid order''s hold: used');
-select is(public.discount_hold_take(pg_temp.ord('h3')), 'held', 'discount_hold_take takes a hold before any payment');
+select is(ffx_internal.discount_hold_take(pg_temp.ord('h2')), 'none', 'a closed order takes no hold');
+select is(ffx_internal.discount_hold_take(pg_temp.ord('h1')), 'used', 'a paid order''s hold: used');
+select is(ffx_internal.discount_hold_take(pg_temp.ord('h3')), 'held', 'discount_hold_take takes a hold before any payment');
 select is(pg_temp.counts('OPEN'), '1/2', 'OPEN: h3 holds too');
 
 -- a payment that comes in through an IPN (not through checkout) takes a hold when there is room
@@ -558,26 +558,26 @@ select pg_temp.act_as('hank');
 select pg_temp.keep('s1', pg_temp.place('OPEN'));
 select pg_temp.keep('s2', pg_temp.place('OPEN'));
 select pg_temp.act_as('owner');
-select is(public.discount_hold_take(pg_temp.ord('s1')), 'held', 's1 holds OPEN before any payment');
-select is(public.discount_hold_release(pg_temp.ord('s1')), 'released', 'without a live payment the hold is released');
-select is(public.discount_hold_release(pg_temp.ord('h1')), 'none', 'a paid order''s use is never released');
-select is(public.discount_hold_take(pg_temp.ord('s1')), 'held', 'taken again');
+select is(ffx_internal.discount_hold_take(pg_temp.ord('s1')), 'held', 's1 holds OPEN before any payment');
+select is(ffx_internal.discount_hold_release(pg_temp.ord('s1')), 'released', 'without a live payment the hold is released');
+select is(ffx_internal.discount_hold_release(pg_temp.ord('h1')), 'none', 'a paid order''s use is never released');
+select is(ffx_internal.discount_hold_take(pg_temp.ord('s1')), 'held', 'taken again');
 select pg_temp.act_as('hank');
 select pg_temp.open_payment(pg_temp.ord('s1'));
 select pg_temp.act_as('owner');
-select is(public.discount_hold_release(pg_temp.ord('s1')), 'held', 'an open order with a live payment keeps its hold');
-select is(public.discount_hold_take(pg_temp.ord('s2')), 'held', 's2 holds OPEN before any payment');
+select is(ffx_internal.discount_hold_release(pg_temp.ord('s1')), 'held', 'an open order with a live payment keeps its hold');
+select is(ffx_internal.discount_hold_take(pg_temp.ord('s2')), 'held', 's2 holds OPEN before any payment');
 update public.discount_code_uses set held_at = now() - interval '2 hours' where order_id in (pg_temp.ord('s1'), pg_temp.ord('s2'));
 select pg_temp.act_as('alice');
-select throws_ok($$select public.discount_holds_release_stale(interval '1 hour')$$, '42501', null,
+select throws_ok($$select ffx_internal.discount_holds_release_stale(interval '1 hour')$$, '42501', null,
   'the sweep is the backend''s (no EXECUTE for customers)');
 select pg_temp.act_as('service');
-select is(public.discount_holds_release_stale(interval '1 hour'), 1, 'the sweep releases the one stale hold without a payment');
+select is(ffx_internal.discount_holds_release_stale(interval '1 hour'), 1, 'the sweep releases the one stale hold without a payment');
 select pg_temp.act_as('owner');
 select is(pg_temp.use_state(pg_temp.ord('s2')) || ' ' || pg_temp.use_state(pg_temp.ord('s1')), 'released held',
   's2 released; s1, whose payment is open, kept');
 select pg_temp.act_as('service');
-select is(public.discount_holds_release_stale(interval '1 hour'), 0, 'a second sweep releases nothing');
+select is(ffx_internal.discount_holds_release_stale(interval '1 hour'), 0, 'a second sweep releases nothing');
 
 -- ==============================================================================================
 -- per-customer limit
@@ -604,7 +604,7 @@ select lives_ok($$select pg_temp.open_payment(pg_temp.ord('once2'))$$,
 -- ==============================================================================================
 select pg_temp.act_as('bob');
 select results_eq(
-  $$select c, (select error from public.order_create('one_step', 10000, 'mt4', c)) from unnest(array['NOPE', 'OLD', 'SOON', 'OFF', 'GONE', 'LAST1x', ''' OR 1=1 --']) c$$,
+  $$select c, (select error from ffx_internal.order_create('one_step', 10000, 'mt4', c)) from unnest(array['NOPE', 'OLD', 'SOON', 'OFF', 'GONE', 'LAST1x', ''' OR 1=1 --']) c$$,
   $$select c, 'Invalid discount code' from unnest(array['NOPE', 'OLD', 'SOON', 'OFF', 'GONE', 'LAST1x', ''' OR 1=1 --']) c$$,
   'order_create answers every refused code with the same error');
 select results_eq(
@@ -612,7 +612,7 @@ select results_eq(
   $$select c, null::text from unnest(array['NOPE', 'OLD', 'SOON', 'OFF', 'GONE']) c$$,
   'a direct insert with any refused code inserts nothing, without an error');
 select pg_temp.act_as('frank');
-select is((select error from public.order_create('one_step', 10000, 'mt4', 'ONCE')), 'Invalid discount code',
+select is((select error from ffx_internal.order_create('one_step', 10000, 'mt4', 'ONCE')), 'Invalid discount code',
   'a code this customer used up: the same answer');
 select pg_temp.act_as('owner');
 select throws_ok(
@@ -635,11 +635,11 @@ select pg_temp.act_as('owner');
 select results_eq($$select code, accepted from public.discount_code_attempts where user_id = '90000000-0000-4000-8000-000000000009'$$,
   $$values ('GUESS1', false)$$, 'and its attempt is recorded (the statement did not roll back)');
 select pg_temp.act_as('grace');
-select results_eq($$select order_doc, error from public.order_create('one_step', 10000, 'mt4', 'guess2')$$,
+select results_eq($$select order_doc, error from ffx_internal.order_create('one_step', 10000, 'mt4', 'guess2')$$,
   $$values (null::jsonb, 'Invalid discount code')$$, 'order_create: no order, the error');
-select isnt((select order_doc from public.order_create('one_step', 10000, 'mt4', 'OPEN')), null,
+select isnt((select order_doc from ffx_internal.order_create('one_step', 10000, 'mt4', 'OPEN')), null,
   'a good code is an attempt too, and accepted');
-select is((select order_doc from public.order_create('one_step', 10000, 'mt4', null)) ->> 'discount_code', null,
+select is((select order_doc from ffx_internal.order_create('one_step', 10000, 'mt4', null)) ->> 'discount_code', null,
   'an order without a code is no attempt');
 select is(pg_temp.place('GUESS3'), null, 'attempt 4: wrong');
 select is(pg_temp.place('GUESS4'), null, 'attempt 5: wrong');
@@ -648,7 +648,7 @@ select is(pg_temp.attempts(pg_temp.uid('grace')), 5::bigint, 'five attempts reco
 select pg_temp.act_as('grace');
 select throws_ok($$select pg_temp.place('OPEN')$$, 'FF429', 'Too many discount code attempts',
   'the sixth within the hour: FF429, even with a good code');
-select throws_ok($$select * from public.order_create('one_step', 10000, 'mt4', 'NOPE')$$, 'FF429',
+select throws_ok($$select * from ffx_internal.order_create('one_step', 10000, 'mt4', 'NOPE')$$, 'FF429',
   'Too many discount code attempts', 'order_create: FF429 too');
 select isnt(pg_temp.place(), null, 'orders without a code are not limited');
 select pg_temp.act_as('service');
@@ -714,7 +714,7 @@ create temp table ledger_before as
   select order_id, state from public.discount_code_uses where state <> 'released';
 delete from public.discount_code_uses;
 update public.discount_codes set uses = 7, held = 7;
-select is(public.discount_code_uses_backfill(),
+select is(ffx_internal.discount_code_uses_backfill(),
   (select count(*)::int from public.orders o
     where o.discount_code is not null
       and (o.paid_at is not null
@@ -733,7 +733,7 @@ select is(
           (select count(*)::int from public.discount_code_uses u where u.code = d.code and u.state = 'used'),
           (select count(*)::int from public.discount_code_uses u where u.code = d.code and u.state = 'held'))),
   0::bigint, 'and every code''s counters from its ledger again');
-select is(public.discount_code_uses_backfill(), 0, 'a second run adds nothing');
+select is(ffx_internal.discount_code_uses_backfill(), 0, 'a second run adds nothing');
 
 select * from finish();
 rollback;

@@ -164,7 +164,7 @@ select results_eq(
   'every foreign key to auth.users: SET NULL on the financial tables, CASCADE on the profile');
 select has_trigger('auth', 'users', 'on_auth_user_deleted', 'auth.users has the erasure trigger');
 select is((select p.prosecdef and p.proconfig @> array['search_path=""']
-             from pg_proc p where p.oid = to_regprocedure('public.handle_user_deleted()')), true,
+             from pg_proc p where p.oid = to_regprocedure('ffx_internal.handle_user_deleted()')), true,
   'the erasure trigger function is SECURITY DEFINER with an empty search_path');
 select ok(pg_has_role('supabase_auth_admin', 'supabase_auth_admin', 'member')
           and has_table_privilege('supabase_auth_admin', 'auth.users', 'delete')
@@ -221,7 +221,7 @@ select results_eq(
            ('account_delivery', 'failed', '', '{}')$$,
   'the outbox rows stay without recipient or variables; the pending one is cancelled');
 select pg_temp.act_as('service');
-select is(public.outbox_requeue((select id from public.email_outbox where order_id = pg_temp.ord('zelda', 'instant'))),
+select is(ffx_internal.outbox_requeue((select id from public.email_outbox where order_id = pg_temp.ord('zelda', 'instant'))),
   false, 'an erased customer''s e-mail cannot be requeued');
 select pg_temp.act_as('owner');
 

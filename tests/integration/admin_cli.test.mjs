@@ -60,7 +60,7 @@ function deliveredWithFailedEmail(prefix) {
   sql(`update orders set order_status = 'processing', payment_status = 'paid', paid_at = now() where order_id = :'p1';
        begin;
        select set_config('request.jwt.claims', '{"role":"service_role"}', true);
-       select deliver_account_to_user(:'p1', :'p2');
+       select ffx_internal.deliver_account_to_user(:'p1', :'p2');
        update email_outbox set status = 'failed', attempts = 8, last_error = '550 mailbox unavailable (test)'
         where order_id = :'p1';
        commit;`, orderId, buyer.id);

@@ -96,7 +96,8 @@ async function internalError(fn, { hide, restore, sqlstate }, request) {
   const id = res.headers.get('x-request-id');
   assert.equal(res.status, 500, `${fn}: ${res.text}`);
   assert.deepEqual(res.json, { success: false, error: 'Internal server error', request_id: id }, fn);
-  assert.ok(!res.text.includes('sqlstate') && !res.text.includes('public.'), `${fn}: no detail in the body`);
+  assert.ok(!res.text.includes('sqlstate') && !res.text.includes('public.') && !res.text.includes('ffx_internal.'),
+    `${fn}: no detail in the body`);
   const log = path.join(STATE_DIR, 'log', `${fn}.log`);
   const line = await waitFor(() => fs.readFileSync(log, 'utf8').split('\n')
     .find((l) => l.includes(`"req_id":"${id}"`) && l.includes('"msg":"request done"')));
@@ -105,8 +106,8 @@ async function internalError(fn, { hide, restore, sqlstate }, request) {
 }
 
 const renamed = (fn) => ({
-  hide: `alter function public.${fn} rename to ${fn}_hidden`,
-  restore: `alter function public.${fn}_hidden rename to ${fn}`,
+  hide: `alter function ffx_internal.${fn} rename to ${fn}_hidden`,
+  restore: `alter function ffx_internal.${fn}_hidden rename to ${fn}`,
   sqlstate: '42883',
 });
 

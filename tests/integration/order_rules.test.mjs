@@ -116,7 +116,7 @@ test('a hold that no payment backs is given back by the reconciler\'s pass', asy
   assert.equal(o.status, 201, o.text);
   // what create-crypto-payment's reservation does before it calls NOWPayments; the process then
   // died, so no payment was ever recorded and nobody released the hold
-  assert.deepEqual(sql(`select public.discount_hold_take(:'p1')`, o.json.order.order_id), [['held']]);
+  assert.deepEqual(sql(`select ffx_internal.discount_hold_take(:'p1')`, o.json.order.order_id), [['held']]);
   assert.equal(counts(code), '0/1');
   sql(`update discount_code_uses set held_at = now() - interval '2 hours' where order_id = :'p1'`, o.json.order.order_id);
   const r = spawnSync(path.join(BUILD_DIR, 'bin', 'ffx-reconcile'), ['--once'], {

@@ -291,7 +291,7 @@ const expirePass = () => run('psql', ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_ST
   '-c', 'begin',
   '-c', `select set_config('request.jwt.claims', '{"role":"service_role"}', true)`,
   '-c', 'set local role service_role',
-  '-c', `select public.expire_stale_orders('0 seconds')`,
+  '-c', `select ffx_internal.expire_stale_orders('0 seconds')`,
   '-c', 'commit'], { env: { ...process.env, PGOPTIONS: '-c client_min_messages=error' } })
   .then(({ stdout }) => Number(stdout.trim().split('\n').at(-1)));
 

@@ -148,7 +148,7 @@ test('a 2023-style unsorted body is accepted; the inbox holds the canonical text
   assert.notEqual(body, canonical, 'the body is not canonical');
   const r = await post(body, signatureOf(payload));
   assert.equal(r.status, 200, r.text);
-  const rows = sql(`select payload = :'p1'::jsonb, dedupe_key = public.ipn_dedupe_key(:'p1'::jsonb), signature
+  const rows = sql(`select payload = :'p1'::jsonb, dedupe_key = ffx_internal.ipn_dedupe_key(:'p1'::jsonb), signature
                       from ipn_events where payment_id = :'p2'`, canonical, p.payment.payment_id);
   assert.deepEqual(rows, [['t', 't', 'canonical']]);
   const stored = logLines(r.headers.get('x-request-id')).find((l) => l.msg === 'IPN stored');

@@ -211,7 +211,7 @@ function checkStatusFile(size) {
 
 // As an admin (every order visible; both RLS policies evaluated, as for a customer).
 const checkStatusSql = (size) =>
-  `\\set n random(1, ${size})\nSELECT owner, order_doc::text, payment_doc::text, payment_id, payment_status, payment_age_s FROM public.check_payment_status('FFX' || (100000000 + :n));\n`;
+  `\\set n random(1, ${size})\nSELECT owner, order_doc::text, payment_doc::text, payment_id, payment_status, payment_age_s FROM ffx_internal.check_payment_status('FFX' || (100000000 + :n));\n`;
 const ADMIN_CLAIMS = userClaims(USERS + 1, { role: 'admin' });
 const ADMIN = asRole('authenticated', ADMIN_CLAIMS);
 
@@ -221,7 +221,7 @@ const ADMIN = asRole('authenticated', ADMIN_CLAIMS);
 const checkStatusTxnSql = (size) => `\\set n random(1, ${size})
 \\startpipeline
 SELECT set_config('request.jwt.claims', :claims, true), set_config('role', 'authenticated', true), set_config('statement_timeout', '8000', true);
-SELECT owner, order_doc::text, payment_doc::text, payment_id, payment_status, payment_age_s FROM public.check_payment_status('FFX' || (100000000 + :n));
+SELECT owner, order_doc::text, payment_doc::text, payment_id, payment_status, payment_age_s FROM ffx_internal.check_payment_status('FFX' || (100000000 + :n));
 \\endpipeline
 `;
 
@@ -271,7 +271,7 @@ function loadIpnStream(stream) {
 }
 
 const webhookSql =
-  "SELECT public.ipn_receive(s.payload, 'raw') FROM bench.ipn_stream s WHERE s.n = (SELECT nextval('bench.ipn_seq'));\n";
+  "SELECT ffx_internal.ipn_receive(s.payload, 'raw') FROM bench.ipn_stream s WHERE s.n = (SELECT nextval('bench.ipn_seq'));\n";
 
 function paymentBody(n) {
   return JSON.stringify({
@@ -287,15 +287,15 @@ function paymentFile(name, numbers) {
 }
 
 const repeatPaymentSql = (count) => `\\set k random(1, ${count})
-SELECT public.crypto_payment_begin(p.order_id, p.user_id, 'one_step', 10000, 'mt4', 649, 649, 'usdt_bsc', 'bench:0:pgbench', 20000) FROM bench.paid_orders p WHERE p.k = :k;
+SELECT ffx_internal.crypto_payment_begin(p.order_id, p.user_id, 'one_step', 10000, 'mt4', 649, 649, 'usdt_bsc', 'bench:0:pgbench', 20000) FROM bench.paid_orders p WHERE p.k = :k;
 `;
 
 // begin (the reservation) + record (with its token), which the function runs in two short
 // transactions around the two NOWPayments calls, here in one statement.
 const freshPaymentSql = `WITH o AS (SELECT f.n, f.order_id, f.user_id FROM bench.fresh_orders f WHERE f.n = (SELECT nextval('bench.fresh_seq'))),
- b AS MATERIALIZED (SELECT o.*, public.crypto_payment_begin(o.order_id, o.user_id, 'one_step', 10000, 'mt4', 649, 649, 'usdt_bsc',
+ b AS MATERIALIZED (SELECT o.*, ffx_internal.crypto_payment_begin(o.order_id, o.user_id, 'one_step', 10000, 'mt4', 649, 649, 'usdt_bsc',
                                                            'bench:0:pgbench', 20000) AS plan FROM o)
-SELECT public.crypto_payment_record(b.order_id, (b.plan ->> 'token')::uuid,
+SELECT ffx_internal.crypto_payment_record(b.order_id, (b.plan ->> 'token')::uuid,
   jsonb_build_object('id', '8' || substr(b.order_id, 4), 'invoice_url', 'https://nowpayments.io/payment/?iid=8' || substr(b.order_id, 4)),
   jsonb_build_object('payment_id', '9' || substr(b.order_id, 4), 'payment_status', 'waiting', 'pay_address', '0x' || md5(b.order_id),
     'pay_amount', 649, 'pay_currency', 'usdtbsc', 'price_amount', 649, 'price_currency', 'usd',
@@ -334,7 +334,7 @@ function createOrderFile() {
 }
 
 // As customer 1: the function's own statement.
-const createOrderSql = `SELECT order_doc, error FROM public.order_create('one_step', 10000, 'mt4', NULL);
+const createOrderSql = `SELECT order_doc, error FROM ffx_internal.order_create('one_step', 10000, 'mt4', NULL);
 `;
 
 const DEBUG_BODY = '{"test":"webhook","source":"bench"}';
@@ -344,7 +344,7 @@ function debugFile() {
   return writeLines('webhook-debug.tsv', [req(0), req(1)]);
 }
 
-const debugSql = `SELECT to_char(public.webhook_debug_record('POST', '/functions/v1/webhook-debug', '', '{"content-type":"application/json","content-length":"${DEBUG_BODY.length}"}'::jsonb, '\\x${Buffer.from(DEBUG_BODY).toString('hex')}'::bytea, '127.0.0.1') AT TIME ZONE 'UTC', ${ISO_FORMAT});\n`;
+const debugSql = `SELECT to_char(ffx_internal.webhook_debug_record('POST', '/functions/v1/webhook-debug', '', '{"content-type":"application/json","content-length":"${DEBUG_BODY.length}"}'::jsonb, '\\x${Buffer.from(DEBUG_BODY).toString('hex')}'::bytea, '127.0.0.1') AT TIME ZONE 'UTC', ${ISO_FORMAT});\n`;
 
 // ---- correctness of the webhook runs: every finished IPN stored means one delivery --------------
 

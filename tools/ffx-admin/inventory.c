@@ -186,7 +186,7 @@ cmd_inventory_import(const struct args *a)
         goto out;
     if (cJSON_GetArraySize(rows) > 0) {
         text = cJSON_PrintUnformatted(rows);
-        res = session_query(&s, "SELECT admin_inventory_import($1::jsonb, $2)", 2,
+        res = session_query(&s, "SELECT ffx_internal.admin_inventory_import($1::jsonb, $2)", 2,
                             (const char *const[]){text, opt_value(a, "--reason")});
         if (res == NULL) {
             session_close(&s, 0);
@@ -264,7 +264,7 @@ set_status(const struct args *a, const char *to, const char *verb)
         fprintf(stderr, "usage: ffx-admin inventory %s ID --reason R\n", verb);
         return 2;
     }
-    return run_call(a, "SELECT admin_inventory_set_status($1::uuid, $2, $3)", 3,
+    return run_call(a, "SELECT ffx_internal.admin_inventory_set_status($1::uuid, $2, $3)", 3,
                     (const char *const[]){id, to, reason});
 }
 

@@ -142,32 +142,34 @@ cmd_orders_deliver(const struct args *a)
         fprintf(stderr, "usage: ffx-admin orders deliver ID --reason R [--force]\n");
         return 2;
     }
-    return run_call(a, "SELECT admin_order_deliver($1, $2, $3::boolean)", 3,
+    return run_call(a, "SELECT ffx_internal.admin_order_deliver($1, $2, $3::boolean)", 3,
                     (const char *const[]){id, reason, opt_flag(a, "--force") ? "true" : "false"});
 }
 
 int
 cmd_orders_accept_payment(const struct args *a)
 {
-    return order_call(a, "accept-payment", "SELECT admin_order_accept_payment($1, $2)");
+    return order_call(a, "accept-payment",
+                      "SELECT ffx_internal.admin_order_accept_payment($1, $2)");
 }
 
 int
 cmd_orders_resend_email(const struct args *a)
 {
-    return order_call(a, "resend-email", "SELECT admin_resend_email($1, $2)");
+    return order_call(a, "resend-email", "SELECT ffx_internal.admin_resend_email($1, $2)");
 }
 
 int
 cmd_orders_refund(const struct args *a)
 {
-    return order_call(a, "refund", "SELECT admin_order_refund($1, $2)");
+    return order_call(a, "refund", "SELECT ffx_internal.admin_order_refund($1, $2)");
 }
 
 int
 cmd_orders_clear_attention(const struct args *a)
 {
-    return order_call(a, "clear-attention", "SELECT admin_order_clear_attention($1, $2)");
+    return order_call(a, "clear-attention",
+                      "SELECT ffx_internal.admin_order_clear_attention($1, $2)");
 }
 
 int
@@ -197,6 +199,6 @@ cmd_events_reprocess(const struct args *a)
         fprintf(stderr, "usage: ffx-admin events reprocess ID [--reason R]\n");
         return 2;
     }
-    return run_call(a, "SELECT admin_ipn_reprocess($1::bigint, $2)", 2,
+    return run_call(a, "SELECT ffx_internal.admin_ipn_reprocess($1::bigint, $2)", 2,
                     (const char *const[]){id, opt_value(a, "--reason")});
 }

@@ -12,20 +12,20 @@
 int
 cmd_report_revenue(const struct args *a)
 {
-    return run_list(a, "SELECT * FROM admin_report_revenue($1::integer)", 1,
+    return run_list(a, "SELECT * FROM ffx_internal.admin_report_revenue($1::integer)", 1,
                     (const char *const[]){opt_value(a, "--days")});
 }
 
 int
 cmd_report_conversion(const struct args *a)
 {
-    return run_list(a, "SELECT * FROM admin_report_conversion()", 0, NULL);
+    return run_list(a, "SELECT * FROM ffx_internal.admin_report_conversion()", 0, NULL);
 }
 
 int
 cmd_report_products(const struct args *a)
 {
-    return run_list(a, "SELECT * FROM admin_report_products()", 0, NULL);
+    return run_list(a, "SELECT * FROM ffx_internal.admin_report_products()", 0, NULL);
 }
 
 int

@@ -155,7 +155,7 @@ admin_claims(struct session *s, const char *email)
 {
     PGresult *res = session_query(s,
                                   "SELECT id, email, app_metadata, user_metadata, "
-                                  "app_metadata->>'role' FROM admin_identity($1)",
+                                  "app_metadata->>'role' FROM ffx_internal.admin_identity($1)",
                                   1, (const char *const[]){email});
     cJSON *c;
     char *text = NULL;

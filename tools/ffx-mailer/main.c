@@ -7,8 +7,8 @@
  *                        cannot be reached
  *
  * Loop (the skeleton is common/daemon.h): LISTEN ffx_outbox (outside any transaction: the login
- * role may LISTEN itself); claim a batch with public.outbox_claim (outbox.h); for each message
- * render its templates and build the message (template.h), send it (smtp.h), then
+ * role may LISTEN itself); claim a batch with ffx_internal.outbox_claim (outbox.h); for each
+ * message render its templates and build the message (template.h), send it (smtp.h), then
  * outbox_mark_sent or outbox_mark_failed (backoff and the final failure are the database's).
  * Between rounds wait for a notification or FFX_MAIL_POLL_MS. A lost database connection is
  * reopened every second; a sent message whose acknowledgement failed is acknowledged after the

@@ -32,10 +32,11 @@ field(const PGresult *res, int row, int col)
 PGresult *
 outbox_claim(const struct outbox *o, struct arena *round)
 {
-    return pgsession_tx_exec(o->db, round, "outbox_claim failed",
-                             "SELECT id, to_email, template_name, subject, html_body, text_body,"
-                             " variables, attempts FROM public.outbox_claim($1::int, $2::int)",
-                             2, (const char *const[]){o->batch, o->lease});
+    return pgsession_tx_exec(
+        o->db, round, "outbox_claim failed",
+        "SELECT id, to_email, template_name, subject, html_body, text_body,"
+        " variables, attempts FROM ffx_internal.outbox_claim($1::int, $2::int)",
+        2, (const char *const[]){o->batch, o->lease});
 }
 
 struct outbox_msg
@@ -67,9 +68,10 @@ outbox_mark_failed(const struct outbox *o, const struct outbox_msg *msg, const c
 {
     /* a permanent failure is recorded as the last allowed attempt */
     const char *max = permanent ? "1" : o->max_attempts;
-    PGresult *res = pgsession_tx_exec(o->db, o->msg, "outbox_mark_failed failed",
-                                      "SELECT public.outbox_mark_failed($1::bigint, $2, $3::int)",
-                                      3, (const char *const[]){msg->id, why, max});
+    PGresult *res =
+        pgsession_tx_exec(o->db, o->msg, "outbox_mark_failed failed",
+                          "SELECT ffx_internal.outbox_mark_failed($1::bigint, $2, $3::int)", 3,
+                          (const char *const[]){msg->id, why, max});
     const char *status = res && PQntuples(res) == 1 ? field(res, 0, 0) : NULL;
 
     if (status != NULL && strcmp(status, "failed") == 0)
@@ -85,9 +87,10 @@ void
 outbox_mark_sent(const struct outbox *o, const struct outbox_msg *msg, double lease_end_ms)
 {
     for (;;) {
-        if (pgsession_ok(o->db) && pgsession_tx_exec(o->db, o->msg, "outbox_mark_sent failed",
-                                                     "SELECT public.outbox_mark_sent($1::bigint)",
-                                                     1, (const char *const[]){msg->id}) != NULL) {
+        if (pgsession_ok(o->db) &&
+            pgsession_tx_exec(o->db, o->msg, "outbox_mark_sent failed",
+                              "SELECT ffx_internal.outbox_mark_sent($1::bigint)", 1,
+                              (const char *const[]){msg->id}) != NULL) {
             log_msg(LOG_INFO, "sent", msg, NULL);
             return;
         }

@@ -11,23 +11,22 @@
  *
  * One pass, every step in its own short transaction as service_role (BEGIN, then the claims and
  * the role, transaction-local: the login role is NOINHERIT and can do nothing on its own):
- *   (a) public.reconcile_due_payments(FFX_RECONCILE_BATCH, FFX_RECONCILE_MIN_AGE_S) claims the
- *       non-final payments due for a poll (the backoff is the database's); for each,
- *       public.payment_refresh_claim(id, FFX_RECONCILE_MIN_AGE_S, 'ffx-reconcile') (a payment
+ *   (a) ffx_internal.reconcile_due_payments(FFX_RECONCILE_BATCH, FFX_RECONCILE_MIN_AGE_S) claims
+ * the non-final payments due for a poll (the backoff is the database's); for each,
+ *       ffx_internal.payment_refresh_claim(id, FFX_RECONCILE_MIN_AGE_S, 'ffx-reconcile') (a payment
  *       check-payment-status or another reconciler asked NOWPayments about within that many
  *       seconds is skipped: one GET per payment per interval across all of them), then
- *       GET /v1/payment/{id}, then public.payment_apply(raw, 'reconcile') in a transaction of its
- *       own. A NOWPayments failure is logged and the payment skipped: it is polled again after
- *       its backoff.
- *   (b) public.reconcile_failed_events(FFX_RECONCILE_BATCH): failed and unmatched inbox events.
- *   (c) public.expire_stale_orders(FFX_RECONCILE_EXPIRY_MINUTES): abandoned unpaid orders.
- *   (d) public.deliver_waiting_orders(): paid orders that stock arrived for while locked.
- *   (e) public.discount_holds_release_stale(FFX_RECONCILE_EXPIRY_MINUTES): discount-code holds
- *       that no live payment backs (a checkout that died before its payment was recorded), so a
- *       code's last use is not held forever by an order nobody can pay.
- * and one summary line with the counts. Every change goes through payment_apply, so the
- * reconciler, the webhook and check-payment-status move the same monotonic state machine, and
- * several reconcilers may run at once (every claim is FOR UPDATE SKIP LOCKED).
+ *       GET /v1/payment/{id}, then ffx_internal.payment_apply(raw, 'reconcile') in a transaction of
+ * its own. A NOWPayments failure is logged and the payment skipped: it is polled again after its
+ * backoff. (b) ffx_internal.reconcile_failed_events(FFX_RECONCILE_BATCH): failed and unmatched
+ * inbox events. (c) ffx_internal.expire_stale_orders(FFX_RECONCILE_EXPIRY_MINUTES): abandoned
+ * unpaid orders. (d) ffx_internal.deliver_waiting_orders(): paid orders that stock arrived for
+ * while locked. (e) ffx_internal.discount_holds_release_stale(FFX_RECONCILE_EXPIRY_MINUTES):
+ * discount-code holds that no live payment backs (a checkout that died before its payment was
+ * recorded), so a code's last use is not held forever by an order nobody can pay. and one summary
+ * line with the counts. Every change goes through payment_apply, so the reconciler, the webhook and
+ * check-payment-status move the same monotonic state machine, and several reconcilers may run at
+ * once (every claim is FOR UPDATE SKIP LOCKED).
  *
  * A lost database connection is reopened at the next pass (a pass that meets the outage ends
  * there); the outage is logged once. The command line, signals, waits and the loop are
@@ -102,8 +101,8 @@ claim_refresh(struct reconciler *m, const char *payment_id)
 {
     PGresult *res =
         pgsession_tx_exec(&m->db, m->item, "payment_refresh_claim failed",
-                          "SELECT public.payment_refresh_claim($1, $2::int, 'ffx-reconcile')", 2,
-                          (const char *const[]){payment_id, m->min_age});
+                          "SELECT ffx_internal.payment_refresh_claim($1, $2::int, 'ffx-reconcile')",
+                          2, (const char *const[]){payment_id, m->min_age});
 
     if (res == NULL || PQntuples(res) != 1)
         return -1;
@@ -149,7 +148,7 @@ reconcile_payment(struct reconciler *m, const char *payment_id, const char *orde
                             "SELECT x->>'outcome', coalesce((x->>'changed')::boolean, false),"
                             " coalesce((x->>'delivered')::boolean, false), x->>'order_status',"
                             " x->>'payment_status', x->>'delivery_status'"
-                            " FROM public.payment_apply($1::jsonb, 'reconcile') AS x",
+                            " FROM ffx_internal.payment_apply($1::jsonb, 'reconcile') AS x",
                             1, (const char *const[]){p.raw_json});
     if (res == NULL || PQntuples(res) != 1) {
         st->apply_failed++;
@@ -184,7 +183,7 @@ poll_due_payments(struct reconciler *m, struct pass_stats *st)
 {
     PGresult *due = pgsession_tx_exec(&m->db, m->step, "reconcile_due_payments failed",
                                       "SELECT payment_id, order_id"
-                                      " FROM public.reconcile_due_payments($1::int, $2::int)",
+                                      " FROM ffx_internal.reconcile_due_payments($1::int, $2::int)",
                                       2, (const char *const[]){m->batch, m->min_age});
     int n;
 
@@ -214,16 +213,16 @@ static const struct scalar_step {
     enum step_param param;
     const char *summary_key; /* its number in the pass's summary line */
 } scalar_steps[SCALAR_STEPS] = {
-    {"reconcile_failed_events failed", "SELECT public.reconcile_failed_events($1::int)", STEP_BATCH,
-     "events_processed"},
+    {"reconcile_failed_events failed", "SELECT ffx_internal.reconcile_failed_events($1::int)",
+     STEP_BATCH, "events_processed"},
     {"expire_stale_orders failed",
-     "SELECT public.expire_stale_orders(make_interval(mins => $1::int))", STEP_EXPIRY,
+     "SELECT ffx_internal.expire_stale_orders(make_interval(mins => $1::int))", STEP_EXPIRY,
      "orders_expired"},
-    {"deliver_waiting_orders failed", "SELECT public.deliver_waiting_orders()", STEP_NO_PARAM,
+    {"deliver_waiting_orders failed", "SELECT ffx_internal.deliver_waiting_orders()", STEP_NO_PARAM,
      "waiting_delivered"},
     {"discount_holds_release_stale failed",
-     "SELECT public.discount_holds_release_stale(make_interval(mins => $1::int))", STEP_EXPIRY,
-     "discount_holds_released"},
+     "SELECT ffx_internal.discount_holds_release_stale(make_interval(mins => $1::int))",
+     STEP_EXPIRY, "discount_holds_released"},
 };
 
 static void
