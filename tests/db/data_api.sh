@@ -67,7 +67,11 @@ url_as() {
 
 echo "# fresh database $db, migrations and the fixture"
 psql_as "$admin_url" -c "drop database if exists $db with (force)" -c "create database $db"
-"$root/scripts/migrate" --shim "$url" >"$work/migrate.out" 2>&1 || { cat "$work/migrate.out"; fail "migrate"; }
+# the shim on plain PostgreSQL only: a Supabase-shaped database (FFX_PG_SHAPE=supabase) has its own
+# auth schema and authenticator
+shim=(--shim)
+[[ "${FFX_PG_SHAPE:-plain}" == supabase ]] && shim=()
+"$root/scripts/migrate" "${shim[@]}" "$url" >"$work/migrate.out" 2>&1 || { cat "$work/migrate.out"; fail "migrate"; }
 psql_as "$url" -f "$here/fixture.sql" >/dev/null
 
 password="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
