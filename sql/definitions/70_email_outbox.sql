@@ -64,8 +64,9 @@ revoke all on sequence public.email_outbox_id_seq from public, anon, authenticat
 -- admins run as authenticated: SELECT is granted and the policy narrows it to admins, so an
 -- ordinary user sees no row at all
 grant select on table public.email_outbox to authenticated;
--- the backend: the delivery transaction inserts, the outbox functions do the rest; no DELETE
-grant select, insert, update on table public.email_outbox to service_role;
+-- service_role reads only: the delivery transaction and the outbox functions (SECURITY DEFINER)
+-- write it
+grant select on table public.email_outbox to service_role;
 
 drop policy if exists "Admins can view the email outbox" on public.email_outbox;
 create policy "Admins can view the email outbox" on public.email_outbox
