@@ -26,7 +26,9 @@ create or replace trigger update_email_templates_updated_at
   for each row execute function ffx_internal.update_updated_at_column();
 
 revoke all on table public.email_templates from public, anon, authenticated, service_role;
-grant select, insert, update, delete on table public.email_templates to authenticated, service_role;
+grant select, insert, update, delete on table public.email_templates to authenticated;
+-- service_role reads only: the backend never writes it directly (docs/DATA_API.md)
+grant select on table public.email_templates to service_role;
 
 drop policy if exists "Admins can manage email templates" on public.email_templates;
 create policy "Admins can manage email templates" on public.email_templates
