@@ -6755,7 +6755,7 @@ GRANT ALL ON FUNCTION ffx_internal.payment_apply(p_payment jsonb, p_source text)
 --
 
 GRANT SELECT ON TABLE public.payments TO authenticated;
-GRANT SELECT,INSERT,UPDATE ON TABLE public.payments TO service_role;
+GRANT SELECT ON TABLE public.payments TO service_role;
 
 
 --
@@ -6934,7 +6934,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE auth.users TO supabase_auth_admin;
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.account_container TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.account_container TO service_role;
+GRANT SELECT ON TABLE public.account_container TO service_role;
 
 
 --
@@ -6942,7 +6942,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.account_container TO service_r
 --
 
 GRANT SELECT,INSERT ON TABLE public.admin_audit_log TO authenticated;
-GRANT SELECT,INSERT ON TABLE public.admin_audit_log TO service_role;
+GRANT SELECT ON TABLE public.admin_audit_log TO service_role;
 
 
 --
@@ -6951,7 +6951,7 @@ GRANT SELECT,INSERT ON TABLE public.admin_audit_log TO service_role;
 
 GRANT SELECT ON TABLE public.crypto_addresses TO anon;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.crypto_addresses TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.crypto_addresses TO service_role;
+GRANT SELECT ON TABLE public.crypto_addresses TO service_role;
 
 
 --
@@ -6960,7 +6960,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.crypto_addresses TO service_ro
 
 GRANT SELECT ON TABLE public.crypto_currency_map TO anon;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.crypto_currency_map TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.crypto_currency_map TO service_role;
+GRANT SELECT ON TABLE public.crypto_currency_map TO service_role;
 
 
 --
@@ -6968,7 +6968,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.crypto_currency_map TO service
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.delivered_accounts TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.delivered_accounts TO service_role;
+GRANT SELECT ON TABLE public.delivered_accounts TO service_role;
 
 
 --
@@ -6992,7 +6992,7 @@ GRANT SELECT ON TABLE public.discount_code_uses TO service_role;
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.discount_codes TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.discount_codes TO service_role;
+GRANT SELECT ON TABLE public.discount_codes TO service_role;
 
 
 --
@@ -7000,7 +7000,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.discount_codes TO service_role
 --
 
 GRANT SELECT ON TABLE public.email_outbox TO authenticated;
-GRANT SELECT,INSERT,UPDATE ON TABLE public.email_outbox TO service_role;
+GRANT SELECT ON TABLE public.email_outbox TO service_role;
 
 
 --
@@ -7008,7 +7008,7 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.email_outbox TO service_role;
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.email_templates TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.email_templates TO service_role;
+GRANT SELECT ON TABLE public.email_templates TO service_role;
 
 
 --
@@ -7016,7 +7016,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.email_templates TO service_rol
 --
 
 GRANT SELECT ON TABLE public.ipn_events TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.ipn_events TO service_role;
+GRANT SELECT ON TABLE public.ipn_events TO service_role;
 
 
 --
@@ -7032,7 +7032,7 @@ GRANT SELECT ON TABLE public.ipn_unmatched_events TO service_role;
 --
 
 GRANT SELECT,UPDATE ON TABLE public.order_settings TO authenticated;
-GRANT SELECT,UPDATE ON TABLE public.order_settings TO service_role;
+GRANT SELECT ON TABLE public.order_settings TO service_role;
 
 
 --
@@ -7041,7 +7041,7 @@ GRANT SELECT,UPDATE ON TABLE public.order_settings TO service_role;
 
 GRANT SELECT ON TABLE public.trading_rules TO anon;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.trading_rules TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.trading_rules TO service_role;
+GRANT SELECT ON TABLE public.trading_rules TO service_role;
 
 
 --
@@ -7049,7 +7049,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.trading_rules TO service_role;
 --
 
 GRANT SELECT,INSERT,DELETE ON TABLE public.user_profiles TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.user_profiles TO service_role;
+GRANT SELECT ON TABLE public.user_profiles TO service_role;
 
 
 --
@@ -7108,7 +7108,7 @@ GRANT SELECT ON TABLE public.payment_settings TO service_role;
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.payment_transactions TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.payment_transactions TO service_role;
+GRANT SELECT ON TABLE public.payment_transactions TO service_role;
 
 
 --
@@ -7117,7 +7117,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.payment_transactions TO servic
 
 GRANT SELECT ON TABLE public.pricing TO anon;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.pricing TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.pricing TO service_role;
+GRANT SELECT ON TABLE public.pricing TO service_role;
 
 
 --
@@ -7125,7 +7125,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.pricing TO service_role;
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.webhook_debug_log TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.webhook_debug_log TO service_role;
+GRANT SELECT ON TABLE public.webhook_debug_log TO service_role;
 
 
 --

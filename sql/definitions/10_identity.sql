@@ -24,7 +24,9 @@ create or replace trigger update_user_profiles_updated_at
 revoke all on table public.user_profiles from public, anon, authenticated, service_role;
 grant select, insert, delete on table public.user_profiles to authenticated;
 grant update (first_name, last_name, phone, country, marketing_consent) on table public.user_profiles to authenticated;
-grant select, insert, update, delete on table public.user_profiles to service_role;
+-- service_role reads only: handle_new_user(), erase_customer() and admin_set_account_status()
+-- (run as the owner) write it
+grant select on table public.user_profiles to service_role;
 
 drop policy if exists "Users can view own profile" on public.user_profiles;
 create policy "Users can view own profile" on public.user_profiles
@@ -194,7 +196,9 @@ create or replace trigger admin_audit_log_stamp
 -- Append and read only, for everyone. No UPDATE/DELETE/TRUNCATE grant exists anywhere.
 revoke all on table public.admin_audit_log from public, anon, authenticated, service_role;
 revoke all on sequence public.admin_audit_log_id_seq from public, anon, authenticated, service_role;
-grant select, insert on table public.admin_audit_log to authenticated, service_role;
+grant select, insert on table public.admin_audit_log to authenticated;
+-- service_role reads only (ffx-admin audit): the admin_* functions append as the owner
+grant select on table public.admin_audit_log to service_role;
 
 drop policy if exists "Admins can view audit log" on public.admin_audit_log;
 create policy "Admins can view audit log" on public.admin_audit_log

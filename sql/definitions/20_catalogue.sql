@@ -11,7 +11,9 @@ create or replace trigger update_trading_rules_updated_at
 
 revoke all on table public.trading_rules from public, anon, authenticated, service_role;
 grant select on table public.trading_rules to anon;
-grant select, insert, update, delete on table public.trading_rules to authenticated, service_role;
+grant select, insert, update, delete on table public.trading_rules to authenticated;
+-- service_role reads only: the backend never writes it directly (docs/DATA_API.md)
+grant select on table public.trading_rules to service_role;
 
 drop policy if exists "Anyone can view trading rules" on public.trading_rules;
 create policy "Anyone can view trading rules" on public.trading_rules
@@ -33,7 +35,9 @@ create or replace trigger update_crypto_addresses_updated_at
 
 revoke all on table public.crypto_addresses from public, anon, authenticated, service_role;
 grant select on table public.crypto_addresses to anon;
-grant select, insert, update, delete on table public.crypto_addresses to authenticated, service_role;
+grant select, insert, update, delete on table public.crypto_addresses to authenticated;
+-- service_role reads only: the backend never writes it directly (docs/DATA_API.md)
+grant select on table public.crypto_addresses to service_role;
 
 drop policy if exists "Anyone can view active crypto addresses" on public.crypto_addresses;
 create policy "Anyone can view active crypto addresses" on public.crypto_addresses
@@ -55,7 +59,9 @@ create or replace trigger update_pricing_updated_at
 
 revoke all on table public.pricing from public, anon, authenticated, service_role;
 grant select on table public.pricing to anon;
-grant select, insert, update, delete on table public.pricing to authenticated, service_role;
+grant select, insert, update, delete on table public.pricing to authenticated;
+-- service_role reads only: the backend never writes it directly (docs/DATA_API.md)
+grant select on table public.pricing to service_role;
 
 drop policy if exists "Anyone can view active prices" on public.pricing;
 create policy "Anyone can view active prices" on public.pricing
@@ -77,7 +83,9 @@ create or replace trigger update_crypto_currency_map_updated_at
 
 revoke all on table public.crypto_currency_map from public, anon, authenticated, service_role;
 grant select on table public.crypto_currency_map to anon;
-grant select, insert, update, delete on table public.crypto_currency_map to authenticated, service_role;
+grant select, insert, update, delete on table public.crypto_currency_map to authenticated;
+-- service_role reads only: the backend never writes it directly (docs/DATA_API.md)
+grant select on table public.crypto_currency_map to service_role;
 
 drop policy if exists "Anyone can view active crypto currencies" on public.crypto_currency_map;
 create policy "Anyone can view active crypto currencies" on public.crypto_currency_map

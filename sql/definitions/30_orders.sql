@@ -139,7 +139,9 @@ create or replace trigger update_order_settings_updated_at
   for each row execute function ffx_internal.update_updated_at_column();
 
 revoke all on table public.order_settings from public, anon, authenticated, service_role;
-grant select, update on table public.order_settings to authenticated, service_role;
+grant select, update on table public.order_settings to authenticated;
+-- service_role reads only: the backend never writes it directly (docs/DATA_API.md)
+grant select on table public.order_settings to service_role;
 
 drop policy if exists "Admins can manage order settings" on public.order_settings;
 create policy "Admins can manage order settings" on public.order_settings

@@ -76,7 +76,9 @@ create or replace trigger discount_codes_keep_counts
   for each row execute function ffx_internal.discount_codes_keep_counts();
 
 revoke all on table public.discount_codes from public, anon, authenticated, service_role;
-grant select, insert, update, delete on table public.discount_codes to authenticated, service_role;
+grant select, insert, update, delete on table public.discount_codes to authenticated;
+-- service_role reads only: the backend never writes it directly (docs/DATA_API.md)
+grant select on table public.discount_codes to service_role;
 
 -- no policy for customers: they see no code and change none
 drop policy if exists "Admins can manage discount codes" on public.discount_codes;

@@ -91,7 +91,8 @@
 -- =============================================================================================
 revoke all on table public.payments from public, anon, authenticated, service_role;
 grant select on table public.payments to authenticated;
-grant select, insert, update on table public.payments to service_role;
+-- service_role reads only: payment_apply() and the checkout functions (SECURITY DEFINER) write it
+grant select on table public.payments to service_role;
 
 drop policy if exists "Users can view own payments" on public.payments;
 create policy "Users can view own payments" on public.payments
@@ -118,7 +119,9 @@ create or replace trigger update_payment_transactions_updated_at
   for each row execute function ffx_internal.update_updated_at_column();
 
 revoke all on table public.payment_transactions from public, anon, authenticated, service_role;
-grant select, insert, update, delete on table public.payment_transactions to authenticated, service_role;
+grant select, insert, update, delete on table public.payment_transactions to authenticated;
+-- service_role reads only: the backend writes it through SECURITY DEFINER functions (docs/DATA_API.md)
+grant select on table public.payment_transactions to service_role;
 
 drop policy if exists "Users can view own payment transactions" on public.payment_transactions;
 create policy "Users can view own payment transactions" on public.payment_transactions
@@ -153,7 +156,9 @@ revoke all on table public.ipn_events from public, anon, authenticated, service_
 revoke all on sequence public.ipn_events_id_seq from public, anon, authenticated, service_role;
 -- admins run as authenticated: SELECT, narrowed to admins by the policy
 grant select on table public.ipn_events to authenticated;
-grant select, insert, update, delete on table public.ipn_events to service_role;
+-- service_role reads only (ffx-admin ipn list): ipn_receive() and the reprocessors (SECURITY
+-- DEFINER) write it
+grant select on table public.ipn_events to service_role;
 
 drop policy if exists "Admins can view IPN events" on public.ipn_events;
 create policy "Admins can view IPN events" on public.ipn_events

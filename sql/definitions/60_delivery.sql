@@ -15,7 +15,9 @@ create or replace trigger update_account_container_updated_at
   for each row execute function ffx_internal.update_updated_at_column();
 
 revoke all on table public.account_container from public, anon, authenticated, service_role;
-grant select, insert, update, delete on table public.account_container to authenticated, service_role;
+grant select, insert, update, delete on table public.account_container to authenticated;
+-- service_role reads only: the backend writes it through SECURITY DEFINER functions (docs/DATA_API.md)
+grant select on table public.account_container to service_role;
 
 drop policy if exists "Admins can manage account inventory" on public.account_container;
 create policy "Admins can manage account inventory" on public.account_container
@@ -49,7 +51,9 @@ create or replace trigger update_delivered_accounts_updated_at
   for each row execute function ffx_internal.update_updated_at_column();
 
 revoke all on table public.delivered_accounts from public, anon, authenticated, service_role;
-grant select, insert, update, delete on table public.delivered_accounts to authenticated, service_role;
+grant select, insert, update, delete on table public.delivered_accounts to authenticated;
+-- service_role reads only: the backend writes it through SECURITY DEFINER functions (docs/DATA_API.md)
+grant select on table public.delivered_accounts to service_role;
 
 drop policy if exists "Users can view own delivered accounts" on public.delivered_accounts;
 create policy "Users can view own delivered accounts" on public.delivered_accounts

@@ -26,7 +26,9 @@ create or replace trigger update_email_templates_updated_at
   for each row execute function ffx_internal.update_updated_at_column();
 
 revoke all on table public.email_templates from public, anon, authenticated, service_role;
-grant select, insert, update, delete on table public.email_templates to authenticated, service_role;
+grant select, insert, update, delete on table public.email_templates to authenticated;
+-- service_role reads only: the backend never writes it directly (docs/DATA_API.md)
+grant select on table public.email_templates to service_role;
 
 drop policy if exists "Admins can manage email templates" on public.email_templates;
 create policy "Admins can manage email templates" on public.email_templates
@@ -64,8 +66,9 @@ revoke all on sequence public.email_outbox_id_seq from public, anon, authenticat
 -- admins run as authenticated: SELECT is granted and the policy narrows it to admins, so an
 -- ordinary user sees no row at all
 grant select on table public.email_outbox to authenticated;
--- the backend: the delivery transaction inserts, the outbox functions do the rest; no DELETE
-grant select, insert, update on table public.email_outbox to service_role;
+-- service_role reads only: the delivery transaction and the outbox functions (SECURITY DEFINER)
+-- write it
+grant select on table public.email_outbox to service_role;
 
 drop policy if exists "Admins can view the email outbox" on public.email_outbox;
 create policy "Admins can view the email outbox" on public.email_outbox

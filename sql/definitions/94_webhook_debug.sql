@@ -4,7 +4,9 @@
 
 revoke all on table public.webhook_debug_log from public, anon, authenticated, service_role;
 revoke all on sequence public.webhook_debug_log_id_seq from public, anon, authenticated, service_role;
-grant select, insert, update, delete on table public.webhook_debug_log to authenticated, service_role;
+grant select, insert, update, delete on table public.webhook_debug_log to authenticated;
+-- service_role reads only: webhook_debug_record() (SECURITY DEFINER) writes it
+grant select on table public.webhook_debug_log to service_role;
 
 drop policy if exists "Admins can manage webhook debug log" on public.webhook_debug_log;
 create policy "Admins can manage webhook debug log" on public.webhook_debug_log

@@ -245,16 +245,17 @@ set local role service_role;
 select is((select count(*) from public.user_profiles), 3::bigint, 'service_role sees every profile');
 select is((select count(*) from public.orders), 6::bigint, 'service_role sees every order');
 select is((select count(*) from public.account_container), 3::bigint, 'service_role sees the inventory');
-select is(pg_temp.rows_affected($$update public.user_profiles set account_status = 'suspended', total_orders = 1
-  where id = 'b0000000-0000-4000-8000-00000000000b'$$), 1::bigint, 'service_role can change account_status and totals');
+select throws_ok($$update public.user_profiles set account_status = 'suspended', total_orders = 1
+  where id = 'b0000000-0000-4000-8000-00000000000b'$$, '42501', null,
+  'service_role cannot change a profile directly (admin_set_account_status() and the auth triggers do, as the owner)');
 select throws_ok($$update public.orders set payment_status = 'paid', order_status = 'completed'
   where user_id = 'a0000000-0000-4000-8000-00000000000a' and account_type = 'one_step'$$, 'FF403',
   'order_status changes only through payment_apply() or the audited admin functions (ffx-admin orders deliver, accept-payment, refund, clear-attention)',
   'service_role cannot move an order to paid directly: only payment_apply() does');
 select lives_ok($$select ffx_internal.webhook_debug_record('POST', '/webhook-debug', 'a=1', '{}', 'x'::bytea, '10.0.0.1')$$,
   'service_role can call webhook_debug_record');
-select lives_ok($$insert into public.admin_audit_log (action_type, description) values ('system', 'by the backend')$$,
-  'service_role can append to the audit log');
+select throws_ok($$insert into public.admin_audit_log (action_type, description) values ('system', 'by the backend')$$,
+  '42501', null, 'service_role cannot append to the audit log directly (the admin_* functions do, as the owner)');
 select throws_ok($$update public.admin_audit_log set description = 'rewritten'$$, '42501', null,
   'service_role cannot change the audit log');
 select throws_ok('select * from public.schema_migrations', '42501', null, 'service_role cannot read schema_migrations');

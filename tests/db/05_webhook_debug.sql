@@ -1,6 +1,6 @@
 -- webhook_debug_record(): the webhook-debug sink keeps only the newest 1000 requests.
 begin;
-select plan(7);
+select plan(9);
 
 select set_config('request.jwt.claims', '{"role":"service_role"}', true);
 set local role service_role;
@@ -47,6 +47,13 @@ end
 $$;
 reset role;
 select is((select count(*) from public.webhook_debug_log), 1000::bigint, 'still 1000 rows after further calls');
+
+-- the bound holds because webhook_debug_record() is the only writer: service_role writes nothing directly
+set local role service_role;
+select throws_ok($$insert into public.webhook_debug_log (method, path) values ('POST', '/forged')$$, '42501', null,
+  'service_role cannot insert into webhook_debug_log');
+select throws_ok('delete from public.webhook_debug_log', '42501', null, 'service_role cannot delete from webhook_debug_log');
+reset role;
 
 select * from finish();
 rollback;

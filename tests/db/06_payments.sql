@@ -4,7 +4,7 @@
 --   set local role authenticated | anon | service_role;
 -- Users: alice (a...a) and bob (b...b) are customers; ops (ad...ad) carries app_metadata.role=admin.
 begin;
-select plan(79);
+select plan(80);
 
 -- rows_affected(sql): run a DML statement as the current role, return how many rows it touched.
 create function pg_temp.rows_affected(q text) returns bigint
@@ -93,8 +93,8 @@ select ok((select relrowsecurity from pg_class where oid = 'public.payments'::re
 
 select table_privs_are('public', 'payments', 'anon', '{}'::text[], 'anon has no privilege on payments');
 select table_privs_are('public', 'payments', 'authenticated', array['SELECT'], 'authenticated may only read payments');
-select table_privs_are('public', 'payments', 'service_role', array['INSERT', 'SELECT', 'UPDATE'],
-  'service_role may read, insert and update payments, not delete');
+select table_privs_are('public', 'payments', 'service_role', array['SELECT'],
+  'service_role may only read payments (SECURITY DEFINER functions write them)');
 
 select results_eq(
   $$select p.prosecdef, p.provolatile = 's', p.proconfig = array['search_path=""'], p.prorettype = 'jsonb'::regtype
@@ -308,18 +308,27 @@ select set_config('request.jwt.claims', '{"role":"service_role"}', true);
 set local role service_role;
 
 select is((select count(*) from public.payments), 4::bigint, 'service_role sees every payment');
-select lives_ok(
-  format($$insert into public.payments (payment_id, order_id, user_id, invoice_id, payment_status, pay_address,
-                                        pay_amount, pay_currency, price_amount, price_currency,
-                                        provider_created_at, provider_updated_at, raw)
-           values ('6000000001', %L, 'a0000000-0000-4000-8000-00000000000a', '6417549628', 'waiting', 'TDbq',
-                   69.242455, 'trx', 99, 'usd', '2025-09-01 00:00:00.001+00', '2025-09-01 00:00:00.001+00',
-                   '{"payment_id": 6000000001, "payment_status": "waiting"}')$$, pg_temp.ord('alice_unpaid')),
-  'service_role can insert a payment');
+-- service_role reads payments only: payment_apply() and the checkout functions (SECURITY DEFINER)
+-- write them, so a leaked service key cannot forge a payment through the Data API
+select throws_ok(
+  format($$insert into public.payments (payment_id, order_id, user_id, payment_status)
+           values ('6000000009', %L, 'a0000000-0000-4000-8000-00000000000a', 'finished')$$, pg_temp.ord('alice_unpaid')),
+  '42501', null, 'service_role cannot insert a payment');
+select throws_ok($$update public.payments set payment_status = 'finished'$$, '42501', null,
+  'service_role cannot update payments');
+
+-- the rows below are set up as the table owner (what payment_apply() runs as)
+reset role;
+insert into public.payments (payment_id, order_id, user_id, invoice_id, payment_status, pay_address,
+                             pay_amount, pay_currency, price_amount, price_currency,
+                             provider_created_at, provider_updated_at, raw)
+values ('6000000001', pg_temp.ord('alice_unpaid'), 'a0000000-0000-4000-8000-00000000000a', '6417549628', 'waiting',
+        'TDbq', 69.242455, 'trx', 99, 'usd', '2025-09-01 00:00:00.001+00', '2025-09-01 00:00:00.001+00',
+        '{"payment_id": 6000000001, "payment_status": "waiting"}');
 select throws_ok(
   format($$insert into public.payments (payment_id, order_id, user_id, payment_status)
            values ('6000000001', %L, 'a0000000-0000-4000-8000-00000000000a', 'waiting')$$, pg_temp.ord('alice_unpaid')),
-  '23505', null, 'service_role cannot record the same provider payment twice');
+  '23505', null, 'the same provider payment cannot be recorded twice');
 -- the IPN path: upsert on (provider, payment_id)
 select is(pg_temp.rows_affected(
   format($$insert into public.payments (payment_id, order_id, user_id, payment_status, actually_paid,
@@ -330,12 +339,13 @@ select is(pg_temp.rows_affected(
              set payment_status = excluded.payment_status, actually_paid = excluded.actually_paid,
                  provider_updated_at = excluded.provider_updated_at, raw = excluded.raw,
                  updated_at = '2000-01-01'$$, pg_temp.ord('alice_unpaid'))),
-  1::bigint, 'service_role can upsert a payment on (provider, payment_id)');
+  1::bigint, 'the IPN path upserts a payment on (provider, payment_id)');
 select results_eq(
   $$select payment_status, actually_paid, raw ->> 'payment_status', updated_at, invoice_id
       from public.payments where payment_id = '6000000001'$$,
   $$values ('finished', 69.25::numeric, 'finished', now(), '6417549628')$$,
   'the upsert updated the status and raw JSON, the trigger stamped updated_at, other fields stayed');
+set local role service_role;
 select is(ffx_internal.order_payment_status(pg_temp.ord('alice_unpaid')) -> 'payment',
   jsonb_build_object('payment_id', '6000000001', 'payment_status', 'finished', 'pay_address', 'TDbq',
                      'pay_amount', 69.242455, 'actually_paid', 69.25, 'pay_currency', 'trx',
@@ -346,12 +356,14 @@ select throws_ok($$delete from public.payments$$, '42501', null, 'service_role c
 select throws_ok($$truncate public.payments$$, '42501', null, 'service_role cannot truncate payments');
 
 -- a re-deposit with its own provider created_at later than the original becomes the newest
+reset role;
 select lives_ok(
   format($$insert into public.payments (payment_id, order_id, user_id, parent_payment_id, payment_status,
                                         actually_paid, provider_created_at)
            values ('6000000002', %L, 'a0000000-0000-4000-8000-00000000000a', '5977953151', 'partially_paid',
                    0.01, '2025-08-29 00:00:00+00')$$, pg_temp.ord('alice_paid')),
-  'service_role records a child payment');
+  'a child payment is recorded (as the owner, as payment_apply() does)');
+set local role service_role;
 select is(ffx_internal.order_payment_status(pg_temp.ord('alice_paid')) -> 'payment' ->> 'payment_id', '6000000002',
   'the payment with the latest provider created_at is the newest');
 select is(ffx_internal.order_payment_status(pg_temp.ord('alice_paid')) -> 'payment' -> 'pay_amount', 'null'::jsonb,

@@ -87,12 +87,12 @@ select trigger_is('public', 'discount_codes', 'discount_codes_normalize_code', '
 select table_privs_are('public', 'discount_codes', 'anon', '{}'::text[], 'anon has no privilege on discount_codes');
 select table_privs_are('public', 'discount_codes', 'authenticated', array['DELETE', 'INSERT', 'SELECT', 'UPDATE'],
   'authenticated holds DML on discount_codes (narrowed to admins by RLS)');
-select table_privs_are('public', 'discount_codes', 'service_role', array['DELETE', 'INSERT', 'SELECT', 'UPDATE'],
-  'service_role holds DML on discount_codes');
+select table_privs_are('public', 'discount_codes', 'service_role', array['SELECT'],
+  'service_role may only read discount_codes (admins manage them)');
 select table_privs_are('public', 'pricing', 'authenticated', array['DELETE', 'INSERT', 'SELECT', 'UPDATE'],
   'authenticated holds DML on pricing (narrowed to admins by RLS)');
-select table_privs_are('public', 'crypto_currency_map', 'service_role', array['DELETE', 'INSERT', 'SELECT', 'UPDATE'],
-  'service_role holds DML on crypto_currency_map');
+select table_privs_are('public', 'crypto_currency_map', 'service_role', array['SELECT'],
+  'service_role may only read crypto_currency_map (admins manage it)');
 
 -- ==============================================================================================
 -- seed

@@ -10,7 +10,7 @@
 -- needs two other sessions that see committed rows: it uses dblink, commits its own fixtures
 -- (users e...1, e...2) and deletes them again.
 begin;
-select plan(88);
+select plan(90);
 
 -- On a Supabase-shaped database pgTAP lives in schema extensions, which ffx_functions may not use:
 -- it may for this transaction, so that the checks made as ffx_functions can call pgTAP (rolled
@@ -129,8 +129,8 @@ select ok((select relrowsecurity from pg_class where oid = 'public.email_outbox'
 select table_privs_are('public', 'email_outbox', 'anon', '{}'::text[], 'anon has no privilege on email_outbox');
 select table_privs_are('public', 'email_outbox', 'authenticated', array['SELECT'],
   'authenticated may only read email_outbox (and the policy shows admins only)');
-select table_privs_are('public', 'email_outbox', 'service_role', array['INSERT', 'SELECT', 'UPDATE'],
-  'service_role may read, insert and update email_outbox, not delete');
+select table_privs_are('public', 'email_outbox', 'service_role', array['SELECT'],
+  'service_role may only read email_outbox (the delivery transaction and the outbox functions write it)');
 
 select results_eq(
   $$select p.proname::text collate "default", p.prosecdef, p.proconfig = array['search_path=""']
@@ -197,6 +197,14 @@ delete from public.email_outbox where template_name in ('defaults', 'other');
 -- ==============================================================================================
 select set_config('request.jwt.claims', '{"role":"service_role"}', true);
 set local role service_role;
+
+-- no direct write: the mailer changes rows only through the SECURITY DEFINER functions below
+select throws_ok(
+  format($$insert into public.email_outbox (order_id, template_name, to_email) values (%L, 'forged', 'x@example.com')$$,
+         pg_temp.ord('bob_1')),
+  '42501', null, 'service_role cannot insert into email_outbox');
+select throws_ok($$update public.email_outbox set status = 'sent'$$, '42501', null,
+  'service_role cannot update email_outbox');
 
 -- claim --------------------------------------------------------------------------------------
 create temp table claim1 as select * from ffx_internal.outbox_claim(10, 120);
@@ -326,11 +334,13 @@ select is(ffx_internal.outbox_mark_sent(pg_temp.ob('expired')), true,
 select is((select status from public.email_outbox where id = pg_temp.ob('expired')), 'sent', 'that row is sent');
 select is(ffx_internal.outbox_mark_sent(-1), false, 'mark_sent of a missing row returns false');
 
--- the delivery transaction's insert
+-- the delivery transaction's insert, as the owner (deliver_account_to_user is SECURITY DEFINER)
+reset role;
 select lives_ok(
   format($$insert into public.email_outbox (order_id, template_name, to_email, variables)
            values (%L, 'welcome', 'bob@example.com', '{"first_name": "Bob"}')$$, pg_temp.ord('bob_1')),
-  'service_role can insert an outbox row');
+  'the delivery transaction inserts an outbox row');
+set local role service_role;
 select throws_ok('delete from public.email_outbox', '42501', null, 'service_role cannot delete outbox rows');
 select throws_ok('truncate public.email_outbox', '42501', null, 'service_role cannot truncate the outbox');
 

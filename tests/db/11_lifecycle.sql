@@ -6,7 +6,7 @@
 -- Users: alice (a...a) and bob (b...b) are customers; ops (ad...ad) carries app_metadata.role=admin.
 -- Prices come from the pricing trigger: one_step 10000 = 649.
 begin;
-select plan(106);
+select plan(108);
 
 -- fixtures (as the superuser) ------------------------------------------------------------------
 insert into auth.users (id, email, raw_user_meta_data, raw_app_meta_data) values
@@ -120,8 +120,8 @@ select ok((select relrowsecurity from pg_class where oid = 'public.ipn_events'::
 select table_privs_are('public', 'ipn_events', 'anon', '{}'::text[], 'anon has no privilege on ipn_events');
 select table_privs_are('public', 'ipn_events', 'authenticated', array['SELECT'],
   'authenticated may only read ipn_events (and the policy shows admins only)');
-select table_privs_are('public', 'ipn_events', 'service_role', array['DELETE', 'INSERT', 'SELECT', 'UPDATE'],
-  'service_role may do all DML on ipn_events');
+select table_privs_are('public', 'ipn_events', 'service_role', array['SELECT'],
+  'service_role may only read ipn_events (ipn_receive and the reprocessors write it)');
 select results_eq(
   $$select c.table_name::text collate "default", c.column_name::text collate "default", c.data_type::text collate "default",
            c.is_nullable::text collate "default", c.column_default::text collate "default"
@@ -195,6 +195,11 @@ reset role;
 select set_config('request.jwt.claims', '{"role":"service_role"}', true);
 set local role service_role;
 
+-- the webhook stores and applies only through ipn_receive (SECURITY DEFINER), never directly
+select throws_ok($$insert into public.ipn_events (payment_id, payload, signature) values ('1', '{}', 'raw')$$,
+  '42501', null, 'service_role cannot insert into ipn_events');
+select throws_ok($$update public.ipn_events set state = 'processed'$$, '42501', null,
+  'service_role cannot update ipn_events');
 select throws_ok($$select ffx_internal.ipn_receive('{"payment_status": "finished"}', 'raw')$$, 'FF400', 'Invalid payload',
   'a body without payment_id is refused before anything is stored');
 

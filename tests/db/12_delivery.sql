@@ -260,6 +260,8 @@ select results_eq(
   'the order waits for stock: processing/paid/pending with paid_at');
 
 -- the unique constraints behind "once" ---------------------------------------------------------
+-- as the owner (what the delivery functions run as): service_role has no direct write on delivered_accounts
+reset role;
 select throws_ok(
   $$insert into public.delivered_accounts (order_id, user_id, container_account_id, account_type, account_size,
                                            platform_type, server_name, login_id, password, current_phase)

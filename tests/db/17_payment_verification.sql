@@ -218,7 +218,8 @@ select pg_temp.recv(pg_temp.ipn(160, 'confirmed', 'confirmed', 100));
 select pg_temp.recv(pg_temp.ipn(160, 'sending', 'confirmed', 100));
 select is(pg_temp.st('confirmed'), 'processing/pending/pending', 'confirmed then sending: processing/pending');
 
--- a banned customer
+-- a banned customer (set up as the owner: service_role does not write profiles)
+reset role;
 update public.user_profiles set account_status = 'banned' where id = 'c0000000-0000-4000-8000-00000000000c';
 select is(pg_temp.recv(pg_temp.ipn(170, 'finished', 'banned', 100)) ->> 'verdict', 'customer_blocked',
   'a full payment from a banned customer: customer_blocked');
