@@ -407,8 +407,9 @@ comment on function ffx_internal.discount_holds_release_stale(interval) is
 revoke all on function ffx_internal.discount_holds_release_stale(interval) from public, anon, authenticated, service_role;
 grant execute on function ffx_internal.discount_holds_release_stale(interval) to service_role;
 
--- Triggers. SECURITY DEFINER: a payment may be inserted by service_role, which cannot write the
--- ledger; the orders columns they watch change only in the owner's functions (see the guard).
+-- Triggers. SECURITY DEFINER: the ledger is written as its owner whoever fires the trigger (an
+-- order inserted by a customer or by the service key); the orders columns they watch change only
+-- in the owner's functions (see the guard).
 create or replace function ffx_internal.orders_discount_follow()
 returns trigger
 language plpgsql
