@@ -46,10 +46,12 @@ static const struct {
     /* Business rules in SQL raise FFnnn with the client's own message
      * (NULL here: the server's message is passed on). */
     {"FF400", ERR_BAD_REQUEST, NULL},
+    {"FF401", ERR_UNAUTHORIZED, NULL},
     {"FF403", ERR_FORBIDDEN, NULL},
     {"FF404", ERR_NOT_FOUND, NULL},
     {"FF409", ERR_CONFLICT, NULL},
     {"FF429", ERR_TOO_MANY_REQUESTS, NULL},
+    {"FF503", ERR_UNAVAILABLE, NULL},
     {"23505", ERR_CONFLICT, "Conflict with existing data"},
     {"23503", ERR_CONFLICT, "Referenced record does not exist"},
     {"23", ERR_BAD_REQUEST, "Invalid value"},

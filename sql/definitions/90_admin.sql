@@ -45,7 +45,7 @@ as $$
 $$;
 revoke all on function ffx_internal.admin_cli_audit(text, text, text, text, jsonb, jsonb) from public, anon, authenticated, service_role;
 
--- admin_cli_check(reason): the caller is an admin or service_role (FF403), and a reason, when one
+-- admin_cli_check(reason): the caller has a staff role (admin, finance, support) or is service_role (FF403), and a reason, when one
 -- is asked for (not NULL), is more than white space (tabs and line breaks included) (FF400). The
 -- reports (SECURITY INVOKER) call it with the caller's rights, so authenticated and service_role
 -- may execute it: it reads nothing and only raises.
@@ -57,7 +57,11 @@ security invoker
 set search_path = ''
 as $$
 begin
-  perform ffx_internal.require_admin_or_service();
+  -- Any staff role: the console (91_console) has already checked the action's capability before
+  -- an action reaches the functions below; the reports' direct callers are staff too.
+  if ffx_internal.staff_role() is null then
+    raise exception using errcode = 'FF403', message = 'Unauthorized';
+  end if;
   if p_reason is not null and p_reason !~ '[^[:space:]]' then
     raise exception using errcode = 'FF400', message = 'A reason is required';
   end if;
