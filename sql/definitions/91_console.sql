@@ -514,11 +514,13 @@ as $$
     from public.order_settings s where s.id
 $$;
 
+-- console_checkout_set(paused, message, reason): the two switch actions' shared body. SECURITY
+-- INVOKER: only they call it, as the owner.
 create or replace function ffx_internal.console_checkout_set(p_paused boolean, p_message text, p_reason text)
 returns jsonb
 language plpgsql
 volatile
-security definer
+security invoker
 set search_path = ''
 as $$
 declare

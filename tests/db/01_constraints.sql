@@ -1,7 +1,7 @@
 -- CHECK constraints (one rejected value per constraint), uniqueness and foreign keys.
 -- Runs as the superuser: constraints hold for every role, RLS is not the subject here.
 begin;
-select plan(77);
+select plan(78);
 
 -- rejects(sql, constraint): true when running sql fails with a check violation (23514) of exactly
 -- that constraint. Each constraint that rejected is remembered, so the last test can prove that
@@ -144,6 +144,7 @@ select ok(pg_temp.rejects($$update public.discount_codes set held = -1 where cod
 select ok(pg_temp.rejects($$update public.discount_codes set max_uses_per_user = -1 where code = 'CHECKS'$$, 'discount_codes_max_uses_per_user_check'), 'discount_codes.max_uses_per_user rejects negatives');
 select ok(pg_temp.rejects($$insert into public.order_settings (id) values (false)$$, 'order_settings_one_row'), 'order_settings holds one row (id true)');
 select ok(pg_temp.rejects($$update public.order_settings set discount_attempts_per_hour = 0$$, 'order_settings_attempts_check'), 'order_settings.discount_attempts_per_hour is at least 1');
+select ok(pg_temp.rejects($$update public.order_settings set checkout_paused = true, checkout_pause_message = ' '$$, 'order_settings_pause_message'), 'a paused checkout has a message for customers');
 select ok(pg_temp.rejects($$insert into public.discount_code_uses (order_id, code, user_id, state) select order_id, 'CHECKS', user_id, 'burned' from public.orders limit 1$$, 'discount_code_uses_state_check'), 'discount_code_uses.state is held, used or released');
 -- provider calls ---------------------------------------------------------------------------
 select ok(pg_temp.rejects($$insert into public.payment_reservations (order_id, pay_currency, token, holder, actor_role, creates_invoice, expires_at)
