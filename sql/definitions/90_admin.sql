@@ -372,8 +372,11 @@ as $$
 declare
   o           public.orders%rowtype;
   v_suspended integer;
+  v_amount    numeric;
 begin
   o := ffx_internal.admin_order_for_update(p_order_id, p_reason);
+  -- what is left after the console's partial refunds (96_console_money): refunds never exceed the price
+  v_amount := o.final_amount - ffx_internal.order_refunded_manually(o.order_id);
   if o.order_status = 'refunded' or o.payment_status = 'refunded' then
     raise exception using errcode = 'FF409', message = 'Order is already refunded';
   end if;
@@ -390,16 +393,16 @@ begin
 
   insert into public.payment_transactions (order_id, user_id, transaction_type, provider, amount, currency,
                                            status, event_type, provider_response)
-  values (o.order_id, o.user_id, 'refund', 'manual', o.final_amount, 'usd', 'completed', 'admin_refund',
+  values (o.order_id, o.user_id, 'refund', 'manual', v_amount, 'usd', 'completed', 'admin_refund',
           jsonb_build_object('reason', p_reason, 'operator', auth.jwt() ->> 'operator'));
 
   perform ffx_internal.admin_cli_audit('order_refund', 'orders', o.order_id, p_reason,
     jsonb_build_object('order_status', o.order_status, 'payment_status', o.payment_status,
                        'delivery_status', o.delivery_status),
     jsonb_build_object('order_status', 'refunded', 'payment_status', 'refunded',
-                       'delivery_status', o.delivery_status, 'amount', o.final_amount,
+                       'delivery_status', o.delivery_status, 'amount', v_amount,
                        'accounts_suspended', v_suspended));
-  return jsonb_build_object('success', true, 'order_id', o.order_id, 'amount', o.final_amount,
+  return jsonb_build_object('success', true, 'order_id', o.order_id, 'amount', v_amount,
                             'old_order_status', o.order_status, 'old_payment_status', o.payment_status,
                             'order_status', 'refunded', 'payment_status', 'refunded',
                             'delivery_status', o.delivery_status, 'accounts_suspended', v_suspended);
@@ -449,6 +452,37 @@ comment on function ffx_internal.admin_order_clear_attention(text, text) is
 revoke all on function ffx_internal.admin_order_clear_attention(text, text) from public, anon, authenticated, service_role;
 grant execute on function ffx_internal.admin_order_clear_attention(text, text) to authenticated, service_role;
 
+-- admin_resend_allowed(order): the credentials go out again only to a customer who may still use
+-- them: FF409 when the order is refunded, its delivered account suspended, closed or breached, or
+-- the customer suspended or banned. Owner only (admin_resend_email and orders.resend_email).
+create or replace function ffx_internal.admin_resend_allowed(p_order_id text)
+returns void
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+  o public.orders%rowtype;
+  v_account text;
+begin
+  select * into o from public.orders x where x.order_id = p_order_id;
+  if o.order_status = 'refunded' or o.payment_status = 'refunded' then
+    raise exception using errcode = 'FF409', message = 'The order is refunded: its credentials are not sent again';
+  end if;
+  select d.account_status into v_account from public.delivered_accounts d where d.order_id = p_order_id;
+  if v_account is not null and v_account <> 'active' then
+    raise exception using errcode = 'FF409',
+      message = format('The delivered account is %s: its credentials are not sent again', v_account);
+  end if;
+  if not ffx_internal.customer_is_active(o.user_id) then
+    raise exception using errcode = 'FF409',
+      message = 'The customer is suspended or banned: reinstate them first (customers.set_status)';
+  end if;
+end
+$$;
+revoke all on function ffx_internal.admin_resend_allowed(text) from public, anon, authenticated, service_role;
+
 -- admin_resend_email(order, reason): send the order's delivery e-mail again. unique(order_id,
 -- template) forbids a new row, so the existing one goes back to pending: a failed one through
 -- outbox_requeue, a sent (or pending) one reset here. One being sent right now: FF409.
@@ -468,6 +502,7 @@ begin
   if not found then
     raise exception using errcode = 'FF404', message = 'No delivery e-mail for this order';
   end if;
+  perform ffx_internal.admin_resend_allowed(p_order_id);
   if e.status = 'sending' then
     raise exception using errcode = 'FF409', message = 'The e-mail is being sent right now';
   end if;

@@ -8,7 +8,10 @@
 --   ffx_ipn_events{state}                         inbox rows by state (pending, processed,
 --                                                 unmatched, failed); duplicates are never stored,
 --                                                 rejected signatures never reach the database:
---                                                 both are the webhook's shared counters
+--                                                 both are the webhook's shared counters; an
+--                                                 event an operator dismissed (events.dismiss,
+--                                                 96_console_money) counts in none of the states,
+--                                                 so the alert on failed or unmatched ones clears
 --   ffx_orders{order_status, payment_status}      orders by state; every pair of the known values
 --                                                 is present (0 when none), plus any other pair
 --   ffx_orders_paid_undelivered                   paid (paid_at set, payment_status paid) and not
@@ -37,7 +40,10 @@ begin
   with ipn as (
     select coalesce(k.state, c.state) as state, coalesce(c.n, 0) as n
       from (values ('pending'), ('processed'), ('unmatched'), ('failed')) k (state)
-      full join (select e.state, count(*) as n from public.ipn_events e group by e.state) c
+      full join (select e.state, count(*) as n
+                   from public.ipn_events e
+                  where not exists (select 1 from ffx_internal.ipn_event_dismissals d where d.event_id = e.id)
+                  group by e.state) c
         on c.state = k.state
   ),
   ord as (
