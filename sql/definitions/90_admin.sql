@@ -134,26 +134,23 @@ grant execute on function ffx_internal.admin_identity(text) to service_role;
 -- =============================================================================================
 -- Inventory
 -- =============================================================================================
--- admin_inventory_import(rows, reason): add accounts to the inventory, all or nothing.
--- p_rows: [{"line": n, "size", "platform", "server", "login", "password", "investor_password"}]
--- (strings as read from the CSV). Every row is checked first: size a positive integer, platform
--- mt4/mt5, no empty field, (server, login) neither repeated in the file nor already in the
--- inventory. Any bad row: {"success":false,"errors":[{"line","error"}]} and nothing is inserted.
--- Otherwise one INSERT (the stock trigger delivers waiting orders in this transaction):
--- {"success":true,"imported":n,"delivered":m}.
-create or replace function ffx_internal.admin_inventory_import(p_rows jsonb, p_reason text)
+-- admin_inventory_stage(rows): the checks of an import, shared by admin_inventory_import and the
+-- console's dry run (inventory.import, 97_console_shop). p_rows: [{"line": n, "size", "platform",
+-- "server", "login", "password", "investor_password"}] (strings as read from the CSV), staged in
+-- pg_temp.admin_import_rows. Every row is checked: size a positive integer, platform mt4/mt5, no
+-- empty field, (server, login) neither repeated in the file nor already in the inventory. Returns
+-- [{"line","error"}] for the bad rows, NULL when every row is good. Not an array or empty: FF400.
+-- Owner only.
+create or replace function ffx_internal.admin_inventory_stage(p_rows jsonb)
 returns jsonb
 language plpgsql
 volatile
-security definer
+security invoker
 set search_path = ''
 as $$
 declare
-  v_errors    jsonb;
-  v_ids       uuid[];
-  v_delivered integer;
+  v_errors jsonb;
 begin
-  perform ffx_internal.admin_cli_check(coalesce(p_reason, 'inventory import'));
   if jsonb_typeof(p_rows) is distinct from 'array' or jsonb_array_length(p_rows) = 0 then
     raise exception using errcode = 'FF400', message = 'No rows to import';
   end if;
@@ -191,6 +188,30 @@ begin
     into v_errors
     from problems p
    where p.error is not null;
+  return v_errors;
+end
+$$;
+revoke all on function ffx_internal.admin_inventory_stage(jsonb) from public, anon, authenticated, service_role;
+
+-- admin_inventory_import(rows, reason): add accounts to the inventory, all or nothing. The rows
+-- are checked by admin_inventory_stage (above). Any bad row:
+-- {"success":false,"errors":[{"line","error"}]} and nothing is inserted.
+-- Otherwise one INSERT (the stock trigger delivers waiting orders in this transaction):
+-- {"success":true,"imported":n,"delivered":m}.
+create or replace function ffx_internal.admin_inventory_import(p_rows jsonb, p_reason text)
+returns jsonb
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_errors    jsonb;
+  v_ids       uuid[];
+  v_delivered integer;
+begin
+  perform ffx_internal.admin_cli_check(coalesce(p_reason, 'inventory import'));
+  v_errors := ffx_internal.admin_inventory_stage(p_rows);
 
   if v_errors is not null then
     return jsonb_build_object('success', false, 'errors', v_errors);
