@@ -5,7 +5,7 @@
 -- Identities (pg_temp.act): admin, finance, support (app_metadata.role), 'fake' (a customer whose
 -- user_metadata claims admin), alice (a customer), anon, service (service_role, operator sam).
 begin;
-select plan(49);
+select plan(50);
 
 insert into auth.users (id, email, raw_user_meta_data, raw_app_meta_data) values
   ('c0000000-0000-4000-8000-0000000000a1', 'boss@example.com',    '{}', '{"provider": "email", "role": "admin"}'),
@@ -111,6 +111,10 @@ select is((select array_agg(p.proname::text order by 1) from pg_proc p
             where p.pronamespace = 'ffx_internal'::regnamespace and p.proname like 'console\_%' and p.prosecdef
               and p.proname not in (select 'console_' || replace(a.action, '.', '_') from ffx_internal.console_actions() a)),
           null, 'every SECURITY DEFINER console_* function is an action''s (helpers run as their caller)');
+
+select is((select array_agg(a.action order by 1) from ffx_internal.console_actions() a
+            where to_regprocedure('ffx_internal.console_' || replace(a.action, '.', '_') || '(jsonb)') is null),
+          null, 'every listed action has its console_<action>(jsonb) function');
 
 -- the argument helpers ------------------------------------------------------------------------
 select throws_ok($$ select ffx_internal.console_reason('{"reason":" \t\n"}') $$, 'FF400', 'A reason is required',
