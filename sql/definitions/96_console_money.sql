@@ -234,35 +234,10 @@ begin
                             'delivered', count(*) filter (where o.delivery_status = 'delivered'),
                             'rate', round(100.0 * count(*) filter (where o.paid_at is not null) / nullif(count(*), 0), 2))
                      from public.orders o where o.created_at >= v_from and o.created_at < v_to),
-    'stock', ffx_internal.console_stock(v_low),
+    'stock', ffx_internal.console_inventory_stock('{}') -> 'products',
     'low_stock_threshold', v_low,
     'attention', ffx_internal.console_attention());
 end
-$$;
-
--- console_stock(low): available and reserved accounts per product on sale or in stock.
-create or replace function ffx_internal.console_stock(p_low integer)
-returns jsonb
-language sql
-stable
-security invoker
-set search_path = ''
-as $$
-  with products as (
-    select distinct p.account_size, p.platform_type from public.pricing p where p.active
-    union
-    select distinct c.account_size, c.platform_type from public.account_container c
-  )
-  select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-             'account_size', k.account_size, 'platform_type', k.platform_type,
-             'available', s.available, 'reserved', s.reserved, 'low', s.available <= p_low)
-           order by k.account_size, k.platform_type), '[]'::jsonb)
-    from products k
-    cross join lateral (
-      select count(*) filter (where c.status = 'available') as available,
-             count(*) filter (where c.status = 'reserved') as reserved
-        from public.account_container c
-       where c.account_size = k.account_size and c.platform_type = k.platform_type) s
 $$;
 
 -- console_attention(): what an operator must look at, each item with the action that fixes it.

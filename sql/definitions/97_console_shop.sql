@@ -238,15 +238,15 @@ as $$
    where (p_old -> n.key) is distinct from n.value
 $$;
 
--- The low-stock level of inventory.stock. No settings table exists yet on this branch (settings.*
--- belong to the money part of the console): a default of 5 until it does.
+-- The low-stock level of inventory.stock and the dashboard: the console settings' threshold
+-- (settings.set low_stock_threshold); a product with that many accounts available or fewer is low.
 create or replace function ffx_internal.shop_low_stock_level()
 returns integer
 language sql
 stable
 set search_path = ''
 as $$
-  select 5
+  select (ffx_internal.console_money_settings()).low_stock_threshold
 $$;
 
 -- =============================================================================================
@@ -488,7 +488,7 @@ as $$
                                   'account_size', c.account_size, 'platform_type', c.platform_type,
                                   'available', c.available, 'reserved', c.reserved, 'delivered', c.delivered,
                                   'disabled', c.disabled, 'waiting_orders', c.waiting_orders,
-                                  'low', c.available < ffx_internal.shop_low_stock_level())
+                                  'low', c.available <= ffx_internal.shop_low_stock_level())
                                 order by c.account_size, c.platform_type), '[]'::jsonb),
            'low_stock_level', ffx_internal.shop_low_stock_level())
     from counts c

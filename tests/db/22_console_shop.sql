@@ -191,7 +191,7 @@ select is((select p from jsonb_array_elements(pg_temp.c('inventory.stock', '{}')
             where p ->> 'account_size' = '10000' and p ->> 'platform_type' = 'mt4'),
   '{"low": true, "disabled": 0, "reserved": 0, "available": 2, "delivered": 1, "account_size": 10000, "platform_type": "mt4", "waiting_orders": 0}'::jsonb,
   'inventory.stock counts per product with the low flag');
-select is(pg_temp.c('inventory.stock', '{}') ->> 'low_stock_level', '5', 'the low-stock level is 5 (no settings yet)');
+select is(pg_temp.c('inventory.stock', '{}') ->> 'low_stock_level', '3', 'the low-stock level is the console settings'' (3 by default)');
 select throws_ok($$select pg_temp.c('inventory.import', '{"rows": [], "dry_run": true}')$$, 'FF403',
   'The support role may not inventory.import', 'support may not import, even a dry run');
 
