@@ -350,7 +350,7 @@ main(void)
 {
     static const struct server_app app = {
         .name = "admin",
-        .methods = "GET,POST",
+        .methods = "GET, POST",
         .modules = modules,
         .uses_db = true,
         .handle = handle_admin,
