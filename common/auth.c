@@ -5,7 +5,9 @@
  */
 #include "auth.h"
 #include "arena.h"
+#include "console_token.h"
 #include "crypto.h"
+#include "json.h"
 #include "jwt.h"
 #include "log.h"
 #include "request.h"
@@ -162,8 +164,49 @@ static const enum rls_role db_roles[] = {
     [JWT_ROLE_SERVICE] = RLS_SERVICE,
 };
 
+static const char *const staff_roles[] = {"admin", "finance", "support", NULL};
+
+/* app_metadata.role when it is a staff role (docs/CONSOLE.md), else NULL. */
+static const char *
+staff_role_of(const cJSON *payload)
+{
+    const cJSON *app = cJSON_GetObjectItemCaseSensitive(payload, "app_metadata");
+    const char *role = cJSON_IsObject(app) ? json_string_field(app, "role") : NULL;
+
+    for (size_t i = 0; role != NULL && staff_roles[i] != NULL; i++)
+        if (strcmp(role, staff_roles[i]) == 0)
+            return staff_roles[i];
+    return NULL;
+}
+
+static void
+identity_from_claims(const struct jwt_claims *c, struct auth_identity *out)
+{
+    out->role = db_roles[c->role];
+    out->sub = c->sub;
+    out->email = c->email;
+    out->is_admin = c->is_admin;
+    out->staff_role = c->role == JWT_ROLE_AUTHENTICATED ? staff_role_of(c->payload) : NULL;
+    out->claims_json = c->payload_json;
+}
+
+/* A console token (console_token.h), tried only where console_ok: the admin
+ * function, with a token the project's keys refused. */
 static enum err_code
-identify_jwt(struct req *r, const char *token, struct auth_identity *out)
+identify_console_token(struct req *r, const char *token, const char *project_why,
+                       struct auth_identity *out)
+{
+    struct jwt_claims c;
+    const char *why = NULL;
+
+    if (console_token_verify(r->call.arena, token, time(NULL), &c, &why) != 0)
+        return unauthorized(r, project_why);
+    identity_from_claims(&c, out);
+    return ERR_OK;
+}
+
+static enum err_code
+identify_jwt(struct req *r, const char *token, bool console_ok, struct auth_identity *out)
 {
     struct jwt_claims c;
     const char *why = NULL;
@@ -172,20 +215,17 @@ identify_jwt(struct req *r, const char *token, struct auth_identity *out)
     if (keys == NULL)
         return unauthorized(r, "no keys loaded");
     if (jwt_verify(keys, r->call.arena, token, strlen(token), time(NULL), NULL, &c, &why) != 0)
-        return unauthorized(r, why);
+        return console_ok ? identify_console_token(r, token, why, out) : unauthorized(r, why);
     /* Supabase's anon and service_role keys carry no aud (nor does Supabase
      * check one on them): only user tokens are held to the audience. */
     if (c.role == JWT_ROLE_AUTHENTICATED && !audience_ok(c.payload, aud))
         return unauthorized(r, "audience mismatch");
-    out->role = db_roles[c.role];
-    out->sub = c.sub;
-    out->is_admin = c.is_admin;
-    out->claims_json = c.payload_json;
+    identity_from_claims(&c, out);
     return ERR_OK;
 }
 
 static enum err_code
-identify(struct req *r, struct auth_identity *out)
+identify(struct req *r, bool console_ok, struct auth_identity *out)
 {
     const char *authz = req_header(r, "authorization");
     const char *apikey = req_header(r, "apikey");
@@ -193,7 +233,7 @@ identify(struct req *r, struct auth_identity *out)
     if (authz != NULL) {
         if (strncmp(authz, "Bearer ", 7) != 0 || authz[7] == '\0')
             return unauthorized(r, "authorization is not 'Bearer <token>'");
-        return identify_jwt(r, authz + 7, out);
+        return identify_jwt(r, authz + 7, console_ok, out);
     }
     if (apikey == NULL || apikey[0] == '\0')
         return unauthorized(r, "no credentials");
@@ -204,7 +244,7 @@ identify(struct req *r, struct auth_identity *out)
         out->claims_json = "{\"role\":\"service_role\"}";
         return ERR_OK;
     }
-    return identify_jwt(r, apikey, out);
+    return identify_jwt(r, apikey, false, out);
 }
 
 static unsigned
@@ -227,13 +267,30 @@ auth_require(struct req *r, unsigned roles, struct auth_identity *out)
     enum err_code rc;
 
     memset(out, 0, sizeof(*out));
-    rc = identify(r, out);
+    rc = identify(r, false, out);
     if (rc)
         return rc;
     if ((role_bit(out->role) & roles) == 0) {
         log_event(LOG_INFO, r->call.request_id, "auth", "role %s not served here",
                   rls_role_name(out->role));
         return ERR_SET(&r->call.err, ERR_FORBIDDEN, "Unauthorized");
+    }
+    return ERR_OK;
+}
+
+enum err_code
+auth_require_staff(struct req *r, struct auth_identity *out)
+{
+    enum err_code rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = identify(r, true, out);
+    if (rc)
+        return rc;
+    if (out->staff_role == NULL) {
+        log_event(LOG_INFO, r->call.request_id, "auth", "%s without a staff role refused",
+                  rls_role_name(out->role));
+        return ERR_SET(&r->call.err, ERR_FORBIDDEN, "Staff only");
     }
     return ERR_OK;
 }

@@ -42,7 +42,10 @@ enum auth_roles {
 struct auth_identity {
     enum rls_role role;
     const char *sub;         /* the verified user id; NULL for keys */
+    const char *email;       /* the token's email claim, or NULL */
     bool is_admin;           /* app_metadata.role == "admin" */
+    const char *staff_role;  /* app_metadata.role of a user token when admin, finance or
+                              * support (docs/CONSOLE.md); NULL otherwise */
     const char *claims_json; /* for request.jwt.claims */
 };
 
@@ -58,6 +61,14 @@ void auth_fini(void);
 /* auth_require - verify the caller and check its role against `roles`.
  * Sets r->err (401 or 403, with WWW-Authenticate on 401) on failure. */
 enum err_code auth_require(struct req *r, unsigned roles, struct auth_identity *out);
+
+/* auth_require_staff - the admin function's caller: a verified user token
+ * (Supabase Auth's, or a console token of console_token.h, which no other
+ * endpoint accepts) whose app_metadata.role is a staff role. No or bad
+ * credentials: 401 as auth_require; any other valid credential (the anon or
+ * service key, a customer, a user_metadata that claims admin): 403 "Staff
+ * only". The database checks the role again (ffx_internal.console). */
+enum err_code auth_require_staff(struct req *r, struct auth_identity *out);
 
 /* The module a function lists in server_app.modules to authenticate
  * callers: its keys, auth_check_config, auth_init and auth_fini. */

@@ -51,7 +51,7 @@ static const struct {
     {"FF404", ERR_NOT_FOUND, NULL},
     {"FF409", ERR_CONFLICT, NULL},
     {"FF429", ERR_TOO_MANY_REQUESTS, NULL},
-    {"FF503", ERR_UNAVAILABLE, NULL},
+    {"FF503", ERR_PAUSED, NULL}, /* an operator's pause: their message, not "Service unavailable" */
     {"23505", ERR_CONFLICT, "Conflict with existing data"},
     {"23503", ERR_CONFLICT, "Referenced record does not exist"},
     {"23", ERR_BAD_REQUEST, "Invalid value"},
@@ -177,7 +177,7 @@ result_error(struct call *c, const PGresult *res)
 
     if (!db_connected())
         code = ERR_UNAVAILABLE; /* the server went away mid-statement */
-    else if (code < ERR_INTERNAL)
+    else if (code < ERR_INTERNAL || code == ERR_PAUSED)
         msg = sqlstate_map[i].message ? sqlstate_map[i].message
               : primary               ? primary
                                       : "Invalid request";

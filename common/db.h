@@ -101,8 +101,8 @@ enum err_code db_commit(struct call *c);
 void db_end(void);
 
 /* db_sqlstate_code - the error code for a SQLSTATE (table in db.c).
- * SQLSTATEs FF400/FF403/FF404/FF409, raised by the schema's business rules,
- * become 400/403/404/409 with the exception's message as the client message. */
+ * SQLSTATEs FF400/FF401/FF403/FF404/FF409/FF429/FF503, raised by the schema's business rules,
+ * become 400/401/403/404/409/429/503 with the exception's message as the client message. */
 enum err_code db_sqlstate_code(const char *sqlstate);
 
 #endif

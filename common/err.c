@@ -25,6 +25,7 @@ static const struct {
     [ERR_INTERNAL] = {500, "internal", "Internal server error"},
     [ERR_UPSTREAM] = {500, "upstream", NULL},
     [ERR_UNAVAILABLE] = {503, "unavailable", "Service unavailable"},
+    [ERR_PAUSED] = {503, "paused", NULL},
 };
 
 #define NCODES (sizeof(codes) / sizeof(codes[0]))

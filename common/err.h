@@ -9,7 +9,9 @@
  * For 4xx codes `msg` is the client message, in the seed's words. For 5xx the
  * client only ever sees a fixed message plus the request id; `msg` and
  * `detail` go to the log. ERR_UPSTREAM is the exception the seed makes: its
- * 500 carries a message we wrote ("NowPayments error: ...").
+ * 500 carries a message we wrote ("NowPayments error: ..."), and so does
+ * ERR_PAUSED, the 503 of a service an operator paused on purpose (SQLSTATE
+ * FF503, e.g. checkout paused with the operator's message).
  */
 #ifndef FFX_ERR_H
 #define FFX_ERR_H
@@ -27,6 +29,7 @@ enum err_code {
     ERR_INTERNAL,           /* 500, fixed client message */
     ERR_UPSTREAM,           /* 500, client message set by the caller */
     ERR_UNAVAILABLE,        /* 503, e.g. the database is unreachable */
+    ERR_PAUSED,             /* 503, client message set by the caller: an operator paused it */
 };
 
 struct err {

@@ -60,7 +60,10 @@ method_served(const struct server_app *app, const char *method)
     size_t n = strlen(method);
 
     for (const char *p = app->methods; *p != '\0';) {
-        size_t len = strcspn(p, ",");
+        size_t len;
+
+        p += strspn(p, " "); /* "GET, POST": the list is also the Allow header */
+        len = strcspn(p, ",");
 
         if (len == n && n > 0 && strncmp(p, method, n) == 0)
             return true;

@@ -30,7 +30,7 @@
 
 struct server_app {
     const char *name;    /* the function's name, for logs and application_name */
-    const char *methods; /* served methods, e.g. "POST" or "GET"; OPTIONS is implicit */
+    const char *methods; /* served methods, e.g. "POST" or "GET, POST"; OPTIONS is implicit */
     const struct server_module *const *modules; /* NULL-terminated, or NULL */
     const struct cfg_key *cfg_keys;             /* the function's own keys, or NULL */
     bool uses_db;                               /* open a PostgreSQL connection per worker */

@@ -126,6 +126,7 @@ declare
   v_open     jsonb;
   v_token    uuid := gen_random_uuid();
   v_previous text;
+  v_pause    text;
   o          public.orders%rowtype;
 begin
   select m.provider_code into v_coin
@@ -139,6 +140,14 @@ begin
   -- the caller check comes first so that nobody can lock another user's order
   if not ffx_internal.may_act_for(p_user_id) then
     raise exception using errcode = 'FF404', message = 'Order not found';
+  end if;
+
+  -- the seed's "payment system outage" procedure (console checkout.pause): no new payment, not even
+  -- an open one handed back, while an operator has paused checkout; status checks, IPNs and
+  -- deliveries go on. Here, in the statement the function runs first, it costs no round trip.
+  select s.checkout_pause_message into v_pause from public.order_settings s where s.id and s.checkout_paused;
+  if found then
+    raise exception using errcode = 'FF503', message = v_pause;
   end if;
 
   select * into o

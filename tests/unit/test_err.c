@@ -23,6 +23,7 @@ static const struct {
     {ERR_UPSTREAM, 500, "NowPayments error: Invalid currency",
      "NowPayments error: Invalid currency"},
     {ERR_UNAVAILABLE, 503, "connection refused at 10.0.0.5", "Service unavailable"},
+    {ERR_PAUSED, 503, "Payments are paused for maintenance", "Payments are paused for maintenance"},
 };
 
 int

@@ -4,77 +4,15 @@
  * seed's availability report), list (never passwords), disable/enable (audited).
  */
 #include "admin.h"
+#include "arena.h"
+#include "csv.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#define CSV_COLUMNS 6
-
-static const char *const csv_header[CSV_COLUMNS] = {"size",  "platform", "server",
-                                                    "login", "password", "investor_password"};
-
-/* Split one CSV line (RFC 4180 quoting, no embedded newlines) into at most max fields, in
- * place. Returns the number of fields, or -1 on a malformed quote. */
-static int
-csv_split(char *line, char **fields, int max)
-{
-    int n = 0;
-    char *p = line;
-
-    for (;;) {
-        char *out = p, *start = p;
-
-        if (n == max)
-            return max + 1;
-        if (*p == '"') {
-            p++;
-            for (;;) {
-                if (*p == '\0')
-                    return -1;
-                if (*p == '"' && p[1] == '"') {
-                    *out++ = '"';
-                    p += 2;
-                } else if (*p == '"') {
-                    p++;
-                    break;
-                } else {
-                    *out++ = *p++;
-                }
-            }
-            if (*p != ',' && *p != '\0')
-                return -1;
-        } else {
-            while (*p != ',' && *p != '\0')
-                p++;
-            out = p;
-        }
-        fields[n++] = start;
-        if (*p == '\0') {
-            *out = '\0';
-            return n;
-        }
-        *out = '\0';
-        p++;
-    }
-}
-
-static void
-chomp(char *s)
-{
-    size_t n = strlen(s);
-
-    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-}
-
-static int
-blank(const char *s)
-{
-    return s[strspn(s, " \t")] == '\0';
-}
+#define CSV_FILE_MAX (16 * 1024 * 1024)
 
 static void
 add_error(cJSON *errors, int line, const char *msg)
@@ -86,54 +24,31 @@ add_error(cJSON *errors, int line, const char *msg)
     cJSON_AddItemToArray(errors, e);
 }
 
-/* Read the CSV into rows for admin_inventory_import; structural problems go to errors. */
+/* Read the CSV into rows for admin_inventory_import with the parser the admin function uses
+ * (common/csv.h); structural problems go to errors. */
 static int
 read_csv(const char *path, cJSON *rows, cJSON *errors)
 {
-    FILE *f = fopen(path, "r");
-    char *line = NULL;
-    size_t cap = 0;
-    int lineno = 0, header = 0;
+    FILE *f = fopen(path, "rb");
+    struct arena *ar;
+    char *text;
+    size_t n;
 
     if (f == NULL) {
         perror(path);
         return -1;
     }
-    while (getline(&line, &cap, f) != -1) {
-        char *fields[CSV_COLUMNS + 1];
-        int n;
-
-        lineno++;
-        chomp(line);
-        if (blank(line))
-            continue;
-        n = csv_split(line, fields, CSV_COLUMNS);
-        if (!header) {
-            header = 1;
-            for (int i = 0; i < CSV_COLUMNS; i++)
-                if (n != CSV_COLUMNS || strcasecmp(fields[i], csv_header[i]) != 0) {
-                    add_error(
-                        errors, lineno,
-                        "header must be size,platform,server,login,password,investor_password");
-                    break;
-                }
-            continue;
-        }
-        if (n != CSV_COLUMNS) {
-            add_error(errors, lineno, n < 0 ? "malformed quoting" : "expected 6 fields");
-            continue;
-        }
-        cJSON *r = cJSON_CreateObject();
-
-        cJSON_AddNumberToObject(r, "line", lineno);
-        for (int i = 0; i < CSV_COLUMNS; i++)
-            cJSON_AddStringToObject(r, csv_header[i], fields[i]);
-        cJSON_AddItemToArray(rows, r);
-    }
-    free(line);
+    ar = arena_create(64 * 1024);
+    text = arena_alloc(ar, CSV_FILE_MAX + 1);
+    n = fread(text, 1, CSV_FILE_MAX + 1, f);
     fclose(f);
-    if (!header)
-        add_error(errors, 1, "empty file");
+    if (n > CSV_FILE_MAX) {
+        fprintf(stderr, "ffx-admin: %s is larger than 16 MiB\n", path);
+        arena_destroy(ar);
+        return -1;
+    }
+    csv_inventory_read(ar, text, n, rows, errors);
+    arena_destroy(ar);
     return 0;
 }
 
