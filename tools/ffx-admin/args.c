@@ -125,21 +125,26 @@ take_option(struct invocation *inv, int argc, char **argv, int *i)
     return 0;
 }
 
-/* Global options before the command's words (`ffx-admin --json orders list`). */
+/* Take the global options out of argv wherever they are, keeping the rest in order in kept[]
+ * (argv[0] first); *n is how many were kept. */
 static int
-leading_globals(struct invocation *inv, int argc, char **argv, int *i)
+take_globals(struct invocation *inv, int argc, char **argv, char **kept, int *n)
 {
-    while (*i < argc && is_option(argv[*i])) {
-        const struct option_spec *o = command_option(NULL, argv[*i]);
+    *n = 0;
+    kept[(*n)++] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        const struct option_spec *o = is_option(argv[i]) ? command_option(NULL, argv[i]) : NULL;
         int rc;
 
-        if (removed_option(argv[*i]) || o == NULL)
-            return take_option(inv, argc, argv, i);
-        rc = take_option(inv, argc, argv, i);
-        if (rc != 0)
-            return rc;
-        (*i)++;
+        if (removed_option(argv[i]) || o != NULL) {
+            rc = take_option(inv, argc, argv, &i);
+            if (rc != 0)
+                return rc;
+        } else {
+            kept[(*n)++] = argv[i];
+        }
     }
+    kept[*n] = NULL;
     return 0;
 }
 
@@ -200,29 +205,42 @@ command_rest(struct invocation *inv, int argc, char **argv, int i)
     return 0;
 }
 
+static int
+parse_command(struct invocation *inv, int argc, char **argv)
+{
+    int used = 0, rc;
+
+    if (argc < 2) {
+        inv->help = 1;
+        return inv->json ? 0 : usage_error(NULL, "%s", "which command?");
+    }
+    if (strcmp(argv[1], "help") == 0)
+        return help_command(inv, argc, argv, 2);
+    inv->cmd = command_find(argc - 1, argv + 1, &used);
+    if (inv->cmd == NULL)
+        return usage_error(NULL, "no command %s%s%s", argv[1], argc > 2 ? " " : "",
+                           argc > 2 ? argv[2] : "");
+    rc = command_rest(inv, argc, argv, 1 + used);
+    return rc != 0 ? rc : preset(inv);
+}
+
 int
 args_parse(struct invocation *inv, int argc, char **argv)
 {
-    int i = 1, used = 0, rc;
+    char **kept = calloc((size_t)argc + 1, sizeof(*kept));
+    int n = 0, rc;
 
+    if (kept == NULL)
+        abort();
     memset(inv, 0, sizeof(*inv));
     inv->args = cJSON_CreateObject();
     inv->local = cJSON_CreateObject();
     inv->direct = strcmp(env_or("FFX_ADMIN_DIRECT", "0"), "1") == 0;
-    rc = leading_globals(inv, argc, argv, &i);
-    if (rc != 0)
-        return rc;
-    if (i >= argc) {
-        inv->help = 1;
-        return inv->json ? 0 : usage_error(NULL, "%s", "which command?");
-    }
-    if (strcmp(argv[i], "help") == 0)
-        return help_command(inv, argc, argv, i + 1);
-    inv->cmd = command_find(argc - i, argv + i, &used);
-    if (inv->cmd == NULL)
-        return usage_error(NULL, "no command %s", argv[i]);
-    rc = command_rest(inv, argc, argv, i + used);
-    return rc != 0 ? rc : preset(inv);
+    rc = take_globals(inv, argc, argv, kept, &n);
+    if (rc == 0)
+        rc = parse_command(inv, n, kept);
+    free(kept);
+    return rc;
 }
 
 void

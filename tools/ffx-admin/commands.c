@@ -491,16 +491,40 @@ words_match(const char *words, int argc, char **argv, int n)
     return *words == '\0';
 }
 
+/* A bare resource ("audit", "checkout") is its list, or its get, as console() has it. */
+static const struct command *
+resource_default(int argc, char **argv)
+{
+    static char list[] = "list", get[] = "get";
+    char *const verbs[] = {list, get};
+    char *words[2];
+
+    if (argc > 1 && strncmp(argv[1], "--", 2) != 0)
+        return NULL;
+    words[0] = argv[0];
+    for (size_t v = 0; v < 2; v++) {
+        words[1] = verbs[v];
+        for (size_t i = 0; i < N_COMMANDS; i++)
+            if (commands[i].action != NULL && words_match(commands[i].words, 2, words, 2))
+                return &commands[i];
+    }
+    return NULL;
+}
+
 const struct command *
 command_find(int argc, char **argv, int *used)
 {
+    const struct command *cmd;
+
     for (int n = 2; n >= 1; n--)
         for (size_t i = 0; i < N_COMMANDS; i++)
             if (words_match(commands[i].words, argc, argv, n)) {
                 *used = n;
                 return &commands[i];
             }
-    return NULL;
+    *used = 1;
+    cmd = argc > 0 ? resource_default(argc, argv) : NULL;
+    return cmd;
 }
 
 static const struct option_spec *

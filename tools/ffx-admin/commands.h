@@ -44,7 +44,8 @@ struct command {
 extern const struct option_spec global_options[];
 
 /* The command whose words start argv[0..n): the longest match (two words, then one), with how
- * many words it took in *used; NULL when none matches. */
+ * many words it took in *used; a bare resource alone ("audit", "checkout --json") is its list or
+ * get command, as console() has it; NULL when none matches. */
 const struct command *command_find(int argc, char **argv, int *used);
 
 /* The option spec of name for cmd (its own, then the globals), or NULL when unknown. */
