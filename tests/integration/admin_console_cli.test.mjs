@@ -191,9 +191,13 @@ test('every console action has a command, and every command\'s action exists in 
 });
 
 test('every option a command sends is an argument its action reads (once the action exists)', () => {
+  // Each action function's text (one line), with the helpers it calls inlined one level deep.
+  const defs = new Map(sql(`select p.proname, translate(pg_get_functiondef(p.oid), E'\\n\\t\\r', '   ')
+                              from pg_proc p where p.pronamespace = 'ffx_internal'::regnamespace and p.proname like 'console\\_%'`));
   const missing = [];
-  for (const c of table.filter((t) => t.action && actionExists(t.action))) {
-    const [[def]] = sql(`select pg_get_functiondef(('ffx_internal.console_' || replace(:'p1', '.', '_') || '(jsonb)')::regprocedure)`, c.action);
+  for (const c of table.filter((t) => t.action && defs.has(`console_${t.action.replace('.', '_')}`))) {
+    let def = defs.get(`console_${c.action.replace('.', '_')}`);
+    for (const [name, body] of defs) if (def.includes(`ffx_internal.${name}(`)) def += body;
     const reads = (name) => def.includes(`'${name}'`) || (['limit', 'offset'].includes(name) && def.includes('console_page'))
       || (name === 'reason' && def.includes('console_reason'));
     for (const name of [c.positional, ...c.options.filter((o) => !o.local).map((o) => o.argument)].filter(Boolean)) {
@@ -333,7 +337,7 @@ test('login --link: exchanges the link on its own origin and saves the token 060
     assert.equal(fs.readFileSync(file, 'utf8').trim(), 'console-token');
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     api.answer({ status: 200, json: { success: true, paused: false } });
-    const next = await cliAsync(['checkout', 'get']); // no FFX_API_URL: the saved address
+    const next = await cliAsync(['checkout', 'get'], { FFX_API_URL: '' }); // the saved address
     assert.equal(next.status, 0, next.stderr);
     assert.equal(api.got[1].auth, 'Bearer console-token');
     const out = await cliAsync(['logout']);

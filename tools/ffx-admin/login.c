@@ -92,8 +92,16 @@ save_private(const char *file, const char *text)
 
     if (config_path(dir, sizeof(dir), NULL) != 0)
         return -1;
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return -1;
+    /* the directory and any missing parent ($XDG_CONFIG_HOME itself may not exist yet) */
+    for (char *slash = strchr(dir + 1, '/');; slash = strchr(slash + 1, '/')) {
+        if (slash != NULL)
+            *slash = '\0';
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+            return -1;
+        if (slash == NULL)
+            break;
+        *slash = '/';
+    }
     snprintf(path, sizeof(path), "%s/%s", dir, file);
     snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
