@@ -19,7 +19,7 @@
 #      with its file's checksum, the tolerance written, and the schema is sql/schema.sql (when
 #      pg_dump is older than the server and refuses it: the catalogs, scripts/schema-snapshot
 #      --catalog, are a directly migrated database's);
-#   6. with FFX_ADMIN_BINARY, runs `ffx-admin audit` through the pooler.
+#   6. with FFX_ADMIN_BINARY, runs `ffx-admin --direct checkout get` (a console action) through the pooler.
 # The database is left behind for inspection.
 set -euo pipefail
 
@@ -179,8 +179,8 @@ fi
 
 if [[ -n "$ffx_admin" ]]; then
   echo "# ffx-admin through the pooler"
-  DATABASE_URL="$pooler_url" "$ffx_admin" audit --limit 1 >"$work/admin.out" 2>&1 ||
-    { cat "$work/admin.out" >&2; fail "ffx-admin audit through the session pooler failed"; }
-  echo "ok: ffx-admin audit"
+  DATABASE_URL="$pooler_url" "$ffx_admin" --direct checkout get >"$work/admin.out" 2>&1 ||
+    { cat "$work/admin.out" >&2; fail "ffx-admin --direct checkout get through the session pooler failed"; }
+  echo "ok: ffx-admin --direct checkout get"
 fi
 echo "ok: scripts/migrate works through a session-mode pooler"

