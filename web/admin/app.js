@@ -60,7 +60,7 @@ function signInView(message) {
     parts.push(form, status);
   }
   parts.push(
-    note('Or open a one-time sign-in link. An admin prints one with:'),
+    note(`${api.hasSupabaseAuth() ? 'Or open' : 'Open'} a one-time sign-in link. An admin prints one with:`),
     h('pre', {}, 'ffx-admin login-link --email you@example.com'),
   );
   view.replaceChildren(h('section', { class: 'card narrow' }, parts));
