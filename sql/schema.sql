@@ -216,7 +216,11 @@ CREATE FUNCTION ffx_internal.admin_cli_check(p_reason text) RETURNS void
     SET search_path TO ''
     AS $$
 begin
-  perform ffx_internal.require_admin_or_service();
+  -- Any staff role: the console (91_console) has already checked the action's capability before
+  -- an action reaches the functions below; the reports' direct callers are staff too.
+  if ffx_internal.staff_role() is null then
+    raise exception using errcode = 'FF403', message = 'Unauthorized';
+  end if;
   if p_reason is not null and p_reason !~ '[^[:space:]]' then
     raise exception using errcode = 'FF400', message = 'A reason is required';
   end if;
@@ -266,50 +270,14 @@ $$;
 CREATE FUNCTION ffx_internal.admin_inventory_import(p_rows jsonb, p_reason text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
-    AS $_$
+    AS $$
 declare
   v_errors    jsonb;
   v_ids       uuid[];
   v_delivered integer;
 begin
   perform ffx_internal.admin_cli_check(coalesce(p_reason, 'inventory import'));
-  if jsonb_typeof(p_rows) is distinct from 'array' or jsonb_array_length(p_rows) = 0 then
-    raise exception using errcode = 'FF400', message = 'No rows to import';
-  end if;
-
-  create temp table if not exists pg_temp.admin_import_rows (
-    line integer, size text, platform text, server text, login text, password text, investor text
-  ) on commit drop;
-  truncate pg_temp.admin_import_rows;
-  insert into pg_temp.admin_import_rows
-  select (r ->> 'line')::integer, btrim(r ->> 'size'), lower(btrim(r ->> 'platform')), btrim(r ->> 'server'),
-         btrim(r ->> 'login'), r ->> 'password', r ->> 'investor_password'
-    from jsonb_array_elements(p_rows) r;
-
-  with problems as (
-    select r.line,
-           case
-             when coalesce(r.size, '') = '' or coalesce(r.platform, '') = '' or coalesce(r.server, '') = ''
-                  or coalesce(r.login, '') = '' or coalesce(r.password, '') = '' or coalesce(r.investor, '') = ''
-               then 'empty field'
-             when r.size !~ '^[0-9]{1,9}$' or r.size::integer < 1
-               then format('size %s is not a positive integer', r.size)
-             when r.platform not in ('mt4', 'mt5')
-               then format('platform %s is not mt4 or mt5', r.platform)
-             when exists (select 1 from pg_temp.admin_import_rows e
-                           where e.server = r.server and e.login = r.login and e.line < r.line)
-               then format('duplicate of line %s (server %s, login %s)',
-                           (select min(e.line) from pg_temp.admin_import_rows e where e.server = r.server and e.login = r.login),
-                           r.server, r.login)
-             when exists (select 1 from public.account_container c
-                           where c.server_name = r.server and c.login_id = r.login)
-               then format('server %s login %s is already in the inventory', r.server, r.login)
-           end as error
-      from pg_temp.admin_import_rows r)
-  select jsonb_agg(jsonb_build_object('line', p.line, 'error', p.error) order by p.line)
-    into v_errors
-    from problems p
-   where p.error is not null;
+  v_errors := ffx_internal.admin_inventory_stage(p_rows);
 
   if v_errors is not null then
     return jsonb_build_object('success', false, 'errors', v_errors);
@@ -333,7 +301,7 @@ begin
                                                     order by r.line) from pg_temp.admin_import_rows r)));
   return jsonb_build_object('success', true, 'imported', cardinality(v_ids), 'delivered', v_delivered);
 end
-$_$;
+$$;
 
 
 --
@@ -373,6 +341,59 @@ $$;
 
 
 --
+-- Name: admin_inventory_stage(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.admin_inventory_stage(p_rows jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $_$
+declare
+  v_errors jsonb;
+begin
+  if jsonb_typeof(p_rows) is distinct from 'array' or jsonb_array_length(p_rows) = 0 then
+    raise exception using errcode = 'FF400', message = 'No rows to import';
+  end if;
+
+  create temp table if not exists pg_temp.admin_import_rows (
+    line integer, size text, platform text, server text, login text, password text, investor text
+  ) on commit drop;
+  truncate pg_temp.admin_import_rows;
+  insert into pg_temp.admin_import_rows
+  select (r ->> 'line')::integer, btrim(r ->> 'size'), lower(btrim(r ->> 'platform')), btrim(r ->> 'server'),
+         btrim(r ->> 'login'), r ->> 'password', r ->> 'investor_password'
+    from jsonb_array_elements(p_rows) r;
+
+  with problems as (
+    select r.line,
+           case
+             when coalesce(r.size, '') = '' or coalesce(r.platform, '') = '' or coalesce(r.server, '') = ''
+                  or coalesce(r.login, '') = '' or coalesce(r.password, '') = '' or coalesce(r.investor, '') = ''
+               then 'empty field'
+             when r.size !~ '^[0-9]{1,9}$' or r.size::integer < 1
+               then format('size %s is not a positive integer', r.size)
+             when r.platform not in ('mt4', 'mt5')
+               then format('platform %s is not mt4 or mt5', r.platform)
+             when exists (select 1 from pg_temp.admin_import_rows e
+                           where e.server = r.server and e.login = r.login and e.line < r.line)
+               then format('duplicate of line %s (server %s, login %s)',
+                           (select min(e.line) from pg_temp.admin_import_rows e where e.server = r.server and e.login = r.login),
+                           r.server, r.login)
+             when exists (select 1 from public.account_container c
+                           where c.server_name = r.server and c.login_id = r.login)
+               then format('server %s login %s is already in the inventory', r.server, r.login)
+           end as error
+      from pg_temp.admin_import_rows r)
+  select jsonb_agg(jsonb_build_object('line', p.line, 'error', p.error) order by p.line)
+    into v_errors
+    from problems p
+   where p.error is not null;
+  return v_errors;
+end
+$_$;
+
+
+--
 -- Name: admin_ipn_reprocess(bigint, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
@@ -390,6 +411,49 @@ begin
   return v_res;
 end
 $$;
+
+
+--
+-- Name: admin_login_redeem(uuid, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.admin_login_redeem(p_link_id uuid, p_secret text) RETURNS TABLE(user_id uuid, email text, role text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_user_id uuid;
+begin
+  perform ffx_internal.require_service_role();
+  update ffx_internal.admin_login_links l
+     set used_at = now()
+   where l.id = p_link_id
+     and l.used_at is null
+     and l.expires_at > now()
+     and l.secret_sha256 = pg_catalog.sha256(pg_catalog.convert_to(coalesce(p_secret, ''), 'UTF8'))
+  returning l.user_id into v_user_id;
+  return query
+    select u.id, u.email::text, u.raw_app_meta_data ->> 'role'
+      from auth.users u
+     where u.id = v_user_id
+       and u.raw_app_meta_data ->> 'role' in ('admin', 'finance', 'support');
+  if not found then
+    raise exception using errcode = 'FF401', message = 'This sign-in link is invalid, used or expired';
+  end if;
+  insert into public.admin_audit_log (admin_id, admin_email, action_type, table_name, record_id, description,
+                                      old_values, new_values)
+  select u.id, u.email, 'login_link_used', 'admin_login_links', p_link_id::text, 'Signed in to the console with a link',
+         null, '{}'::jsonb
+    from auth.users u where u.id = v_user_id;
+end
+$$;
+
+
+--
+-- Name: FUNCTION admin_login_redeem(p_link_id uuid, p_secret text); Type: COMMENT; Schema: ffx_internal; Owner: -
+--
+
+COMMENT ON FUNCTION ffx_internal.admin_login_redeem(p_link_id uuid, p_secret text) IS 'Exchange a one-time sign-in link (service_role only): the staff member, or FF401.';
 
 
 --
@@ -651,8 +715,11 @@ CREATE FUNCTION ffx_internal.admin_order_refund(p_order_id text, p_reason text) 
 declare
   o           public.orders%rowtype;
   v_suspended integer;
+  v_amount    numeric;
 begin
   o := ffx_internal.admin_order_for_update(p_order_id, p_reason);
+  -- what is left after the console's partial refunds (96_console_money): refunds never exceed the price
+  v_amount := o.final_amount - ffx_internal.order_refunded_manually(o.order_id);
   if o.order_status = 'refunded' or o.payment_status = 'refunded' then
     raise exception using errcode = 'FF409', message = 'Order is already refunded';
   end if;
@@ -669,16 +736,16 @@ begin
 
   insert into public.payment_transactions (order_id, user_id, transaction_type, provider, amount, currency,
                                            status, event_type, provider_response)
-  values (o.order_id, o.user_id, 'refund', 'manual', o.final_amount, 'usd', 'completed', 'admin_refund',
+  values (o.order_id, o.user_id, 'refund', 'manual', v_amount, 'usd', 'completed', 'admin_refund',
           jsonb_build_object('reason', p_reason, 'operator', auth.jwt() ->> 'operator'));
 
   perform ffx_internal.admin_cli_audit('order_refund', 'orders', o.order_id, p_reason,
     jsonb_build_object('order_status', o.order_status, 'payment_status', o.payment_status,
                        'delivery_status', o.delivery_status),
     jsonb_build_object('order_status', 'refunded', 'payment_status', 'refunded',
-                       'delivery_status', o.delivery_status, 'amount', o.final_amount,
+                       'delivery_status', o.delivery_status, 'amount', v_amount,
                        'accounts_suspended', v_suspended));
-  return jsonb_build_object('success', true, 'order_id', o.order_id, 'amount', o.final_amount,
+  return jsonb_build_object('success', true, 'order_id', o.order_id, 'amount', v_amount,
                             'old_order_status', o.order_status, 'old_payment_status', o.payment_status,
                             'order_status', 'refunded', 'payment_status', 'refunded',
                             'delivery_status', o.delivery_status, 'accounts_suspended', v_suspended);
@@ -770,6 +837,35 @@ $$;
 
 
 --
+-- Name: admin_resend_allowed(text); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.admin_resend_allowed(p_order_id text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+  o public.orders%rowtype;
+  v_account text;
+begin
+  select * into o from public.orders x where x.order_id = p_order_id;
+  if o.order_status = 'refunded' or o.payment_status = 'refunded' then
+    raise exception using errcode = 'FF409', message = 'The order is refunded: its credentials are not sent again';
+  end if;
+  select d.account_status into v_account from public.delivered_accounts d where d.order_id = p_order_id;
+  if v_account is not null and v_account <> 'active' then
+    raise exception using errcode = 'FF409',
+      message = format('The delivered account is %s: its credentials are not sent again', v_account);
+  end if;
+  if not ffx_internal.customer_is_active(o.user_id) then
+    raise exception using errcode = 'FF409',
+      message = 'The customer is suspended or banned: reinstate them first (customers.set_status)';
+  end if;
+end
+$$;
+
+
+--
 -- Name: admin_resend_email(text, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
@@ -786,6 +882,7 @@ begin
   if not found then
     raise exception using errcode = 'FF404', message = 'No delivery e-mail for this order';
   end if;
+  perform ffx_internal.admin_resend_allowed(p_order_id);
   if e.status = 'sending' then
     raise exception using errcode = 'FF409', message = 'The e-mail is being sent right now';
   end if;
@@ -902,6 +999,2926 @@ COMMENT ON FUNCTION ffx_internal.check_payment_status(p_order_id text, OUT owner
 
 
 --
+-- Name: console(text, jsonb, boolean); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console(p_action text, p_args jsonb DEFAULT '{}'::jsonb, p_read_only boolean DEFAULT false) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  v_role text := ffx_internal.staff_role();
+  v_action text := p_action;
+  v_capability text;
+  v_result jsonb;
+begin
+  if v_role is null then
+    raise exception using errcode = 'FF403', message = 'Staff only';
+  end if;
+  if v_action !~ '\.' then
+    select a.action into v_action
+      from ffx_internal.console_actions() a
+     where a.action in (p_action || '.list', p_action || '.get')
+     order by a.action like '%.list' desc
+     limit 1;
+  end if;
+  select a.capability into v_capability from ffx_internal.console_actions() a where a.action = v_action;
+  if v_capability is null
+     or pg_catalog.to_regprocedure('ffx_internal.console_' || pg_catalog.replace(v_action, '.', '_') || '(jsonb)') is null then
+    raise exception using errcode = 'FF404', message = pg_catalog.format('Unknown action: %s', p_action);
+  end if;
+  if p_read_only and v_capability <> 'read' then
+    raise exception using errcode = 'FF400', message = pg_catalog.format('%s changes data: use POST', v_action);
+  end if;
+  if not ffx_internal.staff_may(v_role, v_capability) then
+    raise exception using errcode = 'FF403',
+      message = pg_catalog.format('The %s role may not %s', v_role, v_action);
+  end if;
+  if p_args is null or pg_catalog.jsonb_typeof(p_args) <> 'object' then
+    raise exception using errcode = 'FF400', message = 'Arguments must be a JSON object';
+  end if;
+  execute pg_catalog.format('select ffx_internal.%I($1)', 'console_' || pg_catalog.replace(v_action, '.', '_'))
+     into v_result using p_args;
+  return coalesce(v_result, '{}'::jsonb);
+end
+$_$;
+
+
+--
+-- Name: FUNCTION console(p_action text, p_args jsonb, p_read_only boolean); Type: COMMENT; Schema: ffx_internal; Owner: -
+--
+
+COMMENT ON FUNCTION ffx_internal.console(p_action text, p_args jsonb, p_read_only boolean) IS 'The operator console''s one entry point: checks the staff role, then runs console_<action>(args).';
+
+
+--
+-- Name: console_actions(); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_actions() RETURNS TABLE(action text, capability text, summary text)
+    LANGUAGE sql IMMUTABLE
+    AS $$
+  values
+    -- the caller
+    ('me.get',                   'read',   'who you are and what your role may do'),
+    -- dashboard and reports
+    ('dashboard.get',            'read',   'revenue net of refunds, conversion, stock, attention queue'),
+    ('export.finance',           'export', 'payments, refunds and revenue of a period as CSV'),
+    -- orders and payments
+    ('orders.list',              'read',   'orders by id, e-mail, name, status and date'),
+    ('orders.get',               'read',   'one order with payments, IPN events, delivery, e-mails, audit'),
+    ('orders.refund',            'refund', 'refund an order, fully or partly, with a reason'),
+    ('orders.accept_payment',    'accept', 'accept a payment held for review and deliver'),
+    ('orders.record_payment',    'record', 'record a payment received outside NOWPayments and deliver'),
+    ('orders.resend_email',      'resend', 'send the delivery e-mail again'),
+    ('orders.deliver',           'manage', 'deliver a paid order now'),
+    ('orders.cancel',            'manage', 'cancel an unpaid order'),
+    ('orders.clear_attention',   'manage', 'clear an order''s needs_attention flag'),
+    ('refunds.list',             'read',   'refunds waiting for a second admin, and decided ones'),
+    ('refunds.approve',          'manage', 'approve and carry out another admin''s large refund'),
+    ('refunds.reject',           'manage', 'reject a refund waiting for approval'),
+    -- customers
+    ('customers.list',           'read',   'customers by e-mail, name or status'),
+    ('customers.get',            'read',   'one customer with orders, deliveries and total spent net'),
+    ('customers.set_status',     'manage', 'suspend, ban or reinstate a customer'),
+    ('customers.set_email',      'manage', 'correct the e-mail deliveries go to'),
+    -- inventory and delivered accounts
+    ('inventory.list',           'read',   'trading accounts in stock, by status, size, platform, login'),
+    ('inventory.stock',          'read',   'stock per product with the low-stock warning'),
+    ('inventory.import',         'manage', 'import accounts (rows parsed from CSV); dry_run previews'),
+    ('inventory.update',         'manage', 'correct an account''s server or passwords'),
+    ('inventory.set_status',     'manage', 'disable or re-enable an account by login or id'),
+    ('deliveries.list',          'read',   'who got which account'),
+    ('deliveries.set_status',    'manage', 'challenge phase, pass or fail, breach, suspension'),
+    ('credentials.reveal',       'manage', 'show one account''s passwords, audited with a reason'),
+    -- catalogue
+    ('pricing.list',             'read',   'prices per product'),
+    ('pricing.set',              'manage', 'set a product''s price or take it off sale'),
+    ('discounts.list',           'read',   'discount codes with their uses'),
+    ('discounts.uses',           'read',   'who used a discount code'),
+    ('discounts.create',         'manage', 'create a discount code'),
+    ('discounts.update',         'manage', 'change a code''s limits, dates or active flag'),
+    ('rules.list',               'read',   'trading rules per product'),
+    ('rules.set',                'manage', 'set a product''s trading rules'),
+    ('templates.list',           'read',   'e-mail templates'),
+    ('templates.preview',        'read',   'a template rendered with sample or given variables'),
+    ('templates.set',            'manage', 'change an e-mail template'),
+    ('coins.list',               'read',   'the coins customers may pay with'),
+    ('coins.set',                'manage', 'add, change or disable a coin'),
+    -- IPN events
+    ('events.list',              'read',   'IPN events by state, unmatched ones included'),
+    ('events.get',               'read',   'one IPN event with its payload'),
+    ('events.reprocess',         'manage', 'process an IPN event again'),
+    ('events.dismiss',           'manage', 'dismiss an IPN event with a reason'),
+    ('events.link',              'manage', 'link an unmatched IPN event to its order'),
+    -- the audit log
+    ('audit.list',               'read',   'the audit log by admin, order, action and date'),
+    -- the shop's switches and staff
+    ('checkout.get',             'read',   'whether new crypto payments are paused'),
+    ('checkout.pause',           'manage', 'pause new crypto payments with a message'),
+    ('checkout.resume',          'manage', 'take new crypto payments again'),
+    ('settings.get',             'read',   'the console''s thresholds'),
+    ('settings.set',             'manage', 'refund approval threshold, low-stock level'),
+    ('staff.list',               'read',   'staff members and their roles'),
+    ('staff.set_role',           'manage', 'make someone admin, finance or support, or remove the role'),
+    ('login_links.create',       'manage', 'a one-time panel sign-in link for a staff member')
+$$;
+
+
+--
+-- Name: FUNCTION console_actions(); Type: COMMENT; Schema: ffx_internal; Owner: -
+--
+
+COMMENT ON FUNCTION ffx_internal.console_actions() IS 'Every console action with its capability (staff_may) and a one-line summary.';
+
+
+--
+-- Name: console_actor_key(); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_actor_key() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(auth.uid()::text, 'operator:' || coalesce(auth.jwt() ->> 'operator', 'unknown'))
+$$;
+
+
+--
+-- Name: console_actor_name(); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_actor_name() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(auth.jwt() ->> 'email', 'operator:' || coalesce(auth.jwt() ->> 'operator', 'unknown'))
+$$;
+
+
+--
+-- Name: console_amount(jsonb, text, boolean); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_amount(p_args jsonb, p_name text, p_required boolean DEFAULT false) RETURNS numeric
+    LANGUAGE plpgsql IMMUTABLE
+    AS $_$
+declare
+  v text := ffx_internal.console_text(p_args, p_name, p_required);
+begin
+  if v is null then
+    return null;
+  end if;
+  if v !~ '^[0-9]{1,12}(\.[0-9]{1,8})?$' or v::numeric <= 0 then
+    raise exception using errcode = 'FF400', message = pg_catalog.format('%s must be a positive amount', p_name);
+  end if;
+  return v::numeric;
+end
+$_$;
+
+
+--
+-- Name: console_arg(jsonb, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_arg(p_args jsonb, p_name text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+  select nullif(case pg_catalog.jsonb_typeof(p_args -> p_name)
+                  when 'string' then p_args ->> p_name
+                  when 'number' then p_args ->> p_name
+                  when 'boolean' then p_args ->> p_name
+                end, '')
+$$;
+
+
+--
+-- Name: console_arg_check_scalar(jsonb, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_arg_check_scalar(p_args jsonb, p_name text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+begin
+  if pg_catalog.jsonb_typeof(p_args -> p_name) in ('object', 'array') then
+    raise exception using errcode = 'FF400', message = pg_catalog.format('%s must be a single value', p_name);
+  end if;
+end
+$$;
+
+
+--
+-- Name: console_attention(); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_attention() RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  with items as (
+    select 'paid_undelivered' as kind, o.paid_at as since, o.order_id, null::bigint as event_id,
+           null::bigint as email_id, 'orders.deliver' as action,
+           pg_catalog.format('Paid %s, not delivered (%s %s)', o.paid_at, o.account_size, o.platform_type) as detail
+      from public.orders o
+     where o.paid_at is not null and o.payment_status = 'paid' and o.delivery_status <> 'delivered'
+    union all
+    select 'needs_attention', o.updated_at, o.order_id, null, null,
+           case when o.needs_attention in ('partially_paid', 'underpaid', 'wrong_currency', 'price_mismatch',
+                                           'customer_blocked')
+                  then 'orders.accept_payment' else 'orders.clear_attention' end,
+           o.needs_attention
+      from public.orders o
+     where o.needs_attention is not null
+    union all
+    select 'ipn_' || e.state, e.received_at, coalesce(e.matched_order_id, e.order_id), e.id, null,
+           case e.state when 'failed' then 'events.reprocess' else 'events.link' end,
+           coalesce(e.last_error, pg_catalog.format('payment %s %s matched no order', e.payment_id, e.payment_status))
+      from public.ipn_events e
+     where e.state in ('failed', 'unmatched')
+       and not exists (select 1 from ffx_internal.ipn_event_dismissals d where d.event_id = e.id)
+    union all
+    select 'email_failed', m.updated_at, m.order_id, null, m.id, 'orders.resend_email',
+           pg_catalog.format('%s to %s: %s', m.template_name, m.to_email, coalesce(m.last_error, 'failed'))
+      from public.email_outbox m
+     where m.status = 'failed'
+  )
+  select pg_catalog.jsonb_build_object(
+           'total', (select count(*) from items),
+           'items', coalesce((select pg_catalog.jsonb_agg(pg_catalog.to_jsonb(i) order by i.since nulls last, i.kind)
+                                from (select * from items order by since nulls last, kind limit 200) i), '[]'::jsonb))
+$$;
+
+
+--
+-- Name: console_audit_list(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_audit_list(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  v_admin text := ffx_internal.console_text(p_args, 'admin');
+  v_admin_id uuid := case when v_admin ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then v_admin::uuid end;
+  v_order text := ffx_internal.console_order_id(p_args, 'order_id', false);
+  v_action text := ffx_internal.console_text(p_args, 'action');
+  v_from timestamptz := ffx_internal.console_time(p_args, 'from');
+  v_to timestamptz := ffx_internal.console_time(p_args, 'to');
+  v_page record := ffx_internal.console_page(p_args);
+  v_result jsonb;
+begin
+  if v_to <= v_from then
+    raise exception using errcode = 'FF400', message = 'to must be after from';
+  end if;
+  with matching as (
+    select a.id from public.admin_audit_log a
+     where (v_admin is null or a.admin_id = v_admin_id
+            or (v_admin_id is null and a.admin_email ilike ffx_internal.shop_like(v_admin)))
+       and (v_order is null or a.record_id = v_order or a.new_values ->> 'order_id' = v_order
+            or a.old_values ->> 'order_id' = v_order)
+       and (v_action is null or a.action_type = v_action)
+       and (v_from is null or a.created_at >= v_from)
+       and (v_to is null or a.created_at < v_to))
+  select pg_catalog.jsonb_build_object(
+           'entries', coalesce((select pg_catalog.jsonb_agg(pg_catalog.to_jsonb(a) order by a.id desc)
+                                  from public.admin_audit_log a
+                                 where a.id in (select m.id from matching m order by m.id desc
+                                                 limit v_page.lim offset v_page.off)), '[]'::jsonb),
+           'total', (select pg_catalog.count(*) from matching))
+    into v_result;
+  return v_result;
+end
+$_$;
+
+
+--
+-- Name: console_bool(jsonb, text, boolean); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_bool(p_args jsonb, p_name text, p_default boolean DEFAULT NULL::boolean) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+declare
+  v text := pg_catalog.lower(ffx_internal.console_text(p_args, p_name));
+begin
+  if v is null then
+    return p_default;
+  end if;
+  if v in ('true', '1', 'yes', 'on') then
+    return true;
+  elsif v in ('false', '0', 'no', 'off') then
+    return false;
+  end if;
+  raise exception using errcode = 'FF400', message = pg_catalog.format('%s must be true or false', p_name);
+end
+$$;
+
+
+--
+-- Name: console_checkout_get(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_checkout_get(p_args jsonb) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select pg_catalog.jsonb_build_object('paused', s.checkout_paused, 'message', s.checkout_pause_message,
+                                       'changed_by', s.checkout_paused_by, 'changed_at', s.checkout_paused_at)
+    from public.order_settings s where s.id
+$$;
+
+
+--
+-- Name: console_checkout_pause(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_checkout_pause(p_args jsonb) RETURNS jsonb
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select ffx_internal.console_checkout_set(true, ffx_internal.console_text(p_args, 'message', true),
+                                           ffx_internal.console_reason(p_args))
+$$;
+
+
+--
+-- Name: console_checkout_resume(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_checkout_resume(p_args jsonb) RETURNS jsonb
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select ffx_internal.console_checkout_set(false, null, ffx_internal.console_reason(p_args))
+$$;
+
+
+--
+-- Name: console_checkout_set(boolean, text, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_checkout_set(p_paused boolean, p_message text, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_old jsonb := ffx_internal.console_checkout_get('{}');
+  v_by text := coalesce(auth.jwt() ->> 'email', 'operator:' || coalesce(auth.jwt() ->> 'operator', 'unknown'));
+begin
+  update public.order_settings s
+     set checkout_paused = p_paused,
+         checkout_pause_message = case when p_paused then p_message end,
+         checkout_paused_by = v_by,
+         checkout_paused_at = now()
+   where s.id;
+  perform ffx_internal.admin_cli_audit(case when p_paused then 'checkout_pause' else 'checkout_resume' end,
+    'order_settings', 'checkout', p_reason, v_old, ffx_internal.console_checkout_get('{}'));
+  return ffx_internal.console_checkout_get('{}');
+end
+$$;
+
+
+--
+-- Name: console_coins_list(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_coins_list(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_active boolean := ffx_internal.console_bool(p_args, 'active');
+  v_page record := ffx_internal.console_page(p_args);
+begin
+  return pg_catalog.jsonb_build_object(
+    'coins', coalesce((select pg_catalog.jsonb_agg(pg_catalog.to_jsonb(x) order by x.code)
+                         from (select c.code, c.provider_code, c.active, c.created_at, c.updated_at
+                                 from public.crypto_currency_map c
+                                where v_active is null or c.active = v_active
+                                order by c.code limit v_page.lim offset v_page.off) x), '[]'::jsonb),
+    'total', (select pg_catalog.count(*) from public.crypto_currency_map c where v_active is null or c.active = v_active));
+end
+$$;
+
+
+--
+-- Name: console_coins_set(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_coins_set(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  v_code text := pg_catalog.lower(ffx_internal.console_text(p_args, 'code', true));
+  v_provider text := pg_catalog.lower(ffx_internal.console_text(p_args, 'provider_code'));
+  v_active boolean := ffx_internal.console_bool(p_args, 'active');
+  v_reason text := ffx_internal.console_reason(p_args);
+  c public.crypto_currency_map%rowtype;
+  v_new jsonb;
+  v_old jsonb;
+begin
+  if v_code !~ '^[a-z0-9_]{1,32}$' then
+    raise exception using errcode = 'FF400', message = 'code must be 1 to 32 lower-case letters, digits or _';
+  end if;
+  if v_provider !~ '^[a-z0-9]{1,32}$' then
+    raise exception using errcode = 'FF400', message = 'provider_code must be 1 to 32 lower-case letters or digits';
+  end if;
+  if v_provider is null and v_active is null then
+    raise exception using errcode = 'FF400', message = 'Give provider_code or active';
+  end if;
+  select * into c from public.crypto_currency_map x where x.code = v_code for update;
+  if not found then
+    if v_provider is null then
+      raise exception using errcode = 'FF400', message = 'provider_code is required for a new coin';
+    end if;
+    insert into public.crypto_currency_map (code, provider_code, active) values (v_code, v_provider, coalesce(v_active, true))
+    returning * into c;
+    v_old := null;
+    v_new := pg_catalog.jsonb_build_object('provider_code', c.provider_code, 'active', c.active);
+  else
+    v_new := ffx_internal.shop_changed(pg_catalog.to_jsonb(c),
+               pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('provider_code', v_provider, 'active', v_active)));
+    if v_new = '{}'::jsonb then
+      raise exception using errcode = 'FF409', message = 'Nothing changes: the coin already has these values';
+    end if;
+    select pg_catalog.jsonb_object_agg(k, pg_catalog.to_jsonb(c) -> k) into v_old from pg_catalog.jsonb_object_keys(v_new) k;
+    update public.crypto_currency_map x
+       set provider_code = coalesce(v_provider, x.provider_code), active = coalesce(v_active, x.active)
+     where x.code = v_code
+    returning * into c;
+  end if;
+  perform ffx_internal.admin_cli_audit('coin_set', 'crypto_currency_map', v_code, v_reason, v_old, v_new);
+  return pg_catalog.jsonb_build_object('coin', pg_catalog.jsonb_build_object(
+           'code', c.code, 'provider_code', c.provider_code, 'active', c.active, 'updated_at', c.updated_at));
+end
+$_$;
+
+
+--
+-- Name: console_credentials_reveal(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_credentials_reveal(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_delivery uuid := ffx_internal.console_uuid(p_args, 'delivery_id');
+  v_inventory uuid := ffx_internal.console_uuid(p_args, 'inventory_id');
+  v_reason text := ffx_internal.console_reason(p_args);
+  v_table text;
+  v_record uuid;
+  v_login text;
+  v_server text;
+  v_password text;
+  v_investor text;
+begin
+  if (v_delivery is null) = (v_inventory is null) then
+    raise exception using errcode = 'FF400', message = 'Give delivery_id or inventory_id (one of them)';
+  end if;
+  if v_delivery is not null then
+    select 'delivered_accounts', d.id, d.login_id, d.server_name, d.password, d.investor_password
+      into v_table, v_record, v_login, v_server, v_password, v_investor
+      from public.delivered_accounts d where d.id = v_delivery;
+  else
+    select 'account_container', c.id, c.login_id, c.server_name, c.password, c.investor_password
+      into v_table, v_record, v_login, v_server, v_password, v_investor
+      from public.account_container c where c.id = v_inventory;
+  end if;
+  if v_record is null then
+    raise exception using errcode = 'FF404', message = pg_catalog.format('No account with id %s', coalesce(v_delivery, v_inventory));
+  end if;
+  perform ffx_internal.admin_cli_audit('credentials_reveal', v_table, v_record::text, v_reason, null,
+    pg_catalog.jsonb_build_object('login_id', v_login, 'server_name', v_server));
+  return pg_catalog.jsonb_build_object('login_id', v_login, 'server_name', v_server, 'password', v_password,
+                                       'investor_password', v_investor);
+end
+$$;
+
+
+--
+-- Name: console_csv_field(text); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_csv_field(p_value text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select case when p_value ~ '[",\r\n]' then '"' || pg_catalog.replace(p_value, '"', '""') || '"'
+              else coalesce(p_value, '') end
+$$;
+
+
+--
+-- Name: console_csv_line(text[]); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_csv_line(p_fields text[]) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select pg_catalog.string_agg(ffx_internal.console_csv_field(f), ',' order by n)
+    from pg_catalog.unnest(p_fields) with ordinality as u (f, n)
+$$;
+
+
+--
+-- Name: console_customers_get(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_customers_get(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_id uuid := ffx_internal.shop_customer_id(p_args);
+  v_customer jsonb := ffx_internal.shop_customer_json(v_id);
+begin
+  return pg_catalog.jsonb_build_object(
+    'customer', v_customer,
+    'orders', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                                 'order_id', o.order_id, 'account_type', o.account_type, 'account_size', o.account_size,
+                                 'platform_type', o.platform_type, 'final_amount', o.final_amount,
+                                 'discount_code', o.discount_code, 'order_status', o.order_status,
+                                 'payment_status', o.payment_status, 'delivery_status', o.delivery_status,
+                                 'needs_attention', o.needs_attention, 'refunded_usd', ffx_internal.shop_order_refunded_usd(o),
+                                 'created_at', o.created_at, 'paid_at', o.paid_at, 'delivered_at', o.delivered_at)
+                               order by o.created_at desc, o.order_id)
+                          from public.orders o where o.user_id = v_id), '[]'::jsonb),
+    'deliveries', coalesce((select pg_catalog.jsonb_agg(ffx_internal.shop_delivery_json(d.id) order by d.delivered_at desc, d.id)
+                              from public.delivered_accounts d where d.user_id = v_id), '[]'::jsonb),
+    'total_spent_net', v_customer -> 'total_spent_net');
+end
+$$;
+
+
+--
+-- Name: console_customers_list(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_customers_list(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_q text := ffx_internal.console_text(p_args, 'q');
+  v_status text := ffx_internal.console_enum(p_args, 'status', array['active', 'suspended', 'banned']);
+  v_page record := ffx_internal.console_page(p_args);
+  v_result jsonb;
+begin
+  with matching as (
+    select u.id, u.created_at
+      from auth.users u
+      left join public.user_profiles p on p.id = u.id
+     where u.deleted_at is null
+       and (v_status is null or coalesce(p.account_status, 'active') = v_status)
+       and (v_q is null
+            or u.email::text ilike ffx_internal.shop_like(v_q)
+            or p.email ilike ffx_internal.shop_like(v_q)
+            or (coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '')) ilike ffx_internal.shop_like(v_q)))
+  select pg_catalog.jsonb_build_object(
+           'customers', coalesce((select pg_catalog.jsonb_agg(ffx_internal.shop_customer_json(x.id) order by x.created_at desc, x.id)
+                                    from (select m.id, m.created_at from matching m
+                                           order by m.created_at desc, m.id
+                                           limit v_page.lim offset v_page.off) x), '[]'::jsonb),
+           'total', (select pg_catalog.count(*) from matching))
+    into v_result;
+  return v_result;
+end
+$$;
+
+
+--
+-- Name: console_customers_set_email(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_customers_set_email(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  v_id uuid := ffx_internal.shop_customer_id(p_args);
+  v_new text := ffx_internal.console_text(p_args, 'new_email', true);
+  v_reason text := ffx_internal.console_reason(p_args);
+  v_old text;
+  v_outbox integer;
+begin
+  if v_new !~ '^[^@[:space:]<>",;]+@[^@[:space:]<>",;]+\.[^@[:space:]<>",;]+$' or pg_catalog.length(v_new) > 254 then
+    raise exception using errcode = 'FF400', message = 'new_email must be an e-mail address';
+  end if;
+  insert into public.user_profiles (id, email)
+  select u.id, u.email from auth.users u where u.id = v_id
+  on conflict (id) do nothing;
+  select coalesce(nullif(pg_catalog.btrim(p.email), ''), (select u.email::text from auth.users u where u.id = v_id))
+    into v_old from public.user_profiles p where p.id = v_id for update;
+  if v_old = v_new then
+    raise exception using errcode = 'FF409', message = pg_catalog.format('Deliveries already go to %s', v_new);
+  end if;
+
+  update public.user_profiles p set email = v_new where p.id = v_id;
+  update public.email_outbox e set to_email = v_new
+   where e.order_id in (select o.order_id from public.orders o where o.user_id = v_id)
+     and e.status <> 'sending' and e.to_email <> '';
+  get diagnostics v_outbox = row_count;
+
+  perform ffx_internal.admin_cli_audit('customer_set_email', 'user_profiles', v_id::text, v_reason,
+    pg_catalog.jsonb_build_object('email', v_old),
+    pg_catalog.jsonb_build_object('email', v_new, 'outbox_rows_redirected', v_outbox));
+  return pg_catalog.jsonb_build_object('customer', ffx_internal.shop_customer_json(v_id),
+                                       'outbox_rows_redirected', v_outbox);
+end
+$_$;
+
+
+--
+-- Name: console_customers_set_status(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_customers_set_status(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_id uuid := ffx_internal.shop_customer_id(p_args);
+  v_status text := ffx_internal.console_enum(p_args, 'status', array['active', 'suspended', 'banned']);
+  v_reason text := ffx_internal.console_reason(p_args);
+  v_old text;
+  v_suspended jsonb;
+begin
+  if v_status is null then
+    raise exception using errcode = 'FF400', message = 'status is required';
+  end if;
+  -- a customer without a profile (an older user) gets one, as sign-up would have made it
+  insert into public.user_profiles (id, email)
+  select u.id, u.email from auth.users u where u.id = v_id
+  on conflict (id) do nothing;
+  select p.account_status into v_old from public.user_profiles p where p.id = v_id for update;
+  if v_old = v_status then
+    raise exception using errcode = 'FF409', message = pg_catalog.format('The customer is already %s', v_status);
+  end if;
+
+  update public.user_profiles p set account_status = v_status where p.id = v_id;
+  if v_status = 'banned' then
+    with s as (
+      update public.delivered_accounts d set account_status = 'suspended'
+       where d.user_id = v_id and d.account_status = 'active'
+      returning d.id)
+    select pg_catalog.jsonb_agg(s.id order by s.id) into v_suspended from s;
+  end if;
+
+  perform ffx_internal.admin_cli_audit('customer_set_status', 'user_profiles', v_id::text, v_reason,
+    pg_catalog.jsonb_build_object('account_status', v_old),
+    pg_catalog.jsonb_build_object('account_status', v_status,
+                                  'accounts_suspended', coalesce(v_suspended, '[]'::jsonb)));
+  return pg_catalog.jsonb_build_object('customer', ffx_internal.shop_customer_json(v_id),
+                                       'accounts_suspended', coalesce(v_suspended, '[]'::jsonb));
+end
+$$;
+
+
+--
+-- Name: console_dashboard_get(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_dashboard_get(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_to timestamptz := coalesce(ffx_internal.console_time(p_args, 'to'), now());
+  v_from timestamptz := coalesce(ffx_internal.console_time(p_args, 'from'), v_to - interval '30 days');
+  v_today timestamptz := pg_catalog.date_trunc('day', now() at time zone 'UTC') at time zone 'UTC';
+  v_month timestamptz := pg_catalog.date_trunc('month', now() at time zone 'UTC') at time zone 'UTC';
+  v_tomorrow timestamptz := v_today + interval '1 day';
+  v_low integer := (ffx_internal.console_money_settings()).low_stock_threshold;
+begin
+  if v_from > v_to then
+    raise exception using errcode = 'FF400', message = 'from must not be after to';
+  end if;
+  return pg_catalog.jsonb_build_object(
+    'revenue', pg_catalog.jsonb_build_object(
+      'today', ffx_internal.console_revenue(v_today, v_tomorrow),
+      'last_7_days', ffx_internal.console_revenue(v_today - interval '6 days', v_tomorrow),
+      'last_30_days', ffx_internal.console_revenue(v_today - interval '29 days', v_tomorrow),
+      'this_month', ffx_internal.console_revenue(v_month, v_tomorrow)),
+    'conversion', (select pg_catalog.jsonb_build_object(
+                            'from', v_from, 'to', v_to, 'orders', count(*),
+                            'paid', count(*) filter (where o.paid_at is not null),
+                            'delivered', count(*) filter (where o.delivery_status = 'delivered'),
+                            'rate', round(100.0 * count(*) filter (where o.paid_at is not null) / nullif(count(*), 0), 2))
+                     from public.orders o where o.created_at >= v_from and o.created_at < v_to),
+    'stock', ffx_internal.console_inventory_stock('{}') -> 'products',
+    'low_stock_threshold', v_low,
+    'attention', ffx_internal.console_attention());
+end
+$$;
+
+
+--
+-- Name: console_deliveries_list(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_deliveries_list(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_q text := ffx_internal.console_text(p_args, 'q');
+  v_user uuid := ffx_internal.console_uuid(p_args, 'user_id');
+  v_order text := ffx_internal.console_order_id(p_args, 'order_id', false);
+  v_status text := ffx_internal.console_enum(p_args, 'account_status', array['active', 'suspended', 'closed', 'breached']);
+  v_page record := ffx_internal.console_page(p_args);
+  v_result jsonb;
+begin
+  with matching as (
+    select d.id, d.delivered_at
+      from public.delivered_accounts d
+      left join public.user_profiles p on p.id = d.user_id
+      left join auth.users u on u.id = d.user_id
+     where (v_user is null or d.user_id = v_user)
+       and (v_order is null or d.order_id = v_order)
+       and (v_status is null or d.account_status = v_status)
+       and (v_q is null
+            or pg_catalog.upper(d.order_id) = pg_catalog.upper(v_q)
+            or d.login_id ilike ffx_internal.shop_like(v_q)
+            or p.email ilike ffx_internal.shop_like(v_q)
+            or u.email::text ilike ffx_internal.shop_like(v_q)))
+  select pg_catalog.jsonb_build_object(
+           'deliveries', coalesce((select pg_catalog.jsonb_agg(ffx_internal.shop_delivery_json(x.id) order by x.delivered_at desc, x.id)
+                                     from (select m.* from matching m order by m.delivered_at desc, m.id
+                                            limit v_page.lim offset v_page.off) x), '[]'::jsonb),
+           'total', (select pg_catalog.count(*) from matching))
+    into v_result;
+  return v_result;
+end
+$$;
+
+
+--
+-- Name: console_deliveries_set_status(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_deliveries_set_status(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_id uuid := ffx_internal.console_uuid(p_args, 'id');
+  v_order text := ffx_internal.console_order_id(p_args, 'order_id', false);
+  v_stages text[] := array['not_started', 'active', 'passed', 'failed'];
+  v_want jsonb := pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+    'current_phase', ffx_internal.console_enum(p_args, 'current_phase', array['challenge', 'phase_1', 'phase_2', 'live']),
+    'challenge_status', ffx_internal.console_enum(p_args, 'challenge_status', v_stages),
+    'phase_1_status', ffx_internal.console_enum(p_args, 'phase_1_status', v_stages),
+    'phase_2_status', ffx_internal.console_enum(p_args, 'phase_2_status', v_stages),
+    'live_status', ffx_internal.console_enum(p_args, 'live_status', v_stages),
+    'account_status', ffx_internal.console_enum(p_args, 'account_status', array['active', 'suspended', 'closed', 'breached'])));
+  v_reason text := ffx_internal.console_reason(p_args);
+  d public.delivered_accounts%rowtype;
+  v_old jsonb;
+  v_new jsonb;
+begin
+  if v_id is null and v_order is null then
+    raise exception using errcode = 'FF400', message = 'Give id or order_id';
+  end if;
+  if v_want = '{}'::jsonb then
+    raise exception using errcode = 'FF400',
+      message = 'Give current_phase, challenge_status, phase_1_status, phase_2_status, live_status or account_status';
+  end if;
+  select * into d from public.delivered_accounts x
+   where (v_id is null or x.id = v_id) and (v_order is null or x.order_id = v_order)
+   for update;
+  if not found then
+    raise exception using errcode = 'FF404', message = pg_catalog.format('No delivered account for %s', coalesce(v_id::text, v_order));
+  end if;
+  v_new := ffx_internal.shop_changed(pg_catalog.to_jsonb(d), v_want);
+  if v_new = '{}'::jsonb then
+    raise exception using errcode = 'FF409', message = 'Nothing changes: the account already has these values';
+  end if;
+  if v_new ->> 'account_status' = 'active' and not ffx_internal.customer_is_active(d.user_id) then
+    raise exception using errcode = 'FF409', message = 'The customer is suspended or banned: reinstate the customer first';
+  end if;
+  select pg_catalog.jsonb_object_agg(k, pg_catalog.to_jsonb(d) -> k) into v_old from pg_catalog.jsonb_object_keys(v_new) k;
+
+  update public.delivered_accounts x
+     set current_phase = coalesce(v_new ->> 'current_phase', x.current_phase),
+         challenge_status = coalesce(v_new ->> 'challenge_status', x.challenge_status),
+         phase_1_status = coalesce(v_new ->> 'phase_1_status', x.phase_1_status),
+         phase_2_status = coalesce(v_new ->> 'phase_2_status', x.phase_2_status),
+         live_status = coalesce(v_new ->> 'live_status', x.live_status),
+         account_status = coalesce(v_new ->> 'account_status', x.account_status)
+   where x.id = d.id;
+  perform ffx_internal.admin_cli_audit('delivery_set_status', 'delivered_accounts', d.id::text, v_reason,
+    v_old || pg_catalog.jsonb_build_object('order_id', d.order_id), v_new);
+  return pg_catalog.jsonb_build_object('delivery', ffx_internal.shop_delivery_json(d.id));
+end
+$$;
+
+
+--
+-- Name: console_discounts_create(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_discounts_create(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_code text := ffx_internal.shop_discount_code(p_args);
+  v_percent numeric := ffx_internal.console_amount(p_args, 'percent_off');
+  v_amount numeric := ffx_internal.console_amount(p_args, 'amount_off');
+  v_max integer := ffx_internal.console_int(p_args, 'max_uses', null, 0, 1000000000);
+  v_max_user integer := ffx_internal.console_int(p_args, 'max_uses_per_user', null, 0, 1000000000);
+  v_from timestamptz := ffx_internal.console_time(p_args, 'valid_from');
+  v_until timestamptz := ffx_internal.console_time(p_args, 'valid_until');
+  v_reason text := ffx_internal.console_reason(p_args);
+  v_discount jsonb;
+begin
+  if (v_percent is null) = (v_amount is null) then
+    raise exception using errcode = 'FF400', message = 'Give percent_off or amount_off (one of them)';
+  end if;
+  if v_percent > 100 or v_percent <> pg_catalog.round(v_percent, 2) then
+    raise exception using errcode = 'FF400', message = 'percent_off must be above 0 and at most 100, with at most 2 decimals';
+  end if;
+  if v_amount <> pg_catalog.round(v_amount, 2) then
+    raise exception using errcode = 'FF400', message = 'amount_off must have at most 2 decimals';
+  end if;
+  if v_until <= coalesce(v_from, now()) then
+    raise exception using errcode = 'FF400', message = 'valid_until must be after valid_from (and in the future)';
+  end if;
+  if exists (select 1 from public.discount_codes c where c.code = v_code) then
+    raise exception using errcode = 'FF409', message = pg_catalog.format('Discount code %s exists: change it with discounts.update', v_code);
+  end if;
+  insert into public.discount_codes (code, percent_off, amount_off, max_uses, max_uses_per_user, valid_from, valid_until)
+  values (v_code, v_percent, v_amount, v_max, v_max_user, v_from, v_until);
+  v_discount := ffx_internal.shop_discount_json(v_code);
+  perform ffx_internal.admin_cli_audit('discount_create', 'discount_codes', v_code, v_reason, null,
+    v_discount - array['uses', 'held', 'usable_now', 'created_at', 'updated_at']);
+  return pg_catalog.jsonb_build_object('discount', v_discount);
+end
+$$;
+
+
+--
+-- Name: console_discounts_list(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_discounts_list(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_q text := ffx_internal.console_text(p_args, 'q');
+  v_active boolean := ffx_internal.console_bool(p_args, 'active');
+  v_page record := ffx_internal.console_page(p_args);
+  v_result jsonb;
+begin
+  with matching as (
+    select c.code, c.created_at from public.discount_codes c
+     where (v_q is null or c.code ilike ffx_internal.shop_like(v_q))
+       and (v_active is null or c.active = v_active))
+  select pg_catalog.jsonb_build_object(
+           'discounts', coalesce((select pg_catalog.jsonb_agg(ffx_internal.shop_discount_json(x.code) order by x.created_at desc, x.code)
+                                    from (select m.* from matching m order by m.created_at desc, m.code
+                                           limit v_page.lim offset v_page.off) x), '[]'::jsonb),
+           'total', (select pg_catalog.count(*) from matching))
+    into v_result;
+  return v_result;
+end
+$$;
+
+
+--
+-- Name: console_discounts_update(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_discounts_update(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_code text := ffx_internal.shop_discount_code(p_args);
+  v_active boolean := ffx_internal.console_bool(p_args, 'active');
+  v_max integer := ffx_internal.shop_limit(p_args, 'max_uses');
+  v_max_user integer := ffx_internal.shop_limit(p_args, 'max_uses_per_user');
+  v_until_none boolean := pg_catalog.lower(ffx_internal.console_text(p_args, 'valid_until')) = 'none';
+  v_until timestamptz := case when v_until_none then null else ffx_internal.console_time(p_args, 'valid_until') end;
+  v_reason text := ffx_internal.console_reason(p_args);
+  c public.discount_codes%rowtype;
+  v_want jsonb;
+  v_new jsonb;
+  v_old jsonb;
+begin
+  if v_active is null and v_max is null and v_max_user is null and v_until is null and not coalesce(v_until_none, false) then
+    raise exception using errcode = 'FF400', message = 'Give active, max_uses, max_uses_per_user or valid_until';
+  end if;
+  select * into c from public.discount_codes x where x.code = v_code for update;
+  if not found then
+    raise exception using errcode = 'FF404', message = pg_catalog.format('No discount code %s', v_code);
+  end if;
+  if v_until <= coalesce(c.valid_from, '-infinity') then
+    raise exception using errcode = 'FF400', message = 'valid_until must be after the code''s valid_from';
+  end if;
+  v_want := '{}'::jsonb
+    || case when v_active is not null then pg_catalog.jsonb_build_object('active', v_active) else '{}' end
+    || case when v_max is not null then pg_catalog.jsonb_build_object('max_uses', nullif(v_max, -1)) else '{}' end
+    || case when v_max_user is not null then pg_catalog.jsonb_build_object('max_uses_per_user', nullif(v_max_user, -1)) else '{}' end
+    || case when v_until is not null or v_until_none then pg_catalog.jsonb_build_object('valid_until', v_until) else '{}' end;
+  v_new := ffx_internal.shop_changed(pg_catalog.to_jsonb(c), v_want);
+  if v_new = '{}'::jsonb then
+    raise exception using errcode = 'FF409', message = 'Nothing changes: the code already has these values';
+  end if;
+  select pg_catalog.jsonb_object_agg(k, pg_catalog.to_jsonb(c) -> k) into v_old from pg_catalog.jsonb_object_keys(v_new) k;
+  update public.discount_codes x
+     set active = case when v_new ? 'active' then (v_new ->> 'active')::boolean else x.active end,
+         max_uses = case when v_new ? 'max_uses' then (v_new ->> 'max_uses')::integer else x.max_uses end,
+         max_uses_per_user = case when v_new ? 'max_uses_per_user' then (v_new ->> 'max_uses_per_user')::integer
+                                  else x.max_uses_per_user end,
+         valid_until = case when v_new ? 'valid_until' then (v_new ->> 'valid_until')::timestamptz else x.valid_until end
+   where x.code = v_code;
+  perform ffx_internal.admin_cli_audit('discount_update', 'discount_codes', v_code, v_reason, v_old, v_new);
+  return pg_catalog.jsonb_build_object('discount', ffx_internal.shop_discount_json(v_code));
+end
+$$;
+
+
+--
+-- Name: console_discounts_uses(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_discounts_uses(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_code text := ffx_internal.shop_discount_code(p_args);
+  v_page record := ffx_internal.console_page(p_args);
+  v_discount jsonb := ffx_internal.shop_discount_json(v_code);
+begin
+  if v_discount is null then
+    raise exception using errcode = 'FF404', message = pg_catalog.format('No discount code %s', v_code);
+  end if;
+  return pg_catalog.jsonb_build_object(
+    'discount', v_discount,
+    'uses', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                               'order_id', x.order_id, 'user_id', x.user_id, 'email', x.email, 'state', x.state,
+                               'over_limit', x.over_limit, 'held_at', x.held_at, 'used_at', x.used_at,
+                               'released_at', x.released_at, 'final_amount', x.final_amount,
+                               'discount_amount', x.discount_amount, 'order_status', x.order_status)
+                             order by x.created_at desc, x.order_id)
+                        from (select s.*, coalesce(nullif(pg_catalog.btrim(p.email), ''), u.email::text) as email,
+                                     o.final_amount, o.discount_amount, o.order_status
+                                from public.discount_code_uses s
+                                left join public.orders o on o.order_id = s.order_id
+                                left join public.user_profiles p on p.id = s.user_id
+                                left join auth.users u on u.id = s.user_id
+                               where s.code = v_code
+                               order by s.created_at desc, s.order_id
+                               limit v_page.lim offset v_page.off) x), '[]'::jsonb),
+    'total', (select pg_catalog.count(*) from public.discount_code_uses s where s.code = v_code));
+end
+$$;
+
+
+--
+-- Name: console_enum(jsonb, text, text[], text); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_enum(p_args jsonb, p_name text, p_allowed text[], p_default text DEFAULT NULL::text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+declare
+  v text := coalesce(ffx_internal.console_text(p_args, p_name), p_default);
+begin
+  if v is not null and not v = any (p_allowed) then
+    raise exception using errcode = 'FF400',
+      message = pg_catalog.format('%s must be one of: %s', p_name, pg_catalog.array_to_string(p_allowed, ', '));
+  end if;
+  return v;
+end
+$$;
+
+
+--
+-- Name: ipn_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.ipn_events (
+    id bigint NOT NULL,
+    received_at timestamp with time zone DEFAULT now() NOT NULL,
+    dedupe_key text NOT NULL,
+    payment_id text NOT NULL,
+    payment_status text NOT NULL,
+    order_id text,
+    parent_payment_id text,
+    invoice_id text,
+    payload jsonb NOT NULL,
+    signature text,
+    state text DEFAULT 'pending'::text NOT NULL,
+    matched_order_id text,
+    attempts integer DEFAULT 0 NOT NULL,
+    last_error text,
+    processed_at timestamp with time zone,
+    next_retry_at timestamp with time zone,
+    CONSTRAINT ipn_events_signature_check CHECK ((signature = ANY (ARRAY['raw'::text, 'canonical'::text]))),
+    CONSTRAINT ipn_events_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'processed'::text, 'unmatched'::text, 'failed'::text])))
+);
+
+
+--
+-- Name: TABLE ipn_events; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.ipn_events IS 'Inbox of NOWPayments IPNs: stored by ipn_receive() (unique dedupe_key) before payment_apply(); failed/unmatched ones are re-run by ipn_reprocess().';
+
+
+--
+-- Name: COLUMN ipn_events.next_retry_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.ipn_events.next_retry_at IS 'The reconciler re-runs this failed/unmatched event no earlier than this (NULL: at once).';
+
+
+--
+-- Name: console_event_brief(public.ipn_events); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_event_brief(e public.ipn_events) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select pg_catalog.to_jsonb(e) - 'payload' - 'signature' - 'dedupe_key'
+         || pg_catalog.jsonb_build_object(
+              'dismissed', (select pg_catalog.jsonb_build_object('reason', d.reason, 'by', d.dismissed_by,
+                                                                 'at', d.dismissed_at)
+                              from ffx_internal.ipn_event_dismissals d where d.event_id = e.id))
+$$;
+
+
+--
+-- Name: console_event_locked(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_event_locked(p_args jsonb) RETURNS public.ipn_events
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_id integer := ffx_internal.console_int(p_args, 'id', null, 1, 2147483647);
+  e public.ipn_events%rowtype;
+begin
+  if v_id is null then
+    raise exception using errcode = 'FF400', message = 'id is required';
+  end if;
+  select * into e from public.ipn_events x where x.id = v_id for update;
+  if not found then
+    raise exception using errcode = 'FF404', message = pg_catalog.format('IPN event %s not found', v_id);
+  end if;
+  return e;
+end
+$$;
+
+
+--
+-- Name: console_events_dismiss(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_events_dismiss(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_reason text := ffx_internal.console_reason(p_args);
+  e public.ipn_events%rowtype := ffx_internal.console_event_locked(p_args);
+begin
+  if e.state not in ('failed', 'unmatched') then
+    raise exception using errcode = 'FF409',
+      message = pg_catalog.format('IPN event %s is %s: only failed or unmatched events are dismissed', e.id, e.state);
+  end if;
+  insert into ffx_internal.ipn_event_dismissals (event_id, reason, dismissed_by)
+  values (e.id, v_reason, ffx_internal.console_actor_name())
+  on conflict (event_id) do nothing;
+  if not found then
+    raise exception using errcode = 'FF409', message = pg_catalog.format('IPN event %s is already dismissed', e.id);
+  end if;
+  perform ffx_internal.admin_cli_audit('ipn_dismiss', 'ipn_events', e.id::text, v_reason,
+    pg_catalog.jsonb_build_object('state', e.state), pg_catalog.jsonb_build_object('dismissed', true));
+  return pg_catalog.jsonb_build_object('event', ffx_internal.console_event_brief(e));
+end
+$$;
+
+
+--
+-- Name: console_events_get(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_events_get(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_id integer := ffx_internal.console_int(p_args, 'id', null, 1, 2147483647);
+  e public.ipn_events%rowtype;
+begin
+  if v_id is null then
+    raise exception using errcode = 'FF400', message = 'id is required';
+  end if;
+  select * into e from public.ipn_events x where x.id = v_id;
+  if not found then
+    raise exception using errcode = 'FF404', message = pg_catalog.format('IPN event %s not found', v_id);
+  end if;
+  return pg_catalog.jsonb_build_object('event', ffx_internal.console_event_brief(e)
+                                                || pg_catalog.jsonb_build_object('payload', e.payload));
+end
+$$;
+
+
+--
+-- Name: console_events_link(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_events_link(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_reason text := ffx_internal.console_reason(p_args);
+  e public.ipn_events%rowtype := ffx_internal.console_event_locked(p_args);
+  o public.orders%rowtype := ffx_internal.console_order_locked(p_args);
+  v_res jsonb;
+begin
+  if e.state not in ('unmatched', 'failed') then
+    raise exception using errcode = 'FF409',
+      message = pg_catalog.format('IPN event %s is %s: only unmatched or failed events are linked', e.id, e.state);
+  end if;
+  begin
+    v_res := ffx_internal.payment_apply(e.payload || pg_catalog.jsonb_build_object('order_id', o.order_id), 'console_link');
+  exception when others then
+    raise exception using errcode = 'FF409',
+      message = pg_catalog.format('IPN event %s cannot be applied to order %s: %s', e.id, o.order_id, sqlerrm);
+  end;
+  update public.ipn_events x
+     set state = 'processed', attempts = x.attempts + 1, matched_order_id = o.order_id, last_error = null,
+         processed_at = now()
+   where x.id = e.id;
+  delete from ffx_internal.ipn_event_dismissals d where d.event_id = e.id;
+  perform ffx_internal.admin_cli_audit('ipn_link', 'ipn_events', e.id::text, v_reason,
+    pg_catalog.jsonb_build_object('state', e.state, 'order_id', e.order_id),
+    pg_catalog.jsonb_build_object('state', 'processed', 'order_id', o.order_id, 'outcome', v_res ->> 'outcome'));
+  select * into e from public.ipn_events x where x.id = e.id;
+  return pg_catalog.jsonb_build_object('event', ffx_internal.console_event_brief(e), 'result', v_res,
+                                       'order', ffx_internal.console_order_brief(o.order_id));
+end
+$$;
+
+
+--
+-- Name: console_events_list(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_events_list(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_state text := ffx_internal.console_enum(p_args, 'state', array['pending', 'processed', 'unmatched', 'failed']);
+  v_unmatched boolean := ffx_internal.console_bool(p_args, 'unmatched');
+  v_dismissed boolean := ffx_internal.console_bool(p_args, 'dismissed');
+  v_payment text := ffx_internal.console_text(p_args, 'payment_id');
+  v_order text := ffx_internal.console_order_id(p_args, 'order_id', false);
+  pg record := ffx_internal.console_page(p_args);
+begin
+  return (
+    with found as (
+      select e.* from public.ipn_events e
+       where (v_state is null or e.state = v_state)
+         and (v_unmatched is null or (e.state = 'unmatched') = v_unmatched)
+         and (v_dismissed is null
+              or exists (select 1 from ffx_internal.ipn_event_dismissals d where d.event_id = e.id) = v_dismissed)
+         and (v_payment is null or e.payment_id = v_payment or e.parent_payment_id = v_payment)
+         and (v_order is null or e.order_id = v_order or e.matched_order_id = v_order))
+    select pg_catalog.jsonb_build_object(
+             'events', coalesce((select pg_catalog.jsonb_agg(ffx_internal.console_event_brief(f) order by f.id desc)
+                                   from (select * from found order by id desc limit pg.lim offset pg.off) f), '[]'::jsonb),
+             'total', (select count(*) from found)));
+end
+$$;
+
+
+--
+-- Name: console_events_reprocess(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_events_reprocess(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_reason text := ffx_internal.console_reason(p_args);
+  e public.ipn_events%rowtype := ffx_internal.console_event_locked(p_args);
+  v_res jsonb;
+begin
+  if e.state = 'processed' then
+    raise exception using errcode = 'FF409', message = pg_catalog.format('IPN event %s is already processed', e.id);
+  end if;
+  v_res := ffx_internal.ipn_process_event(e.id);
+  if v_res ->> 'outcome' = 'failed' then
+    raise exception using errcode = 'FF409',
+      message = pg_catalog.format('IPN event %s failed again: %s', e.id, v_res ->> 'error');
+  end if;
+  delete from ffx_internal.ipn_event_dismissals d where d.event_id = e.id;
+  perform ffx_internal.admin_cli_audit('ipn_reprocess', 'ipn_events', e.id::text, v_reason,
+    pg_catalog.jsonb_build_object('state', e.state),
+    pg_catalog.jsonb_build_object('outcome', v_res ->> 'outcome', 'order_id', v_res ->> 'order_id'));
+  select * into e from public.ipn_events x where x.id = e.id;
+  return pg_catalog.jsonb_build_object('event', ffx_internal.console_event_brief(e), 'result', v_res);
+end
+$$;
+
+
+--
+-- Name: console_export_finance(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_export_finance(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  v_from timestamptz := ffx_internal.console_time(p_args, 'from');
+  v_to timestamptz := ffx_internal.console_time(p_args, 'to');
+  v_kind text := ffx_internal.console_enum(p_args, 'kind', array['payments', 'refunds', 'revenue', 'all'], 'all');
+  v_lines text[];
+  v_name text;
+begin
+  if v_from is null or v_to is null then
+    raise exception using errcode = 'FF400', message = 'from and to are required (dates, YYYY-MM-DD)';
+  end if;
+  if ffx_internal.console_text(p_args, 'from') !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
+     or ffx_internal.console_text(p_args, 'to') !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' then
+    raise exception using errcode = 'FF400', message = 'from and to must be dates (YYYY-MM-DD)';
+  end if;
+  if v_to < v_from or v_to - v_from > interval '3660 days' then
+    raise exception using errcode = 'FF400', message = 'to must be a date from from to 10 years after it';
+  end if;
+  v_name := pg_catalog.format('ffx-finance-%s-%s.csv', pg_catalog.to_char(v_from at time zone 'UTC', 'YYYY-MM-DD'),
+                              pg_catalog.to_char(v_to at time zone 'UTC', 'YYYY-MM-DD'));
+  -- to is the last day included
+  select coalesce(pg_catalog.array_agg(l.line order by l.at, l.line), '{}')
+    into v_lines
+    from ffx_internal.console_finance_lines(v_from, v_to + interval '1 day', v_kind) l;
+  perform ffx_internal.admin_cli_audit('finance_export', null, v_name,
+    coalesce(ffx_internal.console_text(p_args, 'reason'), pg_catalog.format('finance export (%s)', v_kind)), null,
+    pg_catalog.jsonb_build_object('from', v_from, 'to', v_to, 'kind', v_kind, 'rows', pg_catalog.cardinality(v_lines)));
+  return pg_catalog.jsonb_build_object(
+    'filename', v_name, 'rows', pg_catalog.cardinality(v_lines),
+    'csv', ffx_internal.console_csv_line(array['type', 'time', 'order_id', 'reference', 'provider', 'method',
+                                               'detail', 'amount', 'currency', 'usd', 'paid_orders', 'gross_usd',
+                                               'refunded_usd', 'net_usd'])
+           || E'\r\n' || coalesce(pg_catalog.array_to_string(v_lines, E'\r\n') || E'\r\n', ''));
+end
+$_$;
+
+
+--
+-- Name: console_finance_lines(timestamp with time zone, timestamp with time zone, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_finance_lines(p_from timestamp with time zone, p_to timestamp with time zone, p_kind text) RETURNS TABLE(at timestamp with time zone, line text)
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(m.provider_updated_at, m.updated_at),
+         ffx_internal.console_csv_line(array[
+           'payment', pg_catalog.to_char(coalesce(m.provider_updated_at, m.updated_at) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+           m.order_id, m.payment_id, m.provider, coalesce(m.raw ->> 'method', ''), coalesce(m.raw ->> 'reference', ''),
+           m.actually_paid::text, coalesce(m.pay_currency, ''),
+           case when m.provider = 'manual' then m.raw ->> 'amount_usd'
+                when m.counted and m.parent_payment_id is null and m.price_currency = 'usd' then m.price_amount::text
+                else '' end,
+           '', '', '', ''])
+    from public.payments m
+   where p_kind in ('all', 'payments')
+     and m.payment_status in ('finished', 'partially_paid') and m.actually_paid > 0
+     and coalesce(m.provider_updated_at, m.updated_at) >= p_from and coalesce(m.provider_updated_at, m.updated_at) < p_to
+  union all
+  select t.created_at,
+         ffx_internal.console_csv_line(array[
+           'refund', pg_catalog.to_char(t.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+           t.order_id, coalesce(t.provider_transaction_id, t.id::text), t.provider, coalesce(t.event_type, ''),
+           coalesce(t.provider_response ->> 'reason', ''),
+           case when t.currency = 'usd' then round(t.amount, 2)::text else pg_catalog.trim_scale(t.amount)::text end,
+           coalesce(t.currency, ''),
+           case when t.currency = 'usd' then round(t.amount, 2)::text else '' end, '', '', '', ''])
+    from public.payment_transactions t
+   where p_kind in ('all', 'refunds')
+     and t.transaction_type = 'refund' and t.status = 'completed'
+     and t.created_at >= p_from and t.created_at < p_to
+  union all
+  select d, ffx_internal.console_csv_line(array[
+              'revenue', pg_catalog.to_char(d at time zone 'UTC', 'YYYY-MM-DD'), '', '', '', '', '', '', 'usd', '',
+              r ->> 'paid_orders', r ->> 'gross', r ->> 'refunded', r ->> 'net'])
+    from pg_catalog.generate_series(p_from, p_to - interval '1 day', interval '1 day') d
+    cross join lateral ffx_internal.console_revenue(d, d + interval '1 day') r
+   where p_kind in ('all', 'revenue')
+$$;
+
+
+--
+-- Name: console_int(jsonb, text, integer, integer, integer); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_int(p_args jsonb, p_name text, p_default integer, p_min integer, p_max integer) RETURNS integer
+    LANGUAGE plpgsql IMMUTABLE
+    AS $_$
+declare
+  v text := ffx_internal.console_text(p_args, p_name);
+begin
+  if v is null then
+    return p_default;
+  end if;
+  if v !~ '^-?[0-9]{1,9}$' or v::integer not between p_min and p_max then
+    raise exception using errcode = 'FF400',
+      message = pg_catalog.format('%s must be a whole number from %s to %s', p_name, p_min, p_max);
+  end if;
+  return v::integer;
+end
+$_$;
+
+
+--
+-- Name: console_inventory_import(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_inventory_import(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  v_rows jsonb := p_args -> 'rows';
+  v_dry boolean := ffx_internal.console_bool(p_args, 'dry_run', false);
+  v_reason text := case when v_dry then ffx_internal.console_text(p_args, 'reason') else ffx_internal.console_reason(p_args) end;
+  v_errors jsonb;
+  v_lines jsonb;
+  v_result jsonb;
+begin
+  if pg_catalog.jsonb_typeof(v_rows) is distinct from 'array' or pg_catalog.jsonb_array_length(v_rows) = 0 then
+    raise exception using errcode = 'FF400', message = 'rows must be a non-empty list of accounts';
+  end if;
+  if exists (select 1 from pg_catalog.jsonb_array_elements(v_rows) r
+              where pg_catalog.jsonb_typeof(r) <> 'object' or coalesce(r ->> 'line', '') !~ '^[0-9]{1,9}$') then
+    raise exception using errcode = 'FF400', message = 'each of rows must be an object with its line number (line)';
+  end if;
+
+  v_errors := case when v_dry then ffx_internal.admin_inventory_stage(v_rows) end;
+  if not v_dry then
+    v_result := ffx_internal.admin_inventory_import(v_rows, v_reason);
+    v_errors := v_result -> 'errors';
+  end if;
+  select pg_catalog.jsonb_agg(case when e.error is null then pg_catalog.jsonb_build_object('line', r.line, 'ok', true)
+                                   else pg_catalog.jsonb_build_object('line', r.line, 'ok', false, 'error', e.error) end
+                              order by r.line)
+    into v_lines
+    from (select (x ->> 'line')::integer as line from pg_catalog.jsonb_array_elements(v_rows) x) r
+    left join lateral (select pg_catalog.string_agg(y ->> 'error', '; ') as error
+                         from pg_catalog.jsonb_array_elements(coalesce(v_errors, '[]'::jsonb)) y
+                        where (y ->> 'line')::integer = r.line) e on true;
+  return pg_catalog.jsonb_build_object(
+           'dry_run', v_dry,
+           'lines', v_lines,
+           'valid', (select pg_catalog.count(*) from pg_catalog.jsonb_array_elements(v_lines) l where (l ->> 'ok')::boolean),
+           'invalid', (select pg_catalog.count(*) from pg_catalog.jsonb_array_elements(v_lines) l where not (l ->> 'ok')::boolean),
+           'imported', coalesce((v_result ->> 'imported')::integer, 0),
+           'delivered', coalesce((v_result ->> 'delivered')::integer, 0))
+         || case when v_dry then '{}'::jsonb
+                 else pg_catalog.jsonb_build_object('success', coalesce((v_result ->> 'success')::boolean, false)) end;
+end
+$_$;
+
+
+--
+-- Name: console_inventory_list(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_inventory_list(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_status text := ffx_internal.console_enum(p_args, 'status', array['available', 'reserved', 'delivered', 'disabled']);
+  v_login text := ffx_internal.console_text(p_args, 'login');
+  v_size integer := ffx_internal.console_int(p_args, 'account_size', null, 1, 100000000);
+  v_platform text := ffx_internal.console_enum(p_args, 'platform_type', array['mt4', 'mt5']);
+  v_server text := ffx_internal.console_text(p_args, 'server');
+  v_page record := ffx_internal.console_page(p_args);
+  v_result jsonb;
+begin
+  with matching as (
+    select c.id, c.created_at, c.server_name, c.login_id
+      from public.account_container c
+     where (v_status is null or c.status = v_status)
+       and (v_login is null or c.login_id ilike ffx_internal.shop_like(v_login))
+       and (v_size is null or c.account_size = v_size)
+       and (v_platform is null or c.platform_type = v_platform)
+       and (v_server is null or pg_catalog.lower(c.server_name) = pg_catalog.lower(v_server)))
+  select pg_catalog.jsonb_build_object(
+           'accounts', coalesce((select pg_catalog.jsonb_agg(ffx_internal.shop_account_json(x.id)
+                                                             order by x.created_at desc, x.server_name, x.login_id)
+                                   from (select m.* from matching m
+                                          order by m.created_at desc, m.server_name, m.login_id
+                                          limit v_page.lim offset v_page.off) x), '[]'::jsonb),
+           'total', (select pg_catalog.count(*) from matching))
+    into v_result;
+  return v_result;
+end
+$$;
+
+
+--
+-- Name: console_inventory_set_status(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_inventory_set_status(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_id uuid := ffx_internal.shop_account_id(p_args);
+  v_status text := ffx_internal.console_enum(p_args, 'status', array['available', 'disabled']);
+  v_reason text := ffx_internal.console_reason(p_args);
+begin
+  if v_status is null then
+    raise exception using errcode = 'FF400', message = 'status is required';
+  end if;
+  perform ffx_internal.admin_inventory_set_status(v_id, v_status, v_reason);
+  return pg_catalog.jsonb_build_object('account', ffx_internal.shop_account_json(v_id));
+end
+$$;
+
+
+--
+-- Name: console_inventory_stock(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_inventory_stock(p_args jsonb) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  with products as (
+    select p.account_size, p.platform_type from public.pricing p where p.active
+    union
+    select c.account_size, c.platform_type from public.account_container c),
+  counts as (
+    select k.account_size, k.platform_type,
+           (select pg_catalog.count(*) from public.account_container c
+             where c.account_size = k.account_size and c.platform_type = k.platform_type and c.status = 'available') as available,
+           (select pg_catalog.count(*) from public.account_container c
+             where c.account_size = k.account_size and c.platform_type = k.platform_type and c.status = 'reserved') as reserved,
+           (select pg_catalog.count(*) from public.account_container c
+             where c.account_size = k.account_size and c.platform_type = k.platform_type and c.status = 'delivered') as delivered,
+           (select pg_catalog.count(*) from public.account_container c
+             where c.account_size = k.account_size and c.platform_type = k.platform_type and c.status = 'disabled') as disabled,
+           (select pg_catalog.count(*) from public.orders o
+             where o.account_size = k.account_size and o.platform_type = k.platform_type
+               and o.payment_status = 'paid' and o.delivery_status = 'pending'
+               and o.order_status not in ('refunded', 'cancelled', 'failed')) as waiting_orders
+      from products k)
+  select pg_catalog.jsonb_build_object(
+           'products', coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                                  'account_size', c.account_size, 'platform_type', c.platform_type,
+                                  'available', c.available, 'reserved', c.reserved, 'delivered', c.delivered,
+                                  'disabled', c.disabled, 'waiting_orders', c.waiting_orders,
+                                  'low', c.available <= ffx_internal.shop_low_stock_level())
+                                order by c.account_size, c.platform_type), '[]'::jsonb),
+           'low_stock_level', ffx_internal.shop_low_stock_level())
+    from counts c
+$$;
+
+
+--
+-- Name: console_inventory_update(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_inventory_update(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_id uuid := ffx_internal.shop_account_id(p_args);
+  v_server text := ffx_internal.console_text(p_args, 'new_server');
+  v_password text := ffx_internal.console_text(p_args, 'password');
+  v_investor text := ffx_internal.console_text(p_args, 'investor_password');
+  v_reason text := ffx_internal.console_reason(p_args);
+  c public.account_container%rowtype;
+  v_old jsonb := '{}';
+  v_new jsonb := '{}';
+begin
+  if v_server is null and v_password is null and v_investor is null then
+    raise exception using errcode = 'FF400', message = 'Give new_server, password or investor_password';
+  end if;
+  select * into c from public.account_container x where x.id = v_id for update;
+  if c.status = 'delivered' then
+    raise exception using errcode = 'FF409',
+      message = pg_catalog.format('Account %s on %s is delivered: its credentials are the customer''s now', c.login_id, c.server_name);
+  end if;
+  if v_server is not null and v_server <> c.server_name then
+    if exists (select 1 from public.account_container x where x.server_name = v_server and x.login_id = c.login_id) then
+      raise exception using errcode = 'FF409',
+        message = pg_catalog.format('Server %s already has login %s', v_server, c.login_id);
+    end if;
+    v_old := v_old || pg_catalog.jsonb_build_object('server_name', c.server_name);
+    v_new := v_new || pg_catalog.jsonb_build_object('server_name', v_server);
+  end if;
+  if v_password is not null and v_password <> c.password then
+    v_new := v_new || '{"password": "changed"}';
+  end if;
+  if v_investor is not null and v_investor is distinct from c.investor_password then
+    v_new := v_new || '{"investor_password": "changed"}';
+  end if;
+  if v_new = '{}'::jsonb then
+    raise exception using errcode = 'FF409', message = 'Nothing changes: the account already has these values';
+  end if;
+
+  update public.account_container x
+     set server_name = coalesce(v_server, x.server_name),
+         password = coalesce(v_password, x.password),
+         investor_password = coalesce(v_investor, x.investor_password)
+   where x.id = v_id;
+  perform ffx_internal.admin_cli_audit('inventory_update', 'account_container', v_id::text, v_reason,
+    v_old || pg_catalog.jsonb_build_object('login_id', c.login_id), v_new);
+  return pg_catalog.jsonb_build_object('account', ffx_internal.shop_account_json(v_id),
+                                       'changed', (select pg_catalog.jsonb_agg(k order by k) from pg_catalog.jsonb_object_keys(v_new) k));
+end
+$$;
+
+
+--
+-- Name: console_lock_down(); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_lock_down() RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  f regprocedure;
+begin
+  for f in
+    select p.oid::regprocedure from pg_catalog.pg_proc p
+     where p.pronamespace = 'ffx_internal'::regnamespace
+       and p.proname like 'console\_%'
+       and p.proname not in ('console_actions', 'console_lock_down')
+  loop
+    execute pg_catalog.format('revoke all on function %s from public, anon, authenticated, service_role', f);
+  end loop;
+end
+$$;
+
+
+--
+-- Name: console_login_links_create(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_login_links_create(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_email text := pg_catalog.lower(ffx_internal.console_text(p_args, 'email', true));
+  v_ttl integer := ffx_internal.console_int(p_args, 'ttl_minutes', 10, 1, 60);
+  v_user auth.users%rowtype;
+  v_secret text := pg_catalog.replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '');
+  v_link ffx_internal.admin_login_links%rowtype;
+begin
+  select * into v_user from auth.users u where pg_catalog.lower(u.email) = v_email;
+  if not found then
+    raise exception using errcode = 'FF404', message = pg_catalog.format('No user with e-mail %s', v_email);
+  end if;
+  if coalesce(v_user.raw_app_meta_data ->> 'role', '') not in ('admin', 'finance', 'support') then
+    raise exception using errcode = 'FF409',
+      message = pg_catalog.format('%s has no staff role: give one first (staff.set_role)', v_email);
+  end if;
+  insert into ffx_internal.admin_login_links (user_id, secret_sha256, created_by, expires_at)
+  values (v_user.id, pg_catalog.sha256(pg_catalog.convert_to(v_secret, 'UTF8')),
+          coalesce(auth.jwt() ->> 'email', 'operator:' || coalesce(auth.jwt() ->> 'operator', 'unknown')),
+          now() + pg_catalog.make_interval(mins => v_ttl))
+  returning * into v_link;
+  perform ffx_internal.admin_cli_audit('login_link_create', 'admin_login_links', v_link.id::text,
+    pg_catalog.format('Sign-in link for %s, valid %s minutes', v_email, v_ttl), null,
+    pg_catalog.jsonb_build_object('user_id', v_user.id, 'expires_at', v_link.expires_at));
+  return pg_catalog.jsonb_build_object('link_id', v_link.id, 'secret', v_secret, 'email', v_email,
+                                       'expires_at', v_link.expires_at);
+end
+$$;
+
+
+--
+-- Name: console_me_get(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_me_get(p_args jsonb) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select pg_catalog.jsonb_build_object(
+           'user', pg_catalog.jsonb_build_object(
+                     'id', auth.uid(),
+                     'email', coalesce(auth.jwt() ->> 'email', 'operator:' || coalesce(auth.jwt() ->> 'operator', 'unknown')),
+                     'role', ffx_internal.staff_role()),
+           'actions', (select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('action', a.action, 'capability', a.capability,
+                                                                                 'summary', a.summary) order by a.action)
+                         from ffx_internal.console_actions() a
+                        where ffx_internal.staff_may(ffx_internal.staff_role(), a.capability)))
+$$;
+
+
+--
+-- Name: console_settings; Type: TABLE; Schema: ffx_internal; Owner: -
+--
+
+CREATE TABLE ffx_internal.console_settings (
+    id boolean DEFAULT true NOT NULL,
+    refund_approval_threshold numeric(12,2) DEFAULT 500 NOT NULL,
+    low_stock_threshold integer DEFAULT 3 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_by text,
+    CONSTRAINT console_settings_low_stock CHECK (((low_stock_threshold >= 0) AND (low_stock_threshold <= 100000))),
+    CONSTRAINT console_settings_one_row CHECK (id),
+    CONSTRAINT console_settings_refund_threshold CHECK ((refund_approval_threshold >= (0)::numeric))
+);
+
+
+--
+-- Name: TABLE console_settings; Type: COMMENT; Schema: ffx_internal; Owner: -
+--
+
+COMMENT ON TABLE ffx_internal.console_settings IS 'The console''s thresholds (settings.get / settings.set): refund approval (USD), low stock (accounts).';
+
+
+--
+-- Name: console_money_settings(); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_money_settings() RETURNS ffx_internal.console_settings
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select s from ffx_internal.console_settings s where s.id
+$$;
+
+
+--
+-- Name: console_order_brief(text); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_order_brief(p_order_id text) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select pg_catalog.jsonb_build_object(
+           'order_id', o.order_id, 'created_at', o.created_at,
+           'customer', pg_catalog.jsonb_build_object(
+                         'id', o.user_id, 'email', coalesce(p.email, u.email::text),
+                         'name', nullif(pg_catalog.btrim(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '')), '')),
+           'product', pg_catalog.jsonb_build_object('account_type', o.account_type, 'account_size', o.account_size,
+                                                    'platform_type', o.platform_type),
+           'final_amount', o.final_amount, 'order_status', o.order_status, 'payment_status', o.payment_status,
+           'delivery_status', o.delivery_status, 'needs_attention', o.needs_attention, 'paid_at', o.paid_at,
+           'refunded_usd', ffx_internal.order_refunded_usd(o))
+    from public.orders o
+    left join public.user_profiles p on p.id = o.user_id
+    left join auth.users u on u.id = o.user_id
+   where o.order_id = p_order_id
+$$;
+
+
+--
+-- Name: console_order_id(jsonb, text, boolean); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_order_id(p_args jsonb, p_name text DEFAULT 'order_id'::text, p_required boolean DEFAULT true) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    AS $_$
+declare
+  v text := pg_catalog.upper(ffx_internal.console_text(p_args, p_name, p_required));
+begin
+  if v is not null and v !~ '^FFX[0-9]{9}$' then
+    raise exception using errcode = 'FF400', message = pg_catalog.format('%s must look like FFX123456789', p_name);
+  end if;
+  return v;
+end
+$_$;
+
+
+--
+-- Name: console_order_locked(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_order_locked(p_args jsonb) RETURNS public.orders
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_id text := ffx_internal.console_order_id(p_args);
+  o public.orders%rowtype;
+begin
+  select * into o from public.orders x where x.order_id = v_id for update;
+  if not found then
+    raise exception using errcode = 'FF404', message = pg_catalog.format('Order %s not found', v_id);
+  end if;
+  return o;
+end
+$$;
+
+
+--
+-- Name: console_orders_accept_payment(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_orders_accept_payment(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_reason text := ffx_internal.console_reason(p_args);
+  o public.orders%rowtype := ffx_internal.console_order_locked(p_args);
+  v_res jsonb;
+begin
+  if o.paid_at is not null or o.delivery_status = 'delivered' or o.order_status in ('refunded', 'cancelled')
+     or o.needs_attention is null
+     or o.needs_attention not in ('partially_paid', 'underpaid', 'wrong_currency', 'price_mismatch', 'customer_blocked') then
+    raise exception using errcode = 'FF409', message = pg_catalog.format('Order %s has no held payment', o.order_id);
+  end if;
+  if not ffx_internal.customer_is_active(o.user_id) then
+    raise exception using errcode = 'FF409', message = 'Customer account is not active: reinstate them first';
+  end if;
+  update public.payments m set counted = true
+   where m.order_id = o.order_id and m.payment_status in ('finished', 'partially_paid') and coalesce(m.actually_paid, 0) > 0;
+  update public.orders x
+     set order_status = 'processing', payment_status = 'paid', paid_at = now(), needs_attention = null,
+         attention_detail = null
+   where x.order_id = o.order_id;
+  v_res := ffx_internal.deliver_account_core(o.order_id, o.user_id, 'admin_accept_payment');
+  perform ffx_internal.admin_cli_audit('payment_accepted', 'orders', o.order_id, v_reason,
+    pg_catalog.jsonb_build_object('order_status', o.order_status, 'payment_status', o.payment_status,
+                                  'needs_attention', o.needs_attention, 'attention_detail', o.attention_detail),
+    pg_catalog.jsonb_build_object('order_status', 'processing', 'payment_status', 'paid', 'delivery', v_res));
+  return pg_catalog.jsonb_build_object('order', ffx_internal.console_order_brief(o.order_id), 'delivery', v_res);
+end
+$$;
+
+
+--
+-- Name: console_orders_cancel(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_orders_cancel(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_reason text := ffx_internal.console_reason(p_args);
+  o public.orders%rowtype := ffx_internal.console_order_locked(p_args);
+begin
+  if o.paid_at is not null or o.payment_status in ('paid', 'refunded') or o.delivery_status = 'delivered'
+     or o.order_status in ('completed', 'refunded') then
+    raise exception using errcode = 'FF409',
+      message = pg_catalog.format('Order %s is paid (%s/%s): refund it instead', o.order_id, o.order_status, o.payment_status);
+  end if;
+  if o.order_status = 'cancelled' then
+    raise exception using errcode = 'FF409', message = pg_catalog.format('Order %s is already cancelled', o.order_id);
+  end if;
+  delete from public.payment_reservations r where r.order_id = o.order_id;
+  update public.account_container c set status = 'available', reserved_for_order_id = null, reserved_at = null
+   where c.reserved_for_order_id = o.order_id and c.status = 'reserved';
+  update public.orders x set order_status = 'cancelled' where x.order_id = o.order_id;
+  perform ffx_internal.admin_cli_audit('order_cancel', 'orders', o.order_id, v_reason,
+    pg_catalog.jsonb_build_object('order_status', o.order_status, 'payment_status', o.payment_status),
+    pg_catalog.jsonb_build_object('order_status', 'cancelled', 'payment_status', o.payment_status));
+  return pg_catalog.jsonb_build_object('order', ffx_internal.console_order_brief(o.order_id));
+end
+$$;
+
+
+--
+-- Name: console_orders_clear_attention(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_orders_clear_attention(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_reason text := ffx_internal.console_reason(p_args);
+  o public.orders%rowtype := ffx_internal.console_order_locked(p_args);
+begin
+  if o.needs_attention is null then
+    raise exception using errcode = 'FF409', message = pg_catalog.format('Order %s needs no attention', o.order_id);
+  end if;
+  update public.orders x set needs_attention = null, attention_detail = null where x.order_id = o.order_id;
+  perform ffx_internal.admin_cli_audit('clear_attention', 'orders', o.order_id, v_reason,
+    pg_catalog.jsonb_build_object('needs_attention', o.needs_attention, 'attention_detail', o.attention_detail),
+    pg_catalog.jsonb_build_object('needs_attention', null));
+  return pg_catalog.jsonb_build_object('order', ffx_internal.console_order_brief(o.order_id));
+end
+$$;
+
+
+--
+-- Name: console_orders_deliver(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_orders_deliver(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_force boolean := ffx_internal.console_bool(p_args, 'force', false);
+  v_reason text := ffx_internal.console_reason(p_args);
+  o public.orders%rowtype := ffx_internal.console_order_locked(p_args);
+  v_forced boolean := false;
+  v_res jsonb;
+begin
+  if o.delivery_status <> 'delivered' and not ffx_internal.customer_is_active(o.user_id) then
+    raise exception using errcode = 'FF409', message = 'Customer account is not active: reinstate them first';
+  end if;
+  if o.payment_status <> 'paid' and o.delivery_status <> 'delivered' then
+    if o.order_status in ('refunded', 'cancelled') or o.payment_status = 'refunded' then
+      raise exception using errcode = 'FF409', message = pg_catalog.format('Order %s is refunded or cancelled', o.order_id);
+    end if;
+    if not v_force then
+      raise exception using errcode = 'FF409',
+        message = 'Order not paid: accept a held payment (orders.accept_payment), record one (orders.record_payment) or deliver with force';
+    end if;
+    update public.orders x
+       set order_status = 'processing', payment_status = 'paid', paid_at = coalesce(x.paid_at, now())
+     where x.order_id = o.order_id;
+    v_forced := true;
+  end if;
+  v_res := ffx_internal.deliver_account_core(o.order_id, o.user_id, 'admin');
+  perform ffx_internal.admin_cli_audit(case when v_forced then 'payment_forced' else 'manual_delivery' end,
+    'orders', o.order_id, v_reason,
+    pg_catalog.jsonb_build_object('order_status', o.order_status, 'payment_status', o.payment_status,
+                                  'delivery_status', o.delivery_status),
+    pg_catalog.jsonb_build_object('forced', v_forced, 'result', v_res));
+  return pg_catalog.jsonb_build_object('order', ffx_internal.console_order_brief(o.order_id), 'delivery', v_res);
+end
+$$;
+
+
+--
+-- Name: console_orders_get(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_orders_get(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_id text := ffx_internal.console_order_id(p_args);
+  o public.orders%rowtype;
+begin
+  select * into o from public.orders x where x.order_id = v_id;
+  if not found then
+    raise exception using errcode = 'FF404', message = pg_catalog.format('Order %s not found', v_id);
+  end if;
+  return pg_catalog.jsonb_build_object(
+    'order', pg_catalog.to_jsonb(o) || pg_catalog.jsonb_build_object('refunded_usd', ffx_internal.order_refunded_usd(o),
+                                                                     'refundable_usd', ffx_internal.console_refundable(o)),
+    'customer', (select pg_catalog.jsonb_build_object('id', u.id, 'email', coalesce(p.email, u.email::text),
+                                                      'first_name', p.first_name, 'last_name', p.last_name,
+                                                      'account_status', coalesce(p.account_status, 'active'))
+                   from auth.users u left join public.user_profiles p on p.id = u.id where u.id = o.user_id),
+    'payments', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                                   'id', m.id, 'provider', m.provider, 'payment_id', m.payment_id,
+                                   'parent_payment_id', m.parent_payment_id, 'status', m.payment_status,
+                                   'price_amount', m.price_amount, 'price_currency', m.price_currency,
+                                   'pay_amount', m.pay_amount, 'pay_currency', m.pay_currency,
+                                   'actually_paid', m.actually_paid, 'outcome_amount', m.outcome_amount,
+                                   'outcome_currency', m.outcome_currency, 'counted', m.counted,
+                                   'needs_review', m.needs_review, 'created_at', m.created_at,
+                                   'updated_at', m.updated_at,
+                                   'recorded', case when m.provider = 'manual' then m.raw end)
+                                 order by m.created_at, m.id)
+                            from public.payments m where m.order_id = o.order_id), '[]'::jsonb),
+    'transactions', coalesce((select pg_catalog.jsonb_agg(pg_catalog.to_jsonb(t) order by t.created_at, t.id)
+                                from public.payment_transactions t where t.order_id = o.order_id), '[]'::jsonb),
+    'ipn_events', coalesce((select pg_catalog.jsonb_agg(ffx_internal.console_event_brief(e) order by e.id)
+                              from public.ipn_events e
+                             where e.matched_order_id = o.order_id or e.order_id = o.order_id), '[]'::jsonb),
+    'delivery', (select pg_catalog.to_jsonb(d) - 'password' - 'investor_password'
+                   from public.delivered_accounts d where d.order_id = o.order_id),
+    'emails', coalesce((select pg_catalog.jsonb_agg(pg_catalog.to_jsonb(m) - 'variables'
+                                                    || pg_catalog.jsonb_build_object(
+                                                         'variables', m.variables - 'password' - 'investor_password')
+                                                    order by m.id)
+                          from public.email_outbox m where m.order_id = o.order_id), '[]'::jsonb),
+    'audit', coalesce((select pg_catalog.jsonb_agg(pg_catalog.to_jsonb(a) order by a.id)
+                         from public.admin_audit_log a
+                        where a.record_id = o.order_id or a.new_values ->> 'order_id' = o.order_id), '[]'::jsonb),
+    'refunds', coalesce((select pg_catalog.jsonb_agg(pg_catalog.to_jsonb(r) order by r.id)
+                           from ffx_internal.refund_requests r where r.order_id = o.order_id), '[]'::jsonb));
+end
+$$;
+
+
+--
+-- Name: console_orders_list(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_orders_list(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_q text := pg_catalog.lower(ffx_internal.console_text(p_args, 'q'));
+  v_email text := pg_catalog.lower(ffx_internal.console_text(p_args, 'email'));
+  v_name text := pg_catalog.lower(ffx_internal.console_text(p_args, 'name'));
+  v_status text := ffx_internal.console_enum(p_args, 'status',
+                     array['pending', 'processing', 'completed', 'failed', 'cancelled', 'refunded']);
+  v_pay text := ffx_internal.console_enum(p_args, 'payment_status', array['pending', 'paid', 'failed', 'refunded']);
+  v_from timestamptz := ffx_internal.console_time(p_args, 'from');
+  v_to timestamptz := ffx_internal.console_time(p_args, 'to');
+  pg record := ffx_internal.console_page(p_args);
+  v_result jsonb;
+begin
+  with found as (
+    select o.order_id, o.created_at
+      from public.orders o
+      left join public.user_profiles p on p.id = o.user_id
+      left join auth.users u on u.id = o.user_id
+     where (v_status is null or o.order_status = v_status)
+       and (v_pay is null or o.payment_status = v_pay)
+       and (v_from is null or o.created_at >= v_from)
+       and (v_to is null or o.created_at < v_to)
+       and (v_email is null or pg_catalog.strpos(pg_catalog.lower(coalesce(p.email, u.email::text, '')), v_email) > 0)
+       and (v_name is null or pg_catalog.strpos(pg_catalog.lower(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '')), v_name) > 0)
+       and (v_q is null
+            or pg_catalog.strpos(pg_catalog.lower(o.order_id), v_q) > 0
+            or pg_catalog.strpos(pg_catalog.lower(coalesce(p.email, u.email::text, '')), v_q) > 0
+            or pg_catalog.strpos(pg_catalog.lower(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '')), v_q) > 0)
+  )
+  select pg_catalog.jsonb_build_object(
+           'orders', coalesce((select pg_catalog.jsonb_agg(ffx_internal.console_order_brief(f.order_id)
+                                                           order by f.created_at desc, f.order_id)
+                                 from (select * from found order by created_at desc, order_id
+                                        limit pg.lim offset pg.off) f), '[]'::jsonb),
+           'total', (select count(*) from found))
+    into v_result;
+  return v_result;
+end
+$$;
+
+
+--
+-- Name: console_orders_record_payment(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_orders_record_payment(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  v_amount numeric := ffx_internal.console_amount(p_args, 'amount', true);
+  v_currency text := pg_catalog.lower(ffx_internal.console_text(p_args, 'currency', true));
+  v_usd numeric := ffx_internal.console_amount(p_args, 'amount_usd');
+  v_reference text := ffx_internal.console_text(p_args, 'reference', true);
+  v_method text := ffx_internal.console_enum(p_args, 'method', array['bank_transfer', 'other_provider', 'cash', 'other']);
+  v_reason text := ffx_internal.console_reason(p_args);
+  o public.orders%rowtype;
+  pm public.payments%rowtype;
+  v_res jsonb;
+begin
+  if v_method is null then
+    raise exception using errcode = 'FF400', message = 'method is required';
+  end if;
+  if v_currency !~ '^[a-z][a-z0-9]{1,9}$' then
+    raise exception using errcode = 'FF400', message = 'currency must be a currency code such as usd or eur';
+  end if;
+  if v_currency = 'usd' then
+    v_usd := coalesce(v_usd, v_amount);
+    if v_usd <> v_amount then
+      raise exception using errcode = 'FF400', message = 'amount_usd must equal amount for a payment in usd';
+    end if;
+  elsif v_usd is null then
+    raise exception using errcode = 'FF400',
+      message = pg_catalog.format('amount_usd is required for a payment in %s: state its USD value', v_currency);
+  end if;
+  o := ffx_internal.console_order_locked(p_args);
+  if exists (select 1 from public.payments m where m.order_id = o.order_id and m.provider = 'manual') then
+    raise exception using errcode = 'FF409',
+      message = pg_catalog.format('A payment is already recorded for order %s', o.order_id);
+  end if;
+  if o.paid_at is not null or o.payment_status in ('paid', 'refunded') or o.delivery_status = 'delivered'
+     or o.order_status in ('refunded', 'cancelled', 'completed') then
+    raise exception using errcode = 'FF409',
+      message = pg_catalog.format('Order %s is %s/%s: only an unpaid open order takes a recorded payment',
+                                  o.order_id, o.order_status, o.payment_status);
+  end if;
+  if v_usd < o.final_amount then
+    raise exception using errcode = 'FF409',
+      message = pg_catalog.format('%s USD does not cover the order''s %s USD: nothing recorded', v_usd, o.final_amount);
+  end if;
+  if not ffx_internal.customer_is_active(o.user_id) then
+    raise exception using errcode = 'FF409', message = 'Customer account is not active: reinstate them first';
+  end if;
+
+  insert into public.payments (provider, payment_id, order_id, user_id, payment_status, pay_amount, pay_currency,
+                               actually_paid, price_amount, price_currency, counted, raw)
+  values ('manual', 'manual:' || o.order_id, o.order_id, o.user_id, 'finished', v_amount, v_currency, v_amount,
+          o.final_amount, 'usd', true,
+          pg_catalog.jsonb_build_object('method', v_method, 'reference', v_reference, 'amount_usd', v_usd,
+                                        'recorded_by', ffx_internal.console_actor_name(), 'reason', v_reason))
+  returning * into pm;
+  insert into public.payment_transactions (order_id, user_id, transaction_type, provider, provider_transaction_id,
+                                           amount, currency, status, event_type, provider_response)
+  values (o.order_id, o.user_id, 'payment', 'manual', pm.payment_id, v_amount, v_currency, 'completed',
+          'console_record_payment', pm.raw);
+  update public.orders x
+     set order_status = 'processing', payment_status = 'paid', paid_at = now(),
+         needs_attention = case when x.needs_attention in ('partially_paid', 'underpaid', 'wrong_currency',
+                                                           'price_mismatch', 'customer_blocked')
+                                then null else x.needs_attention end,
+         attention_detail = case when x.needs_attention in ('partially_paid', 'underpaid', 'wrong_currency',
+                                                            'price_mismatch', 'customer_blocked')
+                                 then null else x.attention_detail end
+   where x.order_id = o.order_id;
+  v_res := ffx_internal.deliver_account_core(o.order_id, o.user_id, 'admin_record_payment');
+  perform ffx_internal.admin_cli_audit('payment_recorded', 'orders', o.order_id, v_reason,
+    pg_catalog.jsonb_build_object('order_status', o.order_status, 'payment_status', o.payment_status,
+                                  'needs_attention', o.needs_attention),
+    pg_catalog.jsonb_build_object('method', v_method, 'amount', v_amount, 'currency', v_currency,
+                                  'amount_usd', v_usd, 'reference', v_reference, 'payment_id', pm.payment_id,
+                                  'delivery', v_res));
+  return pg_catalog.jsonb_build_object('order', ffx_internal.console_order_brief(o.order_id),
+                                       'payment', pg_catalog.jsonb_build_object('payment_id', pm.payment_id,
+                                         'amount', v_amount, 'currency', v_currency, 'amount_usd', v_usd,
+                                         'method', v_method, 'reference', v_reference),
+                                       'delivery', v_res);
+end
+$_$;
+
+
+--
+-- Name: console_orders_refund(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_orders_refund(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_amount numeric := ffx_internal.console_amount(p_args, 'amount');
+  v_reason text := ffx_internal.console_reason(p_args);
+  o public.orders%rowtype := ffx_internal.console_order_locked(p_args);
+  v_refund numeric := ffx_internal.console_refund_check(o, v_amount);
+  r ffx_internal.refund_requests%rowtype;
+begin
+  if v_refund <= (ffx_internal.console_money_settings()).refund_approval_threshold then
+    return pg_catalog.jsonb_build_object('pending_approval', false)
+           || ffx_internal.console_refund_carry_out(o, v_amount, v_reason,
+                case when v_amount is null or v_amount >= ffx_internal.console_refundable(o)
+                     then 'order_refund' else 'order_partial_refund' end, null);
+  end if;
+  select * into r from ffx_internal.refund_requests x where x.order_id = o.order_id and x.status = 'pending';
+  if found then
+    raise exception using errcode = 'FF409',
+      message = pg_catalog.format('Refund request %s for order %s is already waiting for approval', r.id, o.order_id);
+  end if;
+  insert into ffx_internal.refund_requests (order_id, amount, full_refund, reason, requested_by_key, requested_by)
+  values (o.order_id, v_refund, v_amount is null or v_amount >= ffx_internal.console_refundable(o), v_reason,
+          ffx_internal.console_actor_key(), ffx_internal.console_actor_name())
+  returning * into r;
+  perform ffx_internal.admin_cli_audit('refund_requested', 'refund_requests', r.id::text, v_reason, null,
+    pg_catalog.jsonb_build_object('order_id', o.order_id, 'amount', r.amount, 'full', r.full_refund,
+                                  'threshold', (ffx_internal.console_money_settings()).refund_approval_threshold));
+  return pg_catalog.jsonb_build_object('pending_approval', true, 'refund', pg_catalog.to_jsonb(r),
+                                       'order', ffx_internal.console_order_brief(o.order_id));
+end
+$$;
+
+
+--
+-- Name: console_orders_resend_email(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_orders_resend_email(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_reason text := ffx_internal.console_reason(p_args);
+  o public.orders%rowtype := ffx_internal.console_order_locked(p_args);
+  e public.email_outbox%rowtype;
+begin
+  select * into e from public.email_outbox x
+   where x.order_id = o.order_id and x.template_name = 'account_delivery' for update;
+  if not found then
+    raise exception using errcode = 'FF404', message = pg_catalog.format('Order %s has no delivery e-mail', o.order_id);
+  end if;
+  perform ffx_internal.admin_resend_allowed(o.order_id);
+  if e.status = 'sending' then
+    raise exception using errcode = 'FF409', message = 'The e-mail is being sent right now';
+  end if;
+  update public.email_outbox x
+     set status = 'pending', attempts = 0, next_attempt_at = now(), locked_until = null, last_error = null
+   where x.id = e.id;
+  perform pg_catalog.pg_notify('ffx_outbox', e.id::text);
+  perform ffx_internal.admin_cli_audit('resend_email', 'email_outbox', e.id::text, v_reason,
+    pg_catalog.jsonb_build_object('status', e.status, 'sent_at', e.sent_at, 'attempts', e.attempts),
+    pg_catalog.jsonb_build_object('status', 'pending', 'order_id', o.order_id));
+  return pg_catalog.jsonb_build_object('email', pg_catalog.jsonb_build_object('id', e.id, 'order_id', o.order_id,
+                                         'to_email', e.to_email, 'old_status', e.status, 'status', 'pending'));
+end
+$$;
+
+
+--
+-- Name: console_page(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_page(p_args jsonb, OUT lim integer, OUT off integer) RETURNS record
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+begin
+  lim := ffx_internal.console_int(p_args, 'limit', 50, 1, 500);
+  off := ffx_internal.console_int(p_args, 'offset', 0, 0, 100000000);
+end
+$$;
+
+
+--
+-- Name: console_pricing_list(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_pricing_list(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_type text := ffx_internal.console_enum(p_args, 'account_type', array['instant', 'hft', 'one_step', 'two_step']);
+  v_platform text := ffx_internal.console_enum(p_args, 'platform_type', array['mt4', 'mt5']);
+  v_active boolean := ffx_internal.console_bool(p_args, 'active');
+  v_page record := ffx_internal.console_page(p_args);
+  v_result jsonb;
+begin
+  with matching as (
+    select p.* from public.pricing p
+     where (v_type is null or p.account_type = v_type)
+       and (v_platform is null or p.platform_type = v_platform)
+       and (v_active is null or p.active = v_active))
+  select pg_catalog.jsonb_build_object(
+           'prices', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                                        'account_type', x.account_type, 'account_size', x.account_size,
+                                        'platform_type', x.platform_type, 'price_usd', x.price_usd,
+                                        'active', x.active, 'updated_at', x.updated_at)
+                                      order by x.account_type, x.account_size, x.platform_type)
+                                 from (select m.* from matching m order by m.account_type, m.account_size, m.platform_type
+                                        limit v_page.lim offset v_page.off) x), '[]'::jsonb),
+           'total', (select pg_catalog.count(*) from matching))
+    into v_result;
+  return v_result;
+end
+$$;
+
+
+--
+-- Name: console_pricing_set(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_pricing_set(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_type text := ffx_internal.console_enum(p_args, 'account_type', array['instant', 'hft', 'one_step', 'two_step']);
+  v_size integer := ffx_internal.console_int(p_args, 'account_size', null, 1, 100000000);
+  v_platform text := ffx_internal.console_enum(p_args, 'platform_type', array['mt4', 'mt5']);
+  v_price numeric := ffx_internal.console_amount(p_args, 'price_usd');
+  v_active boolean := ffx_internal.console_bool(p_args, 'active');
+  v_reason text := ffx_internal.console_reason(p_args);
+  p public.pricing%rowtype;
+  v_old jsonb;
+  v_new jsonb;
+begin
+  if v_type is null or v_size is null or v_platform is null then
+    raise exception using errcode = 'FF400', message = 'account_type, account_size and platform_type are required';
+  end if;
+  if v_price is null and v_active is null then
+    raise exception using errcode = 'FF400', message = 'Give price_usd or active';
+  end if;
+  if v_price is not null and v_price <> pg_catalog.round(v_price, 2) then
+    raise exception using errcode = 'FF400', message = 'price_usd must have at most 2 decimals';
+  end if;
+  select * into p from public.pricing x
+   where x.account_type = v_type and x.account_size = v_size and x.platform_type = v_platform for update;
+  if not found then
+    if v_price is null then
+      raise exception using errcode = 'FF400', message = 'price_usd is required for a new product';
+    end if;
+    insert into public.pricing (account_type, account_size, platform_type, price_usd, active)
+    values (v_type, v_size, v_platform, v_price, coalesce(v_active, true))
+    returning * into p;
+    v_old := null;
+    v_new := pg_catalog.jsonb_build_object('price_usd', p.price_usd, 'active', p.active);
+  else
+    v_new := ffx_internal.shop_changed(pg_catalog.to_jsonb(p),
+               pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('price_usd', v_price, 'active', v_active)));
+    if v_new = '{}'::jsonb then
+      raise exception using errcode = 'FF409', message = 'Nothing changes: the product already has these values';
+    end if;
+    select pg_catalog.jsonb_object_agg(k, pg_catalog.to_jsonb(p) -> k) into v_old from pg_catalog.jsonb_object_keys(v_new) k;
+    update public.pricing x
+       set price_usd = coalesce(v_price, x.price_usd), active = coalesce(v_active, x.active)
+     where x.id = p.id
+    returning * into p;
+  end if;
+  perform ffx_internal.admin_cli_audit('pricing_set', 'pricing', p.id::text, v_reason, v_old,
+    v_new || pg_catalog.jsonb_build_object('product', pg_catalog.format('%s %s %s', v_type, v_size, v_platform)));
+  return pg_catalog.jsonb_build_object('price', pg_catalog.jsonb_build_object(
+           'account_type', p.account_type, 'account_size', p.account_size, 'platform_type', p.platform_type,
+           'price_usd', p.price_usd, 'active', p.active, 'updated_at', p.updated_at));
+end
+$$;
+
+
+--
+-- Name: console_reason(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_reason(p_args jsonb) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+declare
+  v text := ffx_internal.console_text(p_args, 'reason');
+begin
+  if v is null then
+    raise exception using errcode = 'FF400', message = 'A reason is required';
+  end if;
+  return v;
+end
+$$;
+
+
+--
+-- Name: console_refund_carry_out(public.orders, numeric, text, text, jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_refund_carry_out(o public.orders, p_amount numeric, p_reason text, p_action text, p_extra jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_amount numeric := ffx_internal.console_refund_check(o, p_amount);
+  v_full boolean := v_amount >= ffx_internal.console_refundable(o);
+  v_suspended integer := 0;
+begin
+  if v_full then
+    update public.orders x set order_status = 'refunded', payment_status = 'refunded' where x.order_id = o.order_id;
+    update public.delivered_accounts d set account_status = 'suspended'
+     where d.order_id = o.order_id and d.account_status = 'active';
+    get diagnostics v_suspended = row_count;
+  end if;
+  insert into public.payment_transactions (order_id, user_id, transaction_type, provider, amount, currency,
+                                           status, event_type, provider_response)
+  values (o.order_id, o.user_id, 'refund', 'manual', v_amount, 'usd', 'completed',
+          case when v_full then 'console_refund' else 'console_partial_refund' end,
+          pg_catalog.jsonb_build_object('reason', p_reason, 'by', ffx_internal.console_actor_name()));
+  perform ffx_internal.admin_cli_audit(p_action, 'orders', o.order_id, p_reason,
+    pg_catalog.jsonb_build_object('order_status', o.order_status, 'payment_status', o.payment_status,
+                                  'delivery_status', o.delivery_status),
+    pg_catalog.jsonb_build_object('amount', v_amount, 'full', v_full, 'accounts_suspended', v_suspended,
+                                  'order_status', case when v_full then 'refunded' else o.order_status end,
+                                  'payment_status', case when v_full then 'refunded' else o.payment_status end)
+      || coalesce(p_extra, '{}'::jsonb));
+  return pg_catalog.jsonb_build_object(
+    'order', ffx_internal.console_order_brief(o.order_id),
+    'refund', pg_catalog.jsonb_build_object('order_id', o.order_id, 'amount', v_amount, 'full', v_full,
+                                            'accounts_suspended', v_suspended,
+                                            'refunded_usd', ffx_internal.order_refunded_manually(o.order_id)));
+end
+$$;
+
+
+--
+-- Name: console_refund_check(public.orders, numeric); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_refund_check(o public.orders, p_amount numeric) RETURNS numeric
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_left numeric := ffx_internal.console_refundable(o);
+begin
+  if o.order_status = 'refunded' or o.payment_status = 'refunded' then
+    raise exception using errcode = 'FF409', message = pg_catalog.format('Order %s is already refunded', o.order_id);
+  end if;
+  if o.payment_status <> 'paid' then
+    raise exception using errcode = 'FF409',
+      message = pg_catalog.format('Order %s is not paid (%s/%s): nothing to refund (cancel it instead)',
+                                  o.order_id, o.order_status, o.payment_status);
+  end if;
+  if p_amount > v_left then
+    raise exception using errcode = 'FF409',
+      message = pg_catalog.format('Refunds cannot exceed what was paid: %s USD paid, %s USD already refunded, at most %s USD left',
+                                  o.final_amount, o.final_amount - v_left, v_left);
+  end if;
+  return coalesce(p_amount, v_left);
+end
+$$;
+
+
+--
+-- Name: refund_requests; Type: TABLE; Schema: ffx_internal; Owner: -
+--
+
+CREATE TABLE ffx_internal.refund_requests (
+    id bigint NOT NULL,
+    order_id text NOT NULL,
+    amount numeric(12,2) NOT NULL,
+    full_refund boolean NOT NULL,
+    reason text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    requested_by_key text NOT NULL,
+    requested_by text NOT NULL,
+    requested_at timestamp with time zone DEFAULT now() NOT NULL,
+    decided_by_key text,
+    decided_by text,
+    decided_at timestamp with time zone,
+    decision_reason text,
+    CONSTRAINT refund_requests_amount CHECK ((amount > (0)::numeric)),
+    CONSTRAINT refund_requests_decided CHECK (((status = 'pending'::text) = (decided_at IS NULL))),
+    CONSTRAINT refund_requests_status CHECK ((status = ANY (ARRAY['pending'::text, 'approved'::text, 'rejected'::text])))
+);
+
+
+--
+-- Name: TABLE refund_requests; Type: COMMENT; Schema: ffx_internal; Owner: -
+--
+
+COMMENT ON TABLE ffx_internal.refund_requests IS 'Refunds above console_settings.refund_approval_threshold, waiting for (or decided by) a second admin.';
+
+
+--
+-- Name: console_refund_request_locked(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_refund_request_locked(p_args jsonb) RETURNS ffx_internal.refund_requests
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_id integer := ffx_internal.console_int(p_args, 'id', null, 1, 2147483647);
+  r ffx_internal.refund_requests%rowtype;
+begin
+  if v_id is null then
+    raise exception using errcode = 'FF400', message = 'id is required';
+  end if;
+  select * into r from ffx_internal.refund_requests x where x.id = v_id for update;
+  if not found then
+    raise exception using errcode = 'FF404', message = pg_catalog.format('Refund request %s not found', v_id);
+  end if;
+  if r.status <> 'pending' then
+    raise exception using errcode = 'FF409', message = pg_catalog.format('Refund request %s is already %s', v_id, r.status);
+  end if;
+  return r;
+end
+$$;
+
+
+--
+-- Name: console_refundable(public.orders); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_refundable(o public.orders) RETURNS numeric
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select case when o.payment_status = 'paid'
+              then greatest(o.final_amount - ffx_internal.order_refunded_manually(o.order_id), 0)
+              else 0 end
+$$;
+
+
+--
+-- Name: console_refunds_approve(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_refunds_approve(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_reason text := ffx_internal.console_reason(p_args);
+  r ffx_internal.refund_requests%rowtype := ffx_internal.console_refund_request_locked(p_args);
+  o public.orders%rowtype;
+  v_res jsonb;
+begin
+  if r.requested_by_key = ffx_internal.console_actor_key() then
+    raise exception using errcode = 'FF403',
+      message = pg_catalog.format('You asked for refund %s: another admin must approve it', r.id);
+  end if;
+  select * into o from public.orders x where x.order_id = r.order_id for update;
+  v_res := ffx_internal.console_refund_carry_out(o, case when r.full_refund then null else r.amount end, v_reason,
+    'refund_approved', pg_catalog.jsonb_build_object('request_id', r.id, 'requested_by', r.requested_by,
+                                                     'request_reason', r.reason));
+  update ffx_internal.refund_requests x
+     set status = 'approved', decided_by_key = ffx_internal.console_actor_key(),
+         decided_by = ffx_internal.console_actor_name(), decided_at = now(), decision_reason = v_reason,
+         amount = (v_res #>> '{refund,amount}')::numeric
+   where x.id = r.id
+  returning * into r;
+  return v_res || pg_catalog.jsonb_build_object('request', pg_catalog.to_jsonb(r));
+end
+$$;
+
+
+--
+-- Name: console_refunds_list(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_refunds_list(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_status text := ffx_internal.console_enum(p_args, 'status', array['pending', 'approved', 'rejected']);
+  v_order text := ffx_internal.console_order_id(p_args, 'order_id', false);
+  pg record := ffx_internal.console_page(p_args);
+begin
+  return (
+    with found as (
+      select r.* from ffx_internal.refund_requests r
+       where (v_status is null or r.status = v_status) and (v_order is null or r.order_id = v_order))
+    select pg_catalog.jsonb_build_object(
+             'refunds', coalesce((select pg_catalog.jsonb_agg(pg_catalog.to_jsonb(f) order by f.id desc)
+                                    from (select * from found order by id desc limit pg.lim offset pg.off) f), '[]'::jsonb),
+             'total', (select count(*) from found)));
+end
+$$;
+
+
+--
+-- Name: console_refunds_reject(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_refunds_reject(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_reason text := ffx_internal.console_reason(p_args);
+  r ffx_internal.refund_requests%rowtype := ffx_internal.console_refund_request_locked(p_args);
+begin
+  update ffx_internal.refund_requests x
+     set status = 'rejected', decided_by_key = ffx_internal.console_actor_key(),
+         decided_by = ffx_internal.console_actor_name(), decided_at = now(), decision_reason = v_reason
+   where x.id = r.id
+  returning * into r;
+  perform ffx_internal.admin_cli_audit('refund_rejected', 'refund_requests', r.id::text, v_reason,
+    pg_catalog.jsonb_build_object('status', 'pending'),
+    pg_catalog.jsonb_build_object('status', 'rejected', 'order_id', r.order_id, 'amount', r.amount));
+  return pg_catalog.jsonb_build_object('request', pg_catalog.to_jsonb(r));
+end
+$$;
+
+
+--
+-- Name: console_revenue(timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_revenue(p_from timestamp with time zone, p_to timestamp with time zone) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select pg_catalog.jsonb_build_object(
+           'from', p_from, 'to', p_to, 'paid_orders', count(*),
+           'gross', coalesce(sum(o.final_amount), 0),
+           'refunded', coalesce(sum(ffx_internal.order_refunded_usd(o)), 0),
+           'net', coalesce(sum(o.final_amount - ffx_internal.order_refunded_usd(o)), 0))
+    from public.orders o
+   where o.paid_at >= p_from and o.paid_at < p_to
+$$;
+
+
+--
+-- Name: console_rules_list(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_rules_list(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_type text := ffx_internal.console_enum(p_args, 'account_type', array['instant', 'hft', 'one_step', 'two_step']);
+  v_page record := ffx_internal.console_page(p_args);
+begin
+  return pg_catalog.jsonb_build_object(
+    'rules', coalesce((select pg_catalog.jsonb_agg(pg_catalog.to_jsonb(x) - 'id' order by x.account_type, x.account_size)
+                         from (select r.* from public.trading_rules r
+                                where v_type is null or r.account_type = v_type
+                                order by r.account_type, r.account_size
+                                limit v_page.lim offset v_page.off) x), '[]'::jsonb),
+    'total', (select pg_catalog.count(*) from public.trading_rules r where v_type is null or r.account_type = v_type));
+end
+$$;
+
+
+--
+-- Name: console_rules_set(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_rules_set(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_type text := ffx_internal.console_enum(p_args, 'account_type', array['instant', 'hft', 'one_step', 'two_step']);
+  v_size integer := ffx_internal.console_int(p_args, 'account_size', null, 1, 100000000);
+  v_reason text := ffx_internal.console_reason(p_args);
+  v_want jsonb := '{}';
+  v_col record;
+  r public.trading_rules%rowtype;
+  v_new jsonb;
+  v_old jsonb;
+  v_created boolean := false;
+begin
+  if v_type is null or v_size is null then
+    raise exception using errcode = 'FF400', message = 'account_type and account_size are required';
+  end if;
+  for v_col in select * from ffx_internal.shop_rule_columns() loop
+    if pg_catalog.lower(ffx_internal.console_text(p_args, v_col.name)) = 'none' then
+      if v_col.name = 'profit_share_percentage' then
+        raise exception using errcode = 'FF400', message = 'profit_share_percentage cannot be cleared';
+      end if;
+      v_want := v_want || pg_catalog.jsonb_build_object(v_col.name, null);
+    elsif v_col.is_days then
+      v_want := v_want || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(v_col.name,
+                            ffx_internal.console_int(p_args, v_col.name, null, 0, 3650)));
+    else
+      v_want := v_want || pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(v_col.name,
+                            ffx_internal.shop_percent(p_args, v_col.name)));
+    end if;
+  end loop;
+  if v_want = '{}'::jsonb then
+    raise exception using errcode = 'FF400',
+      message = pg_catalog.format('Give at least one of: %s',
+                                  (select pg_catalog.string_agg(c.name, ', ') from ffx_internal.shop_rule_columns() c));
+  end if;
+
+  select * into r from public.trading_rules x where x.account_type = v_type and x.account_size = v_size for update;
+  if not found then
+    insert into public.trading_rules (account_type, account_size) values (v_type, v_size) returning * into r;
+    v_created := true;
+  end if;
+  v_new := ffx_internal.shop_changed(pg_catalog.to_jsonb(r), v_want);
+  if v_new = '{}'::jsonb and not v_created then
+    raise exception using errcode = 'FF409', message = 'Nothing changes: the rules already have these values';
+  end if;
+  select pg_catalog.jsonb_object_agg(k, pg_catalog.to_jsonb(r) -> k) into v_old from pg_catalog.jsonb_object_keys(v_new) k;
+  r := pg_catalog.jsonb_populate_record(r, v_new);
+  update public.trading_rules x
+     set challenge_profit_target = r.challenge_profit_target, challenge_max_daily_loss = r.challenge_max_daily_loss,
+         challenge_max_total_loss = r.challenge_max_total_loss, challenge_min_trading_days = r.challenge_min_trading_days,
+         phase_1_profit_target = r.phase_1_profit_target, phase_1_max_daily_loss = r.phase_1_max_daily_loss,
+         phase_1_max_total_loss = r.phase_1_max_total_loss, phase_1_min_trading_days = r.phase_1_min_trading_days,
+         phase_2_profit_target = r.phase_2_profit_target, phase_2_max_daily_loss = r.phase_2_max_daily_loss,
+         phase_2_max_total_loss = r.phase_2_max_total_loss, phase_2_min_trading_days = r.phase_2_min_trading_days,
+         live_max_daily_loss = r.live_max_daily_loss, live_max_total_loss = r.live_max_total_loss,
+         profit_share_percentage = r.profit_share_percentage
+   where x.id = r.id
+  returning * into r;
+  perform ffx_internal.admin_cli_audit('rules_set', 'trading_rules', r.id::text, v_reason,
+    case when v_created then null else v_old end,
+    v_new || pg_catalog.jsonb_build_object('product', pg_catalog.format('%s %s', v_type, v_size), 'created', v_created));
+  return pg_catalog.jsonb_build_object('rule', pg_catalog.to_jsonb(r) - 'id');
+end
+$$;
+
+
+--
+-- Name: console_settings_get(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_settings_get(p_args jsonb) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select pg_catalog.jsonb_build_object('settings', pg_catalog.to_jsonb(s) - 'id')
+    from ffx_internal.console_settings s where s.id
+$$;
+
+
+--
+-- Name: console_settings_set(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_settings_set(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_refund numeric := ffx_internal.console_amount(p_args, 'refund_approval_threshold');
+  v_low integer := ffx_internal.console_int(p_args, 'low_stock_threshold', null, 0, 100000);
+  v_reason text := ffx_internal.console_reason(p_args);
+  v_old jsonb := ffx_internal.console_settings_get('{}');
+begin
+  if v_refund is null and v_low is null then
+    raise exception using errcode = 'FF400', message = 'Give refund_approval_threshold or low_stock_threshold';
+  end if;
+  update ffx_internal.console_settings s
+     set refund_approval_threshold = coalesce(v_refund, s.refund_approval_threshold),
+         low_stock_threshold = coalesce(v_low, s.low_stock_threshold),
+         updated_at = now(), updated_by = ffx_internal.console_actor_name()
+   where s.id;
+  perform ffx_internal.admin_cli_audit('settings_set', 'console_settings', 'console', v_reason,
+    v_old -> 'settings', ffx_internal.console_settings_get('{}') -> 'settings');
+  return ffx_internal.console_settings_get('{}');
+end
+$$;
+
+
+--
+-- Name: console_staff_list(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_staff_list(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_page record := ffx_internal.console_page(p_args);
+begin
+  return pg_catalog.jsonb_build_object(
+    'staff', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                                'user_id', u.id, 'email', u.email::text, 'role', u.raw_app_meta_data ->> 'role',
+                                'last_sign_in_at', u.last_sign_in_at, 'created_at', u.created_at)
+                              order by u.email, u.id)
+                         from (select x.* from auth.users x
+                                where x.deleted_at is null and x.raw_app_meta_data ->> 'role' in ('admin', 'finance', 'support')
+                                order by x.email, x.id limit v_page.lim offset v_page.off) u), '[]'::jsonb),
+    'total', (select pg_catalog.count(*) from auth.users x
+               where x.deleted_at is null and x.raw_app_meta_data ->> 'role' in ('admin', 'finance', 'support')));
+end
+$$;
+
+
+--
+-- Name: console_staff_set_role(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_staff_set_role(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_email text := pg_catalog.lower(ffx_internal.console_text(p_args, 'email', true));
+  v_role text := ffx_internal.console_enum(p_args, 'role', array['admin', 'finance', 'support', 'none']);
+  v_reason text := ffx_internal.console_reason(p_args);
+  u auth.users%rowtype;
+  v_old text;
+begin
+  if v_role is null then
+    raise exception using errcode = 'FF400', message = 'role is required';
+  end if;
+  select * into u from auth.users x where pg_catalog.lower(x.email) = v_email and x.deleted_at is null for update;
+  if not found then
+    raise exception using errcode = 'FF404', message = pg_catalog.format('No user with e-mail %s', v_email);
+  end if;
+  v_old := coalesce(u.raw_app_meta_data ->> 'role', 'none');
+  if v_old = v_role then
+    raise exception using errcode = 'FF409', message = pg_catalog.format('%s already has the role %s', v_email, v_role);
+  end if;
+  if v_old = 'admin' and not exists (select 1 from auth.users x
+                                      where x.id <> u.id and x.deleted_at is null and x.raw_app_meta_data ->> 'role' = 'admin') then
+    raise exception using errcode = 'FF409',
+      message = pg_catalog.format('%s is the last admin: make someone else admin first', v_email);
+  end if;
+  update auth.users x
+     set raw_app_meta_data = case when v_role = 'none' then coalesce(x.raw_app_meta_data, '{}') - 'role'
+                                  else coalesce(x.raw_app_meta_data, '{}') || pg_catalog.jsonb_build_object('role', v_role) end
+   where x.id = u.id;
+  perform ffx_internal.admin_cli_audit('staff_set_role', 'auth.users', u.id::text, v_reason,
+    pg_catalog.jsonb_build_object('role', v_old, 'email', v_email), pg_catalog.jsonb_build_object('role', v_role));
+  return pg_catalog.jsonb_build_object('staff', pg_catalog.jsonb_build_object(
+           'user_id', u.id, 'email', v_email, 'role', nullif(v_role, 'none')));
+end
+$$;
+
+
+--
+-- Name: console_templates_list(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_templates_list(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_page record := ffx_internal.console_page(p_args);
+begin
+  return pg_catalog.jsonb_build_object(
+    'templates', coalesce((select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                                    'template_name', t.template_name, 'subject', t.subject, 'html_body', t.html_body,
+                                    'text_body', t.text_body, 'variables', t.variables, 'is_active', t.is_active,
+                                    'required', pg_catalog.to_jsonb(ffx_internal.shop_template_required(t.template_name)),
+                                    'updated_at', t.updated_at) order by t.template_name)
+                             from (select x.* from public.email_templates x order by x.template_name
+                                    limit v_page.lim offset v_page.off) t), '[]'::jsonb),
+    'total', (select pg_catalog.count(*) from public.email_templates));
+end
+$$;
+
+
+--
+-- Name: console_templates_preview(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_templates_preview(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_name text := ffx_internal.console_text(p_args, 'template_name', true);
+  v_given jsonb := p_args -> 'variables';
+  v_vars jsonb;
+  t public.email_templates%rowtype;
+begin
+  if pg_catalog.jsonb_typeof(v_given) = 'string' then
+    begin
+      v_given := (v_given #>> '{}')::jsonb;
+    exception when others then
+      v_given := null;
+    end;
+    if v_given is null then
+      raise exception using errcode = 'FF400', message = 'variables must be a JSON object';
+    end if;
+  end if;
+  if v_given is not null and pg_catalog.jsonb_typeof(v_given) not in ('object', 'null') then
+    raise exception using errcode = 'FF400', message = 'variables must be a JSON object';
+  end if;
+  select * into t from public.email_templates x where x.template_name = v_name;
+  if not found then
+    raise exception using errcode = 'FF404', message = pg_catalog.format('No e-mail template %s', v_name);
+  end if;
+  -- samples for the template's variables, then the given ones over them
+  select coalesce(pg_catalog.jsonb_object_agg(n, coalesce(ffx_internal.shop_template_sample() -> n, pg_catalog.to_jsonb('[' || n || ']'))), '{}')
+    into v_vars
+    from pg_catalog.jsonb_array_elements_text(case when pg_catalog.jsonb_typeof(t.variables) = 'array' then t.variables else '[]' end) n;
+  v_vars := v_vars || coalesce(nullif(v_given, 'null'::jsonb), '{}');
+  return pg_catalog.jsonb_build_object(
+    'template_name', t.template_name, 'is_active', t.is_active, 'variables', v_vars,
+    'subject', ffx_internal.shop_render(t.subject, v_vars, false),
+    'html', ffx_internal.shop_render(t.html_body, v_vars, true),
+    'text', ffx_internal.shop_render(t.text_body, v_vars, false));
+end
+$$;
+
+
+--
+-- Name: console_templates_set(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_templates_set(p_args jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_name text := ffx_internal.console_text(p_args, 'template_name', true);
+  v_subject text := ffx_internal.console_text(p_args, 'subject');
+  v_html text := ffx_internal.console_text(p_args, 'html_body');
+  v_text text := ffx_internal.console_text(p_args, 'text_body');
+  v_active boolean := ffx_internal.console_bool(p_args, 'is_active');
+  v_reason text := ffx_internal.console_reason(p_args);
+  t public.email_templates%rowtype;
+  v_known text[];
+  v_unknown text[];
+  v_missing text[];
+  v_new jsonb;
+  v_old jsonb;
+begin
+  if v_subject is null and v_html is null and v_text is null and v_active is null then
+    raise exception using errcode = 'FF400', message = 'Give subject, html_body, text_body or is_active';
+  end if;
+  select * into t from public.email_templates x where x.template_name = v_name for update;
+  if not found then
+    raise exception using errcode = 'FF404', message = pg_catalog.format('No e-mail template %s', v_name);
+  end if;
+  v_known := array(select pg_catalog.jsonb_array_elements_text(
+                            case when pg_catalog.jsonb_typeof(t.variables) = 'array' then t.variables else '[]' end));
+  v_unknown := array(select n from pg_catalog.unnest(ffx_internal.shop_placeholders(coalesce(v_subject, '') || ' '
+                       || coalesce(v_html, '') || ' ' || coalesce(v_text, ''))) n where not n = any (v_known) order by 1);
+  if pg_catalog.cardinality(v_unknown) > 0 then
+    raise exception using errcode = 'FF400',
+      message = pg_catalog.format('{{%s}} is not a variable of %s (its variables: %s)', v_unknown[1], v_name,
+                                  pg_catalog.array_to_string(v_known, ', '));
+  end if;
+  -- the HTML and the text must each keep the required placeholders (the subject needs none)
+  v_missing := array(select n from pg_catalog.unnest(ffx_internal.shop_template_required(v_name)) n
+                      where (v_html is not null and not n = any (ffx_internal.shop_placeholders(v_html)))
+                         or (v_text is not null and not n = any (ffx_internal.shop_placeholders(v_text)))
+                      order by 1);
+  if pg_catalog.cardinality(v_missing) > 0 then
+    raise exception using errcode = 'FF400',
+      message = pg_catalog.format('%s needs {{%s}} in its HTML and text bodies', v_name,
+                                  pg_catalog.array_to_string(v_missing, '}}, {{'));
+  end if;
+  if v_active is false and v_name = 'account_delivery' then
+    raise exception using errcode = 'FF409', message = 'account_delivery cannot be deactivated: deliveries would not reach customers';
+  end if;
+
+  v_new := ffx_internal.shop_changed(pg_catalog.to_jsonb(t),
+             pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object('subject', v_subject, 'html_body', v_html,
+                                                                        'text_body', v_text, 'is_active', v_active)));
+  if v_new = '{}'::jsonb then
+    raise exception using errcode = 'FF409', message = 'Nothing changes: the template already has these values';
+  end if;
+  select pg_catalog.jsonb_object_agg(k, pg_catalog.to_jsonb(t) -> k) into v_old from pg_catalog.jsonb_object_keys(v_new) k;
+  update public.email_templates x
+     set subject = coalesce(v_subject, x.subject), html_body = coalesce(v_html, x.html_body),
+         text_body = coalesce(v_text, x.text_body), is_active = coalesce(v_active, x.is_active)
+   where x.id = t.id
+  returning * into t;
+  perform ffx_internal.admin_cli_audit('template_set', 'email_templates', v_name, v_reason, v_old, v_new);
+  return pg_catalog.jsonb_build_object('template', pg_catalog.jsonb_build_object(
+           'template_name', t.template_name, 'subject', t.subject, 'html_body', t.html_body, 'text_body', t.text_body,
+           'variables', t.variables, 'is_active', t.is_active, 'updated_at', t.updated_at));
+end
+$$;
+
+
+--
+-- Name: console_text(jsonb, text, boolean); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_text(p_args jsonb, p_name text, p_required boolean DEFAULT false) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    AS $$
+declare
+  v text;
+begin
+  perform ffx_internal.console_arg_check_scalar(p_args, p_name);
+  v := pg_catalog.btrim(ffx_internal.console_arg(p_args, p_name), E' \t\r\n');
+  if v = '' then
+    v := null;
+  end if;
+  if v is null and p_required then
+    raise exception using errcode = 'FF400', message = pg_catalog.format('%s is required', p_name);
+  end if;
+  return v;
+end
+$$;
+
+
+--
+-- Name: console_time(jsonb, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_time(p_args jsonb, p_name text) RETURNS timestamp with time zone
+    LANGUAGE plpgsql STABLE
+    AS $_$
+declare
+  v text := ffx_internal.console_text(p_args, p_name);
+begin
+  if v is null then
+    return null;
+  end if;
+  if v !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9:.]+(Z|[+-][0-9:]+)?)?$' then
+    raise exception using errcode = 'FF400', message = pg_catalog.format('%s must be a date (YYYY-MM-DD) or an ISO 8601 time', p_name);
+  end if;
+  begin
+    return case when v ~ '^[0-9-]+$' then (v || ' 00:00:00+00')::timestamptz else v::timestamptz end;
+  exception when others then
+    raise exception using errcode = 'FF400', message = pg_catalog.format('%s is not a valid date', p_name);
+  end;
+end
+$_$;
+
+
+--
+-- Name: console_uuid(jsonb, text, boolean); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.console_uuid(p_args jsonb, p_name text, p_required boolean DEFAULT false) RETURNS uuid
+    LANGUAGE plpgsql IMMUTABLE
+    AS $_$
+declare
+  v text := ffx_internal.console_text(p_args, p_name, p_required);
+begin
+  if v is null then
+    return null;
+  end if;
+  if v !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+    raise exception using errcode = 'FF400', message = pg_catalog.format('%s must be a UUID', p_name);
+  end if;
+  return v::uuid;
+end
+$_$;
+
+
+--
 -- Name: crypto_payment_begin(text, uuid, text, integer, text, numeric, numeric, text, text, integer); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
@@ -915,6 +3932,7 @@ declare
   v_open     jsonb;
   v_token    uuid := gen_random_uuid();
   v_previous text;
+  v_pause    text;
   o          public.orders%rowtype;
 begin
   select m.provider_code into v_coin
@@ -928,6 +3946,14 @@ begin
   -- the caller check comes first so that nobody can lock another user's order
   if not ffx_internal.may_act_for(p_user_id) then
     raise exception using errcode = 'FF404', message = 'Order not found';
+  end if;
+
+  -- the seed's "payment system outage" procedure (console checkout.pause): no new payment, not even
+  -- an open one handed back, while an operator has paused checkout; status checks, IPNs and
+  -- deliveries go on. Here, in the statement the function runs first, it costs no round trip.
+  select s.checkout_pause_message into v_pause from public.order_settings s where s.id and s.checkout_paused;
+  if found then
+    raise exception using errcode = 'FF503', message = v_pause;
   end if;
 
   select * into o
@@ -2450,7 +5476,10 @@ begin
   with ipn as (
     select coalesce(k.state, c.state) as state, coalesce(c.n, 0) as n
       from (values ('pending'), ('processed'), ('unmatched'), ('failed')) k (state)
-      full join (select e.state, count(*) as n from public.ipn_events e group by e.state) c
+      full join (select e.state, count(*) as n
+                   from public.ipn_events e
+                  where not exists (select 1 from ffx_internal.ipn_event_dismissals d where d.event_id = e.id)
+                  group by e.state) c
         on c.state = k.state
   ),
   ord as (
@@ -2671,6 +5700,36 @@ begin
   end if;
   final_amount := amount - discount_amount;
 end
+$$;
+
+
+--
+-- Name: order_refunded_manually(text); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.order_refunded_manually(p_order_id text) RETURNS numeric
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(sum(t.amount), 0)::numeric(12,2)
+    from public.payment_transactions t
+   where t.order_id = p_order_id and t.transaction_type = 'refund' and t.provider = 'manual'
+     and t.status = 'completed'
+$$;
+
+
+--
+-- Name: order_refunded_usd(public.orders); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.order_refunded_usd(o public.orders) RETURNS numeric
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select case
+           when o.payment_status = 'refunded' or o.order_status = 'refunded' then o.final_amount
+           else least(o.final_amount, ffx_internal.order_refunded_manually(o.order_id))
+         end
 $$;
 
 
@@ -4001,6 +7060,457 @@ COMMENT ON FUNCTION ffx_internal.runs_as_owner() IS 'True when the current role 
 
 
 --
+-- Name: shop_account_id(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.shop_account_id(p_args jsonb) RETURNS uuid
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_id uuid := ffx_internal.console_uuid(p_args, 'id');
+  v_login text := ffx_internal.console_text(p_args, 'login');
+  v_server text := ffx_internal.console_text(p_args, 'server');
+  v_ids uuid[];
+begin
+  if v_id is null and v_login is null then
+    raise exception using errcode = 'FF400', message = 'Give id or login (and server when the login is on several)';
+  end if;
+  if v_id is not null then
+    if not exists (select 1 from public.account_container c where c.id = v_id) then
+      raise exception using errcode = 'FF404', message = pg_catalog.format('No account with id %s', v_id);
+    end if;
+    return v_id;
+  end if;
+  select pg_catalog.array_agg(c.id order by c.server_name) into v_ids
+    from public.account_container c
+   where c.login_id = v_login and (v_server is null or c.server_name = v_server);
+  if v_ids is null then
+    raise exception using errcode = 'FF404',
+      message = pg_catalog.format('No account with login %s%s', v_login, coalesce(' on server ' || v_server, ''));
+  end if;
+  if pg_catalog.cardinality(v_ids) > 1 then
+    raise exception using errcode = 'FF409',
+      message = pg_catalog.format('Login %s is on several servers (%s): give server', v_login,
+                                  (select pg_catalog.string_agg(c.server_name, ', ' order by c.server_name)
+                                     from public.account_container c where c.id = any (v_ids)));
+  end if;
+  return v_ids[1];
+end
+$$;
+
+
+--
+-- Name: shop_account_json(uuid); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.shop_account_json(p_id uuid) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select pg_catalog.jsonb_build_object(
+           'id', c.id, 'account_size', c.account_size, 'platform_type', c.platform_type,
+           'server_name', c.server_name, 'login_id', c.login_id, 'status', c.status,
+           'order_id', coalesce(d.order_id, c.reserved_for_order_id), 'delivery_id', d.id,
+           'customer_id', o.user_id,
+           'customer_email', coalesce(nullif(pg_catalog.btrim(p.email), ''), u.email::text),
+           'reserved_at', c.reserved_at, 'delivered_at', c.delivered_at,
+           'created_at', c.created_at, 'updated_at', c.updated_at)
+    from public.account_container c
+    left join public.delivered_accounts d on d.container_account_id = c.id
+    left join public.orders o on o.order_id = coalesce(d.order_id, c.reserved_for_order_id)
+    left join public.user_profiles p on p.id = o.user_id
+    left join auth.users u on u.id = o.user_id
+   where c.id = p_id
+$$;
+
+
+--
+-- Name: shop_changed(jsonb, jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.shop_changed(p_old jsonb, p_new jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(pg_catalog.jsonb_object_agg(n.key, n.value), '{}'::jsonb)
+    from pg_catalog.jsonb_each(p_new) n
+   where (p_old -> n.key) is distinct from n.value
+$$;
+
+
+--
+-- Name: shop_customer_id(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.shop_customer_id(p_args jsonb) RETURNS uuid
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_id uuid := ffx_internal.console_uuid(p_args, 'user_id');
+  v_email text := pg_catalog.lower(ffx_internal.console_text(p_args, 'email'));
+  v_found uuid;
+begin
+  if v_id is null and v_email is null then
+    raise exception using errcode = 'FF400', message = 'Give user_id or email';
+  end if;
+  select u.id into v_found
+    from auth.users u
+    left join public.user_profiles p on p.id = u.id
+   where (v_id is not null and u.id = v_id)
+      or (v_id is null and (pg_catalog.lower(u.email) = v_email or pg_catalog.lower(p.email) = v_email))
+   order by (pg_catalog.lower(u.email) = v_email) desc nulls last
+   limit 1;
+  if v_found is null then
+    raise exception using errcode = 'FF404',
+      message = pg_catalog.format('No customer with %s %s', case when v_id is null then 'e-mail' else 'id' end,
+                                  coalesce(v_id::text, v_email));
+  end if;
+  return v_found;
+end
+$$;
+
+
+--
+-- Name: shop_customer_json(uuid); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.shop_customer_json(p_user_id uuid) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select pg_catalog.jsonb_build_object(
+           'user_id', u.id,
+           'email', coalesce(nullif(pg_catalog.btrim(p.email), ''), u.email::text),
+           'sign_in_email', u.email::text,
+           'first_name', coalesce(p.first_name, ''),
+           'last_name', coalesce(p.last_name, ''),
+           'country', p.country,
+           'phone', p.phone,
+           'account_status', coalesce(p.account_status, 'active'),
+           'created_at', coalesce(p.created_at, u.created_at),
+           'last_sign_in_at', u.last_sign_in_at,
+           'orders', m.orders,
+           'paid_orders', m.paid_orders,
+           'total_spent', m.spent,
+           'total_refunded', m.refunded,
+           'total_spent_net', m.spent - m.refunded)
+    from auth.users u
+    left join public.user_profiles p on p.id = u.id
+    cross join lateral (
+      select pg_catalog.count(*) as orders,
+             pg_catalog.count(*) filter (where o.paid_at is not null) as paid_orders,
+             coalesce(sum(o.final_amount) filter (where o.paid_at is not null), 0.00) as spent,
+             coalesce(sum(ffx_internal.shop_order_refunded_usd(o)), 0.00) as refunded
+        from public.orders o where o.user_id = u.id) m
+   where u.id = p_user_id
+$$;
+
+
+--
+-- Name: shop_delivery_json(uuid); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.shop_delivery_json(p_id uuid) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select pg_catalog.jsonb_build_object(
+           'id', d.id, 'order_id', d.order_id, 'user_id', d.user_id,
+           'customer_email', coalesce(nullif(pg_catalog.btrim(p.email), ''), u.email::text),
+           'inventory_id', d.container_account_id, 'account_type', d.account_type,
+           'account_size', d.account_size, 'platform_type', d.platform_type,
+           'server_name', d.server_name, 'login_id', d.login_id,
+           'current_phase', d.current_phase, 'challenge_status', d.challenge_status,
+           'phase_1_status', d.phase_1_status, 'phase_2_status', d.phase_2_status,
+           'live_status', d.live_status, 'account_status', d.account_status,
+           'email_sent', d.email_sent, 'email_sent_at', d.email_sent_at,
+           'delivered_at', d.delivered_at, 'updated_at', d.updated_at)
+    from public.delivered_accounts d
+    left join public.user_profiles p on p.id = d.user_id
+    left join auth.users u on u.id = d.user_id
+   where d.id = p_id
+$$;
+
+
+--
+-- Name: shop_discount_code(jsonb); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.shop_discount_code(p_args jsonb) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+declare
+  v text := pg_catalog.upper(ffx_internal.console_text(p_args, 'code', true));
+begin
+  if v !~ '^[A-Z0-9][A-Z0-9_-]{0,63}$' then
+    raise exception using errcode = 'FF400',
+      message = 'code must be 1 to 64 letters, digits, _ or -, starting with a letter or digit';
+  end if;
+  return v;
+end
+$_$;
+
+
+--
+-- Name: shop_discount_json(text); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.shop_discount_json(p_code text) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select pg_catalog.jsonb_build_object(
+           'code', c.code, 'percent_off', c.percent_off, 'amount_off', c.amount_off,
+           'max_uses', c.max_uses, 'max_uses_per_user', c.max_uses_per_user, 'uses', c.uses, 'held', c.held,
+           'valid_from', c.valid_from, 'valid_until', c.valid_until, 'active', c.active,
+           'usable_now', c.active and (c.valid_from is null or c.valid_from <= now())
+                         and (c.valid_until is null or c.valid_until > now())
+                         and (c.max_uses is null or c.uses + c.held < c.max_uses),
+           'created_at', c.created_at, 'updated_at', c.updated_at)
+    from public.discount_codes c where c.code = p_code
+$$;
+
+
+--
+-- Name: shop_like(text); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.shop_like(p_text text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select '%' || pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(p_text, '\', '\\'), '%', '\%'), '_', '\_') || '%'
+$$;
+
+
+--
+-- Name: shop_limit(jsonb, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.shop_limit(p_args jsonb, p_name text) RETURNS integer
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+begin
+  if pg_catalog.lower(ffx_internal.console_text(p_args, p_name)) = 'none' then
+    return -1;
+  end if;
+  return ffx_internal.console_int(p_args, p_name, null, 0, 1000000000);
+end
+$$;
+
+
+--
+-- Name: shop_low_stock_level(); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.shop_low_stock_level() RETURNS integer
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select (ffx_internal.console_money_settings()).low_stock_threshold
+$$;
+
+
+--
+-- Name: shop_order_refunded_usd(public.orders); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.shop_order_refunded_usd(p_order public.orders) RETURNS numeric
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select case
+           when p_order.paid_at is null then 0.00
+           when p_order.payment_status = 'refunded' then p_order.final_amount
+           else least(p_order.final_amount,
+                      coalesce((select sum(t.amount) from public.payment_transactions t
+                                 where t.order_id = p_order.order_id and t.transaction_type = 'refund'
+                                   and t.status = 'completed' and pg_catalog.lower(t.currency) = 'usd'), 0.00))
+         end
+$$;
+
+
+--
+-- Name: shop_percent(jsonb, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.shop_percent(p_args jsonb, p_name text) RETURNS numeric
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+declare
+  v text := ffx_internal.console_text(p_args, p_name);
+begin
+  if v is null then
+    return null;
+  end if;
+  if v !~ '^[0-9]{1,3}(\.[0-9]{1,2})?$' or v::numeric > 100 then
+    raise exception using errcode = 'FF400', message = pg_catalog.format('%s must be a percentage from 0 to 100', p_name);
+  end if;
+  return v::numeric;
+end
+$_$;
+
+
+--
+-- Name: shop_placeholders(text); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.shop_placeholders(p_text text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(pg_catalog.array_agg(distinct m[1] order by m[1]), '{}')
+    from pg_catalog.regexp_matches(coalesce(p_text, ''), '\{\{ *([A-Za-z0-9_]{1,63}) *\}\}', 'g') m
+$$;
+
+
+--
+-- Name: shop_render(text, jsonb, boolean); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.shop_render(p_template text, p_vars jsonb, p_html boolean) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+declare
+  v_rest text := p_template;
+  v_out text := '';
+  v_open integer;
+  v_close integer;
+  v_name text;
+  v_value text;
+begin
+  if p_template is null then
+    return null;
+  end if;
+  loop
+    v_open := pg_catalog.strpos(v_rest, '{{');
+    if v_open = 0 then
+      return v_out || v_rest;
+    end if;
+    v_out := v_out || pg_catalog.substr(v_rest, 1, v_open - 1);
+    v_rest := pg_catalog.substr(v_rest, v_open);
+    v_close := pg_catalog.strpos(pg_catalog.substr(v_rest, 3), '}}');
+    if v_close = 0 then
+      return v_out || v_rest;
+    end if;
+    v_name := pg_catalog.btrim(pg_catalog.substr(v_rest, 3, v_close - 1), ' ');
+    if v_name !~ '^[A-Za-z0-9_]{1,63}$' then
+      v_out := v_out || '{{';
+      v_rest := pg_catalog.substr(v_rest, 3);
+      continue;
+    end if;
+    v_value := case pg_catalog.jsonb_typeof(p_vars -> v_name)
+                 when 'string' then p_vars ->> v_name
+                 when 'number' then p_vars ->> v_name
+                 when 'boolean' then p_vars ->> v_name
+                 else '' end;
+    if p_html then
+      v_value := pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
+                   v_value, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;');
+    end if;
+    v_out := v_out || v_value;
+    v_rest := pg_catalog.substr(v_rest, v_close + 4);
+  end loop;
+end
+$_$;
+
+
+--
+-- Name: shop_rule_columns(); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.shop_rule_columns() RETURNS TABLE(name text, is_days boolean)
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  values ('challenge_profit_target', false), ('challenge_max_daily_loss', false), ('challenge_max_total_loss', false),
+         ('challenge_min_trading_days', true),
+         ('phase_1_profit_target', false), ('phase_1_max_daily_loss', false), ('phase_1_max_total_loss', false),
+         ('phase_1_min_trading_days', true),
+         ('phase_2_profit_target', false), ('phase_2_max_daily_loss', false), ('phase_2_max_total_loss', false),
+         ('phase_2_min_trading_days', true),
+         ('live_max_daily_loss', false), ('live_max_total_loss', false), ('profit_share_percentage', false)
+$$;
+
+
+--
+-- Name: shop_template_required(text); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.shop_template_required(p_template_name text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select case p_template_name
+           when 'account_delivery' then array['investor_password', 'login_id', 'order_id', 'password', 'server_name']
+           when 'payment_review' then array['order_id']
+           else '{}'::text[] end
+$$;
+
+
+--
+-- Name: shop_template_sample(); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.shop_template_sample() RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select '{"first_name": "Alex", "order_id": "FFX123456789", "account_type": "one_step", "account_size": "10000",
+           "platform_type": "mt5", "server_name": "FlashFundX-Demo", "login_id": "51234567",
+           "password": "Sample#Pass1", "investor_password": "Sample#Inv1", "pay_currency": "usdttrc20",
+           "asked": "649.00", "received": "600.00"}'::jsonb
+$$;
+
+
+--
+-- Name: staff_may(text, text); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.staff_may(p_role text, p_capability text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    AS $$
+  select coalesce(case p_capability
+           when 'read' then p_role in ('admin', 'finance', 'support')
+           when 'resend' then p_role in ('admin', 'support')
+           when 'refund' then p_role in ('admin', 'finance')
+           when 'accept' then p_role in ('admin', 'finance')
+           when 'record' then p_role in ('admin', 'finance')
+           when 'export' then p_role in ('admin', 'finance')
+           when 'manage' then p_role = 'admin'
+         end, false)
+$$;
+
+
+--
+-- Name: staff_role(); Type: FUNCTION; Schema: ffx_internal; Owner: -
+--
+
+CREATE FUNCTION ffx_internal.staff_role() RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+  select case
+           when ffx_internal.is_service_role() then 'admin'
+           when auth.jwt() -> 'app_metadata' ->> 'role' in ('admin', 'finance', 'support')
+             then auth.jwt() -> 'app_metadata' ->> 'role'
+         end
+$$;
+
+
+--
+-- Name: FUNCTION staff_role(); Type: COMMENT; Schema: ffx_internal; Owner: -
+--
+
+COMMENT ON FUNCTION ffx_internal.staff_role() IS 'admin, finance or support from app_metadata.role (service_role counts as admin); NULL for everyone else.';
+
+
+--
 -- Name: update_updated_at_column(); Type: FUNCTION; Schema: ffx_internal; Owner: -
 --
 
@@ -4099,6 +7609,63 @@ CREATE TABLE auth.users (
     deleted_at timestamp with time zone,
     is_anonymous boolean DEFAULT false NOT NULL,
     is_sso_user boolean DEFAULT false NOT NULL
+);
+
+
+--
+-- Name: admin_login_links; Type: TABLE; Schema: ffx_internal; Owner: -
+--
+
+CREATE TABLE ffx_internal.admin_login_links (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    user_id uuid NOT NULL,
+    secret_sha256 bytea NOT NULL,
+    created_by text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    used_at timestamp with time zone,
+    CONSTRAINT admin_login_links_check CHECK ((expires_at > created_at)),
+    CONSTRAINT admin_login_links_secret_sha256_check CHECK ((octet_length(secret_sha256) = 32))
+);
+
+
+--
+-- Name: TABLE admin_login_links; Type: COMMENT; Schema: ffx_internal; Owner: -
+--
+
+COMMENT ON TABLE ffx_internal.admin_login_links IS 'One-time panel sign-in links: the secret''s SHA-256 only; single use (used_at), short-lived (expires_at).';
+
+
+--
+-- Name: ipn_event_dismissals; Type: TABLE; Schema: ffx_internal; Owner: -
+--
+
+CREATE TABLE ffx_internal.ipn_event_dismissals (
+    event_id bigint NOT NULL,
+    reason text NOT NULL,
+    dismissed_by text NOT NULL,
+    dismissed_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: TABLE ipn_event_dismissals; Type: COMMENT; Schema: ffx_internal; Owner: -
+--
+
+COMMENT ON TABLE ffx_internal.ipn_event_dismissals IS 'IPN events an operator dismissed (events.dismiss): out of the attention queue and the alert.';
+
+
+--
+-- Name: refund_requests_id_seq; Type: SEQUENCE; Schema: ffx_internal; Owner: -
+--
+
+ALTER TABLE ffx_internal.refund_requests ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME ffx_internal.refund_requests_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
 );
 
 
@@ -4441,46 +8008,6 @@ CREATE TABLE public.email_templates (
 
 
 --
--- Name: ipn_events; Type: TABLE; Schema: public; Owner: -
---
-
-CREATE TABLE public.ipn_events (
-    id bigint NOT NULL,
-    received_at timestamp with time zone DEFAULT now() NOT NULL,
-    dedupe_key text NOT NULL,
-    payment_id text NOT NULL,
-    payment_status text NOT NULL,
-    order_id text,
-    parent_payment_id text,
-    invoice_id text,
-    payload jsonb NOT NULL,
-    signature text,
-    state text DEFAULT 'pending'::text NOT NULL,
-    matched_order_id text,
-    attempts integer DEFAULT 0 NOT NULL,
-    last_error text,
-    processed_at timestamp with time zone,
-    next_retry_at timestamp with time zone,
-    CONSTRAINT ipn_events_signature_check CHECK ((signature = ANY (ARRAY['raw'::text, 'canonical'::text]))),
-    CONSTRAINT ipn_events_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'processed'::text, 'unmatched'::text, 'failed'::text])))
-);
-
-
---
--- Name: TABLE ipn_events; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON TABLE public.ipn_events IS 'Inbox of NOWPayments IPNs: stored by ipn_receive() (unique dedupe_key) before payment_apply(); failed/unmatched ones are re-run by ipn_reprocess().';
-
-
---
--- Name: COLUMN ipn_events.next_retry_at; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.ipn_events.next_retry_at IS 'The reconciler re-runs this failed/unmatched event no earlier than this (NULL: at once).';
-
-
---
 -- Name: ipn_events_id_seq; Type: SEQUENCE; Schema: public; Owner: -
 --
 
@@ -4529,8 +8056,13 @@ CREATE TABLE public.order_settings (
     id boolean DEFAULT true NOT NULL,
     discount_attempts_per_hour integer DEFAULT 20 NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    checkout_paused boolean DEFAULT false NOT NULL,
+    checkout_pause_message text,
+    checkout_paused_by text,
+    checkout_paused_at timestamp with time zone,
     CONSTRAINT order_settings_attempts_check CHECK (((discount_attempts_per_hour >= 1) AND (discount_attempts_per_hour <= 100000))),
-    CONSTRAINT order_settings_one_row CHECK (id)
+    CONSTRAINT order_settings_one_row CHECK (id),
+    CONSTRAINT order_settings_pause_message CHECK (((NOT checkout_paused) OR (checkout_pause_message ~ '[^[:space:]]'::text)))
 );
 
 
@@ -4539,6 +8071,13 @@ CREATE TABLE public.order_settings (
 --
 
 COMMENT ON TABLE public.order_settings IS 'Tunables of order creation (one row). discount_attempts_per_hour: orders carrying a discount code one customer may attempt per rolling hour.';
+
+
+--
+-- Name: COLUMN order_settings.checkout_paused; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.order_settings.checkout_paused IS 'While true, create-crypto-payment refuses new payments with 503 and checkout_pause_message.';
 
 
 --
@@ -4876,6 +8415,38 @@ ALTER TABLE ONLY auth.users
 
 
 --
+-- Name: admin_login_links admin_login_links_pkey; Type: CONSTRAINT; Schema: ffx_internal; Owner: -
+--
+
+ALTER TABLE ONLY ffx_internal.admin_login_links
+    ADD CONSTRAINT admin_login_links_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: console_settings console_settings_pkey; Type: CONSTRAINT; Schema: ffx_internal; Owner: -
+--
+
+ALTER TABLE ONLY ffx_internal.console_settings
+    ADD CONSTRAINT console_settings_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: ipn_event_dismissals ipn_event_dismissals_pkey; Type: CONSTRAINT; Schema: ffx_internal; Owner: -
+--
+
+ALTER TABLE ONLY ffx_internal.ipn_event_dismissals
+    ADD CONSTRAINT ipn_event_dismissals_pkey PRIMARY KEY (event_id);
+
+
+--
+-- Name: refund_requests refund_requests_pkey; Type: CONSTRAINT; Schema: ffx_internal; Owner: -
+--
+
+ALTER TABLE ONLY ffx_internal.refund_requests
+    ADD CONSTRAINT refund_requests_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: account_container account_container_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -5176,6 +8747,20 @@ ALTER TABLE ONLY public.webhook_debug_log
 --
 
 CREATE UNIQUE INDEX users_email_partial_key ON auth.users USING btree (email) WHERE (is_sso_user = false);
+
+
+--
+-- Name: refund_requests_order; Type: INDEX; Schema: ffx_internal; Owner: -
+--
+
+CREATE INDEX refund_requests_order ON ffx_internal.refund_requests USING btree (order_id);
+
+
+--
+-- Name: refund_requests_pending; Type: INDEX; Schema: ffx_internal; Owner: -
+--
+
+CREATE INDEX refund_requests_pending ON ffx_internal.refund_requests USING btree (requested_at) WHERE (status = 'pending'::text);
 
 
 --
@@ -5610,6 +9195,30 @@ CREATE TRIGGER update_trading_rules_updated_at BEFORE UPDATE ON public.trading_r
 --
 
 CREATE TRIGGER update_user_profiles_updated_at BEFORE UPDATE ON public.user_profiles FOR EACH ROW EXECUTE FUNCTION ffx_internal.update_updated_at_column();
+
+
+--
+-- Name: admin_login_links admin_login_links_user_id_fkey; Type: FK CONSTRAINT; Schema: ffx_internal; Owner: -
+--
+
+ALTER TABLE ONLY ffx_internal.admin_login_links
+    ADD CONSTRAINT admin_login_links_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: ipn_event_dismissals ipn_event_dismissals_event_id_fkey; Type: FK CONSTRAINT; Schema: ffx_internal; Owner: -
+--
+
+ALTER TABLE ONLY ffx_internal.ipn_event_dismissals
+    ADD CONSTRAINT ipn_event_dismissals_event_id_fkey FOREIGN KEY (event_id) REFERENCES public.ipn_events(id) ON DELETE CASCADE;
+
+
+--
+-- Name: refund_requests refund_requests_order_id_fkey; Type: FK CONSTRAINT; Schema: ffx_internal; Owner: -
+--
+
+ALTER TABLE ONLY ffx_internal.refund_requests
+    ADD CONSTRAINT refund_requests_order_id_fkey FOREIGN KEY (order_id) REFERENCES public.orders(order_id);
 
 
 --
@@ -6222,12 +9831,27 @@ GRANT ALL ON FUNCTION ffx_internal.admin_inventory_set_status(p_id uuid, p_statu
 
 
 --
+-- Name: FUNCTION admin_inventory_stage(p_rows jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.admin_inventory_stage(p_rows jsonb) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION admin_ipn_reprocess(p_event_id bigint, p_reason text); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
 REVOKE ALL ON FUNCTION ffx_internal.admin_ipn_reprocess(p_event_id bigint, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION ffx_internal.admin_ipn_reprocess(p_event_id bigint, p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION ffx_internal.admin_ipn_reprocess(p_event_id bigint, p_reason text) TO service_role;
+
+
+--
+-- Name: FUNCTION admin_login_redeem(p_link_id uuid, p_secret text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.admin_login_redeem(p_link_id uuid, p_secret text) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.admin_login_redeem(p_link_id uuid, p_secret text) TO service_role;
 
 
 --
@@ -6309,6 +9933,13 @@ GRANT ALL ON FUNCTION ffx_internal.admin_report_revenue(p_days integer) TO servi
 
 
 --
+-- Name: FUNCTION admin_resend_allowed(p_order_id text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.admin_resend_allowed(p_order_id text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION admin_resend_email(p_order_id text, p_reason text); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
@@ -6332,6 +9963,620 @@ GRANT ALL ON FUNCTION ffx_internal.admin_set_account_status(p_user_id uuid, p_st
 REVOKE ALL ON FUNCTION ffx_internal.check_payment_status(p_order_id text, OUT owner uuid, OUT order_doc jsonb, OUT payment_doc jsonb, OUT payment_id text, OUT payment_status text, OUT payment_age_s bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION ffx_internal.check_payment_status(p_order_id text, OUT owner uuid, OUT order_doc jsonb, OUT payment_doc jsonb, OUT payment_id text, OUT payment_status text, OUT payment_age_s bigint) TO authenticated;
 GRANT ALL ON FUNCTION ffx_internal.check_payment_status(p_order_id text, OUT owner uuid, OUT order_doc jsonb, OUT payment_doc jsonb, OUT payment_id text, OUT payment_status text, OUT payment_age_s bigint) TO service_role;
+
+
+--
+-- Name: FUNCTION console(p_action text, p_args jsonb, p_read_only boolean); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console(p_action text, p_args jsonb, p_read_only boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.console(p_action text, p_args jsonb, p_read_only boolean) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.console(p_action text, p_args jsonb, p_read_only boolean) TO service_role;
+
+
+--
+-- Name: FUNCTION console_actions(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_actions() FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.console_actions() TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.console_actions() TO service_role;
+
+
+--
+-- Name: FUNCTION console_actor_key(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_actor_key() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_actor_name(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_actor_name() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_amount(p_args jsonb, p_name text, p_required boolean); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_amount(p_args jsonb, p_name text, p_required boolean) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_arg(p_args jsonb, p_name text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_arg(p_args jsonb, p_name text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_arg_check_scalar(p_args jsonb, p_name text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_arg_check_scalar(p_args jsonb, p_name text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_attention(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_attention() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_audit_list(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_audit_list(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_bool(p_args jsonb, p_name text, p_default boolean); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_bool(p_args jsonb, p_name text, p_default boolean) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_checkout_get(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_checkout_get(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_checkout_pause(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_checkout_pause(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_checkout_resume(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_checkout_resume(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_checkout_set(p_paused boolean, p_message text, p_reason text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_checkout_set(p_paused boolean, p_message text, p_reason text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_coins_list(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_coins_list(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_coins_set(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_coins_set(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_credentials_reveal(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_credentials_reveal(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_csv_field(p_value text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_csv_field(p_value text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_csv_line(p_fields text[]); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_csv_line(p_fields text[]) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_customers_get(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_customers_get(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_customers_list(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_customers_list(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_customers_set_email(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_customers_set_email(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_customers_set_status(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_customers_set_status(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_dashboard_get(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_dashboard_get(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_deliveries_list(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_deliveries_list(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_deliveries_set_status(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_deliveries_set_status(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_discounts_create(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_discounts_create(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_discounts_list(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_discounts_list(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_discounts_update(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_discounts_update(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_discounts_uses(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_discounts_uses(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_enum(p_args jsonb, p_name text, p_allowed text[], p_default text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_enum(p_args jsonb, p_name text, p_allowed text[], p_default text) FROM PUBLIC;
+
+
+--
+-- Name: TABLE ipn_events; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT ON TABLE public.ipn_events TO authenticated;
+GRANT SELECT ON TABLE public.ipn_events TO service_role;
+
+
+--
+-- Name: FUNCTION console_event_brief(e public.ipn_events); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_event_brief(e public.ipn_events) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_event_locked(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_event_locked(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_events_dismiss(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_events_dismiss(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_events_get(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_events_get(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_events_link(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_events_link(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_events_list(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_events_list(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_events_reprocess(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_events_reprocess(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_export_finance(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_export_finance(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_finance_lines(p_from timestamp with time zone, p_to timestamp with time zone, p_kind text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_finance_lines(p_from timestamp with time zone, p_to timestamp with time zone, p_kind text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_int(p_args jsonb, p_name text, p_default integer, p_min integer, p_max integer); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_int(p_args jsonb, p_name text, p_default integer, p_min integer, p_max integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_inventory_import(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_inventory_import(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_inventory_list(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_inventory_list(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_inventory_set_status(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_inventory_set_status(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_inventory_stock(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_inventory_stock(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_inventory_update(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_inventory_update(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_lock_down(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_lock_down() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_login_links_create(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_login_links_create(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_me_get(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_me_get(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_money_settings(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_money_settings() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_order_brief(p_order_id text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_order_brief(p_order_id text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_order_id(p_args jsonb, p_name text, p_required boolean); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_order_id(p_args jsonb, p_name text, p_required boolean) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_order_locked(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_order_locked(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_orders_accept_payment(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_orders_accept_payment(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_orders_cancel(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_orders_cancel(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_orders_clear_attention(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_orders_clear_attention(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_orders_deliver(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_orders_deliver(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_orders_get(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_orders_get(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_orders_list(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_orders_list(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_orders_record_payment(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_orders_record_payment(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_orders_refund(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_orders_refund(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_orders_resend_email(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_orders_resend_email(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_page(p_args jsonb, OUT lim integer, OUT off integer); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_page(p_args jsonb, OUT lim integer, OUT off integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_pricing_list(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_pricing_list(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_pricing_set(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_pricing_set(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_reason(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_reason(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_refund_carry_out(o public.orders, p_amount numeric, p_reason text, p_action text, p_extra jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_refund_carry_out(o public.orders, p_amount numeric, p_reason text, p_action text, p_extra jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_refund_check(o public.orders, p_amount numeric); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_refund_check(o public.orders, p_amount numeric) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_refund_request_locked(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_refund_request_locked(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_refundable(o public.orders); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_refundable(o public.orders) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_refunds_approve(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_refunds_approve(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_refunds_list(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_refunds_list(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_refunds_reject(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_refunds_reject(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_revenue(p_from timestamp with time zone, p_to timestamp with time zone); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_revenue(p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_rules_list(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_rules_list(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_rules_set(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_rules_set(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_settings_get(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_settings_get(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_settings_set(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_settings_set(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_staff_list(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_staff_list(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_staff_set_role(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_staff_set_role(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_templates_list(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_templates_list(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_templates_preview(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_templates_preview(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_templates_set(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_templates_set(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_text(p_args jsonb, p_name text, p_required boolean); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_text(p_args jsonb, p_name text, p_required boolean) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_time(p_args jsonb, p_name text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_time(p_args jsonb, p_name text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION console_uuid(p_args jsonb, p_name text, p_required boolean); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.console_uuid(p_args jsonb, p_name text, p_required boolean) FROM PUBLIC;
 
 
 --
@@ -6666,6 +10911,20 @@ REVOKE ALL ON FUNCTION ffx_internal.order_price_core(p_user_id uuid, p_account_t
 
 
 --
+-- Name: FUNCTION order_refunded_manually(p_order_id text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.order_refunded_manually(p_order_id text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION order_refunded_usd(o public.orders); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.order_refunded_usd(o public.orders) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION orders_apply_pricing(); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
@@ -6890,6 +11149,150 @@ GRANT ALL ON FUNCTION ffx_internal.runs_as_owner() TO service_role;
 
 
 --
+-- Name: FUNCTION shop_account_id(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.shop_account_id(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION shop_account_json(p_id uuid); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.shop_account_json(p_id uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION shop_changed(p_old jsonb, p_new jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.shop_changed(p_old jsonb, p_new jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION shop_customer_id(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.shop_customer_id(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION shop_customer_json(p_user_id uuid); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.shop_customer_json(p_user_id uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION shop_delivery_json(p_id uuid); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.shop_delivery_json(p_id uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION shop_discount_code(p_args jsonb); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.shop_discount_code(p_args jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION shop_discount_json(p_code text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.shop_discount_json(p_code text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION shop_like(p_text text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.shop_like(p_text text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION shop_limit(p_args jsonb, p_name text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.shop_limit(p_args jsonb, p_name text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION shop_low_stock_level(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.shop_low_stock_level() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION shop_order_refunded_usd(p_order public.orders); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.shop_order_refunded_usd(p_order public.orders) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION shop_percent(p_args jsonb, p_name text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.shop_percent(p_args jsonb, p_name text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION shop_placeholders(p_text text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.shop_placeholders(p_text text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION shop_render(p_template text, p_vars jsonb, p_html boolean); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.shop_render(p_template text, p_vars jsonb, p_html boolean) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION shop_rule_columns(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.shop_rule_columns() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION shop_template_required(p_template_name text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.shop_template_required(p_template_name text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION shop_template_sample(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.shop_template_sample() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION staff_may(p_role text, p_capability text); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.staff_may(p_role text, p_capability text) FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.staff_may(p_role text, p_capability text) TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.staff_may(p_role text, p_capability text) TO service_role;
+
+
+--
+-- Name: FUNCTION staff_role(); Type: ACL; Schema: ffx_internal; Owner: -
+--
+
+REVOKE ALL ON FUNCTION ffx_internal.staff_role() FROM PUBLIC;
+GRANT ALL ON FUNCTION ffx_internal.staff_role() TO authenticated;
+GRANT ALL ON FUNCTION ffx_internal.staff_role() TO service_role;
+
+
+--
 -- Name: FUNCTION update_updated_at_column(); Type: ACL; Schema: ffx_internal; Owner: -
 --
 
@@ -7009,14 +11412,6 @@ GRANT SELECT ON TABLE public.email_outbox TO service_role;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.email_templates TO authenticated;
 GRANT SELECT ON TABLE public.email_templates TO service_role;
-
-
---
--- Name: TABLE ipn_events; Type: ACL; Schema: public; Owner: -
---
-
-GRANT SELECT ON TABLE public.ipn_events TO authenticated;
-GRANT SELECT ON TABLE public.ipn_events TO service_role;
 
 
 --
