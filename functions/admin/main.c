@@ -215,15 +215,25 @@ answer_csv(struct req *r, const char *result)
 }
 
 /* The action's object with "success": true first (jsonb prints "{}" or
- * "{"key": ...}"). */
+ * "{"key": ...}"). An action that refused the whole request without raising
+ * (inventory.import with bad lines: the per-line errors are the answer) says
+ * "success": false itself: that answer goes out as it is, with 400, since
+ * nothing was changed. */
 static enum err_code
 answer_json(struct req *r, const char *result)
 {
-    const char *body =
-        strcmp(result, "{}") == 0
-            ? "{\"success\":true}"
-            : arena_concat(r->call.arena, "{\"success\":true, ", result + 1, (char *)NULL);
+    const char *body;
 
+    if (strstr(result, "\"success\"") != NULL) {
+        cJSON *obj = json_parse(r->call.arena, result, strlen(result));
+        const cJSON *ok = cJSON_GetObjectItemCaseSensitive(obj, "success");
+
+        if (cJSON_IsBool(ok))
+            return resp_json_text(r, cJSON_IsTrue(ok) ? 200 : 400, result, strlen(result));
+    }
+    body = strcmp(result, "{}") == 0
+               ? "{\"success\":true}"
+               : arena_concat(r->call.arena, "{\"success\":true, ", result + 1, (char *)NULL);
     return resp_json_text(r, 200, body, strlen(body));
 }
 

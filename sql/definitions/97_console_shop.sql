@@ -498,8 +498,8 @@ $$;
 -- function and ffx-admin parse the CSV). The answer has one result per line, {line, ok, error?},
 -- and the counts valid and invalid. dry_run checks and changes nothing (no audit row). A real
 -- import is all or nothing, as admin_inventory_import is: with any bad line nothing is imported,
--- the answer says "success": false, imported 0, and the lines say why (no audit row: nothing
--- changed); otherwise imported and delivered (waiting orders the new stock served at once), with
+-- the answer says "success": false with an "error" sentence, imported 0, and the lines say why
+-- (no audit row: nothing changed; the admin function answers it with 400); otherwise imported and delivered (waiting orders the new stock served at once), with
 -- admin_inventory_import's one audit row.
 create or replace function ffx_internal.console_inventory_import(p_args jsonb)
 returns jsonb
@@ -544,8 +544,13 @@ begin
            'invalid', (select pg_catalog.count(*) from pg_catalog.jsonb_array_elements(v_lines) l where not (l ->> 'ok')::boolean),
            'imported', coalesce((v_result ->> 'imported')::integer, 0),
            'delivered', coalesce((v_result ->> 'delivered')::integer, 0))
-         || case when v_dry then '{}'::jsonb
-                 else pg_catalog.jsonb_build_object('success', coalesce((v_result ->> 'success')::boolean, false)) end;
+         || case when v_dry or (v_result ->> 'success')::boolean then '{}'::jsonb
+                 else pg_catalog.jsonb_build_object(
+                        'success', false,
+                        'error', pg_catalog.format('%s of %s lines have errors: nothing was imported',
+                                                   (select pg_catalog.count(*) from pg_catalog.jsonb_array_elements(v_lines) l
+                                                     where not (l ->> 'ok')::boolean),
+                                                   pg_catalog.jsonb_array_length(v_lines))) end;
 end
 $$;
 

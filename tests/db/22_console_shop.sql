@@ -209,7 +209,8 @@ select is((select count(*) from public.account_container), 3::bigint, 'and impor
 select is(pg_temp.c('inventory.import', $${"reason": "batch", "rows": [
     {"line": 2, "size": "10000", "platform": "mt4", "server": "Srv-A", "login": "8001", "password": "p", "investor_password": "i"},
     {"line": 3, "size": "10000", "platform": "mt9", "server": "Srv-A", "login": "8002", "password": "p", "investor_password": "i"}]}$$)
-    - 'lines', '{"dry_run": false, "valid": 1, "invalid": 1, "imported": 0, "delivered": 0, "success": false}',
+    - 'lines', '{"dry_run": false, "valid": 1, "invalid": 1, "imported": 0, "delivered": 0, "success": false,
+                 "error": "1 of 2 lines have errors: nothing was imported"}',
   'a real import with a bad line imports nothing and says so');
 select is(pg_temp.audit_count(), 0::bigint, 'and writes no audit row');
 select throws_ok($$select pg_temp.c('inventory.import', '{"rows": [{"line": 2, "size": "10000", "platform": "mt4", "server": "S", "login": "1", "password": "p", "investor_password": "i"}]}')$$,
