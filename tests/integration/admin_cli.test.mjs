@@ -88,7 +88,8 @@ test('inventory import: good file imported, counted in the report', () => {
   const f = csv('good.csv', [1, 2, 3].map((i) => `${SIZE},mt5,Srv-${tag},L${tag}${i},pw-secret-${i},inv-${i}`));
   const r = cli(['inventory', 'import', f, '--reason', 'new batch']);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /imported 3 accounts; 0 waiting orders delivered/);
+  assert.match(r.stdout, /^imported +3$/m);
+  assert.match(r.stdout, /^delivered +0$/m);
   assert.deepEqual(reportRow(), { size: SIZE, platform: 'mt5', total: 3, available: 3, delivered: 0, disabled: 0 });
   const [[action, who]] = sql(`select action_type, admin_email from admin_audit_log
                                where action_type = 'inventory_import' and description = 'new batch' order by id desc limit 1`);
@@ -103,7 +104,7 @@ test('inventory import: one bad row imports nothing and names the line', () => {
     `-5,mt5,Srv-${tag},B${tag}3,pw,inv`,
     `${SIZE},mt5,Srv-${tag},,pw,inv`,
   ]);
-  const r = cli(['inventory', 'import', f]);
+  const r = cli(['inventory', 'import', f, '--reason', 'a batch with mistakes']);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /line 3: platform mt6/);
   assert.match(r.stderr, /line 4: size -5/);
@@ -118,7 +119,7 @@ test('inventory import: duplicates in the file and against the table are reporte
     `${SIZE},mt5,Srv-${tag},D${tag}1,pw,inv`,
     `${SIZE},mt5,Srv-${tag},D${tag}1,pw,inv`,
   ]);
-  const r = cli(['inventory', 'import', f]);
+  const r = cli(['inventory', 'import', f, '--reason', 'a batch with mistakes']);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /line 2: server Srv-\S+ login L\S+ is already in the inventory/);
   assert.match(r.stderr, /line 4: duplicate of line 3/);
@@ -126,10 +127,10 @@ test('inventory import: duplicates in the file and against the table are reporte
 });
 
 test('inventory list never prints passwords; disable/enable are audited', () => {
-  const text = cli(['inventory', 'list', '--size', String(SIZE), '--platform', 'mt5']);
+  const text = cli(['inventory', 'list', '--account-size', String(SIZE), '--platform-type', 'mt5']);
   assert.equal(text.status, 0, text.stderr);
   assert.doesNotMatch(text.stdout, /pw-secret/);
-  const rows = rowsOf(json(['inventory', 'list', '--size', String(SIZE), '--status', 'available']));
+  const rows = rowsOf(json(['inventory', 'list', '--account-size', String(SIZE), '--status', 'available']));
   assert.equal(rows.length, 3);
   assert.ok(rows.every((r) => !('password' in r) && !('investor_password' in r)));
   const id = rows[0].id;
@@ -167,17 +168,19 @@ test('orders list/show as JSON; manual delivery of a paid waiting order', () => 
   assert.equal(listed.length, 1);
   assert.equal(listed[0].order_id, orderId);
   assert.equal(listed[0].payment_status, 'paid');
-  assert.equal(rowsOf(json(['orders', 'list', '--email', buyer.email, '--status', 'waiting'])).length, 1);
+  // paid and waiting for stock
+  assert.equal(rowsOf(json(['orders', 'list', '--email', buyer.email, '--status', 'processing', '--payment-status', 'paid'])).length, 1);
 
   // make sure an account of the size exists (imports deliver to the oldest waiting order first)
   const f = csv('stock.csv', [`10000,mt4,Srv-${tag},M${tag}1,pw-manual,inv-manual`]);
   const imp = cli(['inventory', 'import', f, '--reason', 'stock for manual delivery']);
   assert.equal(imp.status, 0, imp.stderr);
-  assert.match(imp.stdout, /imported 1 accounts; \d+ waiting orders delivered/);
+  assert.match(imp.stdout, /^imported +1$/m);
+  assert.match(imp.stdout, /^delivered +\d+$/m);
 
-  const r = cli(['orders', 'deliver', orderId, '--reason', 'customer called support']);
+  const r = cli(['orders', 'deliver', orderId, '--reason', 'customer called support', '--json']);
   assert.equal(r.status, 0, r.stderr);
-  const res = JSON.parse(r.stdout);
+  const res = JSON.parse(r.stdout).delivery;
   assert.equal(res.success, true);
 
   const shown = cli(['orders', 'get', orderId, '--json']);
@@ -187,8 +190,8 @@ test('orders list/show as JSON; manual delivery of a paid waiting order', () => 
   assert.equal(o.order.order_id, orderId);
   assert.equal(o.order.delivery_status, 'delivered');
   assert.equal(o.order.order_status, 'completed');
-  assert.equal(o.account.login_id, res.login_id);
-  assert.ok(Array.isArray(o.payments) && Array.isArray(o.outbox) && Array.isArray(o.audit));
+  assert.equal(o.delivery.login_id, res.login_id);
+  assert.ok(Array.isArray(o.payments) && Array.isArray(o.emails) && Array.isArray(o.audit));
   assert.ok(o.audit.some((e) => e.action_type === 'manual_delivery' && e.description === 'customer called support'));
 
   const text = cli(['orders', 'get', orderId]);
@@ -202,13 +205,13 @@ test('orders resend-email puts the delivery e-mail back to pending, audited', ()
   const orderId = createOrder(buyer, { size: 10000, platform: 'mt4' });
   sql(`update orders set order_status = 'processing', payment_status = 'paid', paid_at = now() where order_id = :'p1'`, orderId);
   const f = csv('stock2.csv', [`10000,mt4,Srv-${tag},R${tag}1,pw-r,inv-r`]);
-  assert.equal(cli(['inventory', 'import', f]).status, 0);
+  assert.equal(cli(['inventory', 'import', f, '--reason', 'stock for resend']).status, 0);
   const d = cli(['orders', 'deliver', orderId, '--reason', 'deliver for resend']);
   assert.equal(d.status, 0, d.stderr);
   sql(`update email_outbox set status = 'sent', sent_at = now() where order_id = :'p1'`, orderId);
-  const r = cli(['orders', 'resend-email', orderId, '--reason', 'customer lost it']);
+  const r = cli(['orders', 'resend-email', orderId, '--reason', 'customer lost it', '--json']);
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(JSON.parse(r.stdout).old_status, 'sent');
+  assert.equal(JSON.parse(r.stdout).email.old_status, 'sent');
   const [[status]] = sql(`select status from email_outbox where order_id = :'p1'`, orderId);
   assert.ok(['pending', 'sending', 'sent'].includes(status)); // the mailer may pick it up at once
   const [[n]] = sql(`select count(*) from admin_audit_log where action_type = 'resend_email'
@@ -223,9 +226,9 @@ test('orders resend-email of a FAILED e-mail: the real ffx-mailer sends it to th
   assert.equal((await mailsTo(buyer.email)).length, 0, 'nothing was sent before the resend');
 
   assert.equal(cli(['orders', 'resend-email', orderId]).status, 2, 'a reason is required');
-  const r = cli(['orders', 'resend-email', orderId, '--reason', 'mailbox fixed by the customer']);
+  const r = cli(['orders', 'resend-email', orderId, '--reason', 'mailbox fixed by the customer', '--json']);
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), { success: true, outbox_id: Number(outboxId), old_status: 'failed', status: 'pending' });
+  assert.deepEqual(JSON.parse(r.stdout), { email: { id: Number(outboxId), order_id: orderId, to_email: buyer.email, old_status: 'failed', status: 'pending' } });
 
   const mails = await waitFor(async () => {
     const m = await mailsTo(buyer.email);
@@ -241,7 +244,7 @@ test('orders resend-email of a FAILED e-mail: the real ffx-mailer sends it to th
   assert.equal(sql(`select email_sent from delivered_accounts where order_id = :'p1'`, orderId)[0][0], 't');
   assert.deepEqual(sql(`select action_type, admin_email, description from admin_audit_log
                         where action_type in ('requeue_email', 'resend_email') and record_id = :'p1' order by id`, outboxId),
-  [['requeue_email', admin.email, ''], ['resend_email', admin.email, 'mailbox fixed by the customer']]);
+  [['resend_email', admin.email, 'mailbox fixed by the customer']], 'one audit row per change (docs/CONSOLE.md)');
 });
 
 test('events reprocess: an unmatched IPN is applied once its parent payment is known; again changes nothing', async () => {
@@ -306,7 +309,7 @@ test('orders refund: the order refunded, its account suspended, audited; revenue
   assert.equal(cli(['orders', 'refund', orderId]).status, 2, 'a reason is required');
   let r = cli(['orders', 'refund', 'FFX999999999', '--reason', 'r']);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /Order not found/);
+  assert.match(r.stderr, /Order FFX999999999 not found/);
 
   r = cli(['orders', 'refund', orderId, '--reason', 'chargeback accepted']);
   assert.equal(r.status, 0, r.stderr);
@@ -342,7 +345,7 @@ test('orders clear-attention: the flag goes with a reason, audited (a direct UPD
   assert.equal(cli(['orders', 'clear-attention', orderId]).status, 2, 'a reason is required');
   let r = cli(['orders', 'clear-attention', 'FFX999999999', '--reason', 'r']);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /Order not found/);
+  assert.match(r.stderr, /Order FFX999999999 not found/);
 
   r = cli(['orders', 'clear-attention', orderId, '--reason', 'price checked with the customer']);
   assert.equal(r.status, 0, r.stderr);
@@ -364,7 +367,7 @@ test('orders deliver of an unpaid order: printed, and the exit status says it di
   const r = cli(['orders', 'deliver', orderId, '--reason', 'customer insists']);
   assert.equal(r.status, 1);
   assert.equal(r.stdout, '');
-  assert.match(r.stderr, /Order not paid: accept a held payment \(orders accept-payment\) or deliver with --force/);
+  assert.match(r.stderr, /Order not paid: accept a held payment \(orders\.accept_payment\), record one \(orders\.record_payment\) or deliver with force/);
   assert.equal(orderState(orderId).delivery, 'pending');
 });
 
@@ -372,7 +375,7 @@ test('every listing has --json, and the same rows as a table without it', () => 
   const buyer = createUser();
   const orderId = createOrder(buyer, { size: 10000, platform: 'mt4' });
   const listings = [
-    ['inventory', 'list', '--size', String(SIZE)], ['orders', 'list', '--email', buyer.email],
+    ['inventory', 'list', '--account-size', String(SIZE)], ['orders', 'list', '--email', buyer.email],
     ['events', 'list', '--limit', '3'], ['events', 'list', '--unmatched'], ['audit', 'list', '--limit', '4'],
   ];
   for (const args of listings) {
@@ -383,9 +386,9 @@ test('every listing has --json, and the same rows as a table without it', () => 
     assert.match(text.stdout, new RegExp(`\\(${rows.length} rows?\\)\\n$`), `${args.join(' ')}: ${rows.length} rows as a table too`);
   }
   const shown = json(['orders', 'get', orderId]);
-  assert.deepEqual(Object.keys(shown), ['order', 'payments', 'account', 'outbox', 'audit']);
+  assert.deepEqual(Object.keys(shown).sort(), ['audit', 'customer', 'delivery', 'emails', 'ipn_events', 'order', 'payments', 'refunds', 'transactions']);
   assert.equal(shown.order.order_id, orderId);
-  assert.equal(shown.account, null);
+  assert.equal(shown.delivery, null);
 });
 
 test('events list --unmatched, reports and audit print JSON arrays', () => {

@@ -86,11 +86,8 @@ option_value(int argc, char **argv, int *i)
 }
 
 static void
-set_arg(cJSON *obj, const char *name, cJSON *value)
+set_arg(cJSON *obj, const char *key, cJSON *value)
 {
-    char key[64];
-
-    command_arg_name(name, key, sizeof(key));
     cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
     cJSON_AddItemToObject(obj, key, value);
 }
@@ -102,6 +99,7 @@ take_option(struct invocation *inv, int argc, char **argv, int *i)
     const char *arg = argv[*i];
     const struct option_spec *o = command_option(inv->cmd, arg);
     const char *value = NULL;
+    char key[64];
 
     if (removed_option(arg))
         return usage_error(inv->cmd,
@@ -120,7 +118,8 @@ take_option(struct invocation *inv, int argc, char **argv, int *i)
     }
     if (is_global(o))
         return take_global(inv, o, value);
-    set_arg(o->local ? inv->local : inv->args, o->name,
+    command_option_argument(o, key, sizeof(key));
+    set_arg(o->local ? inv->local : inv->args, key,
             value ? cJSON_CreateString(value) : cJSON_CreateTrue());
     return 0;
 }
@@ -192,7 +191,7 @@ command_rest(struct invocation *inv, int argc, char **argv, int i)
                 break;
             if (inv->cmd->positional == NULL || positionals++ > 0)
                 return usage_error(inv->cmd, "unexpected argument %s", argv[i]);
-            command_arg_name(inv->cmd->positional, key, sizeof(key));
+            command_positional_argument(inv->cmd, argv[i], key, sizeof(key));
             cJSON_AddStringToObject(inv->args, key, argv[i]);
             continue;
         }

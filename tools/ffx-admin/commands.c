@@ -28,9 +28,14 @@
         "--to", "DATE", 0                                                                          \
     }
 #define PRODUCT                                                                                    \
-    {"--type", "TYPE", 0}, {"--size", "SIZE", 0},                                                  \
+    {"--account-type", "TYPE", 0}, {"--account-size", "SIZE", 0},                                  \
     {                                                                                              \
-        "--platform", "PLATFORM", 0                                                                \
+        "--platform-type", "PLATFORM", 0                                                           \
+    }
+/* --search TEXT is the listings' q: a part of an e-mail, a name, a login, an order id */
+#define SEARCH                                                                                     \
+    {                                                                                              \
+        "--search", "TEXT", 0                                                                      \
     }
 
 const struct option_spec global_options[] = {
@@ -55,7 +60,7 @@ static const struct command commands[] = {
      NULL,
      "payments, refunds and revenue of a period as CSV (--output FILE writes it there)",
      NULL,
-     {PERIOD, {"--format", "FORMAT", 0}, {"--output", "FILE", 1}}},
+     {PERIOD, {"--kind", "KIND", 0}, {"--output", "FILE", 1}}},
     /* orders and payments */
     {"orders list",
      "orders.list",
@@ -63,11 +68,12 @@ static const struct command commands[] = {
      NULL,
      "orders by id, e-mail, name, status and date",
      NULL,
-     {{"--search", "TEXT", 0},
+     {SEARCH,
       {"--order-id", "ORDER_ID", 0},
       {"--email", "EMAIL", 0},
       {"--name", "NAME", 0},
       {"--status", "STATUS", 0},
+      {"--payment-status", "STATUS", 0},
       PERIOD,
       PAGE}},
     {"orders get",
@@ -100,7 +106,9 @@ static const struct command commands[] = {
      NULL,
      {{"--amount", "AMOUNT", 0},
       {"--currency", "CURRENCY", 0},
+      {"--amount-usd", "AMOUNT", 0},
       {"--reference", "TEXT", 0},
+      {"--method", "METHOD", 0},
       REASON}},
     {"orders resend-email",
      "orders.resend_email",
@@ -130,7 +138,7 @@ static const struct command commands[] = {
      NULL,
      "refunds waiting for a second admin, and decided ones",
      NULL,
-     {{"--status", "STATUS", 0}, PAGE}},
+     {{"--status", "STATUS", 0}, {"--order-id", "ORDER_ID", 0}, PAGE}},
     {"refunds approve",
      "refunds.approve",
      "ID",
@@ -152,49 +160,49 @@ static const struct command commands[] = {
      NULL,
      "customers by e-mail, name or status",
      NULL,
-     {{"--search", "TEXT", 0}, {"--email", "EMAIL", 0}, {"--status", "STATUS", 0}, PAGE}},
+     {SEARCH, {"--status", "STATUS", 0}, PAGE}},
     {"customers get",
      "customers.get",
-     "CUSTOMER",
+     "USER_ID|EMAIL",
      NULL,
      "one customer (e-mail or id) with orders, deliveries and total spent net",
      NULL,
      {{0}}},
     {"customers set-status",
      "customers.set_status",
-     "CUSTOMER",
+     "USER_ID|EMAIL",
      NULL,
      "suspend, ban or reinstate a customer",
      NULL,
      {{"--status", "STATUS", 0}, REASON}},
     {"customers suspend",
      "customers.set_status",
-     "CUSTOMER",
+     "USER_ID|EMAIL",
      "{\"status\":\"suspended\"}",
      "customers set-status --status suspended",
      NULL,
      {REASON}},
     {"customers ban",
      "customers.set_status",
-     "CUSTOMER",
+     "USER_ID|EMAIL",
      "{\"status\":\"banned\"}",
      "customers set-status --status banned",
      NULL,
      {REASON}},
     {"customers reinstate",
      "customers.set_status",
-     "CUSTOMER",
+     "USER_ID|EMAIL",
      "{\"status\":\"active\"}",
      "customers set-status --status active",
      NULL,
      {REASON}},
     {"customers set-email",
      "customers.set_email",
-     "CUSTOMER",
+     "USER_ID|EMAIL",
      NULL,
      "correct the e-mail deliveries go to",
      NULL,
-     {{"--email", "EMAIL", 0}, REASON}},
+     {{"--new-email", "EMAIL", 0}, REASON}},
     /* inventory and delivered accounts */
     {"inventory list",
      "inventory.list",
@@ -203,9 +211,10 @@ static const struct command commands[] = {
      "trading accounts in stock, by status, size, platform, login",
      NULL,
      {{"--status", "STATUS", 0},
-      {"--size", "SIZE", 0},
-      {"--platform", "PLATFORM", 0},
+      {"--account-size", "SIZE", 0},
+      {"--platform-type", "PLATFORM", 0},
       {"--login", "LOGIN", 0},
+      {"--server", "SERVER", 0},
       PAGE}},
     {"inventory stock",
      "inventory.stock",
@@ -223,78 +232,92 @@ static const struct command commands[] = {
      {{"--dry-run", NULL, 0}, REASON}},
     {"inventory update",
      "inventory.update",
-     "ACCOUNT",
+     "ID|LOGIN",
      NULL,
-     "correct an account's server or passwords (ACCOUNT: login or id)",
+     "correct an account's server or passwords (--server: the one its login is on, if several)",
      NULL,
      {{"--server", "SERVER", 0},
+      {"--new-server", "SERVER", 0},
       {"--password", "PASSWORD", 0},
       {"--investor-password", "PASSWORD", 0},
       REASON}},
     {"inventory set-status",
      "inventory.set_status",
-     "ACCOUNT",
+     "ID|LOGIN",
      NULL,
      "disable or re-enable an account by login or id",
      NULL,
-     {{"--status", "STATUS", 0}, REASON}},
+     {{"--status", "STATUS", 0}, {"--server", "SERVER", 0}, REASON}},
     {"inventory disable",
      "inventory.set_status",
-     "ACCOUNT",
+     "ID|LOGIN",
      "{\"status\":\"disabled\"}",
      "inventory set-status --status disabled",
      NULL,
-     {REASON}},
+     {{"--server", "SERVER", 0}, REASON}},
     {"inventory enable",
      "inventory.set_status",
-     "ACCOUNT",
+     "ID|LOGIN",
      "{\"status\":\"available\"}",
      "inventory set-status --status available",
      NULL,
-     {REASON}},
+     {{"--server", "SERVER", 0}, REASON}},
     {"deliveries list",
      "deliveries.list",
      NULL,
      NULL,
      "who got which account",
      NULL,
-     {{"--search", "TEXT", 0},
-      {"--email", "EMAIL", 0},
+     {SEARCH,
+      {"--user-id", "USER_ID", 0},
       {"--order-id", "ORDER_ID", 0},
-      {"--login", "LOGIN", 0},
-      {"--phase", "PHASE", 0},
-      {"--status", "STATUS", 0},
+      {"--account-status", "STATUS", 0},
       PAGE}},
     {"deliveries set-status",
      "deliveries.set_status",
-     "ID",
+     "ID|ORDER_ID",
      NULL,
      "challenge phase, pass or fail, breach, suspension",
      NULL,
-     {{"--phase", "PHASE", 0}, {"--status", "STATUS", 0}, REASON}},
+     {{"--current-phase", "PHASE", 0},
+      {"--challenge-status", "STATUS", 0},
+      {"--phase-1-status", "STATUS", 0},
+      {"--phase-2-status", "STATUS", 0},
+      {"--live-status", "STATUS", 0},
+      {"--account-status", "STATUS", 0},
+      REASON}},
     {"credentials reveal",
      "credentials.reveal",
-     "ACCOUNT",
      NULL,
-     "show one account's passwords, audited with a reason",
      NULL,
-     {REASON}},
+     "show one account's passwords (a delivery's or a stock account's), audited with a reason",
+     NULL,
+     {{"--delivery-id", "ID", 0}, {"--inventory-id", "ID", 0}, REASON}},
     /* catalogue */
-    {"pricing list", "pricing.list", NULL, NULL, "prices per product", NULL, {{0}}},
+    {"pricing list",
+     "pricing.list",
+     NULL,
+     NULL,
+     "prices per product",
+     NULL,
+     {{"--account-type", "TYPE", 0},
+      {"--platform-type", "PLATFORM", 0},
+      {"--active", "BOOL", 0},
+      PAGE}},
     {"pricing set",
      "pricing.set",
      NULL,
      NULL,
      "set a product's price or take it off sale",
      NULL,
-     {PRODUCT, {"--price", "AMOUNT", 0}, {"--active", "BOOL", 0}, REASON}},
+     {PRODUCT, {"--price-usd", "AMOUNT", 0}, {"--active", "BOOL", 0}, REASON}},
     {"discounts list",
      "discounts.list",
      NULL,
      NULL,
      "discount codes with their uses",
      NULL,
-     {{"--active", "BOOL", 0}, PAGE}},
+     {SEARCH, {"--active", "BOOL", 0}, PAGE}},
     {"discounts uses", "discounts.uses", "CODE", NULL, "who used a discount code", NULL, {PAGE}},
     {"discounts create",
      "discounts.create",
@@ -302,12 +325,12 @@ static const struct command commands[] = {
      NULL,
      "create a discount code",
      NULL,
-     {{"--percent", "PERCENT", 0},
-      {"--amount", "AMOUNT", 0},
+     {{"--percent-off", "PERCENT", 0},
+      {"--amount-off", "AMOUNT", 0},
       {"--max-uses", "N", 0},
       {"--max-uses-per-user", "N", 0},
-      {"--starts-at", "TIME", 0},
-      {"--expires-at", "TIME", 0},
+      {"--valid-from", "TIME", 0},
+      {"--valid-until", "TIME", 0},
       REASON}},
     {"discounts update",
      "discounts.update",
@@ -317,41 +340,73 @@ static const struct command commands[] = {
      NULL,
      {{"--max-uses", "N", 0},
       {"--max-uses-per-user", "N", 0},
-      {"--starts-at", "TIME", 0},
-      {"--expires-at", "TIME", 0},
+      {"--valid-until", "TIME", 0},
       {"--active", "BOOL", 0},
       REASON}},
-    {"rules list", "rules.list", NULL, NULL, "trading rules per product", NULL, {{0}}},
+    {"rules list",
+     "rules.list",
+     NULL,
+     NULL,
+     "trading rules per product",
+     NULL,
+     {{"--account-type", "TYPE", 0}, PAGE}},
     {"rules set",
      "rules.set",
      NULL,
      NULL,
-     "set a product's trading rules",
+     "set a product's trading rules (percentages, days; none clears one)",
      NULL,
-     {PRODUCT, {"--rules", "JSON", 0}, REASON}},
-    {"templates list", "templates.list", NULL, NULL, "e-mail templates", NULL, {{0}}},
+     {{"--account-type", "TYPE", 0},
+      {"--account-size", "SIZE", 0},
+      {"--challenge-profit-target", "PERCENT", 0},
+      {"--challenge-max-daily-loss", "PERCENT", 0},
+      {"--challenge-max-total-loss", "PERCENT", 0},
+      {"--challenge-min-trading-days", "DAYS", 0},
+      {"--phase-1-profit-target", "PERCENT", 0},
+      {"--phase-1-max-daily-loss", "PERCENT", 0},
+      {"--phase-1-max-total-loss", "PERCENT", 0},
+      {"--phase-1-min-trading-days", "DAYS", 0},
+      {"--phase-2-profit-target", "PERCENT", 0},
+      {"--phase-2-max-daily-loss", "PERCENT", 0},
+      {"--phase-2-max-total-loss", "PERCENT", 0},
+      {"--phase-2-min-trading-days", "DAYS", 0},
+      {"--live-max-daily-loss", "PERCENT", 0},
+      {"--live-max-total-loss", "PERCENT", 0},
+      {"--profit-share-percentage", "PERCENT", 0},
+      REASON}},
+    {"templates list", "templates.list", NULL, NULL, "e-mail templates", NULL, {PAGE}},
     {"templates preview",
      "templates.preview",
-     "NAME",
+     "TEMPLATE_NAME",
      NULL,
      "a template rendered with sample or given variables",
      NULL,
      {{"--variables", "JSON", 0}}},
     {"templates set",
      "templates.set",
-     "NAME",
+     "TEMPLATE_NAME",
      NULL,
      "change an e-mail template",
      NULL,
-     {{"--subject", "TEXT", 0}, {"--html", "TEXT", 0}, {"--text", "TEXT", 0}, REASON}},
-    {"coins list", "coins.list", NULL, NULL, "the coins customers may pay with", NULL, {{0}}},
+     {{"--subject", "TEXT", 0},
+      {"--html-body", "TEXT", 0},
+      {"--text-body", "TEXT", 0},
+      {"--is-active", "BOOL", 0},
+      REASON}},
+    {"coins list",
+     "coins.list",
+     NULL,
+     NULL,
+     "the coins customers may pay with",
+     NULL,
+     {{"--active", "BOOL", 0}}},
     {"coins set",
      "coins.set",
      "CODE",
      NULL,
      "add, change or disable a coin",
      NULL,
-     {{"--name", "NAME", 0}, {"--network", "NETWORK", 0}, {"--enabled", "BOOL", 0}, REASON}},
+     {{"--provider-code", "CODE", 0}, {"--active", "BOOL", 0}, REASON}},
     /* IPN events */
     {"events list",
      "events.list",
@@ -359,7 +414,12 @@ static const struct command commands[] = {
      NULL,
      "IPN events by state, unmatched ones included",
      NULL,
-     {{"--state", "STATE", 0}, {"--unmatched", NULL, 0}, {"--order-id", "ORDER_ID", 0}, PAGE}},
+     {{"--state", "STATE", 0},
+      {"--unmatched", NULL, 0},
+      {"--dismissed", NULL, 0},
+      {"--payment-id", "PAYMENT_ID", 0},
+      {"--order-id", "ORDER_ID", 0},
+      PAGE}},
     {"events get", "events.get", "ID", NULL, "one IPN event with its payload", NULL, {{0}}},
     {"events reprocess",
      "events.reprocess",
@@ -423,7 +483,7 @@ static const struct command commands[] = {
      NULL,
      "refund approval threshold, low-stock level",
      NULL,
-     {{"--refund-approval-threshold", "AMOUNT", 0}, {"--low-stock-level", "N", 0}, REASON}},
+     {{"--refund-approval-threshold", "AMOUNT", 0}, {"--low-stock-threshold", "N", 0}, REASON}},
     {"staff list", "staff.list", NULL, NULL, "staff members and their roles", NULL, {PAGE}},
     {"staff set-role",
      "staff.set_role",
@@ -557,6 +617,42 @@ command_arg_name(const char *word, char *buf, size_t n)
     buf[i] = '\0';
 }
 
+/* --search reads better than --q, the listings' search argument. */
+void
+command_option_argument(const struct option_spec *o, char *buf, size_t n)
+{
+    if (strcmp(o->name, "--search") == 0)
+        snprintf(buf, n, "%s", "q");
+    else
+        command_arg_name(o->name, buf, n);
+}
+
+static int
+is_uuid(const char *s)
+{
+    static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+    for (size_t i = 0; i < sizeof(shape) - 1; i++)
+        if (shape[i] == '-' ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+            return 0;
+    return s[sizeof(shape) - 1] == '\0';
+}
+
+void
+command_positional_argument(const struct command *cmd, const char *value, char *buf, size_t n)
+{
+    char both[64], *bar;
+
+    command_arg_name(cmd->positional, both, sizeof(both));
+    bar = strchr(both, '|');
+    if (bar != NULL) {
+        *bar = '\0';
+        snprintf(buf, n, "%s", is_uuid(value) ? both : bar + 1);
+    } else {
+        snprintf(buf, n, "%s", both);
+    }
+}
+
 static void
 usage_line(FILE *out, const struct command *cmd)
 {
@@ -582,7 +678,9 @@ command_usage(FILE *out, const struct command *cmd)
     fprintf(out, "\noptions:\n");
     if (cmd->positional != NULL) {
         command_arg_name(cmd->positional, arg, sizeof(arg));
-        fprintf(out, "  %-32s argument %s\n", cmd->positional, arg);
+        fprintf(out, "  %-32s %s %s%s\n", cmd->positional,
+                cmd->run != NULL ? "read by ffx-admin, not the" : "argument", arg,
+                strchr(arg, '|') != NULL ? " (the first for a UUID)" : "");
     }
     for (int i = 0; i < COMMAND_MAX_OPTIONS && cmd->options[i].name != NULL; i++) {
         char left[64];
@@ -590,7 +688,7 @@ command_usage(FILE *out, const struct command *cmd)
         snprintf(left, sizeof(left), "%s%s%s", cmd->options[i].name,
                  cmd->options[i].value ? " " : "",
                  cmd->options[i].value ? cmd->options[i].value : "");
-        command_arg_name(cmd->options[i].name, arg, sizeof(arg));
+        command_option_argument(&cmd->options[i], arg, sizeof(arg));
         fprintf(out, "  %-32s %s%s\n", left,
                 cmd->options[i].local ? "read by ffx-admin" : "argument ",
                 cmd->options[i].local ? "" : arg);
@@ -638,11 +736,13 @@ command_table_json(FILE *out)
         if (commands[i].positional != NULL) {
             command_arg_name(commands[i].positional, arg, sizeof(arg));
             cJSON_AddStringToObject(c, "positional", arg);
+            /* a preparation (inventory import) reads the positional and sends what it made */
+            cJSON_AddBoolToObject(c, "positional_local", commands[i].run != NULL);
         }
         for (int k = 0; k < COMMAND_MAX_OPTIONS && commands[i].options[k].name != NULL; k++) {
             cJSON *o = cJSON_CreateObject();
 
-            command_arg_name(commands[i].options[k].name, arg, sizeof(arg));
+            command_option_argument(&commands[i].options[k], arg, sizeof(arg));
             cJSON_AddStringToObject(o, "option", commands[i].options[k].name);
             cJSON_AddStringToObject(o, "argument", arg);
             cJSON_AddBoolToObject(o, "value", commands[i].options[k].value != NULL);

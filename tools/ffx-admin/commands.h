@@ -10,15 +10,19 @@
  * It says nothing about which values are valid: the SQL checks them and answers FF400 with a
  * sentence naming the argument, so no set of values is written twice.
  *
- * An option --foo-bar is the action's argument foo_bar; the positional metavariable ORDER_ID is
- * the argument order_id. Options marked local stay on this side (--output FILE).
+ * An option --foo-bar is the action's argument foo_bar (but --search
+ * sends q); the positional metavariable ORDER_ID is the argument order_id, and one written A|B
+ * (USER_ID|EMAIL) is argument a when its value is a UUID, b otherwise, as the SQL finds a row by
+ * either. Options marked local stay on this side (--output FILE). A command with both an action
+ * and a preparation reads its positional itself (inventory import's FILE) and sends what it made
+ * of it.
  */
 #ifndef FFX_ADMIN_COMMANDS_H
 #define FFX_ADMIN_COMMANDS_H
 
 #include <stdio.h>
 
-#define COMMAND_MAX_OPTIONS 14
+#define COMMAND_MAX_OPTIONS 20
 
 struct invocation;
 
@@ -53,6 +57,12 @@ const struct option_spec *command_option(const struct command *cmd, const char *
 
 /* "order_id" from "ORDER_ID", "foo_bar" from "--foo-bar"; into buf (size n). */
 void command_arg_name(const char *word, char *buf, size_t n);
+
+/* The action's argument option o sets: the one derived from its name, but q for --search. */
+void command_option_argument(const struct option_spec *o, char *buf, size_t n);
+
+/* The argument the positional value goes to: for A|B, a when value is a UUID, else b. */
+void command_positional_argument(const struct command *cmd, const char *value, char *buf, size_t n);
 
 /* The whole usage of one command: the line, its summary, every option and the globals. */
 void command_usage(FILE *out, const struct command *cmd);

@@ -151,6 +151,16 @@ api_request(const char *url, struct curl_slist *headers, const char *body, struc
     return curl;
 }
 
+/* A 400 that is about a file's lines (inventory import), not the command line: the answer is
+ * printed as direct mode prints the same refusal, and exits 1 as it does there. */
+static int
+refused_lines(long http, const cJSON *j)
+{
+    return http == 400 && cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "success")) &&
+           (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "lines")) ||
+            cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "errors")));
+}
+
 /* The JSON answer of the admin API: the action's object (without "success": true), or its
  * {"success": false, "error": …} as a sentence; 400 is the operator's input. */
 static void
@@ -161,7 +171,7 @@ api_answer(long http, const char *url, const char *text, struct outcome *out)
 
     if (!cJSON_IsObject(j)) {
         fail(out, EXIT_FAILED, "the admin API at %s answered HTTP %ld without JSON", url, http);
-    } else if (http >= 200 && http < 300) {
+    } else if ((http >= 200 && http < 300) || refused_lines(http, j)) {
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "success")))
             cJSON_DeleteItemFromObjectCaseSensitive(j, "success");
         out->body = cJSON_PrintUnformatted(j);

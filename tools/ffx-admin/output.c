@@ -289,6 +289,25 @@ write_text(const struct invocation *inv, const char *text)
     return EXIT_DONE;
 }
 
+/* The lines of a file the action refused, one "line N: why" each: inventory.import's
+ * "lines" ({line, ok, error}) and the admin function's "errors" for a CSV it cannot read. */
+static void
+print_bad_lines(const cJSON *j)
+{
+    const char *const lists[] = {"lines", "errors"};
+    const cJSON *l;
+
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+        cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(j, lists[i]))
+        {
+            const cJSON *line = cJSON_GetObjectItemCaseSensitive(l, "line");
+            const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(l, "error"));
+
+            if (cJSON_IsNumber(line) && why != NULL)
+                fprintf(stderr, "line %d: %s\n", line->valueint, why);
+        }
+}
+
 /* An answer that ran but reports it did not do what was asked. */
 static int
 reports_failure(const cJSON *j)
@@ -297,6 +316,7 @@ reports_failure(const cJSON *j)
 
     if (!cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "success")))
         return 0;
+    print_bad_lines(j);
     fprintf(stderr, "ffx-admin: %s\n", error != NULL ? error : "the action did not succeed");
     return 1;
 }
