@@ -2391,8 +2391,13 @@ begin
            'invalid', (select pg_catalog.count(*) from pg_catalog.jsonb_array_elements(v_lines) l where not (l ->> 'ok')::boolean),
            'imported', coalesce((v_result ->> 'imported')::integer, 0),
            'delivered', coalesce((v_result ->> 'delivered')::integer, 0))
-         || case when v_dry then '{}'::jsonb
-                 else pg_catalog.jsonb_build_object('success', coalesce((v_result ->> 'success')::boolean, false)) end;
+         || case when v_dry or (v_result ->> 'success')::boolean then '{}'::jsonb
+                 else pg_catalog.jsonb_build_object(
+                        'success', false,
+                        'error', pg_catalog.format('%s of %s lines have errors: nothing was imported',
+                                                   (select pg_catalog.count(*) from pg_catalog.jsonb_array_elements(v_lines) l
+                                                     where not (l ->> 'ok')::boolean),
+                                                   pg_catalog.jsonb_array_length(v_lines))) end;
 end
 $_$;
 
