@@ -3,7 +3,7 @@
 // may do), the navigation and the hash router (#/<page>[/<id>][?query]).
 
 import * as api from './api.js';
-import { h, errorBox, note } from './ui.js';
+import { h, errorBox, note, showFlash } from './ui.js';
 import { PAGES } from './pages.js';
 
 const view = document.getElementById('view');
@@ -77,8 +77,13 @@ function renderNav() {
   document.getElementById('who').hidden = false;
 }
 
+// Each route() call gets a number; only the newest one may fill the view, so a slow re-read
+// (after an action) cannot replace a page the operator has moved to since.
+let routing = 0;
+
 async function route() {
   if (!me) return;
+  const mine = ++routing;
   const { page, id, params } = parseHash();
   const def = PAGES.find((p) => p.name === page) || PAGES[0];
   for (const a of nav.querySelectorAll('a')) a.classList.toggle('current', a.dataset.page === def.name);
@@ -87,13 +92,17 @@ async function route() {
   view.setAttribute('aria-busy', 'true');
   try {
     const el = await def.render({ me, id, params, go: (p, i = id) => go(def.name, p, i), goto: go });
+    if (mine !== routing) return;
     view.replaceChildren(...[el].flat().filter(Boolean));
+    showFlash(view);
   } catch (err) {
-    if (err.status === 401) return;
+    if (err.status === 401 || mine !== routing) return;
     view.replaceChildren(h('h1', {}, def.title), errorBox(err.message));
   } finally {
-    view.removeAttribute('aria-busy');
-    view.dataset.page = def.name;
+    if (mine === routing) {
+      view.removeAttribute('aria-busy');
+      view.dataset.page = def.name;
+    }
   }
 }
 

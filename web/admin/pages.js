@@ -11,10 +11,15 @@ import {
 
 const ORDER_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled', 'refunded'];
 const CUSTOMER_STATUSES = ['active', 'suspended', 'banned'];
-const EVENT_STATES = ['pending', 'processed', 'unmatched', 'failed', 'dismissed'];
+const PAYMENT_STATUSES = ['pending', 'paid', 'failed', 'refunded'];
+const EVENT_STATES = ['pending', 'processed', 'unmatched', 'failed'];
 const INVENTORY_STATUSES = ['available', 'reserved', 'delivered', 'disabled'];
+const PHASES = ['challenge', 'phase_1', 'phase_2', 'live'];
 const PHASE_STATUSES = ['not_started', 'active', 'passed', 'failed'];
 const ACCOUNT_STATUSES = ['active', 'suspended', 'closed', 'breached'];
+const ACCOUNT_TYPES = ['instant', 'hft', 'one_step', 'two_step'];
+const PLATFORMS = ['mt4', 'mt5'];
+const YES_NO = ['true', 'false'];
 export const CSV_HEADER = 'size,platform,server,login,password,investor_password';
 
 const refresh = (ctx) => () => ctx.go(ctx.params);
@@ -69,10 +74,11 @@ async function orders(ctx) {
   return [
     h('h1', {}, 'Orders'),
     ...(await listing(ctx, 'orders.list', [
-      { name: 'order_id', label: 'Order id', placeholder: 'FFX…' },
+      { name: 'q', label: 'Order id, e-mail or name', placeholder: 'FFX…' },
       { name: 'email', label: 'E-mail', type: 'text' },
       { name: 'name', label: 'Name' },
       { name: 'status', label: 'Status', type: 'select', options: ORDER_STATUSES },
+      { name: 'payment_status', label: 'Payment', type: 'select', options: PAYMENT_STATUSES },
       { name: 'from', label: 'From', type: 'date' },
       { name: 'to', label: 'To', type: 'date' },
     ])),
@@ -94,6 +100,7 @@ async function order(ctx) {
         extra,
         danger: true,
         fields: [{ name: 'amount', label: 'Amount (USD, empty = the whole rest)', type: 'number' }],
+        doneText: (r) => (r.pending_approval ? "Done: above the approval threshold, it waits for a second admin's approval (Refunds page)." : 'Done.'),
         onDone: again,
       }),
       actionForm(ctx.me, 'orders.accept_payment', { title: 'Accept the payment under review', extra, onDone: again }),
@@ -102,12 +109,19 @@ async function order(ctx) {
         extra,
         fields: [
           { name: 'amount', label: 'Amount', type: 'number', required: true },
-          { name: 'currency', label: 'Currency', required: true, value: 'USD' },
+          { name: 'currency', label: 'Currency', required: true, value: 'usd' },
+          { name: 'amount_usd', label: 'Worth in USD (another currency only)', type: 'number' },
+          { name: 'method', label: 'Method', type: 'select', options: ['bank_transfer', 'other_provider', 'cash', 'other'], required: true },
           { name: 'reference', label: 'Reference (bank transfer, provider id)', required: true },
         ],
         onDone: again,
       }),
-      actionForm(ctx.me, 'orders.deliver', { title: 'Deliver now', extra, onDone: again }),
+      actionForm(ctx.me, 'orders.deliver', {
+        title: 'Deliver now',
+        extra,
+        fields: [{ name: 'force', label: 'Even if not paid in full (force)', type: 'checkbox' }],
+        onDone: again,
+      }),
       actionForm(ctx.me, 'orders.resend_email', { title: 'Resend the delivery e-mail', extra, onDone: again }),
       actionForm(ctx.me, 'orders.clear_attention', { title: 'Clear "needs attention"', extra, onDone: again }),
       actionForm(ctx.me, 'orders.cancel', { title: 'Cancel', extra, danger: true, onDone: again }),
@@ -120,7 +134,7 @@ async function refunds(ctx) {
   const again = refresh(ctx);
   return [
     h('h1', {}, 'Refunds'),
-    ...(await listing(ctx, 'refunds.list', [{ name: 'status', label: 'Status', type: 'select', options: ['waiting', 'approved', 'rejected', 'done'] }])),
+    ...(await listing(ctx, 'refunds.list', [{ name: 'status', label: 'Status', type: 'select', options: ['pending', 'approved', 'rejected'] }])),
     actions(
       actionForm(ctx.me, 'refunds.approve', { title: 'Approve a waiting refund', fields: [{ name: 'id', label: 'Refund id', required: true }], onDone: again }),
       actionForm(ctx.me, 'refunds.reject', { title: 'Reject a waiting refund', danger: true, fields: [{ name: 'id', label: 'Refund id', required: true }], onDone: again }),
@@ -160,7 +174,7 @@ async function customer(ctx) {
       actionForm(ctx.me, 'customers.set_email', {
         title: 'Correct the delivery e-mail',
         extra,
-        fields: [{ name: 'email', label: 'E-mail', type: 'email', required: true }],
+        fields: [{ name: 'new_email', label: 'New e-mail', type: 'email', required: true }],
         onDone: again,
       }),
     ),
@@ -208,6 +222,7 @@ async function inventory(ctx) {
         title: 'Disable or re-enable an account',
         fields: [
           { name: 'login', label: 'Login', required: true },
+          { name: 'server', label: 'Server (when the login is on several)' },
           { name: 'status', label: 'Status', type: 'select', options: ['disabled', 'available'], required: true },
         ],
         onDone: again,
@@ -216,9 +231,10 @@ async function inventory(ctx) {
         title: 'Correct an account',
         fields: [
           { name: 'login', label: 'Login', required: true },
-          { name: 'server', label: 'Server' },
-          { name: 'password', label: 'Password', type: 'password' },
-          { name: 'investor_password', label: 'Investor password', type: 'password' },
+          { name: 'server', label: 'Server (when the login is on several)' },
+          { name: 'new_server', label: 'New server' },
+          { name: 'password', label: 'New password', type: 'password' },
+          { name: 'investor_password', label: 'New investor password', type: 'password' },
         ],
         onDone: again,
       }),
@@ -227,8 +243,9 @@ async function inventory(ctx) {
     section('Accounts', ...(await listing(ctx, 'inventory.list', [
       { name: 'login', label: 'Login' },
       { name: 'status', label: 'Status', type: 'select', options: INVENTORY_STATUSES },
-      { name: 'size', label: 'Size', type: 'number' },
-      { name: 'platform', label: 'Platform' },
+      { name: 'account_size', label: 'Size', type: 'number' },
+      { name: 'platform_type', label: 'Platform', type: 'select', options: PLATFORMS },
+      { name: 'server', label: 'Server' },
     ]))),
   ];
 }
@@ -239,7 +256,10 @@ function revealForm(ctx) {
   const form = actionForm(ctx.me, 'credentials.reveal', {
     title: 'Reveal credentials',
     submit: 'Reveal',
-    fields: [{ name: 'login', label: 'Login', required: true }],
+    fields: [
+      { name: 'inventory_id', label: 'Account id (the id column above)' },
+      { name: 'delivery_id', label: 'or delivery id' },
+    ],
     onDone: (result) => out.replaceChildren(details(Object.fromEntries(Object.entries(result).filter(([k]) => k !== 'success')))),
   });
   return form ? h('div', {}, form, out) : null;
@@ -255,7 +275,9 @@ async function deliveries(ctx) {
       actionForm(ctx.me, 'deliveries.set_status', {
         title: 'Phase and status',
         fields: [
-          { name: 'id', label: 'Delivery id', required: true },
+          { name: 'id', label: 'Delivery id' },
+          { name: 'order_id', label: 'or order id', placeholder: 'FFX…' },
+          { name: 'current_phase', label: 'Current phase', type: 'select', options: PHASES },
           { name: 'challenge_status', label: 'Challenge', type: 'select', options: PHASE_STATUSES },
           { name: 'phase_1_status', label: 'Phase 1', type: 'select', options: PHASE_STATUSES },
           { name: 'phase_2_status', label: 'Phase 2', type: 'select', options: PHASE_STATUSES },
@@ -282,14 +304,28 @@ async function catalogue(ctx) {
   const show = (answer) => (answer.error ? errorBox(answer.error) : table(answer[listKey(answer)]));
   const preview = h('div', { class: 'preview', id: 'template-preview' });
   const previewForm = h('form', { class: 'action', id: 'form-templates-preview' }, h('h3', {}, 'Preview a template'),
-    h('label', { class: 'field' }, h('span', {}, 'Template'), h('input', { name: 'template', required: true })), h('button', { type: 'submit' }, 'Preview'));
+    h('label', { class: 'field' }, h('span', {}, 'Template'), h('input', { name: 'template_name', required: true })),
+    h('label', { class: 'field' }, h('span', {}, 'Variables (JSON object, optional)'), h('textarea', { name: 'variables', rows: 3, placeholder: '{"customer_name": "Ada"}' })),
+    h('button', { type: 'submit' }, 'Preview'));
   previewForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
-      const r = await read('templates.preview', { template: previewForm.elements.template.value.trim() });
+      const r = await read('templates.preview', { template_name: previewForm.elements.template_name.value.trim(), variables: previewForm.elements.variables.value.trim() });
       preview.replaceChildren(details(Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'success'))));
     } catch (err) {
       preview.replaceChildren(errorBox(err.message));
+    }
+  });
+  const uses = h('div', { class: 'preview', id: 'discount-uses' });
+  const usesForm = h('form', { class: 'action', id: 'form-discounts-uses' }, h('h3', {}, 'Uses of a code'),
+    h('label', { class: 'field' }, h('span', {}, 'Code'), h('input', { name: 'code', required: true })), h('button', { type: 'submit' }, 'Show'), uses);
+  usesForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      const r = await read('discounts.uses', { code: usesForm.elements.code.value.trim() });
+      uses.replaceChildren(details(Object.fromEntries(Object.entries(r).filter(([k]) => k !== 'success'))));
+    } catch (err) {
+      uses.replaceChildren(errorBox(err.message));
     }
   });
   return [
@@ -297,10 +333,11 @@ async function catalogue(ctx) {
     section('Prices', show(pricing), actions(actionForm(ctx.me, 'pricing.set', {
       title: 'Set a price',
       fields: [
-        { name: 'account_type', label: 'Type' },
-        { name: 'size', label: 'Size', type: 'number', required: true },
-        { name: 'price', label: 'Price (USD)', type: 'number' },
-        { name: 'active', label: 'On sale', type: 'checkbox', value: true },
+        { name: 'account_type', label: 'Type', type: 'select', options: ACCOUNT_TYPES, required: true },
+        { name: 'account_size', label: 'Size', type: 'number', required: true },
+        { name: 'platform_type', label: 'Platform', type: 'select', options: PLATFORMS },
+        { name: 'price_usd', label: 'Price (USD)', type: 'number' },
+        { name: 'active', label: 'On sale', type: 'select', options: YES_NO },
       ],
       onDone: again,
     }))),
@@ -313,6 +350,7 @@ async function catalogue(ctx) {
           { name: 'amount_off', label: 'or amount off (USD)', type: 'number' },
           { name: 'max_uses', label: 'Uses in all', type: 'number' },
           { name: 'max_uses_per_user', label: 'Uses per customer', type: 'number' },
+          { name: 'valid_from', label: 'Valid from', type: 'date' },
           { name: 'valid_until', label: 'Expires', type: 'date' },
         ],
         onDone: again,
@@ -324,36 +362,41 @@ async function catalogue(ctx) {
           { name: 'max_uses', label: 'Uses in all', type: 'number' },
           { name: 'max_uses_per_user', label: 'Uses per customer', type: 'number' },
           { name: 'valid_until', label: 'Expires', type: 'date' },
-          { name: 'active', label: 'Active', type: 'select', options: ['true', 'false'] },
+          { name: 'active', label: 'Active', type: 'select', options: YES_NO },
         ],
         onDone: again,
       }),
-    )),
+    ), usesForm),
     section('Trading rules', show(rules), actions(actionForm(ctx.me, 'rules.set', {
       title: 'Set trading rules',
       fields: [
-        { name: 'account_type', label: 'Type', required: true },
-        { name: 'size', label: 'Size', type: 'number', required: true },
-        { name: 'rules', label: 'Rules (JSON object)', type: 'textarea', required: true },
+        { name: 'account_type', label: 'Type', type: 'select', options: ACCOUNT_TYPES, required: true },
+        { name: 'account_size', label: 'Size', type: 'number', required: true },
+        { name: 'rules', label: 'Rules to change (JSON object of trading_rules columns, as the table shows them; "none" clears one)', type: 'textarea', required: true, placeholder: '{"challenge_profit_target": 8, "challenge_min_trading_days": 5}' },
       ],
-      prepare: (body) => ({ ...body, rules: JSON.parse(body.rules) }),
+      prepare: (body) => {
+        const { rules, ...rest } = body;
+        return { ...JSON.parse(rules), ...rest };
+      },
       onDone: again,
     }))),
     section('E-mail templates', show(templates), previewForm, preview, actions(actionForm(ctx.me, 'templates.set', {
       title: 'Change a template',
       fields: [
-        { name: 'template', label: 'Template', required: true },
+        { name: 'template_name', label: 'Template', required: true },
         { name: 'subject', label: 'Subject' },
-        { name: 'body', label: 'Body', type: 'textarea', rows: 8 },
+        { name: 'html_body', label: 'HTML body', type: 'textarea', rows: 8 },
+        { name: 'text_body', label: 'Text body', type: 'textarea', rows: 6 },
+        { name: 'is_active', label: 'Active', type: 'select', options: YES_NO },
       ],
       onDone: again,
     }))),
     section('Coins', show(coins), actions(actionForm(ctx.me, 'coins.set', {
       title: 'Add, change or disable a coin',
       fields: [
-        { name: 'coin', label: 'Coin', required: true },
-        { name: 'name', label: 'Name' },
-        { name: 'active', label: 'Enabled', type: 'select', options: ['true', 'false'] },
+        { name: 'code', label: 'Coin', required: true, placeholder: 'usdttrc20' },
+        { name: 'provider_code', label: "NOWPayments' code" },
+        { name: 'active', label: 'Enabled', type: 'select', options: YES_NO },
       ],
       onDone: again,
     }))),
@@ -369,6 +412,7 @@ async function events(ctx) {
     h('h1', {}, 'IPN events'),
     ...(await listing(ctx, 'events.list', [
       { name: 'state', label: 'State', type: 'select', options: EVENT_STATES },
+      { name: 'dismissed', label: 'Dismissed', type: 'select', options: YES_NO },
       { name: 'order_id', label: 'Order id' },
     ], { link })),
   ];
@@ -422,6 +466,7 @@ async function exportPage(ctx) {
     fields: [
       { name: 'from', label: 'From', type: 'date', required: true },
       { name: 'to', label: 'To', type: 'date', required: true },
+      { name: 'kind', label: 'Lines', type: 'select', options: ['all', 'payments', 'refunds', 'revenue'], required: true },
     ],
     onDone: (result) => {
       const csv = result.csv ?? JSON.stringify(result);
@@ -466,9 +511,10 @@ async function settings(ctx) {
     section('Settings', details(Object.fromEntries(Object.entries(values).filter(([k]) => k !== 'success'))), actions(actionForm(ctx.me, 'settings.set', {
       title: 'Change a setting',
       fields: [
-        { name: 'name', label: 'Setting', type: 'select', options: ['refund_approval_threshold', 'low_stock_level'], required: true },
-        { name: 'value', label: 'Value', required: true },
+        { name: 'name', label: 'Setting', type: 'select', options: ['refund_approval_threshold', 'low_stock_threshold'], required: true },
+        { name: 'value', label: 'Value', type: 'number', required: true },
       ],
+      prepare: ({ name, value, ...rest }) => ({ ...rest, [name]: value }),
       onDone: again,
     }))),
     section('Staff', table(staff[listKey(staff)]), actions(
@@ -482,7 +528,10 @@ async function settings(ctx) {
       }),
       actionForm(ctx.me, 'login_links.create', {
         title: 'Sign-in link for a staff member',
-        fields: [{ name: 'email', label: 'E-mail', type: 'email', required: true }],
+        fields: [
+          { name: 'email', label: 'E-mail', type: 'email', required: true },
+          { name: 'ttl_minutes', label: 'Valid for (minutes, 10 if empty)', type: 'number' },
+        ],
         onDone: (r) => link.replaceChildren(h('pre', {}, `${location.origin}${location.pathname}#link=${r.link_id}.${r.secret}`), note(`Valid until ${formatValue(r.expires_at)}, once.`)),
       }),
     ), link),

@@ -165,9 +165,28 @@ export function filterForm(fields, values, onSubmit) {
   return form;
 }
 
-// actionForm(me, action, {title, fields, extra, submit, onDone, danger}): the form of one changing
-// action, or nothing when the role may not do it (me.may). Every change asks for a reason. The
-// API's error sentence is shown under the form; onDone gets the answer.
+// The last action that succeeded: a page re-read after it (onDone) builds its forms anew, and
+// the new form of that action shows the "Done." again (or the page shows it above everything
+// when that form is gone, as pause becomes resume), so the operator sees what happened.
+let flash = null;
+
+// showFlash(view): puts the last success in its form's status, or first in the view; once, and
+// only on the page where it happened (another page drops it).
+export function showFlash(view) {
+  if (!flash) return;
+  const { action, text, where } = flash;
+  flash = null;
+  if (where !== location.hash) return;
+  const status = view.querySelector(`form[data-action="${action}"] .status`);
+  const message = h('p', { class: 'ok', id: 'flash' }, status ? text : `${action}: ${text}`);
+  if (status) status.replaceChildren(message);
+  else view.prepend(message);
+}
+
+// actionForm(me, action, {title, fields, extra, submit, onDone, danger, prepare, doneText}): the form
+// of one changing action, or nothing when the role may not do it (me.may). Every change asks for
+// a reason. The API's error sentence is shown under the form; onDone gets the answer, doneText
+// (a text, or a function of the answer) replaces "Done.".
 export function actionForm(me, action, opts = {}) {
   if (!me.may(action)) return null;
   const fid = action.replace('.', '-');
@@ -180,12 +199,15 @@ export function actionForm(me, action, opts = {}) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     status.replaceChildren();
+    flash = null;
     button.disabled = true;
     try {
       const body = { ...(opts.extra || {}), ...formValues(form, specs) };
       const answer = opts.prepare ? await opts.prepare(body, form) : body;
       const result = await act(action, answer);
-      status.append(h('p', { class: 'ok' }, opts.doneText || 'Done.'));
+      const done = (typeof opts.doneText === 'function' ? opts.doneText(result) : opts.doneText) || 'Done.';
+      status.append(h('p', { class: 'ok' }, done));
+      flash = { action, text: done, where: location.hash };
       if (opts.onDone) await opts.onDone(result, form);
     } catch (err) {
       status.append(errorBox(err instanceof ApiError ? err.message : String(err)));
