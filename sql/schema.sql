@@ -1542,7 +1542,7 @@ begin
                                  'platform_type', o.platform_type, 'final_amount', o.final_amount,
                                  'discount_code', o.discount_code, 'order_status', o.order_status,
                                  'payment_status', o.payment_status, 'delivery_status', o.delivery_status,
-                                 'needs_attention', o.needs_attention, 'refunded_usd', ffx_internal.shop_order_refunded_usd(o),
+                                 'needs_attention', o.needs_attention, 'refunded_usd', ffx_internal.order_refunded_usd(o),
                                  'created_at', o.created_at, 'paid_at', o.paid_at, 'delivered_at', o.delivered_at)
                                order by o.created_at desc, o.order_id)
                           from public.orders o where o.user_id = v_id), '[]'::jsonb),
@@ -7207,7 +7207,7 @@ CREATE FUNCTION ffx_internal.shop_customer_json(p_user_id uuid) RETURNS jsonb
       select pg_catalog.count(*) as orders,
              pg_catalog.count(*) filter (where o.paid_at is not null) as paid_orders,
              coalesce(sum(o.final_amount) filter (where o.paid_at is not null), 0.00) as spent,
-             coalesce(sum(ffx_internal.shop_order_refunded_usd(o)), 0.00) as refunded
+             coalesce(sum(ffx_internal.order_refunded_usd(o)) filter (where o.paid_at is not null), 0.00) as refunded
         from public.orders o where o.user_id = u.id) m
    where u.id = p_user_id
 $$;
@@ -7317,25 +7317,6 @@ CREATE FUNCTION ffx_internal.shop_low_stock_level() RETURNS integer
     SET search_path TO ''
     AS $$
   select (ffx_internal.console_money_settings()).low_stock_threshold
-$$;
-
-
---
--- Name: shop_order_refunded_usd(public.orders); Type: FUNCTION; Schema: ffx_internal; Owner: -
---
-
-CREATE FUNCTION ffx_internal.shop_order_refunded_usd(p_order public.orders) RETURNS numeric
-    LANGUAGE sql STABLE
-    SET search_path TO ''
-    AS $$
-  select case
-           when p_order.paid_at is null then 0.00
-           when p_order.payment_status = 'refunded' then p_order.final_amount
-           else least(p_order.final_amount,
-                      coalesce((select sum(t.amount) from public.payment_transactions t
-                                 where t.order_id = p_order.order_id and t.transaction_type = 'refund'
-                                   and t.status = 'completed' and pg_catalog.lower(t.currency) = 'usd'), 0.00))
-         end
 $$;
 
 
@@ -11228,13 +11209,6 @@ REVOKE ALL ON FUNCTION ffx_internal.shop_limit(p_args jsonb, p_name text) FROM P
 --
 
 REVOKE ALL ON FUNCTION ffx_internal.shop_low_stock_level() FROM PUBLIC;
-
-
---
--- Name: FUNCTION shop_order_refunded_usd(p_order public.orders); Type: ACL; Schema: ffx_internal; Owner: -
---
-
-REVOKE ALL ON FUNCTION ffx_internal.shop_order_refunded_usd(p_order public.orders) FROM PUBLIC;
 
 
 --

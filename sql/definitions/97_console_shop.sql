@@ -48,26 +48,6 @@ begin
 end
 $$;
 
--- shop_order_refunded_usd(order): how much of a paid order went back, in USD: all of it when the
--- order is refunded, else the completed USD refunds recorded for it (a partial refund), capped at
--- the order's price.
-create or replace function ffx_internal.shop_order_refunded_usd(p_order public.orders)
-returns numeric
-language sql
-stable
-security invoker
-set search_path = ''
-as $$
-  select case
-           when p_order.paid_at is null then 0.00
-           when p_order.payment_status = 'refunded' then p_order.final_amount
-           else least(p_order.final_amount,
-                      coalesce((select sum(t.amount) from public.payment_transactions t
-                                 where t.order_id = p_order.order_id and t.transaction_type = 'refund'
-                                   and t.status = 'completed' and pg_catalog.lower(t.currency) = 'usd'), 0.00))
-         end
-$$;
-
 -- shop_customer_json(user): the customer with their order count and money: spent (paid orders),
 -- refunded and net (spent - refunded), USD.
 create or replace function ffx_internal.shop_customer_json(p_user_id uuid)
@@ -99,7 +79,7 @@ as $$
       select pg_catalog.count(*) as orders,
              pg_catalog.count(*) filter (where o.paid_at is not null) as paid_orders,
              coalesce(sum(o.final_amount) filter (where o.paid_at is not null), 0.00) as spent,
-             coalesce(sum(ffx_internal.shop_order_refunded_usd(o)), 0.00) as refunded
+             coalesce(sum(ffx_internal.order_refunded_usd(o)) filter (where o.paid_at is not null), 0.00) as refunded
         from public.orders o where o.user_id = u.id) m
    where u.id = p_user_id
 $$;
@@ -306,7 +286,7 @@ begin
                                  'platform_type', o.platform_type, 'final_amount', o.final_amount,
                                  'discount_code', o.discount_code, 'order_status', o.order_status,
                                  'payment_status', o.payment_status, 'delivery_status', o.delivery_status,
-                                 'needs_attention', o.needs_attention, 'refunded_usd', ffx_internal.shop_order_refunded_usd(o),
+                                 'needs_attention', o.needs_attention, 'refunded_usd', ffx_internal.order_refunded_usd(o),
                                  'created_at', o.created_at, 'paid_at', o.paid_at, 'delivered_at', o.delivered_at)
                                order by o.created_at desc, o.order_id)
                           from public.orders o where o.user_id = v_id), '[]'::jsonb),
