@@ -310,6 +310,7 @@ test('bad input gets the JSON error shape', async () => {
     ['an array body', admin('checkout/pause', { method: 'POST', headers: h, body: '[{"reason":"x"}]' }), 400, 'The body must be a JSON object'],
     ['an empty body', admin('checkout/pause', { method: 'POST', headers: h, body: '' }), 400, 'The body must be a JSON object'],
     ['an unknown action', admin('orders/frobnicate', { headers: h }), 404, 'Unknown action: orders.frobnicate'],
+    ['an unknown action by POST', admin('orders/frobnicate', { method: 'POST', headers: h, body: '{"reason":"x"}' }), 404, 'Unknown action: orders.frobnicate'],
     ['an unknown resource', admin('nothing', { headers: h }), 404, 'Unknown action: nothing'],
     ['upper case in the path', admin('Checkout/get', { headers: h }), 404, 'Unknown action'],
     ['a digit in the path', admin('checkout2/get', { headers: h }), 404, 'Unknown action'],
