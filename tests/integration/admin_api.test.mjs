@@ -14,7 +14,7 @@ import test, { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { API, call, sql, waitFor } from './lib/stack.mjs';
 import { ANON_KEY, SECRET_KEY, SERVICE_ROLE_KEY, createUser, signHS256, userClaims, DEV_JWT_SECRET } from './lib/identity.mjs';
-import { addStock, buy, checkout, deliveries, ipnFor, placeOrder, sendIpn } from './lib/commerce.mjs';
+import { addStock, buy, checkout, deliveries, ipnFor, orderState, placeOrder, sendIpn } from './lib/commerce.mjs';
 import crypto from 'node:crypto';
 
 const STAFF = ['admin', 'finance', 'support'];
@@ -310,6 +310,7 @@ test('bad input gets the JSON error shape', async () => {
     ['an array body', admin('checkout/pause', { method: 'POST', headers: h, body: '[{"reason":"x"}]' }), 400, 'The body must be a JSON object'],
     ['an empty body', admin('checkout/pause', { method: 'POST', headers: h, body: '' }), 400, 'The body must be a JSON object'],
     ['an unknown action', admin('orders/frobnicate', { headers: h }), 404, 'Unknown action: orders.frobnicate'],
+    ['an unknown action by POST', admin('orders/frobnicate', { method: 'POST', headers: h, body: '{"reason":"x"}' }), 404, 'Unknown action: orders.frobnicate'],
     ['an unknown resource', admin('nothing', { headers: h }), 404, 'Unknown action: nothing'],
     ['upper case in the path', admin('Checkout/get', { headers: h }), 404, 'Unknown action'],
     ['a digit in the path', admin('checkout2/get', { headers: h }), 404, 'Unknown action'],
@@ -356,13 +357,210 @@ test('inventory/import: the CSV is parsed by the function, per-line errors befor
   assert.equal(sql(`select count(*) from account_container where login_id = :'p1'`, login)[0][0], '0', 'a dry run imports nothing');
 });
 
-test('export.finance with format=csv is a text/csv download', async (t) => {
-  if (!actions.find((a) => a.action === 'export.finance').present) {
-    t.skip('export.finance is not on this branch yet');
-    return;
-  }
-  const r = await admin('export/finance', { headers: bearer(staff.finance.token), query: '?format=csv' });
+// export.finance writes its audit row (who exported which period), so it is a change: POST, with
+// from and to (dates, both included); format=csv is the function's, the action ignores it.
+test('export.finance with format=csv is a text/csv download', async () => {
+  const h = bearer(staff.finance.token);
+  const day = new Date().toISOString().slice(0, 10);
+  const args = { from: day, to: day, reason: 'monthly books' };
+  const mine = auditBy(staff.finance.id);
+  const r = await admin('export/finance', { method: 'POST', headers: h, body: JSON.stringify({ ...args, format: 'csv' }) });
   assert.equal(r.status, 200, r.text);
-  assert.match(r.headers.get('content-type'), /^text\/csv/);
-  assert.match(r.headers.get('content-disposition'), /^attachment; filename="[A-Za-z0-9._-]+"$/);
+  assert.match(r.headers.get('content-type'), /^text\/csv; charset=utf-8$/);
+  assert.equal(r.headers.get('content-disposition'), `attachment; filename="ffx-finance-${day}-${day}.csv"`);
+  const lines = r.text.split('\r\n');
+  assert.equal(lines[0], 'type,time,order_id,reference,provider,method,detail,amount,currency,usd,paid_orders,gross_usd,refunded_usd,net_usd');
+  assert.equal(lines.at(-1), '', 'every line ends with CRLF');
+  assert.ok(lines.some((l) => l.startsWith(`revenue,${day},`)), `a revenue line for ${day}:\n${r.text.slice(0, 400)}`);
+  assert.equal(auditBy(staff.finance.id), mine + 1, 'one audit row with the finance user\'s id');
+  const [[type, record]] = sql(`select action_type, record_id from admin_audit_log where admin_id = :'p1'
+                                 order by created_at desc, id desc limit 1`, staff.finance.id);
+  assert.deepEqual([type, record], ['finance_export', `ffx-finance-${day}-${day}.csv`]);
+
+  // without format: the action's own object, the same text in it
+  const j = await admin('export/finance', { method: 'POST', headers: h, body: JSON.stringify(args) });
+  assert.equal(j.status, 200, j.text);
+  assert.equal(j.json.success, true);
+  assert.equal(j.json.filename, `ffx-finance-${day}-${day}.csv`);
+  assert.equal(j.json.csv.split('\r\n')[0], lines[0]);
+  assert.equal(j.json.rows, j.json.csv.split('\r\n').length - 2);
+
+  // support may not export; GET is refused as for every change; bad dates are 400
+  assertError(await admin('export/finance', { method: 'POST', headers: bearer(staff.support.token), body: JSON.stringify({ ...args, format: 'csv' }) }),
+    403, 'The support role may not export.finance');
+  assertError(await admin('export/finance', { headers: h, query: `?from=${day}&to=${day}&format=csv` }), 400, 'export.finance changes data: use POST');
+  assertError(await admin('export/finance', { method: 'POST', headers: h, body: JSON.stringify({ format: 'csv' }) }),
+    400, 'from and to are required (dates, YYYY-MM-DD)');
+  assert.equal(auditBy(staff.finance.id), mine + 2, 'the refusals wrote nothing');
+});
+
+// ---- changes through the real actions: the second admin, one audit row each, bad input ----
+
+// A paid and delivered order of a new customer (the real functions and a signed IPN).
+async function paidOrder() {
+  addStock(10000, 'mt4', 1, 'PAID');
+  const buyer = createUser();
+  const bought = await buy(buyer);
+  const ipn = await sendIpn(ipnFor(bought, 'finished'));
+  assert.equal(ipn.status, 200, ipn.text);
+  await waitFor(() => deliveries(bought.order.order_id).length === 1);
+  return { buyer, order: bought.order };
+}
+
+// The newest audit row: who wrote it, its action type and record.
+const lastAudit = () => sql(`select admin_id, action_type, coalesce(record_id, '') from admin_audit_log
+                              order by id desc limit 1`)[0];
+
+// POST an action as `who`; it must succeed and write exactly one audit row, with who's id.
+async function changeOnce(who, path, body, actionType) {
+  const all = auditCount();
+  const mine = auditBy(who.id);
+  const r = await admin(path, { method: 'POST', headers: bearer(who.token), body: JSON.stringify(body) });
+  assert.equal(r.status, 200, `${path}: ${r.text}`);
+  assert.equal(r.json.success, true, r.text);
+  assert.equal(auditCount(), all + 1, `${path}: exactly one audit row`);
+  assert.equal(auditBy(who.id), mine + 1, `${path}: the row carries the admin's id`);
+  assert.deepEqual(lastAudit().slice(0, 2), [who.id, actionType], path);
+  return r;
+}
+
+test('a refund above the threshold waits for a second admin: not the requester, another admin carries it out', async () => {
+  const threshold = Number(sql('select refund_approval_threshold from ffx_internal.console_settings')[0][0]);
+  const { order } = await paidOrder();
+  assert.ok(Number(order.final_amount) > threshold, `the order (${order.final_amount}) is above the threshold (${threshold})`);
+  const paid = orderState(order.order_id);
+  assert.equal(paid.payment, 'paid');
+
+  const asked = await changeOnce(staff.admin, 'orders/refund', { order_id: order.order_id, reason: 'customer asked' }, 'refund_requested');
+  assert.equal(asked.json.pending_approval, true, asked.text);
+  const id = asked.json.refund.id;
+  assert.ok(Number.isInteger(id), asked.text);
+  assert.deepEqual(orderState(order.order_id), paid, 'nothing is refunded yet');
+
+  const before = auditCount();
+  assertError(await admin('refunds/approve', { method: 'POST', headers: bearer(staff.admin.token), body: JSON.stringify({ id, reason: 'me again' }) }),
+    403, `You asked for refund ${id}: another admin must approve it`);
+  assertError(await admin('refunds/approve', { method: 'POST', headers: bearer(staff.finance.token), body: JSON.stringify({ id, reason: 'finance' }) }),
+    403, 'The finance role may not refunds.approve');
+  assert.equal(auditCount(), before, 'the refused approvals wrote nothing');
+  assert.deepEqual(orderState(order.order_id), paid, 'and refunded nothing');
+  assert.equal(sql(`select status from ffx_internal.refund_requests where id = :'p1'`, id)[0][0], 'pending');
+
+  const ok = await changeOnce(staff.admin2, 'refunds/approve', { id, reason: 'checked the chargeback' }, 'refund_approved');
+  assert.equal(ok.json.request.status, 'approved', ok.text);
+  assert.equal(ok.json.refund.full, true, ok.text);
+  assert.equal(Number(ok.json.refund.amount), Number(order.final_amount), ok.text);
+  const done = orderState(order.order_id);
+  assert.deepEqual([done.order, done.payment], ['refunded', 'refunded']);
+  assert.deepEqual(deliveries(order.order_id).map(([, status]) => status), ['suspended'], 'the delivered account is suspended');
+  assert.equal(sql(`select count(*) from payment_transactions where order_id = :'p1' and transaction_type = 'refund'`, order.order_id)[0][0], '1');
+
+  // decided: a second approval is refused and changes nothing
+  const after = auditCount();
+  const again = await admin('refunds/approve', { method: 'POST', headers: bearer(staff.admin2.token), body: JSON.stringify({ id, reason: 'again' }) });
+  assert.ok(again.status === 409 || again.status === 400, again.text);
+  assertError(again, again.status);
+  assert.equal(auditCount(), after);
+});
+
+test('each change writes exactly one audit row with the admin\'s id (orders, customers, catalogue, inventory CSV, events, checkout)', async () => {
+  const a = staff.admin;
+  // orders.refund under the threshold: carried out at once
+  const { order } = await paidOrder();
+  const part = await changeOnce(a, 'orders/refund', { order_id: order.order_id, amount: 10, reason: 'goodwill' }, 'order_partial_refund');
+  assert.equal(part.json.pending_approval, false, part.text);
+  assert.equal(Number(part.json.refund.amount), 10);
+  assert.equal(orderState(order.order_id).payment, 'paid', 'a partial refund leaves the order as it is');
+
+  // customers.set_status
+  const c = createUser();
+  await changeOnce(a, 'customers/set_status', { user_id: c.id, status: 'suspended', reason: 'chargeback review' }, 'customer_set_status');
+  assert.equal(sql(`select account_status from user_profiles where id = :'p1'`, c.id)[0][0], 'suspended');
+
+  // discounts.create
+  const code = `API${process.pid}${Date.now() % 100000}`;
+  const d = await changeOnce(a, 'discounts/create', { code, percent_off: 15, max_uses: 3, reason: 'spring sale' }, 'discount_create');
+  assert.equal(d.json.discount.code, code, d.text);
+  assert.deepEqual(sql(`select percent_off::text, max_uses::text from discount_codes where code = :'p1'`, code), [['15.00', '3']]);
+
+  // inventory.import: a CSV through the function's parser, imported for real
+  const login = `CSV${process.pid}${Date.now() % 100000}`;
+  const csv = `Size,Platform,Server,Login,Password,Investor_Password\r\n25000,mt5,"Srv, B",${login},"p""w",inv\r\n25000,mt5,Srv B,${login}x,pw2,inv2\r\n`;
+  const imp = await changeOnce(a, 'inventory/import', { csv, reason: 'new batch' }, 'inventory_import');
+  assert.equal(imp.json.dry_run, false, imp.text);
+  assert.equal(imp.json.imported, 2, imp.text);
+  assert.deepEqual(imp.json.lines, [{ line: 2, ok: true }, { line: 3, ok: true }]);
+  assert.deepEqual(sql(`select server_name, login_id, password, investor_password, status from account_container
+                         where login_id in (:'p1', :'p1' || 'x') order by login_id`, login),
+  [['Srv, B', login, 'p"w', 'inv', 'available'], ['Srv B', `${login}x`, 'pw2', 'inv2', 'available']]);
+  assert.ok(!imp.text.includes('p\\"w') && !imp.text.includes('pw2'), 'no password in the answer');
+
+  // events.dismiss: an IPN naming only a parent payment nobody knows is stored unmatched
+  const paymentId = 8000000000 + crypto.randomInt(999999999);
+  const ipn = ipnFor({ order: { order_id: null, final_amount: 649 }, payment: { payment_id: paymentId, pay_amount: 0.01, pay_currency: 'btc', pay_address: 'bc1qx' } },
+    'finished', { parent_payment_id: paymentId - 1 });
+  assert.equal((await sendIpn(ipn)).status, 200);
+  const [[eventId, state]] = sql(`select id, state from ipn_events where payment_id = :'p1'`, paymentId);
+  assert.equal(state, 'unmatched');
+  await changeOnce(a, 'events/dismiss', { id: Number(eventId), reason: 'test payment from the provider' }, 'ipn_dismiss');
+  assert.equal(sql(`select count(*) from ffx_internal.ipn_event_dismissals where event_id = :'p1'`, eventId)[0][0], '1');
+
+  // checkout.pause and resume
+  await changeOnce(a, 'checkout/pause', { message: 'Back at noon', reason: 'maintenance' }, 'checkout_pause');
+  await changeOnce(a, 'checkout/resume', { reason: 'done' }, 'checkout_resume');
+  assert.equal(sql('select checkout_paused from order_settings where id')[0][0], 'f');
+});
+
+test('bad input (wrong types, unknown values) is 400 in the JSON error shape, naming the argument, and changes nothing', async () => {
+  const h = bearer(staff.admin.token);
+  const { order } = await paidOrder();
+  const c = createUser();
+  const code = `BAD${process.pid}${Date.now() % 100000}`;
+  const day = new Date().toISOString().slice(0, 10);
+  const post = (path, body) => admin(path, { method: 'POST', headers: h, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const cases = [
+    // [what, answer, a word the error must name]
+    ['refund amount as a word', post('orders/refund', { order_id: order.order_id, amount: 'lots', reason: 'x' }), 'amount'],
+    ['refund amount negative', post('orders/refund', { order_id: order.order_id, amount: -5, reason: 'x' }), 'amount'],
+    ['refund amount an object', post('orders/refund', { order_id: order.order_id, amount: { usd: 5 }, reason: 'x' }), 'amount'],
+    ['refund order_id a list', post('orders/refund', { order_id: [order.order_id], reason: 'x' }), 'order_id'],
+    ['refund without a reason', post('orders/refund', { order_id: order.order_id }), 'reason'],
+    ['customer status unknown', post('customers/set_status', { user_id: c.id, status: 'frozen', reason: 'x' }), 'status'],
+    ['customer status a number', post('customers/set_status', { user_id: c.id, status: 2, reason: 'x' }), 'status'],
+    ['customer user_id not a uuid', post('customers/set_status', { user_id: "' OR 1=1 --", status: 'banned', reason: 'x' }), 'user_id'],
+    ['discount percent as a word', post('discounts/create', { code, percent_off: 'ten', reason: 'x' }), 'percent_off'],
+    ['discount percent above 100', post('discounts/create', { code, percent_off: 150, reason: 'x' }), 'percent_off'],
+    ['discount max_uses a fraction', post('discounts/create', { code, percent_off: 10, max_uses: 1.5, reason: 'x' }), 'max_uses'],
+    ['discount valid_until no date', post('discounts/create', { code, percent_off: 10, valid_until: 'soon', reason: 'x' }), 'valid_until'],
+    ['import dry_run a word', post('inventory/import', { csv: 'size,platform,server,login,password,investor_password\n10000,mt4,S,BADL1,p,i\n', dry_run: 'maybe', reason: 'x' }), 'dry_run'],
+    ['import csv a number', post('inventory/import', { csv: 42, reason: 'x' }), 'csv'],
+    ['event id a word', post('events/dismiss', { id: 'abc', reason: 'x' }), 'id'],
+    ['export kind unknown', post('export/finance', { from: day, to: day, kind: 'everything' }), 'kind'],
+    ['export from no date', post('export/finance', { from: 'yesterday', to: day }), 'from'],
+    ['pause message an object', post('checkout/pause', { message: { text: 'x' }, reason: 'x' }), 'message'],
+    ['list limit a word (GET)', admin('orders/list', { headers: h, query: '?limit=many' }), 'limit'],
+    ['list status unknown (GET)', admin('orders/list', { headers: h, query: '?status=lost' }), 'status'],
+  ];
+  const auditBefore = auditCount();
+  const stateBefore = orderState(order.order_id);
+  const failures = [];
+  for (const [what, pending, names] of cases) {
+    const r = await pending;
+    try {
+      assertError(r, 400);
+      assert.match(r.headers.get('content-type'), /^application\/json/);
+      assert.deepEqual(Object.keys(r.json).sort(), ['error', 'success'], 'only success and error');
+      assert.ok(r.json.error.toLowerCase().includes(names.toLowerCase()), `the error names ${names}`);
+    } catch (e) {
+      failures.push(`${what}: ${e.message.split('\n')[0]} [${r.status} ${r.text.slice(0, 160)}]`);
+    }
+  }
+  assert.deepEqual(failures, []);
+  assert.equal(auditCount(), auditBefore, 'no audit row');
+  assert.deepEqual(orderState(order.order_id), stateBefore, 'the order is as it was');
+  assert.equal(sql(`select count(*) from payment_transactions where order_id = :'p1' and transaction_type = 'refund'`, order.order_id)[0][0], '0');
+  assert.equal(sql(`select coalesce((select account_status from user_profiles where id = :'p1'), 'active')`, c.id)[0][0], 'active');
+  assert.equal(sql(`select count(*) from discount_codes where code = :'p1'`, code)[0][0], '0');
+  assert.equal(sql(`select count(*) from account_container where login_id = 'BADL1'`)[0][0], '0');
+  assert.equal(sql('select checkout_paused from order_settings where id')[0][0], 'f');
 });

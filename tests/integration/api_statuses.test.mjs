@@ -50,6 +50,48 @@ test('every method of every function: 405 unless served, 204 preflight, 400 on a
   }
 });
 
+// The admin function serves GET and POST under one prefix (docs/CONSOLE.md, "The admin
+// function"); its login exchange POST only. Its body cap is 1 MiB, not FFX_BODY_MAX.
+const ADMIN_PATHS = { 'admin/me': 'GET, POST', 'admin/orders/list': 'GET, POST', 'admin/login': 'POST' };
+const ADMIN_BODY_MAX = 1024 * 1024;
+
+test('the admin function: 405 for other methods, 204 preflight, 400 on a bad query, 413 over 1 MiB, on each kind of path', async () => {
+  for (const [fn, served] of Object.entries(ADMIN_PATHS)) {
+    for (const method of METHODS) {
+      const what = `${method} ${fn}`;
+      if (method === 'OPTIONS') {
+        const pre = await rawRequest({ fn, method, headerLines: ['Origin: https://app.example', 'Access-Control-Request-Method: POST'] });
+        assert.equal(pre.status, 204, what);
+        assert.equal(pre.text, '', `${what}: no body`);
+        assert.equal(pre.headers['access-control-allow-origin'], '*');
+      } else if (!served.split(', ').includes(method)) {
+        const res = await rawRequest({ fn, method });
+        assertError(res, 405, 'Method not allowed', what);
+        // the frame answers for the function as a whole (GET, POST); only admin/login's own GET
+        // check names the one method it takes
+        assert.equal(res.headers.allow, method === 'GET' ? `${served}, OPTIONS` : 'GET, POST, OPTIONS', what);
+      }
+      assertError(await rawRequest({ fn, method, query: '?a=%zz' }), 400, 'Invalid query string', `${what} bad query`);
+      assertError(await rawRequest({ fn, method, body: 'x'.repeat(ADMIN_BODY_MAX + 1) }), 413, 'Payload too large', `${what} big body`);
+    }
+  }
+});
+
+test('the admin function down is nginx\'s JSON 503 for every method and path', async () => {
+  stack('fn-stop', 'admin');
+  try {
+    for (const fn of Object.keys(ADMIN_PATHS)) {
+      for (const method of METHODS) {
+        const res = await rawRequest({ fn, method, body: method === 'GET' ? '' : '{}' });
+        assertError(res, 503, 'Service unavailable', `${method} ${fn} while down`);
+      }
+    }
+  } finally {
+    stack('fn-start', 'admin');
+  }
+  assertError(await rawRequest({ fn: 'admin/me', method: 'GET' }), 401, 'Unauthorized', 'admin is back');
+});
+
 test('a function that is down is nginx\'s JSON 503 for every method', async () => {
   for (const fn of Object.keys(FUNCTIONS)) {
     stack('fn-stop', fn);
@@ -132,6 +174,11 @@ test('a database error outside the SQLSTATE map is a 500 with the request id, th
   const ipn = sign({ payment_id: 4000000000 + crypto.randomInt(1e9), payment_status: 'waiting', order_id: order.order_id });
   await internalError('payment-webhook', renamed('ipn_receive'),
     () => call('payment-webhook', { body: ipn.body, headers: { 'content-type': 'application/json', 'x-nowpayments-sig': ipn.sig } }));
+
+  const staff = createUser({ isAdmin: true });
+  await internalError('admin', { hide: 'alter function ffx_internal.console(text, jsonb, boolean) rename to console_hidden',
+    restore: 'alter function ffx_internal.console_hidden(text, jsonb, boolean) rename to console', sqlstate: '42883' },
+  () => call('admin/me', { method: 'GET', headers: { authorization: `Bearer ${staff.token}` } }));
 
   await internalError('test-delivery', renamed('deliver_account_to_user'),
     () => call('test-delivery', { body: JSON.stringify({ orderId: createOrder(user) }), headers: { authorization: `Bearer ${SERVICE_ROLE_KEY}` } }));

@@ -494,6 +494,60 @@ function buildCases() {
   nul.push({ name: 'test-delivery: orderId "<alice\'s>\\u0000x"', fn: 'test-delivery', headers: serviceH, body: JSON.stringify({ orderId: `${A.order.order_id}\u0000x` }), expect: { status: 400 } });
   nul.push({ name: 'create-crypto-payment: cryptoCurrency "usdt_bsc\\u0000x"', fn: 'create-crypto-payment', headers: aliceH, body: JSON.stringify({ ...validPayment, cryptoCurrency: 'usdt_bsc\u0000x' }), expect: { status: 400 } });
   cases.nulEscapes = nul;
+
+  // The admin function (docs/CONSOLE.md, "The admin function"): its frame (GET and POST, a 1 MiB
+  // cap), every JWT attack, non-staff credentials, bodies that are no JSON object, and hostile
+  // arguments from an admin: every answer the error shape, nothing changed (the dump).
+  const adminCases = [];
+  const bossH = { ...json, ...bearer(boss.token) };
+  const ad = (name, c) => adminCases.push({ name: `admin: ${name}`, ...c });
+  const STAFF_ONLY = { status: 403, error: 'Staff only' };
+  const NOT_OBJECT = { status: 400, error: 'The body must be a JSON object' };
+  const pauseBody = JSON.stringify({ message: 'hostile', reason: 'hostile' });
+  for (const m of ['PUT', 'DELETE', 'PATCH']) {
+    ad(`${m} admin/me`, { fn: 'admin/me', method: m, headers: bossH, body: '{}', expect: { status: 405, error: 'Method not allowed' } });
+  }
+  ad('GET admin/login', { fn: 'admin/login', method: 'GET', expect: { status: 405, error: 'Method not allowed' } });
+  ad('10 MB body (nginx)', { fn: 'admin/checkout/pause', headers: bossH, body: 'x'.repeat(10 * 1024 * 1024), expect: TOO_LARGE });
+  ad('body one byte over 1 MiB', { fn: 'admin/checkout/pause', headers: bossH, body: `{"reason":"${'y'.repeat(1024 * 1024)}"}`, expect: TOO_LARGE });
+  for (const q of ['?a=%zz', '?order_id=%00', '?a=%', '?a=%4']) {
+    ad(`query ${q}`, { fn: 'admin/orders/list', method: 'GET', headers: bossH, query: q, expect: { status: 400, error: 'Invalid query string' } });
+  }
+  for (const [name, body] of malformed(JSON.parse(pauseBody))) {
+    if (body === '' || /^\s*$/.test(body)) continue; // an empty body is tested in it.admin_api
+    ad(`malformed: ${name}`, { fn: 'admin/checkout/pause', headers: bossH, body, expect: NOT_OBJECT });
+  }
+  for (const [name, token] of Object.entries(jwtAttacks(boss))) {
+    ad(`GET admin/me: ${name}`, { fn: 'admin/me', method: 'GET', headers: bearer(token), expect: UNAUTHORIZED });
+    ad(`POST checkout/pause: ${name}`, { fn: 'admin/checkout/pause', headers: { ...json, ...bearer(token) }, body: pauseBody, expect: UNAUTHORIZED });
+  }
+  for (const [name, headers] of [['anon key', bearer(ANON_KEY)], ['anon apikey', { apikey: ANON_KEY }], ['a customer', bearer(alice.token)],
+    ['the service key', bearer(SERVICE_ROLE_KEY)]]) {
+    ad(`POST checkout/pause as ${name}`, { fn: 'admin/checkout/pause', headers: { ...json, ...headers }, body: pauseBody, expect: STAFF_ONLY });
+  }
+  ad('bad bearer + service apikey', { fn: 'admin/me', method: 'GET', headers: { authorization: 'Bearer x.y.z', apikey: SERVICE_ROLE_KEY }, expect: UNAUTHORIZED });
+  // an admin's hostile arguments: refused with a sentence, never run
+  const refused = (res) => {
+    assert.ok([400, 404, 409].includes(res.status), `status ${res.status}`);
+    checkError(res, { status: res.status });
+  };
+  for (const v of SQLI) {
+    ad(`orders/get order_id ${v}`, { fn: 'admin/orders/get', method: 'GET', headers: bossH, query: `?order_id=${encodeURIComponent(v)}`, check: refused });
+    ad(`customers/set_status user_id ${v}`, { fn: 'admin/customers/set_status', headers: bossH, body: JSON.stringify({ user_id: v, status: 'banned', reason: v }), check: refused });
+    ad(`discounts/create code ${v}`, { fn: 'admin/discounts/create', headers: bossH, body: JSON.stringify({ code: v, percent_off: 100, reason: v }), check: refused });
+    ad(`orders/refund order_id ${v}`, { fn: 'admin/orders/refund', headers: bossH, body: JSON.stringify({ order_id: v, reason: v }), check: refused });
+    ad(`status ${v}`, { fn: 'admin/customers/set_status', headers: bossH, body: JSON.stringify({ user_id: bob.id, status: v, reason: 'x' }), check: refused });
+  }
+  for (const v of NOT_STRINGS.concat(HUGE)) {
+    ad(`refund amount ${v}`, { fn: 'admin/orders/refund', headers: bossH, body: setRaw({ order_id: A.order.order_id, reason: 'x' }, 'amount', v), check: refused });
+  }
+  // a number or boolean is a well-typed text argument (console_text reads query strings too): only
+  // lists and objects are wrong here
+  for (const v of ['[]', '{}', '["x"]', '{"a":"b"}']) {
+    ad(`pause message ${v}`, { fn: 'admin/checkout/pause', headers: bossH, body: setRaw({ reason: 'x' }, 'message', v), check: refused });
+    ad(`pause reason ${v}`, { fn: 'admin/checkout/pause', headers: bossH, body: setRaw({ message: 'm' }, 'reason', v), check: refused });
+  }
+  cases['admin: methods, bodies, query strings, every JWT attack, non-staff credentials, hostile arguments'] = adminCases;
 }
 
 // The signature of bodies that are not JSON (commerce.sign canonicalises JSON first).
@@ -580,7 +634,8 @@ for (const name of ['every function: methods, oversized bodies, malformed query 
   'payment-webhook: forged and unsigned IPNs, signed garbage',
   'test-delivery: malformed JSON, wrong types, roles',
   'every JWT attack on every endpoint that takes a token',
-  'raw sockets: duplicate credentials, header injection, response splitting']) {
+  'raw sockets: duplicate credentials, header injection, response splitting',
+  'admin: methods, bodies, query strings, every JWT attack, non-staff credentials, hostile arguments']) {
   test(name, async (t) => {
     const n = await barrage(cases[name]);
     t.diagnostic(`${n} requests`);

@@ -16,7 +16,8 @@ import { API, STATE_DIR, call, stack } from './lib/stack.mjs';
 import { raw, rawRequest } from './lib/rawhttp.mjs';
 
 const FUNCTIONS = ['create-order', 'create-crypto-payment', 'check-payment-status', 'payment-webhook',
-  'test-delivery', 'webhook-debug', 'metrics'];
+  'test-delivery', 'webhook-debug', 'metrics', 'admin/me', 'admin/orders/list',
+  'admin/login'];
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const HOST = new URL(API).host;
 // nginx/api.conf.in: client_header_timeout and client_body_timeout; fastcgi_read_timeout.
