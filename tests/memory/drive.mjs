@@ -35,12 +35,13 @@ if (!fn || !socket || !(count > 0)) {
 // ---- one request ----
 
 let serial = 0;
-// t: { method, query, headers: {HTTP_*}, body, declaredLength, sendBytes, expect: [statuses] }
+// t: { method, path, query, headers: {HTTP_*}, body, declaredLength, sendBytes, expect: [statuses] }
+// (path: the function's own when absent; the admin function routes by it)
 async function run(t) {
   const body = t.body === undefined ? null : Buffer.isBuffer(t.body) ? t.body : Buffer.from(t.body);
   const params = {
-    REQUEST_METHOD: t.method ?? 'POST', DOCUMENT_URI: `/functions/v1/${fn}`, QUERY_STRING: t.query ?? '',
-    REQUEST_URI: `/functions/v1/${fn}${t.query ? `?${t.query}` : ''}`, SERVER_PROTOCOL: 'HTTP/1.1', REMOTE_ADDR: '127.0.0.1',
+    REQUEST_METHOD: t.method ?? 'POST', DOCUMENT_URI: t.path ?? `/functions/v1/${fn}`, QUERY_STRING: t.query ?? '',
+    REQUEST_URI: `${t.path ?? `/functions/v1/${fn}`}${t.query ? `?${t.query}` : ''}`, SERVER_PROTOCOL: 'HTTP/1.1', REMOTE_ADDR: '127.0.0.1',
     REQUEST_ID: `mem${process.pid.toString(16)}${(++serial).toString(16).padStart(24, '0')}`,
     ...(body || t.declaredLength !== undefined ? { CONTENT_LENGTH: t.declaredLength ?? body.length, CONTENT_TYPE: 'application/json' } : {}),
     ...t.headers,
@@ -293,6 +294,32 @@ async function templatesFor(name) {
       t.push({ method: 'GET', headers, expect: [401] });
     }
     t.push(...frameTemplates('GET', tokenH));
+    return t;
+  }
+  if (name === 'admin') {
+    // The operator console: reads, a CSV preview parsed in C, refusals by the SQL (bad argument,
+    // unknown action, a change by GET), the sign-in exchange, and every kind of caller.
+    const bossH = bearer(boss.token);
+    const at = (p) => `/functions/v1/admin/${p}`;
+    const csv = '\ufeffsize,platform,server,login,password,investor_password\r\n10000,mt4,"Srv, A",mem1,"p""w",i\r\n';
+    add(4, { method: 'GET', path: at('me'), headers: bossH, expect: [200] });
+    add(3, { method: 'GET', path: at('orders/list'), query: 'limit=5&status=completed&q=%40example', headers: bossH, expect: [200] });
+    add(2, { method: 'GET', path: at('dashboard'), headers: bossH, expect: [200] });
+    add(2, { method: 'GET', path: at('audit'), query: 'limit=3', headers: bossH, expect: [200] });
+    add(2, { path: at('inventory/import'), headers: bossH, body: JSON.stringify({ csv, dry_run: true }), expect: [200] });
+    add(1, { path: at('inventory/import'), headers: bossH, body: JSON.stringify({ csv: 'size,platform\n1,"x', dry_run: true }), expect: [400] });
+    add(1, { path: at('orders/refund'), headers: bossH, body: JSON.stringify({ order_id: 'FFX000000001', amount: 'ten', reason: 'memcheck' }), expect: [400] });
+    add(1, { path: at('orders/fly'), headers: bossH, body: '{}', expect: [404] });
+    add(1, { method: 'GET', path: at('checkout/pause'), headers: bossH, expect: [400] });
+    add(1, { path: at('login'), body: JSON.stringify({ link_id: '00000000-0000-4000-8000-000000000000', secret: 'x' }), expect: [401] });
+    add(1, { path: at('login'), body: '{', expect: [400] });
+    // (the long string and the lone surrogate are JSON objects: checkout.get ignores their key)
+    for (const b of BAD_BODIES) t.push({ path: at('checkout/get'), body: b, headers: bossH, expect: [200, 400, 413] });
+    for (const headers of badCreds) t.push({ method: 'GET', path: at('me'), headers, expect: [401] });
+    for (const headers of [aliceH, serviceH, bearer(ANON_KEY)]) t.push({ method: 'GET', path: at('me'), headers, expect: [403] });
+    t.push({ method: 'DELETE', path: at('me'), headers: bossH, expect: [405] });
+    t.push({ method: 'OPTIONS', path: at('me'), headers: { HTTP_ACCESS_CONTROL_REQUEST_HEADERS: 'authorization, apikey' }, expect: [204] });
+    t.push({ path: at('me'), headers: bossH, declaredLength: 16 * 1024 * 1024, expect: [413] });
     return t;
   }
   throw new Error(`no templates for ${name}`);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/memory/run.sh - memory checks of the seven functions (CTest label memory).
+# tests/memory/run.sh - memory checks of the eight functions (CTest label memory).
 #
 #   run.sh [BUILD_DIR]
 #
@@ -27,7 +27,7 @@ BUILD=$(cd "${1:-${FFX_BUILD_DIR:-$ROOT/build}}" && pwd)
 export FFX_BUILD_DIR=$BUILD
 
 FUNCTIONS=(webhook-debug check-payment-status create-order create-crypto-payment payment-webhook test-delivery
-    metrics)
+    metrics admin)
 REQUESTS=${FFX_MEMCHECK_REQUESTS:-1000}
 RSS_FUNCTION=${FFX_RSS_FUNCTION:-check-payment-status}
 RSS_WARMUP=${FFX_RSS_WARMUP:-2000}
