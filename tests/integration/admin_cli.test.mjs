@@ -75,6 +75,29 @@ function deliveredWithFailedEmail(prefix) {
   return { buyer, orderId };
 }
 
+const cents = (usd) => Math.round(Number(usd) * 100);
+// Revenue of today (UTC) as `dashboard --json` shows it, and the same figures computed here from
+// the orders (docs/CONSOLE.md, "Revenue": on the paid day, a refunded order's whole price, else
+// its partial refunds).
+function revenueToday() {
+  const { paid_orders, gross, refunded, net } = json(['dashboard']).revenue.today;
+  const [[n, g, rf, nt]] = sql(`
+    with today as (select o.final_amount,
+                          case when o.payment_status = 'refunded' or o.order_status = 'refunded' then o.final_amount
+                               else least(o.final_amount, (select coalesce(sum(t.amount), 0) from payment_transactions t
+                                                            where t.order_id = o.order_id and t.transaction_type = 'refund'
+                                                              and t.provider = 'manual' and t.status = 'completed'))
+                          end as refunded
+                     from orders o
+                    where o.paid_at >= date_trunc('day', now() at time zone 'UTC') at time zone 'UTC')
+    select count(*), coalesce(sum(final_amount), 0), coalesce(sum(refunded), 0), coalesce(sum(final_amount - refunded), 0)
+      from today`);
+  return {
+    dashboard: { paid_orders, gross: cents(gross), refunded: cents(refunded), net: cents(net) },
+    sql: { paid_orders: Number(n), gross: cents(g), refunded: cents(rf), net: cents(nt) },
+  };
+}
+
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 test('a non-admin identity is refused', () => {
@@ -263,20 +286,24 @@ test('events reprocess: an unmatched IPN is applied once its parent payment is k
   assert.ok(listed, 'events list --unmatched shows it');
   const eventId = String(listed.id);
 
-  let r = cli(['events', 'reprocess', eventId, '--reason', 'too early']);
+  let r = cli(['events', 'reprocess', eventId, '--reason', 'too early', '--json']);
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(JSON.parse(r.stdout).outcome, 'unmatched', 'still nothing to match it to');
+  const early = JSON.parse(r.stdout);
+  assert.equal(early.result.outcome, 'unmatched', 'still nothing to match it to');
+  assert.equal(early.event.state, 'unmatched');
 
   // the parent's own IPN arrives and records the parent payment for the order
   assert.equal((await sendIpn(ipnFor({ order, payment: parent }, 'waiting'))).status, 200);
   assert.equal(orderState(orderId).payment, 'pending');
 
-  r = cli(['events', 'reprocess', eventId, '--reason', 'parent payment now known']);
+  r = cli(['events', 'reprocess', eventId, '--reason', 'parent payment now known', '--json']);
   assert.equal(r.status, 0, r.stderr);
   const applied = JSON.parse(r.stdout);
-  assert.equal(applied.outcome, 'processed');
-  assert.equal(applied.order_id, orderId);
-  assert.equal(applied.delivered, true, 'the finished child payment paid the order and delivered it');
+  assert.equal(applied.result.outcome, 'processed');
+  assert.equal(applied.result.order_id, orderId);
+  assert.equal(applied.result.delivered, true, 'the finished child payment paid the order and delivered it');
+  assert.equal(applied.event.state, 'processed');
+  assert.equal(applied.event.matched_order_id, orderId);
   assert.deepEqual(orderState(orderId), { order: 'completed', payment: 'paid', delivery: 'delivered', attention: '' });
 
   const before = {
@@ -288,53 +315,81 @@ test('events reprocess: an unmatched IPN is applied once its parent payment is k
   assert.deepEqual(before.event, [['processed', '3', orderId]]);
   r = cli(['events', 'reprocess', eventId, '--reason', 'once more']);
   assert.equal(r.status, 1, 'a processed event is not reprocessed');
-  assert.match(r.stderr, /Event already processed/);
+  assert.match(r.stderr, new RegExp(`IPN event ${eventId} is already processed`));
   assert.deepEqual({
     event: sql(`select state, attempts, matched_order_id from ipn_events where id = :'p1'`, eventId),
     accounts: deliveries(orderId),
     transactions: count(`select count(*) from payment_transactions where order_id = :'p1'`, orderId),
     audit: count(`select count(*) from admin_audit_log where record_id in (:'p1', :'p2')`, eventId, orderId),
   }, before, 'the duplicate reprocess changed nothing');
-  assert.deepEqual(sql(`select description, new_values #>> '{result,outcome}' from admin_audit_log
-                        where action_type = 'ipn_reprocess_cli' and record_id = :'p1' order by id`, eventId),
-  [['too early', 'unmatched'], ['parent payment now known', 'processed']]);
+  assert.deepEqual(sql(`select admin_email, description, old_values->>'state', new_values->>'outcome', new_values->>'order_id'
+                        from admin_audit_log where action_type = 'ipn_reprocess' and record_id = :'p1' order by id`, eventId),
+  [[admin.email, 'too early', 'unmatched', 'unmatched', ''], [admin.email, 'parent payment now known', 'unmatched', 'processed', orderId]],
+  'one audit row per reprocess (docs/CONSOLE.md)');
 });
 
-test('orders refund: the order refunded, its account suspended, audited; revenue nets it', () => {
+test('orders refund above the approval threshold: a second admin approves; the order refunded, its account suspended, audited; revenue nets it', () => {
+  // ORDER_SIZE costs thousands: above refund_approval_threshold (500 USD by default), so the
+  // refund is a request that another admin must approve (docs/CONSOLE.md, "Rules chosen").
   const { orderId } = deliveredWithFailedEmail('REFUND');
   const [[finalAmount]] = sql(`select final_amount from orders where order_id = :'p1'`, orderId);
-  const today = () => json(['report', 'revenue', '--days', '1'])[0];
-  const before = today();
+  const [[threshold]] = sql(`select refund_approval_threshold from ffx_internal.console_settings`);
+  assert.ok(Number(finalAmount) > Number(threshold), `the order (${finalAmount}) is above the threshold (${threshold})`);
+  const approver = createUser({ isAdmin: true });
+  const before = revenueToday();
+  assert.deepEqual(before.dashboard, before.sql, 'the dashboard\'s revenue today is the orders\' own');
 
   assert.equal(cli(['orders', 'refund', orderId]).status, 2, 'a reason is required');
   let r = cli(['orders', 'refund', 'FFX999999999', '--reason', 'r']);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /Order FFX999999999 not found/);
 
-  r = cli(['orders', 'refund', orderId, '--reason', 'chargeback accepted']);
+  r = cli(['orders', 'refund', orderId, '--reason', 'chargeback accepted', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const asked = JSON.parse(r.stdout);
+  assert.equal(asked.pending_approval, true);
+  assert.equal(asked.refund.status, 'pending');
+  assert.equal(Number(asked.refund.amount), Number(finalAmount));
+  assert.equal(asked.order.order_status, 'completed', 'a request refunds nothing yet');
+  assert.deepEqual(orderState(orderId), { order: 'completed', payment: 'paid', delivery: 'delivered', attention: '' });
+  const requestId = String(asked.refund.id);
+
+  r = cli(['refunds', 'approve', requestId, '--reason', 'my own request']);
+  assert.equal(r.status, 1, 'the requester may not approve');
+  assert.match(r.stderr, /another admin must approve it/);
+
+  r = cli(['refunds', 'approve', requestId, '--reason', 'chargeback confirmed with the bank', '--json'], { token: approver.token });
   assert.equal(r.status, 0, r.stderr);
   const res = JSON.parse(r.stdout);
-  assert.equal(res.success, true);
-  assert.equal(res.accounts_suspended, 1);
-  assert.equal(res.old_order_status, 'completed');
+  assert.equal(res.refund.full, true);
+  assert.equal(Number(res.refund.amount), Number(finalAmount));
+  assert.equal(res.refund.accounts_suspended, 1);
+  assert.equal(res.request.status, 'approved');
+  assert.equal(res.order.order_status, 'refunded');
   assert.deepEqual(orderState(orderId), { order: 'refunded', payment: 'refunded', delivery: 'delivered', attention: '' });
   assert.equal(deliveries(orderId)[0][1], 'suspended');
-  assert.deepEqual(sql(`select admin_email, description, new_values->>'accounts_suspended' from admin_audit_log
-                        where action_type = 'order_refund' and record_id = :'p1'`, orderId),
-  [[admin.email, 'chargeback accepted', '1']]);
+  assert.deepEqual(sql(`select admin_email, description from admin_audit_log
+                        where action_type = 'refund_requested' and record_id = :'p1'`, requestId),
+  [[admin.email, 'chargeback accepted']]);
+  assert.deepEqual(sql(`select admin_email, description, old_values->>'order_status', new_values->>'accounts_suspended',
+                               new_values->>'requested_by'
+                          from admin_audit_log where action_type = 'refund_approved' and record_id = :'p1'`, orderId),
+  [[approver.email, 'chargeback confirmed with the bank', 'completed', '1', admin.email]]);
   assert.deepEqual(sql(`select transaction_type, provider, amount::numeric = :'p2'::numeric from payment_transactions
                         where order_id = :'p1' and transaction_type = 'refund'`, orderId, finalAmount), [['refund', 'manual', 't']]);
 
-  const after = today();
-  assert.equal(after.day, before.day);
-  assert.equal(after.paid_orders, before.paid_orders, 'still counted on its paid day');
-  assert.equal(after.refunded_orders, before.refunded_orders + 1);
-  assert.equal(Math.round((before.net - after.net) * 100), Math.round(Number(finalAmount) * 100), 'net drops by its amount');
+  const after = revenueToday();
+  assert.deepEqual(after.dashboard, after.sql, 'the dashboard\'s revenue today is the orders\' own, after the refund');
+  assert.equal(after.dashboard.paid_orders, before.dashboard.paid_orders, 'still counted on its paid day');
+  assert.equal(after.dashboard.gross, before.dashboard.gross);
+  assert.equal(after.dashboard.refunded - before.dashboard.refunded, cents(finalAmount), 'refunded grows by its amount (cents)');
+  assert.equal(before.dashboard.net - after.dashboard.net, cents(finalAmount), 'net drops by its amount (cents)');
 
   r = cli(['orders', 'refund', orderId, '--reason', 'again']);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /already refunded/);
-  assert.equal(count(`select count(*) from admin_audit_log where action_type = 'order_refund' and record_id = :'p1'`, orderId), 1);
+  assert.equal(count(`select count(*) from admin_audit_log where action_type in ('order_refund', 'refund_approved')
+                      and record_id = :'p1'`, orderId), 1);
 });
 
 test('orders clear-attention: the flag goes with a reason, audited (a direct UPDATE is refused since 0017)', () => {
@@ -347,10 +402,12 @@ test('orders clear-attention: the flag goes with a reason, audited (a direct UPD
   assert.equal(r.status, 1);
   assert.match(r.stderr, /Order FFX999999999 not found/);
 
-  r = cli(['orders', 'clear-attention', orderId, '--reason', 'price checked with the customer']);
+  r = cli(['orders', 'clear-attention', orderId, '--reason', 'price checked with the customer', '--json']);
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), { success: true, order_id: orderId, old_needs_attention: 'price_mismatch',
-    needs_attention: null, payments_in_review: [] });
+  const { order } = JSON.parse(r.stdout); // {order}: the order as the listings show it (docs/CONSOLE.md)
+  assert.equal(order.order_id, orderId);
+  assert.equal(order.needs_attention, null);
+  assert.equal(order.order_status, 'pending', 'only the flag changed');
   assert.equal(orderState(orderId).attention, '');
   assert.deepEqual(sql(`select admin_email, description, old_values->>'needs_attention' from admin_audit_log
                         where action_type = 'clear_attention' and record_id = :'p1'`, orderId),
@@ -391,21 +448,39 @@ test('every listing has --json, and the same rows as a table without it', () => 
   assert.equal(shown.delivery, null);
 });
 
-test('events list --unmatched, reports and audit print JSON arrays', () => {
+test('events list --unmatched, the dashboard and audit as JSON; the dashboard\'s figures are the database\'s', () => {
   const pid = `9${tag}`;
   sql(`insert into ipn_events (dedupe_key, payment_id, payment_status, order_id, payload, state)
        values (:'p1', :'p2', 'finished', 'FFX000000000', '{}'::jsonb, 'unmatched')`, `${pid}:finished:it`, pid);
   const events = rowsOf(json(['events', 'list', '--unmatched']));
   assert.ok(events.some((e) => e.payment_id === pid));
   assert.ok(Array.isArray(rowsOf(json(['events', 'list']))));
-  for (const args of [['report', 'revenue', '--days', '7'], ['report', 'conversion'], ['report', 'products'], ['audit']]) {
-    assert.ok(Array.isArray(json(args)), args.join(' '));
-  }
-  const rev = json(['report', 'revenue', '--days', '1']);
-  assert.ok(rev.length >= 1 && rev[0].paid_orders >= 1);
-  const table = cli(['report', 'conversion']);
-  assert.equal(table.status, 0, table.stderr);
-  assert.match(table.stdout, /orders\s+paid/);
+  assert.ok(rowsOf(json(['audit'])).length >= 1, 'a bare audit is its list');
+
+  // revenue of today, and conversion over an explicit period, against the same figures in SQL
+  const rev = revenueToday();
+  assert.deepEqual(rev.dashboard, rev.sql);
+  assert.ok(rev.dashboard.paid_orders >= 1, 'the tests above paid orders today');
+  const to = new Date().toISOString();
+  const from = new Date(Date.now() - 30 * 86400e3).toISOString();
+  const board = json(['dashboard', '--from', from, '--to', to]);
+  const [[orders, paid, delivered, rate]] = sql(`
+    select count(*), count(*) filter (where paid_at is not null), count(*) filter (where delivery_status = 'delivered'),
+           coalesce(round(100.0 * count(*) filter (where paid_at is not null) / nullif(count(*), 0), 2)::text, 'null')
+      from orders where created_at >= :'p1'::timestamptz and created_at < :'p2'::timestamptz`, from, to);
+  const { orders: o, paid: p, delivered: d, rate: pct } = board.conversion;
+  assert.deepEqual({ orders: o, paid: p, delivered: d, rate: pct },
+    { orders: Number(orders), paid: Number(paid), delivered: Number(delivered), rate: JSON.parse(rate) });
+  assert.ok(board.conversion.orders >= 1);
+  // the stock of our size, as the dashboard shows it
+  const mine = board.stock.filter((row) => row.account_size === SIZE && row.platform_type === 'mt5');
+  assert.equal(mine.length, 1, JSON.stringify(board.stock));
+  assert.equal(mine[0].available, reportRow().available);
+
+  const text = cli(['dashboard', '--from', from, '--to', to]);
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /^== conversion$/m);
+  assert.match(text.stdout, new RegExp(`^orders +${board.conversion.orders}$`, 'm'));
 });
 
 test('service_role identity: the operator is the OS user', () => {

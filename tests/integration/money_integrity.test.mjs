@@ -197,8 +197,13 @@ test('confirmed and sending are not paid, and orders deliver refuses them withou
   const forced = cli('orders', 'deliver', id, '--reason', 'paid by bank transfer, ticket 42', '--force');
   assert.equal(forced.status, 0, forced.stderr);
   assert.equal(deliveries(id).length, 1);
-  assert.deepEqual(sql(`select action_type from admin_audit_log where record_id = :'p1' and action_type in ('payment_forced', 'manual_delivery') order by id`, id),
-    [['payment_forced'], ['manual_delivery']]);
+  // one audit row per change (docs/CONSOLE.md): the forced payment carries the delivery it made
+  const [[login]] = deliveries(id);
+  assert.deepEqual(sql(`select action_type, admin_email, description, old_values->>'payment_status', new_values->>'forced',
+                               new_values #>> '{result,success}', new_values #>> '{result,login_id}'
+                          from admin_audit_log where record_id = :'p1' and action_type in ('payment_forced', 'manual_delivery')
+                         order by id`, id),
+  [['payment_forced', operator.email, 'paid by bank transfer, ticket 42', 'pending', 'true', 'true', login]]);
 
   // the payment's own finished afterwards is the order's money: no second account, no review
   await advance(p.payment.payment_id, { statuses: ['finished'] });
