@@ -2318,7 +2318,9 @@ CREATE FUNCTION ffx_internal.console_finance_lines(p_from timestamp with time zo
   union all
   select d, ffx_internal.console_csv_line(array[
               'revenue', pg_catalog.to_char(d at time zone 'UTC', 'YYYY-MM-DD'), '', '', '', '', '', '', 'usd', '',
-              r ->> 'paid_orders', r ->> 'gross', r ->> 'refunded', r ->> 'net'])
+              r ->> 'paid_orders', pg_catalog.to_char((r ->> 'gross')::numeric, 'FM999999999990.00'),
+              pg_catalog.to_char((r ->> 'refunded')::numeric, 'FM999999999990.00'),
+              pg_catalog.to_char((r ->> 'net')::numeric, 'FM999999999990.00')])
     from pg_catalog.generate_series(p_from, p_to - interval '1 day', interval '1 day') d
     cross join lateral ffx_internal.console_revenue(d, d + interval '1 day') r
    where p_kind in ('all', 'revenue')

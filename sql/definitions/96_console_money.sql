@@ -20,7 +20,7 @@
 -- .refund_approval_threshold waits in refund_requests until a second admin approves it.
 --
 -- Revenue (dashboard, export): an order counts on the UTC day it was paid (paid_at), gross its
--- final_amount; its refunds are subtracted on that same day (as admin_report_revenue does), so a
+-- final_amount; its refunds are subtracted on that same day, so a
 -- day's net never goes below zero: refunded = the whole final_amount for a refunded order, else
 -- the sum of its partial refunds.
 --
@@ -1140,7 +1140,9 @@ as $$
   union all
   select d, ffx_internal.console_csv_line(array[
               'revenue', pg_catalog.to_char(d at time zone 'UTC', 'YYYY-MM-DD'), '', '', '', '', '', '', 'usd', '',
-              r ->> 'paid_orders', r ->> 'gross', r ->> 'refunded', r ->> 'net'])
+              r ->> 'paid_orders', pg_catalog.to_char((r ->> 'gross')::numeric, 'FM999999999990.00'),
+              pg_catalog.to_char((r ->> 'refunded')::numeric, 'FM999999999990.00'),
+              pg_catalog.to_char((r ->> 'net')::numeric, 'FM999999999990.00')])
     from pg_catalog.generate_series(p_from, p_to - interval '1 day', interval '1 day') d
     cross join lateral ffx_internal.console_revenue(d, d + interval '1 day') r
    where p_kind in ('all', 'revenue')
