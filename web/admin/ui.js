@@ -39,9 +39,19 @@ export function formatValue(v) {
   if (v === null || v === undefined || v === '') return '—';
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
   if (typeof v === 'string' && ISO_TIME.test(v)) return v.replace('T', ' ').slice(0, 19);
-  if (typeof v === 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return v.map(formatValue).join(', ');
+  // a small nested object (a product, a customer): its values in a line, like "10000 · one_step · mt4"
+  if (typeof v === 'object') return Object.values(v).map(formatValue).join(' · ');
   return String(v);
 }
+
+// Columns that name the row come first, in this order; the rest keep the answer's order.
+const LEADING = ['order_id', 'id', 'code', 'template_name', 'login_id', 'email', 'customer', 'name', 'product',
+  'account_type', 'account_size', 'platform_type'];
+const byLeading = (a, b) => {
+  const [i, j] = [LEADING.indexOf(a), LEADING.indexOf(b)];
+  return (i < 0 ? LEADING.length : i) - (j < 0 ? LEADING.length : j);
+};
 
 // Where a value links to, by its column: orders, customers, IPN events.
 const ORDER_ID = /^FFX\d{9}$/;
@@ -65,13 +75,13 @@ function cell(key, value, row, link) {
 }
 
 // table(rows, {columns, link}): rows of objects as a table; the columns are every key the rows
-// have (in first-seen order) unless given. Wrapped so a phone scrolls it sideways.
+// have (the naming ones first, then in first-seen order) unless given. Wrapped so a phone scrolls it sideways.
 export function table(rows, { columns, link, empty = 'Nothing to show.' } = {}) {
   if (!Array.isArray(rows) || rows.length === 0) return note(empty);
   if (rows.some((r) => r === null || typeof r !== 'object')) {
     return h('ul', {}, rows.map((r) => h('li', {}, formatValue(r))));
   }
-  const cols = columns || [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cols = columns || [...new Set(rows.flatMap((r) => Object.keys(r)))].sort(byLeading);
   return h(
     'div',
     { class: 'table-wrap' },
