@@ -485,7 +485,9 @@ test('each change writes exactly one audit row with the admin\'s id (orders, cus
 
   // inventory.import: a CSV through the function's parser, imported for real
   const login = `CSV${process.pid}${Date.now() % 100000}`;
-  const csv = `Size,Platform,Server,Login,Password,Investor_Password\r\n25000,mt5,"Srv, B",${login},"p""w",inv\r\n25000,mt5,Srv B,${login}x,pw2,inv2\r\n`;
+  // a size no product has and no other test stocks: these accounts must not serve other tests' orders
+  const size = 7000 + (process.pid % 900);
+  const csv = `Size,Platform,Server,Login,Password,Investor_Password\r\n${size},mt5,"Srv, B",${login},"p""w",inv\r\n${size},mt5,Srv B,${login}x,pw2,inv2\r\n`;
   const imp = await changeOnce(a, 'inventory/import', { csv, reason: 'new batch' }, 'inventory_import');
   assert.equal(imp.json.dry_run, false, imp.text);
   assert.equal(imp.json.imported, 2, imp.text);

@@ -62,10 +62,14 @@ function withEnv(env, fn) {
   }
 }
 
-// A product no paid order is waiting for: stock added for a test goes to that test's orders.
+// A product on sale with trading rules (one_step, as buy() orders) that no paid order is waiting for: stock added for a
+// test goes to that test's orders.
 function freeProduct() {
   const [[size, platform]] = sql(`
-    select p.account_size, p.platform_type from (select distinct account_size, platform_type from pricing) p
+    select p.account_size, p.platform_type
+      from (select distinct pr.account_size, pr.platform_type from pricing pr
+             where pr.active and pr.account_type = 'one_step'
+               and exists (select 1 from trading_rules t where t.account_type = 'one_step' and t.account_size = pr.account_size)) p
      where not exists (select 1 from orders o
                         where o.order_status = 'processing' and o.payment_status = 'paid' and o.delivery_status = 'pending'
                           and o.account_size = p.account_size and o.platform_type = p.platform_type)
