@@ -34,6 +34,9 @@ xstrdup(const char *s)
     return copy;
 }
 
+static void fail(struct outcome *out, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static void
 fail(struct outcome *out, int status, const char *fmt, ...)
 {
